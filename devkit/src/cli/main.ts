@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+// Each command lives in its own module under ./commands and registers itself on the program;
+// modules load lazily so `devkit --help` stays fast.
+const commandModules: Array<() => Promise<CommandModule>> = [];
+
+const program = new Command('devkit')
+  .description('Rehearse the IsCoolGPT ECS Fargate pipeline offline, then run it against AWS')
+  .version(version)
+  .showHelpAfterError();
+
+for (const load of commandModules) (await load()).register(program);
+
+await program.parseAsync(process.argv);

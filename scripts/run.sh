@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs a project command with the project's toolchain: `scripts/run.sh [--docker] CMD ARGS...`.
+# npm scripts go through here so `npm test` and `npm run up` work on a fresh machine.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+docker_flag=()
+if [ "${1:-}" = "--docker" ]; then docker_flag=(--docker); shift; fi
+"$root/scripts/setup.sh" "${docker_flag[@]}"
+. "$root/scripts/toolchain.sh"
+if [ -f "$root/.toolchain/base-images.env" ]; then
+  set -a; . "$root/.toolchain/base-images.env"; set +a
+fi
+export PATH="$root/node_modules/.bin:$PATH"
+exec "$@"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# One-stop set-up, idempotent and fast when already done:
+#   1. Node >= 22.18 (fetched from the npm registry when the machine's is older)
+#   2. npm dependencies (npm ci when package-lock.json changed since the last install)
+#   3. with --docker: a running Docker engine and base images for the service image
+# With --docker and no engine: fails when CI=true (Docker tests must never skip silently in CI),
+# otherwise warns and continues (the Docker-backed tests then report themselves as skipped).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/toolchain.sh
+
+stamp=node_modules/.iscoolgpt-lock-stamp
+lock_sum=$( (cat package-lock.json; node -v) | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  echo "setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" >"$stamp"
+fi
+
+if [ "${1:-}" = "--docker" ]; then
+  if scripts/docker-engine.sh; then
+    scripts/base-images.sh
+  elif [ "${CI:-}" = "true" ]; then
+    echo "setup: CI=true and no Docker engine: failing instead of skipping the Docker tests" >&2
+    exit 1
+  else
+    echo "setup: continuing without Docker; tests that need it will be reported as skipped" >&2
+  fi
+fi

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    name: 'service',
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Tests drive real processes, ports and a Docker engine: generous limits, no timing assertions.
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+  },
+});

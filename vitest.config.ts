@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for the whole repository: each workspace is a vitest project with its own config.
+export default defineConfig({
+  test: {
+    projects: ['service', 'devkit'],
+  },
+});
