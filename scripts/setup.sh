@@ -2,7 +2,8 @@
 # One-stop set-up, idempotent and fast when already done:
 #   1. Node >= 22.18 (fetched from the npm registry when the machine's is older)
 #   2. npm dependencies (npm ci when package-lock.json changed since the last install)
-#   3. with --docker: a running Docker engine and base images for the service image
+#   3. with --docker: a running Docker engine, base images for the service image, and the AWS CLI
+#      (the real client the tests drive the local cloud with)
 # With --docker and no engine: fails when CI=true (Docker tests must never skip silently in CI),
 # otherwise warns and continues (the Docker-backed tests then report themselves as skipped).
 set -euo pipefail
@@ -19,6 +20,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
 fi
 
 if [ "${1:-}" = "--docker" ]; then
+  if ! scripts/aws-cli.sh && [ "${CI:-}" = "true" ]; then
+    echo "setup: CI=true and no AWS CLI: failing instead of skipping the AWS CLI tests" >&2
+    exit 1
+  fi
   if scripts/docker-engine.sh; then
     scripts/base-images.sh
   elif [ "${CI:-}" = "true" ]; then

@@ -27,10 +27,6 @@ elif ! _node_ok; then
   mkdir -p "$_root/.toolchain"
   rm -rf "$_tool" && mv "$_tmp/package" "$_tool" && rm -rf "$_tmp"
 fi
-if [ -x "$_tool/bin/node" ]; then
-  PATH="$_tool/bin:$PATH"
-  # Native addons must build against this Node's headers, not the machine's.
-  export npm_config_nodedir="$_tool"
-fi
+[ -x "$_tool/bin/node" ] && PATH="$_tool/bin:$PATH"
 export PATH
 unset _root _tool

@@ -11,7 +11,7 @@ export interface CommandModule {
 
 // Each command lives in its own module under ./commands and registers itself on the program;
 // modules load lazily so `devkit --help` stays fast.
-const commandModules: Array<() => Promise<CommandModule>> = [];
+const commandModules: Array<() => Promise<CommandModule>> = [() => import('./commands/cloud.ts')];
 
 const program = new Command('devkit')
   .description('Rehearse the IsCoolGPT ECS Fargate pipeline offline, then run it against AWS')

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OperationSchema, ProtocolCodec, Reply } from './protocol/codec.ts';
+import { InternalFailure, ServiceError, UnknownOperationException } from './protocol/errors.ts';
+import { awsJson } from './protocol/json.ts';
+import { awsQuery, ec2Query } from './protocol/query.ts';
+import type { AnyServiceDefinition } from './service-definition.ts';
+import { isReadOnlyOperation } from './service-definition.ts';
+import type { StateStore } from './state/store.ts';
+
+export const ACCOUNT_ID = '000000000000';
+const DEFAULT_REGION = 'us-east-1';
+/** API bodies are small; the registry streams its uploads and never comes through here. */
+const MAX_API_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Something else served on the same endpoint (the ECR registry); returns false to pass. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+  status: number;
+  durationMs: number;
+  error?: string;
+}
+
+interface BoundService {
+  definition: AnyServiceDefinition;
+  codec: ProtocolCodec;
+}
+
+/**
+ * Routes AWS API calls to services as AWS's endpoints would: awsJson by the `X-Amz-Target`
+ * prefix, query protocols by the SigV4 credential scope's service name (falling back to the
+ * `Action` for unsigned requests).
+ */
+export class Gateway {
+  private readonly byTarget = new Map<string, BoundService>();
+  private readonly bySigningName = new Map<string, BoundService>();
+  private readonly store: StateStore;
+  private readonly routes: Route[];
+  private readonly onCall: ((call: CallRecord) => void) | undefined;
+
+  constructor(options: {
+    services: AnyServiceDefinition[];
+    store: StateStore;
+    routes?: Route[];
+    onCall?: (call: CallRecord) => void;
+  }) {
+    this.store = options.store;
+    this.routes = options.routes ?? [];
+    this.onCall = options.onCall;
+    for (const definition of options.services) {
+      for (const operation of Object.keys(definition.operations)) {
+        if (!definition.schemas[`${operation}$`]) {
+          throw new Error(`${definition.signingName}: no SDK schema for operation ${operation}`);
+        }
+      }
+      const bound = { definition, codec: codecFor(definition) };
+      this.bySigningName.set(definition.signingName, bound);
+      if (definition.targetPrefix) this.byTarget.set(definition.targetPrefix, bound);
+    }
+  }
+
+  get services(): AnyServiceDefinition[] {
+    return [...this.bySigningName.values()].map((b) => b.definition);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const route of this.routes) if (await route(req, res)) return;
+    const requestId = randomUUID();
+    const started = performance.now();
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      send(res, awsJson.encodeError(error as ServiceError, requestId, undefined));
+      return;
+    }
+    const scope = credentialScope(req);
+    const target = header(req, 'x-amz-target');
+    let bound: BoundService | undefined;
+    let operation: string;
+    if (target) {
+      const dot = target.lastIndexOf('.');
+      bound = this.byTarget.get(target.slice(0, dot));
+      operation = target.slice(dot + 1);
+    } else {
+      operation = new URLSearchParams(body).get('Action') ?? '';
+      bound = scope?.service ? this.bySigningName.get(scope.service) : this.guessByAction(operation);
+    }
+    const codec = bound?.codec ?? (target ? awsJson : awsQuery('https://amazonaws.com/doc/'));
+    let reply: Reply;
+    try {
+      if (!bound) {
+        throw unknownOperation(target ? 'json' : 'query', operation || '(none)', scope?.service);
+      }
+      reply = await this.invoke(bound, operation, body, scope?.region ?? DEFAULT_REGION, requestId);
+    } catch (error) {
+      const serviceError =
+        error instanceof ServiceError
+          ? error
+          : new InternalFailure(`Internal error: ${(error as Error).message}`);
+      if (!(error instanceof ServiceError)) console.error(`[cloud] ${operation} failed:`, error);
+      reply = codec.encodeError(serviceError, requestId, operation);
+    }
+    send(res, reply);
+    this.onCall?.({
+      service: bound?.definition.signingName ?? scope?.service ?? 'unknown',
+      operation,
+      status: reply.status,
+      durationMs: performance.now() - started,
+      ...(reply.status >= 400 ? { error: reply.body } : {}),
+    });
+  }
+
+  private async invoke(
+    bound: BoundService,
+    operation: string,
+    body: string,
+    region: string,
+    requestId: string,
+  ): Promise<Reply> {
+    const { definition, codec } = bound;
+    const handler = Object.hasOwn(definition.operations, operation)
+      ? definition.operations[operation]
+      : undefined;
+    if (!handler) throw unknownOperation(definition.protocol === 'awsJson1_1' ? 'json' : 'query', operation);
+    const schema = definition.schemas[`${operation}$`] as OperationSchema;
+    const input = codec.decode(schema, body);
+    const state = this.store.slice(
+      definition.signingName,
+      definition.global ? 'global' : region,
+      definition.initialState,
+    );
+    try {
+      const output = await handler(input as never, {
+        region,
+        accountId: ACCOUNT_ID,
+        requestId,
+        state,
+        store: this.store,
+      });
+      return codec.encode(schema, output, requestId);
+    } finally {
+      // A failed call may still have changed state before it threw; saving costs little.
+      if (!isReadOnlyOperation(operation)) this.store.markDirty(definition.signingName);
+    }
+  }
+
+  private guessByAction(action: string): BoundService | undefined {
+    for (const bound of this.bySigningName.values()) {
+      if (bound.definition.protocol !== 'awsJson1_1' && Object.hasOwn(bound.definition.operations, action)) {
+        return bound;
+      }
+    }
+    return undefined;
+  }
+}
+
+function codecFor(definition: AnyServiceDefinition): ProtocolCodec {
+  switch (definition.protocol) {
+    case 'awsJson1_1':
+      return awsJson;
+    case 'awsQuery':
+      return awsQuery(definition.xmlNamespace ?? '');
+    case 'ec2Query':
+      return ec2Query(definition.xmlNamespace ?? '');
+  }
+}
+
+function unknownOperation(kind: 'json' | 'query', operation: string, service?: string): ServiceError {
+  if (kind === 'json') {
+    return new UnknownOperationException(`Operation ${operation} is not supported by the local cloud`);
+  }
+  const where = service ? ` (service ${service})` : '';
+  return new ServiceError(`The action ${operation} is not valid for this web service${where}.`, {
+    code: 'InvalidAction',
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Credential=AKID/20250101/us-east-1/ecs/aws4_request` from the header or a presigned query. */
+function credentialScope(req: IncomingMessage): { region: string; service: string } | undefined {
+  const auth = header(req, 'authorization') ?? '';
+  const fromHeader = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+  const fromQuery = /X-Amz-Credential=[^&]*?%2F\d{8}%2F([^%&]+)%2F([^%&]+)%2Faws4_request/i.exec(
+    req.url ?? '',
+  );
+  const match = fromHeader ?? fromQuery;
+  return match ? { region: match[1]!, service: match[2]! } : undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_API_BODY_BYTES) {
+        reject(
+          new ServiceError(`Request body exceeds ${MAX_API_BODY_BYTES} bytes`, {
+            code: 'RequestEntityTooLarge',
+            status: 413,
+          }),
+        );
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  res.end(reply.body);
+}

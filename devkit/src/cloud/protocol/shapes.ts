@@ -1,0 +1,233 @@
+/**
+ * Schema-driven request decoding and response encoding. The schemas are the AWS SDK's own
+ * (`@aws-sdk/client-*` exports `<Operation>$`), read through @smithy/core's NormalizedSchema, so
+ * member names, required members, timestamps and query/XML naming come from AWS's models.
+ */
+import { NormalizedSchema } from '@smithy/core/schema';
+import { missingMemberMessage, SerializationException, ValidationException } from './errors.ts';
+
+type Schema = Parameters<typeof NormalizedSchema.of>[0];
+export type Shape = NormalizedSchema;
+
+export function shapeOf(schema: unknown): Shape {
+  return NormalizedSchema.of(schema as Schema);
+}
+
+/** Smithy's compact structure schemas list their required members first and count them at [6]. */
+function requiredCount(ns: Shape): number {
+  const raw = ns.getSchema() as unknown;
+  return Array.isArray(raw) && typeof raw[6] === 'number' ? raw[6] : 0;
+}
+
+function typeError(path: string, expected: string, value: unknown): SerializationException {
+  const found = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  return new SerializationException(`Expected ${expected} at '${path || '$'}', found ${found}`);
+}
+
+function join(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+// ---------------------------------------------------------------- awsJson
+
+/** Checks a parsed JSON request against the input shape and converts timestamps and blobs. */
+export function decodeJson(ns: Shape, value: unknown, path = ''): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (ns.isStructSchema()) {
+    if (typeof value !== 'object' || Array.isArray(value)) throw typeError(path, 'an object', value);
+    const input = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    const required = requiredCount(ns);
+    let index = 0;
+    for (const [name, member] of ns.structIterator()) {
+      const decoded = decodeJson(member, input[name], join(path, name));
+      if (decoded === undefined) {
+        if (index < required) throw new ValidationException(missingMemberMessage(join(path, name)));
+      } else out[name] = decoded;
+      index++;
+    }
+    return out;
+  }
+  if (ns.isListSchema()) {
+    if (!Array.isArray(value)) throw typeError(path, 'a list', value);
+    const member = ns.getValueSchema();
+    return value.map((item, i) => decodeJson(member, item, `${path}[${i}]`));
+  }
+  if (ns.isMapSchema()) {
+    if (typeof value !== 'object' || Array.isArray(value)) throw typeError(path, 'a map', value);
+    const member = ns.getValueSchema();
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        decodeJson(member, v, join(path, k)),
+      ]),
+    );
+  }
+  if (ns.isTimestampSchema()) {
+    if (typeof value === 'number') return new Date(value * 1000);
+    if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value);
+    throw typeError(path, 'a timestamp', value);
+  }
+  if (ns.isBlobSchema()) {
+    if (typeof value !== 'string') throw typeError(path, 'base64 data', value);
+    return Buffer.from(value, 'base64');
+  }
+  if (ns.isStringSchema()) {
+    if (typeof value !== 'string') throw typeError(path, 'a string', value);
+    return value;
+  }
+  if (ns.isNumericSchema() || ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) {
+    if (typeof value !== 'number') throw typeError(path, 'a number', value);
+    return value;
+  }
+  if (ns.isBooleanSchema()) {
+    if (typeof value !== 'boolean') throw typeError(path, 'a boolean', value);
+    return value;
+  }
+  return value; // documents
+}
+
+/** Turns a handler's output into awsJson: timestamps as epoch seconds, blobs as base64. */
+export function encodeJson(ns: Shape, value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (ns.isStructSchema()) {
+    const input = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [name, member] of ns.structIterator()) {
+      const encoded = encodeJson(member, input[name]);
+      if (encoded !== undefined) out[name] = encoded;
+    }
+    return out;
+  }
+  if (ns.isListSchema()) {
+    const member = ns.getValueSchema();
+    return (value as unknown[]).map((item) => encodeJson(member, item));
+  }
+  if (ns.isMapSchema()) {
+    const member = ns.getValueSchema();
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, encodeJson(member, v)]),
+    );
+  }
+  if (ns.isTimestampSchema()) return value instanceof Date ? value.getTime() / 1000 : value;
+  if (ns.isBlobSchema()) return Buffer.from(value as Uint8Array).toString('base64');
+  return value;
+}
+
+// ---------------------------------------------------------------- awsQuery / ec2Query
+
+export interface QueryDialect {
+  /** ec2Query: lists are flattened (`Name.1`), keys capitalized or taken from ec2QueryName. */
+  ec2: boolean;
+}
+
+function queryKey(name: string, ns: Shape, dialect: QueryDialect, fromStruct: boolean): string {
+  const traits = ns.getMergedTraits() as { xmlName?: string; ec2QueryName?: string };
+  if (dialect.ec2 && traits.ec2QueryName) return traits.ec2QueryName;
+  const key = traits.xmlName ?? name;
+  return dialect.ec2 && fromStruct ? key[0]!.toUpperCase() + key.slice(1) : key;
+}
+
+/**
+ * Rebuilds an operation's input from form parameters, the inverse of the SDK's own
+ * QueryShapeSerializer (and of botocore's query serializer, which the AWS CLI uses).
+ */
+export function decodeQuery(ns: Shape, params: Map<string, string>, dialect: QueryDialect): unknown {
+  return decodeQueryValue(ns, params, '', dialect, '');
+}
+
+function hasPrefix(params: Map<string, string>, prefix: string): boolean {
+  for (const key of params.keys()) if (key === prefix || key.startsWith(`${prefix}.`)) return true;
+  return false;
+}
+
+function decodeQueryValue(
+  ns: Shape,
+  params: Map<string, string>,
+  prefix: string,
+  dialect: QueryDialect,
+  path: string,
+): unknown {
+  if (ns.isStructSchema()) {
+    if (prefix && !hasPrefix(params, prefix)) return undefined;
+    const out: Record<string, unknown> = {};
+    const required = requiredCount(ns);
+    let index = 0;
+    for (const [name, member] of ns.structIterator()) {
+      const key = (prefix ? `${prefix}.` : '') + queryKey(name, member, dialect, true);
+      const decoded = decodeQueryValue(member, params, key, dialect, join(path, name));
+      if (decoded === undefined) {
+        if (index < required) {
+          throw new ValidationException(
+            dialect.ec2
+              ? `The request must contain the parameter ${key}`
+              : missingMemberMessage(join(path, name)),
+            dialect.ec2 ? { code: 'MissingParameter' } : { code: 'ValidationError' },
+          );
+        }
+      } else out[name] = decoded;
+      index++;
+    }
+    return out;
+  }
+  if (ns.isListSchema()) {
+    if (params.get(prefix) === '') return []; // awsQuery's explicit empty list
+    const member = ns.getValueSchema();
+    const flat = dialect.ec2 || Boolean((ns.getMergedTraits() as { xmlFlattened?: boolean }).xmlFlattened);
+    const base = flat ? prefix : `${prefix}.${queryKey('member', member, dialect, false)}`;
+    const items: unknown[] = [];
+    for (let i = 1; hasPrefix(params, `${base}.${i}`); i++) {
+      items.push(decodeQueryValue(member, params, `${base}.${i}`, dialect, `${path}[${i}]`));
+    }
+    return items.length || hasPrefix(params, prefix) ? items : undefined;
+  }
+  if (ns.isMapSchema()) {
+    const flat = Boolean((ns.getMergedTraits() as { xmlFlattened?: boolean }).xmlFlattened);
+    const keyShape = ns.getKeySchema();
+    const valueShape = ns.getValueSchema();
+    const base = flat ? prefix : `${prefix}.entry`;
+    const out: Record<string, unknown> = {};
+    let found = false;
+    for (let i = 1; hasPrefix(params, `${base}.${i}`); i++) {
+      found = true;
+      const k = params.get(`${base}.${i}.${queryKey('key', keyShape, dialect, false)}`);
+      const v = decodeQueryValue(
+        valueShape,
+        params,
+        `${base}.${i}.${queryKey('value', valueShape, dialect, false)}`,
+        dialect,
+        path,
+      );
+      if (k !== undefined) out[k] = v;
+    }
+    return found ? out : undefined;
+  }
+  const raw = params.get(prefix);
+  if (raw === undefined) return undefined;
+  const invalid = () =>
+    new ValidationException(`Value '${raw}' at '${path}' is not a valid ${describeScalar(ns)}`, {
+      code: dialect.ec2 ? 'InvalidParameterValue' : 'ValidationError',
+    });
+  if (ns.isNumericSchema() || ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) {
+    const n = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(n)) throw invalid();
+    return n;
+  }
+  if (ns.isBooleanSchema()) {
+    if (raw !== 'true' && raw !== 'false') throw invalid();
+    return raw === 'true';
+  }
+  if (ns.isTimestampSchema()) {
+    const ms = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) * 1000 : Date.parse(raw);
+    if (Number.isNaN(ms)) throw invalid();
+    return new Date(ms);
+  }
+  if (ns.isBlobSchema()) return Buffer.from(raw, 'base64');
+  return raw;
+}
+
+function describeScalar(ns: Shape): string {
+  if (ns.isBooleanSchema()) return 'boolean';
+  if (ns.isTimestampSchema()) return 'timestamp';
+  return 'number';
+}

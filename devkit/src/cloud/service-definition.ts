@@ -1,0 +1,45 @@
+import type { StateStore } from './state/store.ts';
+
+/** The wire protocol a service speaks (checked against each pinned @aws-sdk/client-* package). */
+export type Protocol = 'awsJson1_1' | 'awsQuery' | 'ec2Query';
+
+export interface RequestContext<S> {
+  /** Region from the SigV4 credential scope (us-east-1 when the request is unsigned). */
+  region: string;
+  accountId: string;
+  requestId: string;
+  /** This service's state for the request's region (one shared slice for global services). */
+  state: S;
+  /** The whole store, for the rare operation that reads another service's recorded state. */
+  store: StateStore;
+}
+
+// Handlers are typed with the AWS SDK's own Input/Output shapes at their definition; the table
+// that collects them is necessarily looser.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler<I = any, O = any, S = any> = (input: I, ctx: RequestContext<S>) => O | Promise<O>;
+
+export interface ServiceDefinition<S = unknown> {
+  /** The SigV4 signing name, which is also how requests are routed (`ecs`, `logs`, `iam`, ...). */
+  signingName: string;
+  protocol: Protocol;
+  /** awsJson1_1: the `X-Amz-Target` prefix before the dot. */
+  targetPrefix?: string;
+  /** Query protocols: the response's XML namespace. */
+  xmlNamespace?: string;
+  /** The SDK client module: its exported `<Operation>$` schemas define every request and response. */
+  schemas: Record<string, unknown>;
+  operations: Record<string, Handler<never, unknown, S>>;
+  /** IAM and STS are not regional: one state for all regions. */
+  global?: boolean;
+  initialState: () => S;
+}
+
+/** A service of any state type, as the gateway holds them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyServiceDefinition = ServiceDefinition<any>;
+
+/** Operations that only read; every other call marks the service's state for saving. */
+export function isReadOnlyOperation(operation: string): boolean {
+  return /^(Describe|List|Get|BatchGet|Filter)/.test(operation);
+}

@@ -1,0 +1,46 @@
+/** What the services share — ARNs, ids, pagination — and nothing else (they never import each other). */
+import { randomBytes } from 'node:crypto';
+import { ServiceError } from '../protocol/errors.ts';
+
+export function arn(service: string, region: string, accountId: string, resource: string): string {
+  return `arn:aws:${service}:${region}:${accountId}:${resource}`;
+}
+
+/** `vpc-0a1b2c3d4e5f67890`: AWS's resource ids are a prefix and 17 hex digits. */
+export function resourceId(prefix: string, hexDigits = 17): string {
+  return `${prefix}-${randomBytes(Math.ceil(hexDigits / 2))
+    .toString('hex')
+    .slice(0, hexDigits)}`;
+}
+
+export function hexId(bytes = 16): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/**
+ * One page of `items` from an opaque `nextToken` (an offset, encoded so callers do not rely on it).
+ * A token that does not decode gets the error most services return for it.
+ */
+export function paginate<T>(
+  items: readonly T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  defaultPageSize = 100,
+): { page: T[]; nextToken: string | undefined } {
+  let start = 0;
+  if (nextToken) {
+    start = Number(Buffer.from(nextToken, 'base64url').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0) {
+      throw new ServiceError('The specified nextToken is invalid.', { code: 'InvalidParameterException' });
+    }
+  }
+  const size = maxResults && maxResults > 0 ? maxResults : defaultPageSize;
+  const page = items.slice(start, start + size);
+  const end = start + page.length;
+  return { page, nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
+}
+
+/** Epoch milliseconds (how state stores times) to the Date the SDK shapes expect. */
+export function toDate(epochMs: number | undefined): Date | undefined {
+  return epochMs === undefined ? undefined : new Date(epochMs);
+}

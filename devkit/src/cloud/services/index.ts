@@ -1,0 +1,5 @@
+import type { AnyServiceDefinition } from '../service-definition.ts';
+import { sts } from './sts/index.ts';
+
+/** Every service the local cloud serves; each lives in its own folder and never imports another. */
+export const allServices: AnyServiceDefinition[] = [sts];
