@@ -11,8 +11,9 @@ export function queryParams(body: string): Map<string, string> {
   return params;
 }
 
+/** Escapes element text (the only place user text goes in these envelopes). */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[<>&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;'));
 }
 
 /** The members of `output` as XML elements, named and nested as the SDK's model says. */
