@@ -128,10 +128,9 @@ export class Gateway {
     if (!handler) throw unknownOperation(definition.protocol === 'awsJson1_1' ? 'json' : 'query', operation);
     const schema = definition.schemas[`${operation}$`] as OperationSchema;
     const input = codec.decode(schema, body);
-    const state = this.store.slice(
-      definition.signingName,
-      definition.global ? 'global' : region,
-      definition.initialState,
+    const stateRegion = definition.global ? 'global' : region;
+    const state = this.store.slice(definition.signingName, stateRegion, () =>
+      definition.initialState(stateRegion),
     );
     try {
       const output = await handler(input as never, {

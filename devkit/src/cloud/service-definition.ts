@@ -32,7 +32,8 @@ export interface ServiceDefinition<S = unknown> {
   operations: Record<string, Handler<never, unknown, S>>;
   /** IAM and STS are not regional: one state for all regions. */
   global?: boolean;
-  initialState: () => S;
+  /** A region's state before its first call (EC2's default VPC and zones depend on the region). */
+  initialState: (region: string) => S;
 }
 
 /** A service of any state type, as the gateway holds them. */
