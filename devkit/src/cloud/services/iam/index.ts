@@ -1,0 +1,59 @@
+import * as sdk from '@aws-sdk/client-iam';
+import type { ServiceDefinition } from '../../service-definition.ts';
+import { deleteRolePolicy, getRolePolicy, listRolePolicies, putRolePolicy } from './inline-policies.ts';
+import {
+  attachRolePolicy,
+  createPolicy,
+  deletePolicy,
+  detachRolePolicy,
+  getPolicy,
+  getPolicyVersion,
+  listAttachedRolePolicies,
+  listPolicies,
+} from './managed-policies.ts';
+import {
+  createRole,
+  deleteRole,
+  getRole,
+  listRoles,
+  listRoleTags,
+  tagRole,
+  untagRole,
+  updateAssumeRolePolicy,
+} from './roles.ts';
+import { initialIamState, type IamState } from './state.ts';
+
+export { effectivePolicies, type EffectivePolicy } from './effective-policies.ts';
+export type { IamState } from './state.ts';
+
+/** IAM: roles with trust policies, managed (AWS and customer) and inline policies. Global. */
+export const iam: ServiceDefinition<IamState> = {
+  signingName: 'iam',
+  protocol: 'awsQuery',
+  xmlNamespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  schemas: sdk,
+  global: true,
+  initialState: initialIamState,
+  operations: {
+    CreateRole: createRole,
+    GetRole: getRole,
+    ListRoles: listRoles,
+    DeleteRole: deleteRole,
+    UpdateAssumeRolePolicy: updateAssumeRolePolicy,
+    TagRole: tagRole,
+    UntagRole: untagRole,
+    ListRoleTags: listRoleTags,
+    CreatePolicy: createPolicy,
+    GetPolicy: getPolicy,
+    GetPolicyVersion: getPolicyVersion,
+    DeletePolicy: deletePolicy,
+    ListPolicies: listPolicies,
+    AttachRolePolicy: attachRolePolicy,
+    DetachRolePolicy: detachRolePolicy,
+    ListAttachedRolePolicies: listAttachedRolePolicies,
+    PutRolePolicy: putRolePolicy,
+    GetRolePolicy: getRolePolicy,
+    DeleteRolePolicy: deleteRolePolicy,
+    ListRolePolicies: listRolePolicies,
+  },
+};

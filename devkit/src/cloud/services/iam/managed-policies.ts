@@ -1,0 +1,174 @@
+/** Managed policies (customer and AWS) and their attachment to roles. */
+import type {
+  AttachRolePolicyRequest,
+  CreatePolicyRequest,
+  CreatePolicyResponse,
+  DeletePolicyRequest,
+  DetachRolePolicyRequest,
+  GetPolicyRequest,
+  GetPolicyResponse,
+  GetPolicyVersionRequest,
+  GetPolicyVersionResponse,
+  ListAttachedRolePoliciesRequest,
+  ListAttachedRolePoliciesResponse,
+  ListPoliciesRequest,
+  ListPoliciesResponse,
+  Policy,
+} from '@aws-sdk/client-iam';
+import type { Handler } from '../../service-definition.ts';
+import { paginate, toDate } from '../common.ts';
+import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
+import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
+import type { IamState, ManagedPolicyRecord } from './state.ts';
+import {
+  attachmentCount,
+  checkPath,
+  deleteConflict,
+  entityAlreadyExists,
+  findRole,
+  noSuchEntity,
+  policyOrNoSuchEntity,
+  uniqueId,
+} from './state.ts';
+
+function policyShape(state: IamState, policy: ManagedPolicyRecord): Policy {
+  return {
+    PolicyName: policy.name,
+    PolicyId: policy.id,
+    Arn: policy.arn,
+    Path: policy.path,
+    DefaultVersionId: policy.defaultVersionId,
+    AttachmentCount: attachmentCount(state, policy.arn),
+    PermissionsBoundaryUsageCount: 0,
+    IsAttachable: true,
+    CreateDate: toDate(policy.createdMs)!,
+    UpdateDate: toDate(policy.updatedMs)!,
+    ...(policy.description === undefined ? {} : { Description: policy.description }),
+    ...(policy.tags.length ? { Tags: policy.tags } : {}),
+  };
+}
+
+export const createPolicy: Handler<CreatePolicyRequest, CreatePolicyResponse, IamState> = (input, ctx) => {
+  const path = input.Path ?? '/';
+  checkPath(path);
+  parsePolicyDocument(input.PolicyDocument!, 'permissions');
+  const arn = `arn:aws:iam::${ctx.accountId}:policy${path}${input.PolicyName}`;
+  const sameName = Object.values(ctx.state.policies).some(
+    (p) => p.name.toLowerCase() === input.PolicyName!.toLowerCase(),
+  );
+  if (sameName) {
+    throw entityAlreadyExists(
+      `A policy called ${input.PolicyName} already exists. Duplicate names are not allowed.`,
+    );
+  }
+  const now = Date.now();
+  const policy: ManagedPolicyRecord = {
+    name: input.PolicyName!,
+    id: uniqueId('ANPA'),
+    path,
+    arn,
+    createdMs: now,
+    updatedMs: now,
+    defaultVersionId: 'v1',
+    versions: [{ versionId: 'v1', document: input.PolicyDocument!, createdMs: now }],
+    tags: input.Tags ?? [],
+    ...(input.Description === undefined ? {} : { description: input.Description }),
+  };
+  ctx.state.policies[arn] = policy;
+  // CreatePolicy's answer leaves the description out, as IAM's does.
+  const { Description: _omitted, ...shape } = policyShape(ctx.state, policy);
+  return { Policy: shape };
+};
+
+export const getPolicy: Handler<GetPolicyRequest, GetPolicyResponse, IamState> = (input, ctx) => ({
+  Policy: policyShape(ctx.state, policyOrNoSuchEntity(ctx.state, input.PolicyArn!)),
+});
+
+export const getPolicyVersion: Handler<GetPolicyVersionRequest, GetPolicyVersionResponse, IamState> = (
+  input,
+  ctx,
+) => {
+  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn!);
+  const version = policy.versions.find((v) => v.versionId === input.VersionId);
+  if (!version) {
+    throw noSuchEntity(
+      `Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`,
+    );
+  }
+  return {
+    PolicyVersion: {
+      Document: encodePolicyDocument(version.document),
+      VersionId: version.versionId,
+      IsDefaultVersion: version.versionId === policy.defaultVersionId,
+      CreateDate: toDate(version.createdMs)!,
+    },
+  };
+};
+
+export const deletePolicy: Handler<DeletePolicyRequest, void, IamState> = (input, ctx) => {
+  const arn = input.PolicyArn!;
+  if (!ctx.state.policies[arn]) {
+    // AWS's own policies exist but are not the caller's to delete.
+    if (AWS_MANAGED_POLICIES[arn]) throw noSuchEntity(`Policy ${arn} is not deletable.`);
+    throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  }
+  if (attachmentCount(ctx.state, arn) > 0)
+    throw deleteConflict('Cannot delete a policy attached to entities.');
+  delete ctx.state.policies[arn];
+};
+
+export const listPolicies: Handler<ListPoliciesRequest, ListPoliciesResponse, IamState> = (input, ctx) => {
+  const scope = input.Scope ?? 'All';
+  const prefix = input.PathPrefix ?? '/';
+  const candidates = [
+    ...(scope === 'Local' ? [] : Object.values(AWS_MANAGED_POLICIES)),
+    ...(scope === 'AWS' ? [] : Object.values(ctx.state.policies)),
+  ];
+  const policies = candidates
+    .filter((p) => p.path.startsWith(prefix))
+    .filter((p) => !input.OnlyAttached || attachmentCount(ctx.state, p.arn) > 0)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const { page, nextToken } = paginate(policies, input.MaxItems, input.Marker);
+  return {
+    // ListPolicies leaves descriptions and tags out, as IAM's does.
+    Policies: page.map((p) => {
+      const { Description: _d, Tags: _t, ...shape } = policyShape(ctx.state, p);
+      return shape;
+    }),
+    IsTruncated: nextToken !== undefined,
+    ...(nextToken ? { Marker: nextToken } : {}),
+  };
+};
+
+export const attachRolePolicy: Handler<AttachRolePolicyRequest, void, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn!);
+  // Attaching twice is not an error in IAM; the policy stays attached once.
+  if (!role.attachedPolicyArns.includes(policy.arn)) role.attachedPolicyArns.push(policy.arn);
+};
+
+export const detachRolePolicy: Handler<DetachRolePolicyRequest, void, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  if (!role.attachedPolicyArns.includes(input.PolicyArn!)) {
+    throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
+  }
+  role.attachedPolicyArns = role.attachedPolicyArns.filter((a) => a !== input.PolicyArn);
+};
+
+export const listAttachedRolePolicies: Handler<
+  ListAttachedRolePoliciesRequest,
+  ListAttachedRolePoliciesResponse,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  const prefix = input.PathPrefix ?? '/';
+  const attached = role.attachedPolicyArns
+    .map((arn) => policyOrNoSuchEntity(ctx.state, arn))
+    .filter((p) => p.path.startsWith(prefix));
+  const { page, nextToken } = paginate(attached, input.MaxItems, input.Marker);
+  return {
+    AttachedPolicies: page.map((p) => ({ PolicyName: p.name, PolicyArn: p.arn })),
+    IsTruncated: nextToken !== undefined,
+    ...(nextToken ? { Marker: nextToken } : {}),
+  };
+};

@@ -1,0 +1,128 @@
+/** Roles: create, read, list, delete, trust policy, tags. */
+import type {
+  CreateRoleRequest,
+  CreateRoleResponse,
+  DeleteRoleRequest,
+  GetRoleRequest,
+  GetRoleResponse,
+  ListRolesRequest,
+  ListRolesResponse,
+  ListRoleTagsRequest,
+  ListRoleTagsResponse,
+  Role,
+  Tag,
+  TagRoleRequest,
+  UntagRoleRequest,
+  UpdateAssumeRolePolicyRequest,
+} from '@aws-sdk/client-iam';
+import { ServiceError } from '../../protocol/errors.ts';
+import type { Handler } from '../../service-definition.ts';
+import { paginate, toDate } from '../common.ts';
+import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
+import type { IamState, RoleRecord } from './state.ts';
+import { checkPath, deleteConflict, entityAlreadyExists, findRole, uniqueId } from './state.ts';
+
+const MAX_TAGS_PER_ROLE = 50;
+
+function roleShape(role: RoleRecord, withDetails: boolean): Role {
+  return {
+    Path: role.path,
+    RoleName: role.name,
+    RoleId: role.id,
+    Arn: role.arn,
+    CreateDate: toDate(role.createdMs)!,
+    AssumeRolePolicyDocument: encodePolicyDocument(role.assumeRolePolicyDocument),
+    MaxSessionDuration: role.maxSessionDuration,
+    ...(role.description === undefined ? {} : { Description: role.description }),
+    // ListRoles leaves tags and last use out; GetRole and CreateRole include them.
+    ...(withDetails ? { RoleLastUsed: {}, ...(role.tags.length ? { Tags: role.tags } : {}) } : {}),
+  };
+}
+
+function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
+  const merged = new Map(existing.map((t) => [t.Key, t.Value]));
+  for (const tag of added) merged.set(tag.Key, tag.Value);
+  if (merged.size > MAX_TAGS_PER_ROLE) {
+    throw new ServiceError(`Cannot exceed quota for TagsPerRole: ${MAX_TAGS_PER_ROLE}.`, {
+      code: 'LimitExceeded',
+      status: 409,
+    });
+  }
+  return [...merged].map(([Key, Value]) => ({ Key, Value }));
+}
+
+export const createRole: Handler<CreateRoleRequest, CreateRoleResponse, IamState> = (input, ctx) => {
+  const path = input.Path ?? '/';
+  checkPath(path);
+  parsePolicyDocument(input.AssumeRolePolicyDocument!, 'trust');
+  const key = input.RoleName!.toLowerCase();
+  if (ctx.state.roles[key]) throw entityAlreadyExists(`Role with name ${input.RoleName} already exists.`);
+  const role: RoleRecord = {
+    name: input.RoleName!,
+    id: uniqueId('AROA'),
+    path,
+    arn: `arn:aws:iam::${ctx.accountId}:role${path}${input.RoleName}`,
+    createdMs: Date.now(),
+    assumeRolePolicyDocument: input.AssumeRolePolicyDocument!,
+    maxSessionDuration: input.MaxSessionDuration ?? 3600,
+    tags: mergeTags([], input.Tags ?? []),
+    attachedPolicyArns: [],
+    inlinePolicies: {},
+    ...(input.Description === undefined ? {} : { description: input.Description }),
+  };
+  ctx.state.roles[key] = role;
+  return { Role: roleShape(role, true) };
+};
+
+export const getRole: Handler<GetRoleRequest, GetRoleResponse, IamState> = (input, ctx) => ({
+  Role: roleShape(findRole(ctx.state, input.RoleName!), true),
+});
+
+export const listRoles: Handler<ListRolesRequest, ListRolesResponse, IamState> = (input, ctx) => {
+  const prefix = input.PathPrefix ?? '/';
+  const roles = Object.values(ctx.state.roles)
+    .filter((r) => r.path.startsWith(prefix))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const { page, nextToken } = paginate(roles, input.MaxItems, input.Marker);
+  return {
+    Roles: page.map((r) => roleShape(r, false)),
+    IsTruncated: nextToken !== undefined,
+    ...(nextToken ? { Marker: nextToken } : {}),
+  };
+};
+
+export const deleteRole: Handler<DeleteRoleRequest, void, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  if (role.attachedPolicyArns.length) {
+    throw deleteConflict('Cannot delete entity, must detach all policies first.');
+  }
+  if (Object.keys(role.inlinePolicies).length) {
+    throw deleteConflict('Cannot delete entity, must delete policies first.');
+  }
+  delete ctx.state.roles[role.name.toLowerCase()];
+};
+
+export const updateAssumeRolePolicy: Handler<UpdateAssumeRolePolicyRequest, void, IamState> = (
+  input,
+  ctx,
+) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  parsePolicyDocument(input.PolicyDocument!, 'trust');
+  role.assumeRolePolicyDocument = input.PolicyDocument!;
+};
+
+export const tagRole: Handler<TagRoleRequest, void, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  role.tags = mergeTags(role.tags, input.Tags!);
+};
+
+export const untagRole: Handler<UntagRoleRequest, void, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  role.tags = role.tags.filter((t) => !input.TagKeys!.includes(t.Key!));
+};
+
+export const listRoleTags: Handler<ListRoleTagsRequest, ListRoleTagsResponse, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName!);
+  const { page, nextToken } = paginate(role.tags, input.MaxItems, input.Marker);
+  return { Tags: page, IsTruncated: nextToken !== undefined, ...(nextToken ? { Marker: nextToken } : {}) };
+};
