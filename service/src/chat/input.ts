@@ -38,7 +38,7 @@ export type ChatInput = z.infer<typeof chatInputSchema>;
 
 /** Validates a chat body; the first problem becomes a 400 naming its field (e.g. `history[2].role`). */
 export function parseChatInput(body: unknown): ChatInput {
-  const result = chatInputSchema.safeParse(body);
+  const result = chatInputSchema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw new HttpError(400, 'invalid_body', 'The body is invalid.', { field: 'body' });
