@@ -11,7 +11,11 @@ export interface CommandModule {
 
 // Each command lives in its own module under ./commands and registers itself on the program;
 // modules load lazily so `devkit --help` stays fast.
-const commandModules: Array<() => Promise<CommandModule>> = [() => import('./commands/cloud.ts')];
+const commandModules: Array<() => Promise<CommandModule>> = [
+  () => import('./commands/cloud.ts'),
+  () => import('./commands/gemini-mock.ts'),
+  () => import('./commands/record.ts'),
+];
 
 const program = new Command('devkit')
   .description('Rehearse the IsCoolGPT ECS Fargate pipeline offline, then run it against AWS')
