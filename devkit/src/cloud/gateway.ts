@@ -95,7 +95,8 @@ export class Gateway {
       if (!bound) {
         throw unknownOperation(target ? 'json' : 'query', operation || '(none)', scope?.service);
       }
-      reply = await this.invoke(bound, operation, body, scope?.region ?? DEFAULT_REGION, requestId);
+      const host = header(req, 'host') ?? `${req.socket.localAddress}:${req.socket.localPort}`;
+      reply = await this.invoke(bound, operation, body, scope?.region ?? DEFAULT_REGION, requestId, host);
     } catch (error) {
       const serviceError =
         error instanceof ServiceError
@@ -120,6 +121,7 @@ export class Gateway {
     body: string,
     region: string,
     requestId: string,
+    host: string,
   ): Promise<Reply> {
     const { definition, codec } = bound;
     const handler = Object.hasOwn(definition.operations, operation)
@@ -137,6 +139,7 @@ export class Gateway {
         region,
         accountId: ACCOUNT_ID,
         requestId,
+        host,
         state,
         store: this.store,
       });

@@ -8,6 +8,8 @@ export interface RequestContext<S> {
   region: string;
   accountId: string;
   requestId: string;
+  /** The `host:port` the client addressed (its Host header), for endpoints a service hands back. */
+  host: string;
   /** This service's state for the request's region (one shared slice for global services). */
   state: S;
   /** The whole store, for the rare operation that reads another service's recorded state. */
