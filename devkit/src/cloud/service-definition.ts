@@ -46,3 +46,9 @@ export type AnyServiceDefinition = ServiceDefinition<any>;
 export function isReadOnlyOperation(operation: string): boolean {
   return /^(Describe|List|Get|BatchGet|Filter)/.test(operation);
 }
+
+/**
+ * An SDK input type whose required members `K` are known to be present: the SDK types them as
+ * possibly undefined, but the protocol layer rejects requests without them before any handler runs.
+ */
+export type Checked<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };

@@ -1,0 +1,175 @@
+/**
+ * The ECS control plane's state: plain JSON records in the SDK's own shapes, with timestamps kept
+ * as epoch milliseconds. Counts that follow from tasks (a service's or deployment's running and
+ * pending tasks, a cluster's task counts) are never stored: views derive them, so nothing can
+ * drift. See lifecycle.ts for the functions a scheduler uses to change these records.
+ */
+import type {
+  CapacityProviderStrategyItem,
+  ClusterConfiguration,
+  ClusterSetting,
+  Container,
+  Deployment,
+  NetworkConfiguration,
+  Service,
+  Tag,
+  Task,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
+
+type EpochMs = number;
+
+/** An SDK shape whose timestamps `K` are stored as epoch milliseconds. */
+type Stored<T, K extends keyof T> = Omit<T, K> & { [P in K]?: EpochMs };
+
+export interface ClusterRecord {
+  clusterName: string;
+  clusterArn: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  settings: ClusterSetting[];
+  configuration?: ClusterConfiguration;
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: CapacityProviderStrategyItem[];
+}
+
+export type TaskDefinitionRecord = Stored<
+  TaskDefinition,
+  'registeredAt' | 'deregisteredAt' | 'deleteRequestedAt'
+> & {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  status: 'ACTIVE' | 'INACTIVE';
+};
+
+/** A deployment as AWS reports it, minus the task counts (derived from the tasks it started). */
+export type DeploymentRecord = Stored<
+  Omit<Deployment, 'pendingCount' | 'runningCount'>,
+  'createdAt' | 'updatedAt'
+> & {
+  id: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+  taskDefinition: string;
+  desiredCount: number;
+  failedTasks: number;
+};
+
+export interface ServiceEventRecord {
+  id: string;
+  createdAt: EpochMs;
+  message: string;
+}
+
+export type ServiceRecord = Stored<
+  Omit<Service, 'deployments' | 'events' | 'tags' | 'runningCount' | 'pendingCount'>,
+  'createdAt'
+> & {
+  serviceArn: string;
+  serviceName: string;
+  clusterArn: string;
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  desiredCount: number;
+  taskDefinition: string;
+  /** PRIMARY first, as AWS lists them. */
+  deployments: DeploymentRecord[];
+  /** Newest first, at most MAX_SERVICE_EVENTS. */
+  events: ServiceEventRecord[];
+};
+
+/** ECS task states, in lifecycle order. */
+export const TASK_STATES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export type TaskRecord = Stored<
+  Omit<Task, 'tags'>,
+  | 'createdAt'
+  | 'startedAt'
+  | 'stoppingAt'
+  | 'stoppedAt'
+  | 'executionStoppedAt'
+  | 'pullStartedAt'
+  | 'pullStoppedAt'
+  | 'connectivityAt'
+> & {
+  taskArn: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+  lastStatus: TaskState;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  containers: Container[];
+  version: number;
+  /** Not in AWS's Task shape: the subnets and security groups the runtime must honour. */
+  networkConfiguration?: NetworkConfiguration;
+};
+
+export interface EcsState {
+  /** By cluster name. */
+  clusters: Record<string, ClusterRecord>;
+  /** By family; revision N is at index N - 1. */
+  taskDefinitions: Record<string, TaskDefinitionRecord[]>;
+  /** By service ARN (`service/<cluster>/<name>`). */
+  services: Record<string, ServiceRecord>;
+  /** By task ARN. */
+  tasks: Record<string, TaskRecord>;
+  /** By resource ARN. */
+  tags: Record<string, Tag[]>;
+}
+
+export function initialEcsState(): EcsState {
+  return { clusters: {}, taskDefinitions: {}, services: {}, tasks: {}, tags: {} };
+}
+
+/** The last path segment of a name-or-ARN reference (`default`, `arn:…:cluster/default`). */
+export function lastSegment(ref: string): string {
+  return ref.slice(ref.lastIndexOf('/') + 1);
+}
+
+/** `arn:aws:ecs:<region>:<account>:cluster/<name>` → the same prefix with another resource. */
+export function siblingArn(clusterArn: string, resource: string): string {
+  return clusterArn.slice(0, clusterArn.indexOf(':cluster/') + 1) + resource;
+}
+
+export function clusterNameOf(clusterArn: string): string {
+  return lastSegment(clusterArn);
+}
+
+/** Whether a task still occupies its cluster (anything short of STOPPED). */
+export function isLive(task: TaskRecord): boolean {
+  return task.lastStatus !== 'STOPPED';
+}
+
+/** States that AWS counts as pending: accepted but not yet RUNNING. */
+export function isPending(task: TaskRecord): boolean {
+  return (
+    task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING'
+  );
+}
+
+/** A service's tasks carry `group: service:<name>` and their deployment's id as `startedBy`. */
+export function serviceTasks(state: EcsState, service: ServiceRecord): TaskRecord[] {
+  const group = `service:${service.serviceName}`;
+  return Object.values(state.tasks).filter((t) => t.clusterArn === service.clusterArn && t.group === group);
+}
+
+export function deploymentTasks(
+  state: EcsState,
+  service: ServiceRecord,
+  deployment: DeploymentRecord,
+): TaskRecord[] {
+  return serviceTasks(state, service).filter((t) => t.startedBy === deployment.id);
+}
+
+/** `arn:…:task-definition/<family>:<revision>` → its record, whatever its status. */
+export function taskDefinitionByArn(state: EcsState, arn: string): TaskDefinitionRecord | undefined {
+  const match = /:task-definition\/([^:/]+):(\d+)$/.exec(arn);
+  return match ? state.taskDefinitions[match[1]!]?.[Number(match[2]) - 1] : undefined;
+}

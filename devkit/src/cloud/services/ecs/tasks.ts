@@ -1,0 +1,109 @@
+import type {
+  DescribeTasksRequest,
+  DescribeTasksResponse,
+  ListTasksRequest,
+  ListTasksResponse,
+  RunTaskRequest,
+  RunTaskResponse,
+  StopTaskRequest,
+  StopTaskResponse,
+} from '@aws-sdk/client-ecs';
+import type { Checked, Handler } from '../../service-definition.ts';
+import { paginate } from '../common.ts';
+import { InvalidParameterException } from './errors.ts';
+import { addTask, isFargate, requestTaskStop } from './lifecycle.ts';
+import { checkPlacement, resolvePlacement } from './placement-rules.ts';
+import { requireCluster, requireService, requireUsableTaskDefinition, taskArnFor } from './references.ts';
+import type { EcsState } from './state.ts';
+import { taskDefinitionByArn } from './state.ts';
+import { taskToAws } from './views.ts';
+
+/** Records `count` tasks to run (PROVISIONING, desired RUNNING); the runtime starts them. */
+export const runTask: Handler<Checked<RunTaskRequest, 'taskDefinition'>, RunTaskResponse, EcsState> = (
+  input,
+  ctx,
+) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  const td = requireUsableTaskDefinition(ctx.state, input.taskDefinition);
+  const placement = resolvePlacement(cluster, input);
+  const networkConfiguration = checkPlacement(td, placement, input.networkConfiguration);
+  // The local cloud has no container instances: only Fargate can place tasks, as AWS would say.
+  if (!isFargate(placement))
+    throw new InvalidParameterException('No Container Instances were found in your cluster.');
+  const count = input.count ?? 1;
+  if (count < 1 || count > 10) throw new InvalidParameterException('count must be between 1 and 10.');
+  const now = Date.now();
+  const tasks = Array.from({ length: count }, () => {
+    const task = addTask(
+      ctx.state,
+      {
+        clusterArn: cluster.clusterArn,
+        taskDefinition: td,
+        group: input.group ?? `family:${td.family}`,
+        ...placement,
+        ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+        ...(input.overrides ? { overrides: input.overrides } : {}),
+        ...(networkConfiguration ? { networkConfiguration } : {}),
+        enableExecuteCommand: input.enableExecuteCommand ?? false,
+      },
+      now,
+    );
+    ctx.state.tags[task.taskArn] = input.tags ?? [];
+    return task;
+  });
+  return { tasks: tasks.map((t) => taskToAws(ctx.state, t, ['TAGS'])), failures: [] };
+};
+
+export const stopTask: Handler<Checked<StopTaskRequest, 'task'>, StopTaskResponse, EcsState> = (
+  input,
+  ctx,
+) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  const task = ctx.state.tasks[taskArnFor(cluster, input.task)];
+  if (!task) throw new InvalidParameterException('The referenced task was not found.');
+  requestTaskStop(
+    task,
+    { stopCode: 'UserInitiated', reason: input.reason ?? 'Task stopped by user' },
+    Date.now(),
+  );
+  return { task: taskToAws(ctx.state, task) };
+};
+
+export const describeTasks: Handler<
+  Checked<DescribeTasksRequest, 'tasks'>,
+  DescribeTasksResponse,
+  EcsState
+> = (input, ctx) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  const response: Required<DescribeTasksResponse> = { tasks: [], failures: [] };
+  for (const ref of input.tasks) {
+    const arn = taskArnFor(cluster, ref);
+    const task = ctx.state.tasks[arn];
+    if (task) response.tasks.push(taskToAws(ctx.state, task, input.include));
+    else response.failures.push({ arn, reason: 'MISSING' });
+  }
+  return response;
+};
+
+/** Only tasks whose desiredStatus is RUNNING unless asked otherwise, as on AWS. */
+export const listTasks: Handler<ListTasksRequest, ListTasksResponse, EcsState> = (input, ctx) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  const group = input.serviceName
+    ? `service:${requireService(ctx.state, cluster, input.serviceName).serviceName}`
+    : undefined;
+  const desiredStatus = input.desiredStatus ?? 'RUNNING';
+  const arns = Object.values(ctx.state.tasks)
+    .filter(
+      (t) =>
+        t.clusterArn === cluster.clusterArn &&
+        t.desiredStatus === desiredStatus &&
+        (!group || t.group === group) &&
+        (!input.family || taskDefinitionByArn(ctx.state, t.taskDefinitionArn)?.family === input.family) &&
+        (!input.startedBy || t.startedBy === input.startedBy) &&
+        (!input.launchType || t.launchType === input.launchType),
+    )
+    .map((t) => t.taskArn)
+    .sort();
+  const { page, nextToken } = paginate(arns, input.maxResults, input.nextToken);
+  return { taskArns: page, nextToken };
+};
