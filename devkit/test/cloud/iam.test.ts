@@ -368,8 +368,9 @@ describe('persistence', () => {
   });
 });
 
+// The AWS CLI takes a second or more to start, so each test makes few calls.
 describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
-  it('creates a role from a file, attaches the execution policy and reads documents back decoded', async () => {
+  it('creates a role from a file and attaches the execution policy and an inline policy', async () => {
     const file = join(t.dataDir, 'trust.json');
     await writeFile(file, trust);
     const created = (
@@ -396,6 +397,9 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
       '--policy-document',
       readSecret,
     ]);
+  });
+
+  it('reads policy documents back URL-decoded and parsed', async () => {
     const got = (await t.aws(['iam', 'get-role', '--role-name', 'cli-role'])).json as {
       Role: { AssumeRolePolicyDocument: unknown; Tags: unknown };
     };
@@ -411,6 +415,9 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
       await t.aws(['iam', 'get-role-policy', '--role-name', 'cli-role', '--policy-name', 'secret'])
     ).json as { PolicyDocument: unknown };
     expect(inline.PolicyDocument).toEqual(JSON.parse(readSecret));
+  });
+
+  it('pages with --max-items and reports IAM errors by code', async () => {
     const listed = (await t.aws(['iam', 'list-roles', '--max-items', '1'])).json as {
       Roles: unknown[];
       NextToken?: string;

@@ -1,0 +1,89 @@
+import * as sdk from '@aws-sdk/client-ec2';
+import type { ServiceDefinition } from '../../service-definition.ts';
+import { describeAvailabilityZones } from './availability-zones.ts';
+import { initialEc2State } from './default-vpc.ts';
+import {
+  attachInternetGateway,
+  createInternetGateway,
+  deleteInternetGateway,
+  describeInternetGateways,
+  detachInternetGateway,
+} from './internet-gateways.ts';
+import {
+  associateRouteTable,
+  createRoute,
+  createRouteTable,
+  deleteRoute,
+  deleteRouteTable,
+  describeRouteTables,
+  disassociateRouteTable,
+} from './route-tables.ts';
+import {
+  authorizeSecurityGroupEgress,
+  authorizeSecurityGroupIngress,
+  createSecurityGroup,
+  deleteSecurityGroup,
+  describeSecurityGroupRules,
+  describeSecurityGroups,
+  revokeSecurityGroupEgress,
+  revokeSecurityGroupIngress,
+} from './security-groups.ts';
+import type { Ec2State } from './state.ts';
+import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from './subnets.ts';
+import { createTags, deleteTags, describeTags } from './tags.ts';
+import {
+  createVpc,
+  deleteVpc,
+  describeNetworkAcls,
+  describeVpcAttribute,
+  describeVpcs,
+  modifyVpcAttribute,
+} from './vpcs.ts';
+
+export { ingressAllows } from './security-group-rules.ts';
+export type { Ec2State } from './state.ts';
+
+/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, zones, tags. */
+export const ec2: ServiceDefinition<Ec2State> = {
+  signingName: 'ec2',
+  protocol: 'ec2Query',
+  xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
+  schemas: sdk,
+  initialState: initialEc2State,
+  operations: {
+    CreateVpc: createVpc,
+    DescribeVpcs: describeVpcs,
+    DeleteVpc: deleteVpc,
+    ModifyVpcAttribute: modifyVpcAttribute,
+    DescribeVpcAttribute: describeVpcAttribute,
+    DescribeNetworkAcls: describeNetworkAcls,
+    CreateSubnet: createSubnet,
+    DescribeSubnets: describeSubnets,
+    DeleteSubnet: deleteSubnet,
+    ModifySubnetAttribute: modifySubnetAttribute,
+    CreateInternetGateway: createInternetGateway,
+    AttachInternetGateway: attachInternetGateway,
+    DetachInternetGateway: detachInternetGateway,
+    DescribeInternetGateways: describeInternetGateways,
+    DeleteInternetGateway: deleteInternetGateway,
+    CreateRouteTable: createRouteTable,
+    DescribeRouteTables: describeRouteTables,
+    CreateRoute: createRoute,
+    DeleteRoute: deleteRoute,
+    AssociateRouteTable: associateRouteTable,
+    DisassociateRouteTable: disassociateRouteTable,
+    DeleteRouteTable: deleteRouteTable,
+    CreateSecurityGroup: createSecurityGroup,
+    DescribeSecurityGroups: describeSecurityGroups,
+    DeleteSecurityGroup: deleteSecurityGroup,
+    AuthorizeSecurityGroupIngress: authorizeSecurityGroupIngress,
+    RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
+    AuthorizeSecurityGroupEgress: authorizeSecurityGroupEgress,
+    RevokeSecurityGroupEgress: revokeSecurityGroupEgress,
+    DescribeSecurityGroupRules: describeSecurityGroupRules,
+    DescribeAvailabilityZones: describeAvailabilityZones,
+    CreateTags: createTags,
+    DeleteTags: deleteTags,
+    DescribeTags: describeTags,
+  },
+};

@@ -1,0 +1,214 @@
+/** Route tables, their routes (the VPC's local route first) and their subnet associations. */
+import type {
+  AssociateRouteTableRequest,
+  AssociateRouteTableResult,
+  CreateRouteRequest,
+  CreateRouteResult,
+  CreateRouteTableRequest,
+  CreateRouteTableResult,
+  DeleteRouteRequest,
+  DeleteRouteTableRequest,
+  DescribeRouteTablesRequest,
+  DescribeRouteTablesResult,
+  DisassociateRouteTableRequest,
+  RouteTable,
+} from '@aws-sdk/client-ec2';
+import type { Handler } from '../../service-definition.ts';
+import { paginate, resourceId } from '../common.ts';
+import { parseCidr } from './cidr.ts';
+import { applyFilters } from './filters.ts';
+import type { Ec2State, RouteTableRecord, VpcRecord } from './state.ts';
+import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
+import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+
+/** A new table with the VPC's local route; the VPC's first table is its main one. */
+export function addRouteTable(state: Ec2State, vpc: VpcRecord, main: boolean): RouteTableRecord {
+  const table: RouteTableRecord = {
+    id: resourceId('rtb'),
+    vpcId: vpc.id,
+    routes: [{ destinationCidrBlock: vpc.cidr, gatewayId: 'local', origin: 'CreateRouteTable' }],
+    associations: main ? [{ id: resourceId('rtbassoc') }] : [],
+  };
+  state.routeTables[table.id] = table;
+  return table;
+}
+
+export function addRoute(
+  state: Ec2State,
+  table: RouteTableRecord,
+  destination: string,
+  gatewayId: string,
+): void {
+  if (!parseCidr(destination)) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Value (${destination}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+    );
+  }
+  if (table.routes.some((r) => r.destinationCidrBlock === destination)) {
+    throw ec2Error('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
+  }
+  const gateway = find(state, 'igw', gatewayId);
+  if (gateway.attachedVpcId !== table.vpcId) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `route table ${table.id} and network gateway ${gateway.id} belong to different networks`,
+    );
+  }
+  table.routes.push({ destinationCidrBlock: destination, gatewayId, origin: 'CreateRoute' });
+}
+
+/** The main table of a VPC. */
+export function mainRouteTable(state: Ec2State, vpcId: string): RouteTableRecord | undefined {
+  return Object.values(state.routeTables).find(
+    (t) => t.vpcId === vpcId && t.associations.some((a) => a.subnetId === undefined),
+  );
+}
+
+function tableShape(state: Ec2State, table: RouteTableRecord, accountId: string): RouteTable {
+  return {
+    RouteTableId: table.id,
+    VpcId: table.vpcId,
+    OwnerId: accountId,
+    // A route to a gateway no longer attached to the VPC stays, as a blackhole.
+    Routes: table.routes.map((r) => ({
+      DestinationCidrBlock: r.destinationCidrBlock,
+      GatewayId: r.gatewayId,
+      Origin: r.origin,
+      State:
+        r.gatewayId === 'local' || state.internetGateways[r.gatewayId]?.attachedVpcId === table.vpcId
+          ? 'active'
+          : 'blackhole',
+    })),
+    Associations: table.associations.map((a) => ({
+      RouteTableAssociationId: a.id,
+      RouteTableId: table.id,
+      Main: a.subnetId === undefined,
+      ...(a.subnetId ? { SubnetId: a.subnetId } : {}),
+      AssociationState: { State: 'associated' },
+    })),
+    PropagatingVgws: [],
+    Tags: tagsOf(state, table.id),
+  };
+}
+
+export const createRouteTable: Handler<CreateRouteTableRequest, CreateRouteTableResult, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const table = addRouteTable(ctx.state, find(ctx.state, 'vpc', input.VpcId!), false);
+  applyTagSpecifications(ctx.state, table.id, 'route-table', input.TagSpecifications);
+  return { RouteTable: tableShape(ctx.state, table, ctx.accountId) };
+};
+
+export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRouteTablesResult, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const tables = applyFilters(ctx.state, selectByIds(ctx.state, 'rtb', input.RouteTableIds), input.Filters, {
+    'route-table-id': (t) => t.id,
+    'vpc-id': (t) => t.vpcId,
+    'owner-id': () => ctx.accountId,
+    'association.subnet-id': (t) => t.associations.map((a) => a.subnetId),
+    'association.route-table-association-id': (t) => t.associations.map((a) => a.id),
+    'association.main': (t) => t.associations.some((a) => a.subnetId === undefined),
+    'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock),
+    'route.gateway-id': (t) => t.routes.map((r) => r.gatewayId),
+  });
+  const { page, nextToken } = paginate(tables, input.MaxResults, input.NextToken, 1000);
+  return {
+    RouteTables: page.map((t) => tableShape(ctx.state, t, ctx.accountId)),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+};
+
+export const createRoute: Handler<CreateRouteRequest, CreateRouteResult, Ec2State> = (input, ctx) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+  if (!input.GatewayId) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      'The local cloud routes only to internet gateways: the request must contain the parameter gatewayId',
+    );
+  }
+  if (!input.DestinationCidrBlock) {
+    throw ec2Error('MissingParameter', 'The request must contain the parameter destinationCidrBlock');
+  }
+  addRoute(ctx.state, table, input.DestinationCidrBlock, input.GatewayId);
+  return { Return: true };
+};
+
+export const deleteRoute: Handler<DeleteRouteRequest, void, Ec2State> = (input, ctx) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+  const destination = input.DestinationCidrBlock;
+  const route = table.routes.find((r) => r.destinationCidrBlock === destination);
+  if (!route) {
+    throw ec2Error(
+      'InvalidRoute.NotFound',
+      `no route with destination-cidr-block ${destination} in route table ${table.id}`,
+    );
+  }
+  if (route.gatewayId === 'local') {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `cannot remove local route ${destination} in route table ${table.id}`,
+    );
+  }
+  table.routes = table.routes.filter((r) => r !== route);
+};
+
+export const associateRouteTable: Handler<AssociateRouteTableRequest, AssociateRouteTableResult, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+  if (!input.SubnetId) throw ec2Error('MissingParameter', 'The request must contain the parameter subnetId');
+  const subnet = find(ctx.state, 'subnet', input.SubnetId);
+  if (subnet.vpcId !== table.vpcId) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Route table ${table.id} and subnet ${subnet.id} belong to different networks`,
+    );
+  }
+  const existing = Object.values(ctx.state.routeTables).find((t) =>
+    t.associations.some((a) => a.subnetId === subnet.id),
+  );
+  if (existing) {
+    throw ec2Error(
+      'Resource.AlreadyAssociated',
+      `the specified association for route table ${existing.id} conflicts with an existing association`,
+    );
+  }
+  const association = { id: resourceId('rtbassoc'), subnetId: subnet.id };
+  table.associations.push(association);
+  return { AssociationId: association.id, AssociationState: { State: 'associated' } };
+};
+
+export const disassociateRouteTable: Handler<DisassociateRouteTableRequest, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const table = Object.values(ctx.state.routeTables).find((t) =>
+    t.associations.some((a) => a.id === input.AssociationId),
+  );
+  const association = table?.associations.find((a) => a.id === input.AssociationId);
+  if (!table || !association) {
+    throw ec2Error(
+      'InvalidAssociationID.NotFound',
+      `The association ID '${input.AssociationId}' does not exist`,
+    );
+  }
+  if (association.subnetId === undefined) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `cannot disassociate the main route table association ${association.id}`,
+    );
+  }
+  table.associations = table.associations.filter((a) => a !== association);
+};
+
+export const deleteRouteTable: Handler<DeleteRouteTableRequest, void, Ec2State> = (input, ctx) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+  if (table.associations.length) throw dependencyViolation('routeTable', table.id);
+  delete ctx.state.routeTables[table.id];
+  dropTags(ctx.state, table.id);
+};

@@ -1,0 +1,204 @@
+/**
+ * Security group rules: the IpPermissions EC2's API speaks turned into one rule per source and
+ * back, and the question the ECS runtime asks — does any ingress rule admit this port?
+ */
+import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { resourceId } from '../common.ts';
+import { parseCidr } from './cidr.ts';
+import type { Ec2State, SecurityGroupRecord, SecurityGroupRuleRecord } from './state.ts';
+import { ec2Error, find } from './state.ts';
+import { tagsOf } from './tags.ts';
+
+const PROTOCOL_NAMES: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
+
+function normalizeProtocol(raw: string | undefined): string {
+  const protocol = (raw ?? '').toLowerCase();
+  const name = PROTOCOL_NAMES[protocol] ?? protocol;
+  if (['tcp', 'udp', 'icmp', '-1'].includes(name)) return name;
+  if (/^\d+$/.test(name) && Number(name) <= 255) return name;
+  throw ec2Error('InvalidParameterValue', `Invalid value '${raw}' for IP protocol. Unknown protocol.`);
+}
+
+function portRange(permission: IpPermission, protocol: string): [number, number] {
+  if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') return [-1, -1];
+  const { FromPort: from, ToPort: to } = permission;
+  if (from === undefined || to === undefined) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange`,
+    );
+  }
+  if (protocol !== 'icmp' && (from < 0 || to > 65535 || from > to)) {
+    throw ec2Error('InvalidParameterValue', `Invalid TCP/UDP port range: ${from}-${to}`);
+  }
+  return [from, to];
+}
+
+/** One rule per source in the permissions, in the order given. */
+export function rulesFromPermissions(
+  state: Ec2State,
+  permissions: IpPermission[],
+  isEgress: boolean,
+): Omit<SecurityGroupRuleRecord, 'id'>[] {
+  return permissions.flatMap((permission) => {
+    const ipProtocol = normalizeProtocol(permission.IpProtocol);
+    const [fromPort, toPort] = portRange(permission, ipProtocol);
+    const base = { isEgress, ipProtocol, fromPort, toPort };
+    const described = (description: string | undefined) => (description === undefined ? {} : { description });
+    const rules = [
+      ...(permission.IpRanges ?? []).map((r) => {
+        if (!r.CidrIp || !parseCidr(r.CidrIp)) {
+          throw ec2Error('InvalidParameterValue', `CIDR block ${r.CidrIp} is malformed`);
+        }
+        return { ...base, cidrIpv4: r.CidrIp, ...described(r.Description) };
+      }),
+      ...(permission.Ipv6Ranges ?? []).map((r) => ({
+        ...base,
+        cidrIpv6: r.CidrIpv6!,
+        ...described(r.Description),
+      })),
+      ...(permission.UserIdGroupPairs ?? []).map((pair) => {
+        const group = find(state, 'sg', pair.GroupId ?? '');
+        return { ...base, referencedGroupId: group.id, ...described(pair.Description) };
+      }),
+    ];
+    if (!rules.length) {
+      throw ec2Error('MissingParameter', 'The request must contain the parameter ipPermissions.source');
+    }
+    return rules;
+  });
+}
+
+function sameRule(a: Omit<SecurityGroupRuleRecord, 'id'>, b: Omit<SecurityGroupRuleRecord, 'id'>): boolean {
+  return (
+    a.isEgress === b.isEgress &&
+    a.ipProtocol === b.ipProtocol &&
+    a.fromPort === b.fromPort &&
+    a.toPort === b.toPort &&
+    a.cidrIpv4 === b.cidrIpv4 &&
+    a.cidrIpv6 === b.cidrIpv6 &&
+    a.referencedGroupId === b.referencedGroupId
+  );
+}
+
+function describeForDuplicate(rule: Omit<SecurityGroupRuleRecord, 'id'>): string {
+  const peer = rule.cidrIpv4 ?? rule.cidrIpv6 ?? rule.referencedGroupId;
+  const protocol = rule.ipProtocol === '-1' ? 'ALL' : rule.ipProtocol.toUpperCase();
+  const ports = rule.fromPort === -1 ? '' : `, from port: ${rule.fromPort}, to port: ${rule.toPort}`;
+  return `peer: ${peer}, ${protocol}${ports}, ALLOW`;
+}
+
+/** Adds rules, refusing one that exists already (the whole call fails, as in EC2). */
+export function addRules(
+  group: SecurityGroupRecord,
+  rules: Omit<SecurityGroupRuleRecord, 'id'>[],
+): SecurityGroupRuleRecord[] {
+  for (const rule of rules) {
+    if (group.rules.some((existing) => sameRule(existing, rule))) {
+      throw ec2Error(
+        'InvalidPermission.Duplicate',
+        `the specified rule "${describeForDuplicate(rule)}" already exists`,
+      );
+    }
+  }
+  const added = rules.map((rule) => ({ id: resourceId('sgr'), ...rule }));
+  group.rules.push(...added);
+  return added;
+}
+
+/** Removes rules; every one must exist. */
+export function removeRules(group: SecurityGroupRecord, rules: Omit<SecurityGroupRuleRecord, 'id'>[]): void {
+  for (const rule of rules) {
+    if (!group.rules.some((existing) => sameRule(existing, rule))) {
+      throw ec2Error(
+        'InvalidPermission.NotFound',
+        'The specified rule does not exist in this security group.',
+      );
+    }
+  }
+  group.rules = group.rules.filter((existing) => !rules.some((rule) => sameRule(existing, rule)));
+}
+
+/** The group's rules in one direction as IpPermissions, grouped by protocol and ports as EC2 does. */
+export function permissionsOf(
+  group: SecurityGroupRecord,
+  isEgress: boolean,
+  accountId: string,
+): IpPermission[] {
+  const byRange = new Map<string, IpPermission>();
+  for (const rule of group.rules.filter((r) => r.isEgress === isEgress)) {
+    const key = `${rule.ipProtocol}:${rule.fromPort}:${rule.toPort}`;
+    let permission = byRange.get(key);
+    if (!permission) {
+      permission = {
+        IpProtocol: rule.ipProtocol,
+        ...(rule.fromPort === -1 && rule.ipProtocol !== 'icmp'
+          ? {}
+          : { FromPort: rule.fromPort, ToPort: rule.toPort }),
+        IpRanges: [],
+        Ipv6Ranges: [],
+        PrefixListIds: [],
+        UserIdGroupPairs: [],
+      };
+      byRange.set(key, permission);
+    }
+    const description = rule.description === undefined ? {} : { Description: rule.description };
+    if (rule.cidrIpv4) permission.IpRanges!.push({ CidrIp: rule.cidrIpv4, ...description });
+    if (rule.cidrIpv6) permission.Ipv6Ranges!.push({ CidrIpv6: rule.cidrIpv6, ...description });
+    if (rule.referencedGroupId) {
+      permission.UserIdGroupPairs!.push({
+        GroupId: rule.referencedGroupId,
+        UserId: accountId,
+        ...description,
+      });
+    }
+  }
+  return [...byRange.values()];
+}
+
+export function ruleShape(
+  state: Ec2State,
+  group: SecurityGroupRecord,
+  rule: SecurityGroupRuleRecord,
+  accountId: string,
+): SecurityGroupRule {
+  return {
+    SecurityGroupRuleId: rule.id,
+    GroupId: group.id,
+    GroupOwnerId: accountId,
+    IsEgress: rule.isEgress,
+    IpProtocol: rule.ipProtocol,
+    FromPort: rule.fromPort,
+    ToPort: rule.toPort,
+    ...(rule.cidrIpv4 ? { CidrIpv4: rule.cidrIpv4 } : {}),
+    ...(rule.cidrIpv6 ? { CidrIpv6: rule.cidrIpv6 } : {}),
+    ...(rule.referencedGroupId
+      ? { ReferencedGroupInfo: { GroupId: rule.referencedGroupId, UserId: accountId } }
+      : {}),
+    ...(rule.description === undefined ? {} : { Description: rule.description }),
+    SecurityGroupRuleArn: `arn:aws:ec2:${state.region}:${accountId}:security-group-rule/${rule.id}`,
+    Tags: tagsOf(state, rule.id),
+  };
+}
+
+/**
+ * Whether any ingress rule of the given security groups admits `protocol` traffic on `port`.
+ * The source of the traffic is not considered: the local load balancer has no address inside the
+ * VPC, so only the protocol and port of a rule decide. Unknown group ids admit nothing.
+ */
+export function ingressAllows(
+  state: Ec2State,
+  groupIds: readonly string[],
+  port: number,
+  protocol = 'tcp',
+): boolean {
+  const wanted = PROTOCOL_NAMES[protocol.toLowerCase()] ?? protocol.toLowerCase();
+  return groupIds.some((id) =>
+    (state.securityGroups[id]?.rules ?? []).some(
+      (rule) =>
+        !rule.isEgress &&
+        (rule.ipProtocol === '-1' ||
+          (rule.ipProtocol === wanted && rule.fromPort <= port && port <= rule.toPort)),
+    ),
+  );
+}

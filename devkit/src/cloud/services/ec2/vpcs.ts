@@ -1,0 +1,206 @@
+/** VPCs, created as EC2 creates them: with a main route table, a default security group and a default network ACL. */
+import type {
+  CreateVpcRequest,
+  CreateVpcResult,
+  DeleteVpcRequest,
+  DescribeNetworkAclsRequest,
+  DescribeNetworkAclsResult,
+  DescribeVpcAttributeRequest,
+  DescribeVpcAttributeResult,
+  DescribeVpcsRequest,
+  DescribeVpcsResult,
+  ModifyVpcAttributeRequest,
+  NetworkAcl,
+  Vpc,
+} from '@aws-sdk/client-ec2';
+import type { Handler } from '../../service-definition.ts';
+import { paginate, resourceId } from '../common.ts';
+import { parseCidr } from './cidr.ts';
+import { applyFilters } from './filters.ts';
+import { addRouteTable } from './route-tables.ts';
+import { addSecurityGroup } from './security-groups.ts';
+import type { Ec2State, NetworkAclRecord, VpcRecord } from './state.ts';
+import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
+import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+
+/** Checks a VPC CIDR block: well formed, and between /16 and /28 as EC2 allows. */
+function checkVpcCidr(cidr: string): void {
+  const parsed = parseCidr(cidr);
+  if (!parsed) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+    );
+  }
+  if (parsed.prefix < 16 || parsed.prefix > 28)
+    throw ec2Error('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`);
+}
+
+export function addVpc(state: Ec2State, cidr: string, isDefault: boolean): VpcRecord {
+  checkVpcCidr(cidr);
+  const vpc: VpcRecord = {
+    id: resourceId('vpc'),
+    cidr,
+    cidrAssociationId: resourceId('vpc-cidr-assoc'),
+    isDefault,
+    enableDnsSupport: true,
+    // Only the default VPC resolves public DNS hostnames until asked to.
+    enableDnsHostnames: isDefault,
+    instanceTenancy: 'default',
+  };
+  state.vpcs[vpc.id] = vpc;
+  addRouteTable(state, vpc, true);
+  addSecurityGroup(state, vpc.id, 'default', 'default VPC security group');
+  const acl: NetworkAclRecord = { id: resourceId('acl'), vpcId: vpc.id, isDefault: true };
+  state.networkAcls[acl.id] = acl;
+  return vpc;
+}
+
+function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
+  return {
+    VpcId: vpc.id,
+    CidrBlock: vpc.cidr,
+    CidrBlockAssociationSet: [
+      { AssociationId: vpc.cidrAssociationId, CidrBlock: vpc.cidr, CidrBlockState: { State: 'associated' } },
+    ],
+    DhcpOptionsId: state.dhcpOptionsId,
+    InstanceTenancy: vpc.instanceTenancy as Vpc['InstanceTenancy'],
+    IsDefault: vpc.isDefault,
+    OwnerId: accountId,
+    State: 'available',
+    Tags: tagsOf(state, vpc.id),
+  };
+}
+
+export const createVpc: Handler<CreateVpcRequest, CreateVpcResult, Ec2State> = (input, ctx) => {
+  if (!input.CidrBlock)
+    throw ec2Error('MissingParameter', 'The request must contain the parameter cidrBlock');
+  const vpc = addVpc(ctx.state, input.CidrBlock, false);
+  if (input.InstanceTenancy) vpc.instanceTenancy = input.InstanceTenancy;
+  applyTagSpecifications(ctx.state, vpc.id, 'vpc', input.TagSpecifications);
+  // A new VPC is reported `pending` by CreateVpc and `available` from then on.
+  return { Vpc: { ...vpcShape(ctx.state, vpc, ctx.accountId), State: 'pending' } };
+};
+
+export const describeVpcs: Handler<DescribeVpcsRequest, DescribeVpcsResult, Ec2State> = (input, ctx) => {
+  const vpcs = applyFilters(ctx.state, selectByIds(ctx.state, 'vpc', input.VpcIds), input.Filters, {
+    'vpc-id': (v) => v.id,
+    cidr: (v) => v.cidr,
+    'cidr-block-association.cidr-block': (v) => v.cidr,
+    'dhcp-options-id': () => ctx.state.dhcpOptionsId,
+    isDefault: (v) => v.isDefault,
+    'is-default': (v) => v.isDefault,
+    'owner-id': () => ctx.accountId,
+    state: () => 'available',
+  });
+  const { page, nextToken } = paginate(vpcs, input.MaxResults, input.NextToken, 1000);
+  return {
+    Vpcs: page.map((v) => vpcShape(ctx.state, v, ctx.accountId)),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+};
+
+export const deleteVpc: Handler<DeleteVpcRequest, void, Ec2State> = (input, ctx) => {
+  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+  const { state } = ctx;
+  // What EC2 created with the VPC goes with it; anything the user added must go first.
+  const dependent =
+    Object.values(state.subnets).some((s) => s.vpcId === vpc.id) ||
+    Object.values(state.internetGateways).some((g) => g.attachedVpcId === vpc.id) ||
+    Object.values(state.securityGroups).some((g) => g.vpcId === vpc.id && g.name !== 'default') ||
+    Object.values(state.routeTables).some(
+      (t) => t.vpcId === vpc.id && !t.associations.some((a) => a.subnetId === undefined),
+    );
+  if (dependent) throw dependencyViolation('vpc', vpc.id);
+  for (const collection of [state.routeTables, state.securityGroups, state.networkAcls]) {
+    for (const [id, record] of Object.entries(collection)) {
+      if (record.vpcId === vpc.id) {
+        delete collection[id];
+        dropTags(state, id);
+      }
+    }
+  }
+  delete state.vpcs[vpc.id];
+  dropTags(state, vpc.id);
+};
+
+export const modifyVpcAttribute: Handler<ModifyVpcAttributeRequest, void, Ec2State> = (input, ctx) => {
+  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+  const support = input.EnableDnsSupport?.Value;
+  const hostnames = input.EnableDnsHostnames?.Value;
+  if ((support === undefined) === (hostnames === undefined)) {
+    throw ec2Error(
+      'InvalidParameterCombination',
+      'Fields enableDnsHostnames and enableDnsSupport are mutually exclusive and exactly one must be specified',
+    );
+  }
+  if (support !== undefined) vpc.enableDnsSupport = support;
+  if (hostnames !== undefined) vpc.enableDnsHostnames = hostnames;
+};
+
+export const describeVpcAttribute: Handler<
+  DescribeVpcAttributeRequest,
+  DescribeVpcAttributeResult,
+  Ec2State
+> = (input, ctx) => {
+  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+  switch (input.Attribute) {
+    case 'enableDnsSupport':
+      return { VpcId: vpc.id, EnableDnsSupport: { Value: vpc.enableDnsSupport } };
+    case 'enableDnsHostnames':
+      return { VpcId: vpc.id, EnableDnsHostnames: { Value: vpc.enableDnsHostnames } };
+    case 'enableNetworkAddressUsageMetrics':
+      return { VpcId: vpc.id, EnableNetworkAddressUsageMetrics: { Value: false } };
+    default:
+      throw ec2Error(
+        'InvalidParameterValue',
+        `Value (${input.Attribute}) for parameter attribute is invalid. Unknown attribute.`,
+      );
+  }
+};
+
+/** The default ACL admits everything in and out (rule 100), then denies the rest (rule 32767). */
+function aclShape(state: Ec2State, acl: NetworkAclRecord, accountId: string): NetworkAcl {
+  const entries = [true, false].flatMap((egress) => [
+    { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow' as const, Egress: egress, CidrBlock: '0.0.0.0/0' },
+    {
+      RuleNumber: 32767,
+      Protocol: '-1',
+      RuleAction: 'deny' as const,
+      Egress: egress,
+      CidrBlock: '0.0.0.0/0',
+    },
+  ]);
+  return {
+    NetworkAclId: acl.id,
+    VpcId: acl.vpcId,
+    IsDefault: acl.isDefault,
+    OwnerId: accountId,
+    Entries: entries,
+    // Every subnet of the VPC uses its default ACL (the local cloud has no ACLs of its own making).
+    Associations: Object.values(state.subnets)
+      .filter((s) => s.vpcId === acl.vpcId)
+      .map((s) => ({
+        NetworkAclAssociationId: `aclassoc-${s.id.slice('subnet-'.length)}`,
+        NetworkAclId: acl.id,
+        SubnetId: s.id,
+      })),
+    Tags: tagsOf(state, acl.id),
+  };
+}
+
+export const describeNetworkAcls: Handler<DescribeNetworkAclsRequest, DescribeNetworkAclsResult, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const acls = applyFilters(ctx.state, selectByIds(ctx.state, 'acl', input.NetworkAclIds), input.Filters, {
+    'network-acl-id': (a) => a.id,
+    'vpc-id': (a) => a.vpcId,
+    default: (a) => a.isDefault,
+  });
+  const { page, nextToken } = paginate(acls, input.MaxResults, input.NextToken, 1000);
+  return {
+    NetworkAcls: page.map((a) => aclShape(ctx.state, a, ctx.accountId)),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+};
