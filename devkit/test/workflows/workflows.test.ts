@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadStack } from '../../src/stack/load.ts';
 import { formatFindings, lintWorkflow, lintWorkflowDir } from './workflow-lint.ts';
 
 const exec = promisify(execFile);
@@ -212,6 +213,17 @@ describe('deploy.yml', () => {
       'npx devkit deploy --target aws --stage "$STAGE"',
     );
   });
+
+  it.each(['dev', 'staging', 'prod'])(
+    'puts the Gemini key under the secret name the stack file gives stage %s',
+    (stage) => {
+      const expression = (deployJob as Job & { env: Record<string, string> }).env.GEMINI_SECRET_NAME ?? '';
+      // `vars.GEMINI_SECRET_NAME || format('<pattern>', needs.stage.outputs.stage)`: the default pattern.
+      const pattern = /format\('([^']+)', needs\.stage\.outputs\.stage\)/.exec(expression)?.[1] ?? '';
+      const { config } = loadStack(join(root, 'stack.yml'), { stage, env: {} });
+      expect(pattern.replace('{0}', stage)).toBe(config.task.secrets.GEMINI_API_KEY);
+    },
+  );
 
   describe('branch → stage', () => {
     const script = step(deploy, 'stage', (s) => s.id === 'map').run ?? '';
