@@ -115,6 +115,10 @@ describe('availability zones and the default VPC', () => {
       new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpcs![0]!.VpcId!] }] }),
     );
     expect(Subnets).toHaveLength(6);
+    const others = await ec2.send(
+      new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['false'] }] }),
+    );
+    expect(others.Vpcs!.map((v) => v.VpcId)).not.toContain(Vpcs![0]!.VpcId);
     expect(Subnets![0]).toMatchObject({
       CidrBlock: '172.31.0.0/20',
       DefaultForAz: true,

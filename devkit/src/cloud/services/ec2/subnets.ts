@@ -68,10 +68,14 @@ function chooseZone(state: Ec2State, vpcId: string, name: string | undefined, id
   return zones.reduce((best, zone) => (used(zone) < used(best) ? zone : best));
 }
 
+function subnetArn(state: Ec2State, subnet: SubnetRecord, accountId: string): string {
+  return `arn:aws:ec2:${state.region}:${accountId}:subnet/${subnet.id}`;
+}
+
 function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): Subnet {
   return {
     SubnetId: subnet.id,
-    SubnetArn: `arn:aws:ec2:${state.region}:${accountId}:subnet/${subnet.id}`,
+    SubnetArn: subnetArn(state, subnet, accountId),
     VpcId: subnet.vpcId,
     CidrBlock: subnet.cidr,
     AvailabilityZone: subnet.zone,
@@ -107,10 +111,17 @@ export const describeSubnets: Handler<DescribeSubnetsRequest, DescribeSubnetsRes
   const subnets = applyFilters(ctx.state, selectByIds(ctx.state, 'subnet', input.SubnetIds), input.Filters, {
     'subnet-id': (s) => s.id,
     'vpc-id': (s) => s.vpcId,
+    'subnet-arn': (s) => subnetArn(ctx.state, s, ctx.accountId),
     'availability-zone': (s) => s.zone,
+    availabilityZone: (s) => s.zone,
     'availability-zone-id': (s) => s.zoneId,
+    availabilityZoneId: (s) => s.zoneId,
+    'available-ip-address-count': (s) => usableAddresses(parseCidr(s.cidr)!),
     'cidr-block': (s) => s.cidr,
+    cidr: (s) => s.cidr,
+    cidrBlock: (s) => s.cidr,
     'default-for-az': (s) => s.defaultForAz,
+    defaultForAz: (s) => s.defaultForAz,
     'map-public-ip-on-launch': (s) => s.mapPublicIpOnLaunch,
     'owner-id': () => ctx.accountId,
     state: () => 'available',

@@ -87,9 +87,12 @@ export const describeVpcs: Handler<DescribeVpcsRequest, DescribeVpcsResult, Ec2S
     'vpc-id': (v) => v.id,
     cidr: (v) => v.cidr,
     'cidr-block-association.cidr-block': (v) => v.cidr,
+    'cidr-block-association.association-id': (v) => v.cidrAssociationId,
+    'cidr-block-association.state': () => 'associated',
     'dhcp-options-id': () => ctx.state.dhcpOptionsId,
-    isDefault: (v) => v.isDefault,
     'is-default': (v) => v.isDefault,
+    // EC2 still answers to the older camel-case name.
+    isDefault: (v) => v.isDefault,
     'owner-id': () => ctx.accountId,
     state: () => 'available',
   });
