@@ -32,6 +32,18 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  markTaskStopped,
+  newDeployment,
+  recordServiceEvent,
+  requestTaskStop,
+  rolloutReasons,
+  serviceEventMessages,
+  setTaskStatus,
+  settleDrainingService,
+  startServiceTasks,
+} from '../../src/cloud/services/ecs/lifecycle.ts';
+import { initialEcsState, type ServiceRecord } from '../../src/cloud/services/ecs/state.ts';
 import { awsCliAvailable, startTestCloud, type TestCloud } from './harness.ts';
 
 const ACCOUNT = '000000000000';
@@ -920,5 +932,66 @@ describe.skipIf(!awsCliAvailable)('the real AWS CLI', () => {
       'idle',
     ]);
     expect(stdout).toBe('');
+  });
+});
+
+describe('lifecycle: the interface the scheduler drives', () => {
+  const service = (): ServiceRecord => ({
+    serviceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/apps/web`,
+    serviceName: 'web',
+    clusterArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/apps`,
+    status: 'ACTIVE',
+    desiredCount: 1,
+    launchType: 'FARGATE',
+    taskDefinition: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web:1`,
+    deployments: [],
+    events: [],
+  });
+
+  it('keeps the newest 100 events, newest first', () => {
+    const web = service();
+    for (let i = 0; i < 105; i++) recordServiceEvent(web, `event ${i}`, i);
+    expect(web.events).toHaveLength(100);
+    expect(web.events[0]).toMatchObject({ message: 'event 104', createdAt: 104 });
+    expect(web.events[99]?.message).toBe('event 5');
+  });
+
+  it('words events and rollout reasons as ECS does', () => {
+    expect(serviceEventMessages.steadyState('web')).toBe('(service web) has reached a steady state.');
+    expect(serviceEventMessages.deploymentFailed('web', 'ecs-svc/1')).toBe(
+      '(service web) (deployment ecs-svc/1) deployment failed: tasks failed to start.',
+    );
+    expect(serviceEventMessages.rollingBack('web', 'ecs-svc/1')).toBe(
+      '(service web) rolling back to deployment ecs-svc/1.',
+    );
+    expect(rolloutReasons.completed('ecs-svc/1')).toBe('ECS deployment ecs-svc/1 completed.');
+    expect(rolloutReasons.circuitBreakerRollback('ecs-svc/1')).toBe(
+      'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.',
+    );
+  });
+
+  it('leaves stopping a task a runtime has started to that runtime, and drains services after it', () => {
+    const state = initialEcsState();
+    const web = service();
+    const deployment = newDeployment(web, 0);
+    web.deployments.push(deployment);
+    state.services[web.serviceArn] = web;
+    const td = {
+      taskDefinitionArn: web.taskDefinition,
+      family: 'web',
+      revision: 1,
+      status: 'ACTIVE' as const,
+    };
+    state.taskDefinitions.web = [{ ...td, containerDefinitions: [{ name: 'web', image: 'web:1' }] }];
+    const [task] = startServiceTasks(state, web, deployment, 1, state.taskDefinitions.web[0]!, 0);
+    setTaskStatus(task!, 'RUNNING');
+    web.status = 'DRAINING';
+    requestTaskStop(task!, { stopCode: 'ServiceSchedulerInitiated', reason: 'scaling in' }, 1);
+    expect(task).toMatchObject({ desiredStatus: 'STOPPED', lastStatus: 'RUNNING', version: 3 });
+    settleDrainingService(state, web);
+    expect(web.status).toBe('DRAINING');
+    markTaskStopped(task!, 2);
+    settleDrainingService(state, web);
+    expect(web.status).toBe('INACTIVE');
   });
 });
