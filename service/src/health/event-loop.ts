@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** Whether the event loop has recently been blocked for longer than a threshold. */
 export interface EventLoopMonitor {
-  /** The longest loop delay in the last sampling window (or the stall in progress), in ms. */
+  /** The longest loop delay in the current or last sampling window (or the stall in progress), in ms. */
   readonly delayMs: number;
   readonly stalled: boolean;
   stop(): void;
@@ -27,7 +27,8 @@ export function monitorEventLoop(options: { thresholdMs: number; sampleMs?: numb
   // Liveness must never keep a draining process alive.
   timer.unref();
 
-  const delayMs = () => Math.max(windowMaxMs, performance.now() - lastSample - sampleMs);
+  // The last full window, the one in progress, and a sample overdue because the loop is blocked now.
+  const delayMs = () => Math.max(windowMaxMs, histogram.max / 1e6, performance.now() - lastSample - sampleMs);
   return {
     get delayMs() {
       return delayMs();

@@ -1,0 +1,126 @@
+/**
+ * Time budgets and aborts of the Gemini client, against a real local HTTP stub: nock 15 cannot
+ * abort an intercepted fetch (the request never settles, or undici asserts), so these need sockets.
+ */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGeminiClient, GeminiError, type GeminiStreamEvent } from '../src/gemini/index.ts';
+import { answerBody, sseEvent, startGeminiStub, type GeminiStub } from './support/gemini-stub.ts';
+
+let stub: GeminiStub | undefined;
+afterEach(async () => {
+  await stub?.close();
+  stub = undefined;
+});
+
+/** A stub that hands each held response to the test, and the client pointed at it. */
+async function setUp(timeoutMs: number) {
+  const held: ServerResponse[] = [];
+  const arrived: ((res: ServerResponse) => void)[] = [];
+  stub = await startGeminiStub({
+    handle: (_call, res) => {
+      held.push(res);
+      arrived.shift()?.(res);
+    },
+  });
+  const events: Record<string, unknown>[] = [];
+  const gemini = createGeminiClient({
+    apiKey: 'test-key',
+    model: 'm',
+    baseUrl: stub.url,
+    timeoutMs,
+    maxRetries: 0,
+    log: {
+      warn: (obj) => void events.push(obj as Record<string, unknown>),
+      error: (obj) => void events.push(obj as Record<string, unknown>),
+    },
+  });
+  /** Resolves with the next request's response object once the stub holds it. */
+  const nextRequest = () =>
+    new Promise<ServerResponse>((resolve) => {
+      const waiting = held.shift();
+      if (waiting) resolve(waiting);
+      else arrived.push((res) => resolve(held.shift() ?? res));
+    });
+  return { gemini, events, nextRequest };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<GeminiError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(GeminiError);
+  return error as GeminiError;
+}
+
+describe('time budget', () => {
+  it('fails with upstream_timeout when Gemini does not answer, and closes the upstream request', async () => {
+    const { gemini, events, nextRequest } = await setUp(200);
+    const call = gemini.generate({ prompt: 'q' });
+    const res = await nextRequest();
+    const closed = once(res, 'close');
+    expect((await rejection(call)).code).toBe('upstream_timeout');
+    await closed;
+    expect(events).toEqual([expect.objectContaining({ event: 'gemini_failed', code: 'upstream_timeout' })]);
+  });
+
+  it('fails a stream with upstream_timeout when its first chunk does not come', async () => {
+    const { gemini, nextRequest } = await setUp(200);
+    const call = gemini.generateStream({ prompt: 'q' });
+    const res = await nextRequest();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    expect((await rejection(call)).code).toBe('upstream_timeout');
+  });
+
+  it('fails a stream with upstream_timeout when it goes silent half-way', async () => {
+    const { gemini, nextRequest } = await setUp(300);
+    const call = gemini.generateStream({ prompt: 'q' });
+    const res = await nextRequest();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const first = answerBody('Half') as { candidates: { finishReason?: string }[] };
+    delete first.candidates[0]?.finishReason;
+    res.write(sseEvent(first));
+    const seen: GeminiStreamEvent[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const event of await call) seen.push(event);
+      })(),
+    );
+    expect(seen).toEqual([{ type: 'delta', text: 'Half' }]);
+    expect(error.code).toBe('upstream_timeout');
+  });
+});
+
+describe('aborts', () => {
+  it('rejects with aborted when the caller aborts, closes the upstream request, and logs nothing', async () => {
+    const { gemini, events, nextRequest } = await setUp(10_000);
+    const controller = new AbortController();
+    const call = gemini.generate({ prompt: 'q', signal: controller.signal });
+    const res = await nextRequest();
+    const closed = once(res, 'close');
+    controller.abort();
+    expect((await rejection(call)).code).toBe('aborted');
+    await closed;
+    expect(events).toEqual([]);
+  });
+
+  it('closes the upstream request when the reader stops reading a stream half-way', async () => {
+    const { gemini, nextRequest } = await setUp(10_000);
+    const call = gemini.generateStream({ prompt: 'q' });
+    const res = await nextRequest();
+    const closed = once(res, 'close');
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const first = answerBody('Half') as { candidates: { finishReason?: string }[] };
+    delete first.candidates[0]?.finishReason;
+    res.write(sseEvent(first));
+    for await (const event of await call) {
+      expect(event).toEqual({ type: 'delta', text: 'Half' });
+      break;
+    }
+    await closed;
+    expect(res.writableFinished).toBe(false);
+  });
+});
