@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
+import { BlobStore } from './registry/blob-store.ts';
+import { registryRoute } from './registry/route.ts';
+import { ecrRegistryCatalog } from './services/ecr/index.ts';
 import { allServices } from './services/index.ts';
 import { StateStore } from './state/store.ts';
 
@@ -30,6 +33,7 @@ export interface Cloud {
 export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const host = options.host ?? '127.0.0.1';
   const store = await StateStore.open(options.dataDir);
+  const blobs = await BlobStore.open(options.dataDir);
   const started = Date.now();
   const healthRoute: Route = (req, res) => {
     if (req.method !== 'GET' || req.url !== '/_devkit/health') return false;
@@ -45,7 +49,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const gateway: Gateway = new Gateway({
     services: allServices,
     store,
-    routes: [healthRoute],
+    routes: [healthRoute, registryRoute({ catalog: ecrRegistryCatalog(store), blobs })],
     ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   const server = createServer((req, res) => void gateway.handle(req, res));
@@ -66,6 +70,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
         server.closeAllConnections();
       });
       await store.flush();
+      await blobs.close();
     },
   };
 }

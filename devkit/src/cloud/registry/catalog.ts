@@ -1,0 +1,41 @@
+/**
+ * What the registry needs from the service that owns repositories and images (ECR): the registry
+ * speaks the distribution protocol and stores blobs; the catalog decides who may push where and
+ * records images where the service's API sees them.
+ */
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  /** The manifest exactly as pushed. */
+  content: string;
+}
+
+export interface PushedManifest extends StoredManifest {
+  /** Sizes of the layers the manifest lists (an index lists none). */
+  layerSizes: number[];
+  /** Digests of the manifests an index lists. */
+  children: string[];
+  /** The config blob's media type, for image manifests. */
+  configMediaType: string | undefined;
+}
+
+/** One authenticated caller's view of the repositories (ECR: one region's registry). */
+export interface RegistryNamespace {
+  hasRepository(name: string): boolean;
+  /** The size of a blob pushed to (or mounted into) `name`, if it was. */
+  blobSize(name: string, digest: string): number | undefined;
+  linkBlob(name: string, digest: string, size: number): void;
+  /** By tag or digest. */
+  manifest(name: string, reference: string): StoredManifest | undefined;
+  /** Records an image under `tag` (or untagged); throws a RegistryError when the service refuses it. */
+  putManifest(name: string, tag: string | undefined, manifest: PushedManifest): void;
+  deleteManifest(name: string, digest: string): boolean;
+  tags(name: string): string[];
+}
+
+export interface RegistryCatalog {
+  /** The caller's namespace for these Basic credentials, or undefined when they do not authenticate. */
+  authenticate(user: string, password: string): RegistryNamespace | undefined;
+  /** The `WWW-Authenticate` challenge sent with a 401 to a client that addressed `host`. */
+  challenge(host: string): string;
+}

@@ -1,0 +1,289 @@
+/**
+ * The OCI distribution (v2) registry, served on the cloud's own endpoint under `/v2/`: Basic auth
+ * with ECR's token, blob uploads (monolithic, chunked, cross-repository mounts) streamed to disk,
+ * manifests by tag or digest, tag lists. Bodies are streamed, never buffered whole (manifests
+ * excepted: they are small and must be parsed).
+ */
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Route } from '../gateway.ts';
+import type { BlobStore } from './blob-store.ts';
+import type { RegistryCatalog, RegistryNamespace } from './catalog.ts';
+import {
+  blobUnknown,
+  digestInvalid,
+  manifestInvalid,
+  manifestUnknown,
+  nameUnknown,
+  RegistryError,
+} from './errors.ts';
+import { parseManifest } from './manifests.ts';
+
+/** Distribution's and ECR's limit on a manifest's size. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  ns: RegistryNamespace;
+  name: string;
+}
+
+export function registryRoute(options: { catalog: RegistryCatalog; blobs: BlobStore }): Route {
+  const { catalog, blobs } = options;
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://registry');
+    if (url.pathname !== '/v2' && !url.pathname.startsWith('/v2/')) return false;
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    try {
+      const ns = authenticate(req, catalog);
+      if (!ns) {
+        res.setHeader('WWW-Authenticate', catalog.challenge(req.headers.host ?? ''));
+        throw new RegistryError('UNAUTHORIZED', 401, 'authentication required');
+      }
+      await dispatch(req, res, url, ns, blobs);
+    } catch (error) {
+      sendError(req, res, error);
+    }
+    return true;
+  };
+}
+
+function authenticate(req: IncomingMessage, catalog: RegistryCatalog): RegistryNamespace | undefined {
+  const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return catalog.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+}
+
+async function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ns: RegistryNamespace,
+  blobs: BlobStore,
+): Promise<void> {
+  const path = url.pathname;
+  if (path === '/v2' || path === '/v2/') {
+    send(res, 200, { 'content-type': 'application/json' }, '{}');
+    return;
+  }
+  let match: RegExpExecArray | null;
+  const call = (name: string): Call => {
+    if (!ns.hasRepository(name)) throw nameUnknown(name);
+    return { req, res, url, ns, name };
+  };
+  if ((match = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(path))) {
+    await upload(call(match[1]!), blobs, match[2]!);
+  } else if ((match = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path))) {
+    await blob(call(match[1]!), blobs, match[2]!);
+  } else if ((match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path))) {
+    await manifest(call(match[1]!), blobs, match[2]!);
+  } else if ((match = /^\/v2\/(.+)\/tags\/list$/.exec(path))) {
+    const c = call(match[1]!);
+    allow(req, ['GET']);
+    send(
+      res,
+      200,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ name: c.name, tags: ns.tags(c.name) }),
+    );
+  } else {
+    throw new RegistryError('UNSUPPORTED', 404, 'The operation is unsupported.', { path });
+  }
+}
+
+async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
+  const { req, res, url, ns, name } = call;
+  const location = (uploadId: string) => `/v2/${name}/blobs/uploads/${uploadId}`;
+  const progress = (uploadId: string, status: number) => {
+    const size = blobs.uploadedSize(uploadId) ?? 0;
+    send(res, status, {
+      location: location(uploadId),
+      range: `0-${Math.max(size - 1, 0)}`,
+      'docker-upload-uuid': uploadId,
+    });
+  };
+  const complete = async (uploadId: string, digest: string | null) => {
+    if (!digest) throw digestInvalid('digest parameter is required to complete an upload');
+    await blobs.append(uploadId, req);
+    ns.linkBlob(name, digest, await blobs.finish(uploadId, digest));
+    created(res, `/v2/${name}/blobs/${digest}`, digest);
+  };
+
+  if (id === '') {
+    allow(req, ['POST']);
+    const mount = url.searchParams.get('mount');
+    const from = url.searchParams.get('from');
+    if (mount && from) {
+      const size = ns.hasRepository(from) ? ns.blobSize(from, mount) : undefined;
+      if (size !== undefined && (await blobs.size(mount)) === size) {
+        ns.linkBlob(name, mount, size);
+        created(res, `/v2/${name}/blobs/${mount}`, mount);
+        return;
+      }
+      // Not mountable: the spec says to fall back to an ordinary upload session.
+    }
+    const started = blobs.startUpload();
+    if (url.searchParams.has('digest')) await complete(started, url.searchParams.get('digest'));
+    else progress(started, 202);
+    return;
+  }
+  allow(req, ['GET', 'PATCH', 'PUT', 'DELETE']);
+  const size = blobs.uploadedSize(id);
+  if (size === undefined) {
+    throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 404, 'blob upload unknown to registry', { id });
+  }
+  switch (req.method) {
+    case 'GET':
+      progress(id, 204);
+      return;
+    case 'DELETE':
+      await blobs.cancel(id);
+      send(res, 204, {});
+      return;
+    case 'PATCH': {
+      const range = /^(\d+)-(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
+      if (range && Number(range[1]) !== size) {
+        res.setHeader('location', location(id));
+        res.setHeader('range', `0-${Math.max(size - 1, 0)}`);
+        throw new RegistryError('BLOB_UPLOAD_INVALID', 416, 'blob upload invalid: chunk out of order', {
+          expectedStart: size,
+        });
+      }
+      await blobs.append(id, req);
+      progress(id, 202);
+      return;
+    }
+    default:
+      await complete(id, url.searchParams.get('digest'));
+  }
+}
+
+async function blob(call: Call, blobs: BlobStore, digest: string): Promise<void> {
+  const { req, res, ns, name } = call;
+  allow(req, ['GET', 'HEAD']);
+  const size = ns.blobSize(name, digest);
+  if (size === undefined || (await blobs.size(digest)) !== size) throw blobUnknown(digest);
+  const headers = {
+    'content-type': 'application/octet-stream',
+    'content-length': String(size),
+    'docker-content-digest': digest,
+    etag: `"${digest}"`,
+  };
+  if (req.method === 'HEAD') {
+    res.writeHead(200, headers).end();
+    return;
+  }
+  res.writeHead(200, headers);
+  await pipeline(createReadStream(blobs.path(digest)), res);
+}
+
+async function manifest(call: Call, blobs: BlobStore, reference: string): Promise<void> {
+  const { req, res, ns, name } = call;
+  allow(req, ['GET', 'HEAD', 'PUT', 'DELETE']);
+  const byDigest = reference.includes(':');
+  if (byDigest ? !DIGEST.test(reference) : !TAG.test(reference)) {
+    throw byDigest
+      ? digestInvalid(`invalid digest ${reference}`)
+      : new RegistryError('TAG_INVALID', 400, 'manifest tag did not match URI', { tag: reference });
+  }
+  if (req.method === 'PUT') {
+    const pushed = parseManifest(await readManifestBody(req), req.headers['content-type']);
+    if (byDigest && pushed.digest !== reference) {
+      throw digestInvalid('provided digest did not match uploaded content', {
+        digest: reference,
+        actual: pushed.digest,
+      });
+    }
+    for (const ref of pushed.blobs) {
+      const size = ns.blobSize(name, ref.digest);
+      if (size === undefined || (await blobs.size(ref.digest)) === undefined) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, 'blob unknown to registry', {
+          digest: ref.digest,
+        });
+      }
+    }
+    for (const child of pushed.children) {
+      if (!ns.manifest(name, child)) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, 'manifest unknown to registry', {
+          digest: child,
+        });
+      }
+    }
+    ns.putManifest(name, byDigest ? undefined : reference, pushed);
+    created(res, `/v2/${name}/manifests/${pushed.digest}`, pushed.digest);
+    return;
+  }
+  if (req.method === 'DELETE') {
+    if (!byDigest) throw new RegistryError('UNSUPPORTED', 400, 'manifests can only be deleted by digest');
+    if (!ns.deleteManifest(name, reference)) throw manifestUnknown(reference);
+    send(res, 202, {});
+    return;
+  }
+  const stored = ns.manifest(name, reference);
+  if (!stored) throw manifestUnknown(reference);
+  const body = Buffer.from(stored.content, 'utf8');
+  res.writeHead(200, {
+    'content-type': stored.mediaType,
+    'content-length': String(body.length),
+    'docker-content-digest': stored.digest,
+    etag: `"${stored.digest}"`,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function readManifestBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_MANIFEST_BYTES) {
+        reject(manifestInvalid(`manifest exceeds ${MAX_MANIFEST_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function allow(req: IncomingMessage, methods: string[]): void {
+  if (!methods.includes(req.method ?? '')) {
+    throw new RegistryError('UNSUPPORTED', 405, 'The operation is unsupported.', { method: req.method });
+  }
+}
+
+function created(res: ServerResponse, location: string, digest: string): void {
+  send(res, 201, { location, 'docker-content-digest': digest });
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body = ''): void {
+  res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
+}
+
+function sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (!(error instanceof RegistryError)) console.error('[cloud] registry request failed:', error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const e =
+    error instanceof RegistryError
+      ? error
+      : new RegistryError('UNKNOWN', 500, 'unknown error', String(error));
+  const body = JSON.stringify({ errors: [{ code: e.code, message: e.message, detail: e.detail ?? {} }] });
+  res.writeHead(e.status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,102 @@
+/** Repositories: create, describe, delete. */
+import type {
+  CreateRepositoryRequest,
+  CreateRepositoryResponse,
+  DeleteRepositoryRequest,
+  DeleteRepositoryResponse,
+  DescribeRepositoriesRequest,
+  DescribeRepositoriesResponse,
+  Repository,
+} from '@aws-sdk/client-ecr';
+import type { Checked, Handler } from '../../service-definition.ts';
+import { paginate, toDate } from '../common.ts';
+import {
+  InvalidParameterException,
+  RepositoryAlreadyExistsException,
+  RepositoryNotEmptyException,
+} from './errors.ts';
+import type { EcrState, RepositoryRecord } from './state.ts';
+import { findRepository, repositoryArn } from './state.ts';
+
+const NAME_PATTERN = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
+const NAME = new RegExp(`^${NAME_PATTERN}$`);
+
+/** `127.0.0.1:4566/name`: the registry is this very endpoint, as the client addressed it. */
+function repositoryShape(repository: RepositoryRecord, accountId: string, host: string): Repository {
+  return {
+    repositoryArn: repository.arn,
+    registryId: accountId,
+    repositoryName: repository.name,
+    repositoryUri: `${host}/${repository.name}`,
+    createdAt: toDate(repository.createdMs)!,
+    imageTagMutability: repository.tagMutability,
+    imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
+    encryptionConfiguration: { encryptionType: 'AES256' },
+  };
+}
+
+function checkName(name: string): void {
+  if (name.length < 2 || name.length > 256 || !NAME.test(name)) {
+    throw new InvalidParameterException(
+      `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${NAME_PATTERN}''`,
+    );
+  }
+}
+
+export const createRepository: Handler<
+  Checked<CreateRepositoryRequest, 'repositoryName'>,
+  CreateRepositoryResponse,
+  EcrState
+> = (input, ctx) => {
+  const name = input.repositoryName;
+  checkName(name);
+  const mutability = input.imageTagMutability ?? 'MUTABLE';
+  if (mutability !== 'MUTABLE' && mutability !== 'IMMUTABLE') {
+    throw new InvalidParameterException(
+      `Invalid parameter at 'imageTagMutability': ${mutability} is not supported by the local cloud (MUTABLE or IMMUTABLE)`,
+    );
+  }
+  if (ctx.state.repositories[name]) {
+    throw new RepositoryAlreadyExistsException(
+      `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
+    );
+  }
+  const repository: RepositoryRecord = {
+    name,
+    arn: repositoryArn(ctx.region, ctx.accountId, name),
+    createdMs: Date.now(),
+    tagMutability: mutability,
+    scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
+    images: {},
+    blobs: {},
+  };
+  ctx.state.repositories[name] = repository;
+  return { repository: repositoryShape(repository, ctx.accountId, ctx.host) };
+};
+
+export const describeRepositories: Handler<
+  DescribeRepositoriesRequest,
+  DescribeRepositoriesResponse,
+  EcrState
+> = (input, ctx) => {
+  const repositories = input.repositoryNames
+    ? input.repositoryNames.map((name) => findRepository(ctx.state, name, ctx.accountId))
+    : Object.values(ctx.state.repositories);
+  const { page, nextToken } = paginate(repositories, input.maxResults, input.nextToken);
+  return { repositories: page.map((r) => repositoryShape(r, ctx.accountId, ctx.host)), nextToken };
+};
+
+export const deleteRepository: Handler<
+  Checked<DeleteRepositoryRequest, 'repositoryName'>,
+  DeleteRepositoryResponse,
+  EcrState
+> = (input, ctx) => {
+  const repository = findRepository(ctx.state, input.repositoryName, ctx.accountId);
+  if (Object.keys(repository.images).length > 0 && !input.force) {
+    throw new RepositoryNotEmptyException(
+      `The repository with name '${repository.name}' in registry with id '${ctx.accountId}' cannot be deleted because it still contains images`,
+    );
+  }
+  delete ctx.state.repositories[repository.name];
+  return { repository: repositoryShape(repository, ctx.accountId, ctx.host) };
+};
