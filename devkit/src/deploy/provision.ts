@@ -1,0 +1,120 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { Stack } from '../stack/load.ts';
+import type { AwsClients } from './clients.ts';
+import { resourceNames, stackTags } from './names.ts';
+import type { PlannedChange, Progress } from './progress.ts';
+import { DeployError, runStep } from './progress.ts';
+import type { ProvisionContext } from './provision/resource.ts';
+import type { ObservedResource } from './provision/resources.ts';
+import { observeAll, stageResources } from './provision/resources.ts';
+
+/** What later steps need from the stage's infrastructure. */
+export interface ProvisionedStack {
+  accountId: string;
+  repositoryUri: string;
+  executionRoleArn: string;
+  taskRoleArn: string;
+  /** Secret name → ARN. */
+  secretArns: Record<string, string>;
+  /** Where tasks run: the public subnets. */
+  subnetIds: string[];
+  securityGroupId: string;
+  cluster: string;
+}
+
+export interface ProvisionResult {
+  changes: PlannedChange[];
+  /** undefined on a dry run. */
+  provisioned: ProvisionedStack | undefined;
+}
+
+export async function newProvisionContext(clients: AwsClients, stack: Stack): Promise<ProvisionContext> {
+  const { Account } = await clients.sts.send(new GetCallerIdentityCommand({}));
+  if (!Account) throw new DeployError('STS GetCallerIdentity returned no account');
+  return {
+    clients,
+    stack,
+    names: resourceNames(stack),
+    tags: stackTags(stack),
+    found: { accountId: Account, secretArns: {}, publicSubnetIds: [], privateSubnetIds: [] },
+  };
+}
+
+function planOf({ resource, observed }: ObservedResource): PlannedChange {
+  if (observed === undefined)
+    return { type: resource.type, name: resource.name, action: 'create', details: [] };
+  const details = resource.drift(observed);
+  return {
+    type: resource.type,
+    name: resource.name,
+    action: details.length ? 'update' : 'unchanged',
+    details,
+  };
+}
+
+/**
+ * Ensures the stage's resources: looks at each, reports the plan (create / update / unchanged), then
+ * creates what is missing and corrects what drifted. Running it twice changes nothing the second time.
+ */
+export function provision(
+  clients: AwsClients,
+  stack: Stack,
+  progress: Progress,
+  options: { dryRun?: boolean } = {},
+): Promise<ProvisionResult> {
+  return runStep(
+    progress,
+    'provision',
+    `${options.dryRun ? 'plan' : 'provision'} ${stack.config.name} (${stack.stage})`,
+    async (report) => {
+      const ctx = await newProvisionContext(clients, stack);
+      const observed = await observeAll(stageResources(ctx));
+      const changes = observed.map(planOf);
+      report.plan(changes);
+      if (options.dryRun) return { changes, provisioned: undefined };
+      for (const [index, item] of observed.entries()) {
+        const change = changes[index];
+        if (change?.action === 'create') await item.resource.create();
+        else if (change?.action === 'update' && item.observed !== undefined) {
+          await item.resource.update(item.observed, change.details);
+        }
+        if (change && change.action !== 'unchanged')
+          report.output(`${change.action}d ${change.type} ${change.name}`);
+      }
+      return { changes, provisioned: provisionedStack(ctx) };
+    },
+    ({ changes }) => summarizePlan(changes),
+  );
+}
+
+export function summarizePlan(changes: PlannedChange[]): string {
+  const count = (action: string) => changes.filter((c) => c.action === action).length;
+  return ['create', 'update', 'unchanged', 'delete']
+    .filter((action) => count(action) > 0)
+    .map((action) => `${count(action)} ${action}`)
+    .join(', ');
+}
+
+function provisionedStack(ctx: ProvisionContext): ProvisionedStack {
+  const { found, names } = ctx;
+  const subnetIds = found.publicSubnetIds.filter((id): id is string => id !== undefined);
+  const missing = [
+    !found.repositoryUri && 'ECR repository URI',
+    !found.executionRoleArn && 'execution role ARN',
+    !found.taskRoleArn && 'task role ARN',
+    !found.securityGroupId && 'security group id',
+    subnetIds.length < 2 && 'public subnet ids',
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new DeployError(`provisioning left unknown: ${missing.join(', ')}`, 'provision');
+  return {
+    accountId: found.accountId,
+    repositoryUri: found.repositoryUri as string,
+    executionRoleArn: found.executionRoleArn as string,
+    taskRoleArn: found.taskRoleArn as string,
+    secretArns: found.secretArns,
+    subnetIds,
+    securityGroupId: found.securityGroupId as string,
+    cluster: names.cluster,
+  };
+}

@@ -1,0 +1,92 @@
+import type { Stack } from '../../stack/load.ts';
+import type { AwsClients } from '../clients.ts';
+import type { ResourceNames } from '../names.ts';
+
+/** Ids and ARNs learnt while provisioning, in order: later resources need earlier ones. */
+export interface Found {
+  accountId: string;
+  repositoryUri?: string;
+  secretArns: Record<string, string>;
+  executionRoleArn?: string;
+  taskRoleArn?: string;
+  vpcId?: string;
+  internetGatewayId?: string;
+  publicSubnetIds: (string | undefined)[];
+  privateSubnetIds: (string | undefined)[];
+  securityGroupId?: string;
+  clusterArn?: string;
+}
+
+export interface ProvisionContext {
+  clients: AwsClients;
+  stack: Stack;
+  names: ResourceNames;
+  tags: Record<string, string>;
+  found: Found;
+}
+
+/**
+ * One stage resource as an ensure-call: find it by name or tags, say how it differs from the stack,
+ * create it, correct it, delete it. `observe` records ids in `found` for the resources after it.
+ */
+export interface Resource<Observed = unknown> {
+  type: string;
+  name: string;
+  observe(): Promise<Observed | undefined>;
+  /** Human words for each difference from the stack; empty when it matches. */
+  drift(observed: Observed): string[];
+  create(): Promise<void>;
+  update(observed: Observed, drift: string[]): Promise<void>;
+  remove(observed: Observed): Promise<void>;
+}
+
+/** Type-erased, so resources of different kinds fit one ordered list. */
+export type AnyResource = Resource<never>;
+
+export function defineResource<Observed>(resource: Resource<Observed>): AnyResource {
+  return resource as unknown as AnyResource;
+}
+
+/** AWS SDK "not found" errors, by the names each service gives them. */
+export function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name ?? '';
+  return [
+    'RepositoryNotFoundException',
+    'LifecyclePolicyNotFoundException',
+    'ResourceNotFoundException',
+    'NoSuchEntityException',
+    'NoSuchEntity',
+    'ClusterNotFoundException',
+    'ServiceNotFoundException',
+  ].includes(name);
+}
+
+/** Resolves to undefined when the call says the resource does not exist. */
+export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Tags as EC2, ECR, IAM and Secrets Manager spell them. */
+export function awsTags(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Stable JSON for comparing documents regardless of key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : typeof v === 'object' && v !== null
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, sort(x)]),
+          )
+        : v;
+  return JSON.stringify(sort(value));
+}

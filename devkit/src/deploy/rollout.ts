@@ -1,0 +1,218 @@
+import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs';
+import {
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Stack } from '../stack/load.ts';
+import type { AwsClients } from './clients.ts';
+import { resourceNames, stackTags } from './names.ts';
+import type { Progress, RolloutSnapshot, StepReport } from './progress.ts';
+import { DeployError, runStep } from './progress.ts';
+import type { ProvisionedStack } from './provision.ts';
+import { revisionName } from './register.ts';
+
+export interface RolloutOptions {
+  /** How long to follow a rollout before giving up (it goes on in ECS). */
+  timeoutMs: number;
+  /** Time between DescribeServices polls. */
+  pollMs: number;
+}
+
+export const DEFAULT_ROLLOUT_OPTIONS: RolloutOptions = { timeoutMs: 15 * 60_000, pollMs: 2_000 };
+
+export interface RolloutResult {
+  deploymentId: string;
+  taskDefinition: string;
+}
+
+export interface ServiceRef {
+  cluster: string;
+  service: string;
+}
+
+export type RolloutVerdict =
+  { state: 'in-progress' } | { state: 'completed' } | { state: 'failed'; reason: string };
+
+/**
+ * Whether the deployment we started has finished. Success is only OUR deployment COMPLETED as PRIMARY:
+ * a circuit-breaker rollback also ends with a stable service (the `services-stable` waiter passes), but
+ * for us it is a failed deploy.
+ */
+export function judgeRollout(
+  service: Service,
+  deploymentId: string,
+  newEvents: ServiceEvent[],
+): RolloutVerdict {
+  const deployments = service.deployments ?? [];
+  const ours = deployments.find((d) => d.id === deploymentId);
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  const rollingBack = newEvents.find((e) => /rolling back/i.test(e.message ?? ''));
+  if (primary && primary.id !== deploymentId) {
+    return {
+      state: 'failed',
+      reason: `rolled back: ${primary.id} (${revisionName(primary.taskDefinition ?? '?')}) is PRIMARY again instead of ${deploymentId}${ours?.rolloutStateReason ? ` — ${ours.rolloutStateReason}` : ''}`,
+    };
+  }
+  if (rollingBack) return { state: 'failed', reason: `rolled back: ${rollingBack.message}` };
+  if (!ours) return { state: 'failed', reason: `deployment ${deploymentId} is gone from the service` };
+  if (ours.rolloutState === 'FAILED') {
+    return {
+      state: 'failed',
+      reason: `deployment ${deploymentId} FAILED: ${ours.rolloutStateReason ?? 'no reason given'}`,
+    };
+  }
+  if (ours.rolloutState === 'COMPLETED') return { state: 'completed' };
+  // Without the circuit breaker there is no rolloutState: done when ours alone runs the desired count.
+  if (!ours.rolloutState && deployments.length === 1 && ours.runningCount === ours.desiredCount) {
+    return { state: 'completed' };
+  }
+  return { state: 'in-progress' };
+}
+
+export async function describeService(clients: AwsClients, ref: ServiceRef): Promise<Service | undefined> {
+  const { services = [] } = await clients.ecs.send(
+    new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }),
+  );
+  return services.find((s) => s.status !== 'INACTIVE');
+}
+
+/** Counts HEALTHY tasks of one deployment (ECS starts a service's tasks "by" the deployment id). */
+async function healthyTasks(clients: AwsClients, ref: ServiceRef, deployment: Deployment): Promise<number> {
+  const { taskArns = [] } = await clients.ecs.send(
+    new ListTasksCommand({ cluster: ref.cluster, serviceName: ref.service, desiredStatus: 'RUNNING' }),
+  );
+  if (taskArns.length === 0) return 0;
+  const { tasks = [] } = await clients.ecs.send(
+    new DescribeTasksCommand({ cluster: ref.cluster, tasks: taskArns }),
+  );
+  return tasks.filter(
+    (t) =>
+      (t.startedBy === deployment.id || t.taskDefinitionArn === deployment.taskDefinition) &&
+      t.lastStatus === 'RUNNING' &&
+      t.healthStatus === 'HEALTHY',
+  ).length;
+}
+
+/**
+ * Follows a deployment live until it completes, fails or is rolled back: a snapshot whenever the
+ * counts change, each new service event once, oldest first.
+ */
+export async function followRollout(
+  clients: AwsClients,
+  ref: ServiceRef,
+  deploymentId: string,
+  seenEventIds: Set<string>,
+  report: StepReport,
+  options: RolloutOptions,
+): Promise<RolloutResult> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastSnapshot = '';
+  for (;;) {
+    const service = await describeService(clients, ref);
+    if (!service) throw new DeployError(`service ${ref.service} disappeared during the rollout`, 'rollout');
+    const newEvents = (service.events ?? []).filter((e) => e.id && !seenEventIds.has(e.id)).reverse();
+    for (const event of newEvents) {
+      seenEventIds.add(event.id as string);
+      report.output(event.message ?? '');
+    }
+    const ours = service.deployments?.find((d) => d.id === deploymentId);
+    if (ours) {
+      const snapshot: RolloutSnapshot = {
+        deploymentId,
+        taskDefinition: revisionName(ours.taskDefinition ?? ''),
+        rolloutState: ours.rolloutState ?? 'IN_PROGRESS',
+        desired: ours.desiredCount ?? 0,
+        pending: ours.pendingCount ?? 0,
+        running: ours.runningCount ?? 0,
+        healthy: await healthyTasks(clients, ref, ours),
+      };
+      if (JSON.stringify(snapshot) !== lastSnapshot) {
+        lastSnapshot = JSON.stringify(snapshot);
+        report.rollout(snapshot);
+      }
+    }
+    const verdict = judgeRollout(service, deploymentId, newEvents);
+    if (verdict.state === 'completed') {
+      return { deploymentId, taskDefinition: ours?.taskDefinition ?? '' };
+    }
+    if (verdict.state === 'failed') throw new DeployError(`deploy FAILED: ${verdict.reason}`, 'rollout');
+    if (Date.now() > deadline) {
+      throw new DeployError(
+        `rollout of ${deploymentId} did not finish within ${Math.round(options.timeoutMs / 1000)} s (still ${ours?.rolloutState ?? 'unknown'}); it goes on in ECS: see \`devkit status\``,
+        'rollout',
+      );
+    }
+    await sleep(options.pollMs);
+  }
+}
+
+function primaryDeploymentId(service: Service | undefined): string {
+  const id = service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
+  if (!id) throw new DeployError('the service reports no PRIMARY deployment', 'rollout');
+  return id;
+}
+
+/** Points the service at a task definition revision, creating the service on first deploy, then follows it. */
+export function rollOut(
+  clients: AwsClients,
+  stack: Stack,
+  provisioned: ProvisionedStack,
+  taskDefinitionArn: string,
+  progress: Progress,
+  options: RolloutOptions = DEFAULT_ROLLOUT_OPTIONS,
+): Promise<RolloutResult> {
+  const names = resourceNames(stack);
+  const ref = { cluster: provisioned.cluster, service: names.service };
+  const { service: settings } = stack.config;
+  const deploymentConfiguration = {
+    maximumPercent: settings.deployment.maximumPercent,
+    minimumHealthyPercent: settings.deployment.minimumHealthyPercent,
+    deploymentCircuitBreaker: settings.deployment.circuitBreaker,
+  };
+  const networkConfiguration = {
+    awsvpcConfiguration: {
+      subnets: provisioned.subnetIds,
+      securityGroups: [provisioned.securityGroupId],
+      assignPublicIp: 'ENABLED' as const,
+    },
+  };
+  return runStep(
+    progress,
+    'rollout',
+    `roll out ${revisionName(taskDefinitionArn)} to ${names.service}`,
+    async (report) => {
+      const existing = await describeService(clients, ref);
+      const seen = new Set((existing?.events ?? []).flatMap((e) => (e.id ? [e.id] : [])));
+      const { service } = existing
+        ? await clients.ecs.send(
+            new UpdateServiceCommand({
+              cluster: ref.cluster,
+              service: ref.service,
+              taskDefinition: taskDefinitionArn,
+              desiredCount: settings.desiredCount,
+              deploymentConfiguration,
+              networkConfiguration,
+            }),
+          )
+        : await clients.ecs.send(
+            new CreateServiceCommand({
+              cluster: ref.cluster,
+              serviceName: ref.service,
+              taskDefinition: taskDefinitionArn,
+              desiredCount: settings.desiredCount,
+              launchType: 'FARGATE',
+              deploymentConfiguration,
+              networkConfiguration,
+              tags: Object.entries(stackTags(stack)).map(([key, value]) => ({ key, value })),
+              propagateTags: 'SERVICE',
+            }),
+          );
+      return followRollout(clients, ref, primaryDeploymentId(service), seen, report, options);
+    },
+    (result) => `${result.deploymentId} COMPLETED with ${revisionName(result.taskDefinition)}`,
+  );
+}
