@@ -214,7 +214,8 @@ function describeBodyDifference(
   const got = parseJson(text);
   const recorded = typeof definition.body === 'string' ? parseJson(definition.body) : definition.body;
   if (got !== undefined && recorded !== undefined) {
-    const found = firstDifference(forMatching(mode, recorded), forMatching(mode, got), '');
+    const [recordedBody, gotBody] = [forMatching(mode, recorded), forMatching(mode, got)];
+    const found = firstDifference(recordedBody, gotBody, '');
     if (!found) {
       return {
         text: 'body bytes (this cassette matches the body exactly; key order or spacing differs)',
@@ -223,7 +224,7 @@ function describeBodyDifference(
     }
     return {
       text: `body at ${found.at || '(root)'} (recorded ${preview(found.recorded)}, got ${preview(found.got)})`,
-      distance: 1 - similarity(canonicalJson(found.recorded), canonicalJson(found.got)),
+      distance: 1 - similarity(canonicalJson(recordedBody), canonicalJson(gotBody)),
     };
   }
   return {
