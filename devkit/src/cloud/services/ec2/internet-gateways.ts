@@ -10,7 +10,7 @@ import type {
   DetachInternetGatewayRequest,
   InternetGateway,
 } from '@aws-sdk/client-ec2';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State, InternetGatewayRecord } from './state.ts';
@@ -62,15 +62,23 @@ export const createInternetGateway: Handler<
   return { InternetGateway: gatewayShape(ctx.state, gateway, ctx.accountId) };
 };
 
-export const attachInternetGateway: Handler<AttachInternetGatewayRequest, void, Ec2State> = (input, ctx) => {
-  const gateway = find(ctx.state, 'igw', input.InternetGatewayId!);
-  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+export const attachInternetGateway: Handler<
+  Checked<AttachInternetGatewayRequest, 'InternetGatewayId' | 'VpcId'>,
+  void,
+  Ec2State
+> = (input, ctx) => {
+  const gateway = find(ctx.state, 'igw', input.InternetGatewayId);
+  const vpc = find(ctx.state, 'vpc', input.VpcId);
   attachGateway(ctx.state, gateway, vpc.id);
 };
 
-export const detachInternetGateway: Handler<DetachInternetGatewayRequest, void, Ec2State> = (input, ctx) => {
-  const gateway = find(ctx.state, 'igw', input.InternetGatewayId!);
-  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+export const detachInternetGateway: Handler<
+  Checked<DetachInternetGatewayRequest, 'InternetGatewayId' | 'VpcId'>,
+  void,
+  Ec2State
+> = (input, ctx) => {
+  const gateway = find(ctx.state, 'igw', input.InternetGatewayId);
+  const vpc = find(ctx.state, 'vpc', input.VpcId);
   if (gateway.attachedVpcId !== vpc.id) {
     throw ec2Error('Gateway.NotAttached', `resource ${gateway.id} is not attached to network ${vpc.id}`);
   }
@@ -100,8 +108,12 @@ export const describeInternetGateways: Handler<
   };
 };
 
-export const deleteInternetGateway: Handler<DeleteInternetGatewayRequest, void, Ec2State> = (input, ctx) => {
-  const gateway = find(ctx.state, 'igw', input.InternetGatewayId!);
+export const deleteInternetGateway: Handler<
+  Checked<DeleteInternetGatewayRequest, 'InternetGatewayId'>,
+  void,
+  Ec2State
+> = (input, ctx) => {
+  const gateway = find(ctx.state, 'igw', input.InternetGatewayId);
   if (gateway.attachedVpcId) throw dependencyViolation('internetGateway', gateway.id);
   delete ctx.state.internetGateways[gateway.id];
   dropTags(ctx.state, gateway.id);

@@ -13,7 +13,7 @@ import type {
   DisassociateRouteTableRequest,
   RouteTable,
 } from '@aws-sdk/client-ec2';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { parseCidr } from './cidr.ts';
 import { applyFilters } from './filters.ts';
@@ -92,11 +92,12 @@ function tableShape(state: Ec2State, table: RouteTableRecord, accountId: string)
   };
 }
 
-export const createRouteTable: Handler<CreateRouteTableRequest, CreateRouteTableResult, Ec2State> = (
-  input,
-  ctx,
-) => {
-  const table = addRouteTable(ctx.state, find(ctx.state, 'vpc', input.VpcId!), false);
+export const createRouteTable: Handler<
+  Checked<CreateRouteTableRequest, 'VpcId'>,
+  CreateRouteTableResult,
+  Ec2State
+> = (input, ctx) => {
+  const table = addRouteTable(ctx.state, find(ctx.state, 'vpc', input.VpcId), false);
   applyTagSpecifications(ctx.state, table.id, 'route-table', input.TagSpecifications);
   return { RouteTable: tableShape(ctx.state, table, ctx.accountId) };
 };
@@ -122,8 +123,12 @@ export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRo
   };
 };
 
-export const createRoute: Handler<CreateRouteRequest, CreateRouteResult, Ec2State> = (input, ctx) => {
-  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+export const createRoute: Handler<
+  Checked<CreateRouteRequest, 'RouteTableId'>,
+  CreateRouteResult,
+  Ec2State
+> = (input, ctx) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
   if (!input.GatewayId) {
     throw ec2Error(
       'InvalidParameterValue',
@@ -137,8 +142,11 @@ export const createRoute: Handler<CreateRouteRequest, CreateRouteResult, Ec2Stat
   return { Return: true };
 };
 
-export const deleteRoute: Handler<DeleteRouteRequest, void, Ec2State> = (input, ctx) => {
-  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+export const deleteRoute: Handler<Checked<DeleteRouteRequest, 'RouteTableId'>, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
   const destination = input.DestinationCidrBlock;
   const route = table.routes.find((r) => r.destinationCidrBlock === destination);
   if (!route) {
@@ -156,11 +164,12 @@ export const deleteRoute: Handler<DeleteRouteRequest, void, Ec2State> = (input, 
   table.routes = table.routes.filter((r) => r !== route);
 };
 
-export const associateRouteTable: Handler<AssociateRouteTableRequest, AssociateRouteTableResult, Ec2State> = (
-  input,
-  ctx,
-) => {
-  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+export const associateRouteTable: Handler<
+  Checked<AssociateRouteTableRequest, 'RouteTableId'>,
+  AssociateRouteTableResult,
+  Ec2State
+> = (input, ctx) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
   if (!input.SubnetId) throw ec2Error('MissingParameter', 'The request must contain the parameter subnetId');
   const subnet = find(ctx.state, 'subnet', input.SubnetId);
   if (subnet.vpcId !== table.vpcId) {
@@ -206,8 +215,11 @@ export const disassociateRouteTable: Handler<DisassociateRouteTableRequest, void
   table.associations = table.associations.filter((a) => a !== association);
 };
 
-export const deleteRouteTable: Handler<DeleteRouteTableRequest, void, Ec2State> = (input, ctx) => {
-  const table = find(ctx.state, 'rtb', input.RouteTableId!);
+export const deleteRouteTable: Handler<Checked<DeleteRouteTableRequest, 'RouteTableId'>, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
   if (table.associations.length) throw dependencyViolation('routeTable', table.id);
   delete ctx.state.routeTables[table.id];
   dropTags(ctx.state, table.id);

@@ -19,7 +19,7 @@ import type {
   RevokeSecurityGroupIngressResult,
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import type { Handler, RequestContext } from '../../service-definition.ts';
+import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { applyFilters } from './filters.ts';
 import {
@@ -86,14 +86,15 @@ function groupShape(state: Ec2State, group: SecurityGroupRecord, accountId: stri
   };
 }
 
-export const createSecurityGroup: Handler<CreateSecurityGroupRequest, CreateSecurityGroupResult, Ec2State> = (
-  input,
-  ctx,
-) => {
+export const createSecurityGroup: Handler<
+  Checked<CreateSecurityGroupRequest, 'Description' | 'GroupName'>,
+  CreateSecurityGroupResult,
+  Ec2State
+> = (input, ctx) => {
   const vpcId = input.VpcId ?? defaultVpcId(ctx.state);
   if (!vpcId) throw ec2Error('VPCIdNotSpecified', 'No default VPC for this user');
   find(ctx.state, 'vpc', vpcId);
-  const name = input.GroupName!;
+  const name = input.GroupName;
   if (name === 'default') throw ec2Error('InvalidGroup.Reserved', "The security group 'default' is reserved");
   if (name.startsWith('sg-')) {
     throw ec2Error('InvalidParameterValue', 'Group names may not be in the format sg-*');
@@ -104,7 +105,7 @@ export const createSecurityGroup: Handler<CreateSecurityGroupRequest, CreateSecu
       `The security group '${name}' already exists for VPC '${vpcId}'`,
     );
   }
-  const group = addSecurityGroup(ctx.state, vpcId, name, input.Description!);
+  const group = addSecurityGroup(ctx.state, vpcId, name, input.Description);
   applyTagSpecifications(ctx.state, group.id, 'security-group', input.TagSpecifications);
   return {
     GroupId: group.id,
@@ -208,10 +209,10 @@ export const authorizeSecurityGroupIngress: Handler<
   );
 
 export const authorizeSecurityGroupEgress: Handler<
-  AuthorizeSecurityGroupEgressRequest,
+  Checked<AuthorizeSecurityGroupEgressRequest, 'GroupId'>,
   AuthorizeSecurityGroupEgressResult,
   Ec2State
-> = (input, ctx) => authorize(ctx, find(ctx.state, 'sg', input.GroupId!), requestedPermissions(input), true);
+> = (input, ctx) => authorize(ctx, find(ctx.state, 'sg', input.GroupId), requestedPermissions(input), true);
 
 function revoke(
   ctx: RequestContext<Ec2State>,
@@ -248,13 +249,13 @@ export const revokeSecurityGroupIngress: Handler<
   );
 
 export const revokeSecurityGroupEgress: Handler<
-  RevokeSecurityGroupEgressRequest,
+  Checked<RevokeSecurityGroupEgressRequest, 'GroupId'>,
   RevokeSecurityGroupEgressResult,
   Ec2State
 > = (input, ctx) =>
   revoke(
     ctx,
-    find(ctx.state, 'sg', input.GroupId!),
+    find(ctx.state, 'sg', input.GroupId),
     requestedPermissions(input),
     input.SecurityGroupRuleIds,
     true,

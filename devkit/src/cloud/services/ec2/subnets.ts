@@ -8,7 +8,7 @@ import type {
   ModifySubnetAttributeRequest,
   Subnet,
 } from '@aws-sdk/client-ec2';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { cidrContains, cidrsOverlap, parseCidr, usableAddresses } from './cidr.ts';
 import { applyFilters } from './filters.ts';
@@ -91,8 +91,11 @@ function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): 
   };
 }
 
-export const createSubnet: Handler<CreateSubnetRequest, CreateSubnetResult, Ec2State> = (input, ctx) => {
-  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+export const createSubnet: Handler<Checked<CreateSubnetRequest, 'VpcId'>, CreateSubnetResult, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const vpc = find(ctx.state, 'vpc', input.VpcId);
   if (!input.CidrBlock)
     throw ec2Error('MissingParameter', 'The request must contain the parameter cidrBlock');
   const zone = chooseZone(ctx.state, vpc.id, input.AvailabilityZone, input.AvailabilityZoneId);
@@ -133,8 +136,11 @@ export const describeSubnets: Handler<DescribeSubnetsRequest, DescribeSubnetsRes
   };
 };
 
-export const deleteSubnet: Handler<DeleteSubnetRequest, void, Ec2State> = (input, ctx) => {
-  const subnet = find(ctx.state, 'subnet', input.SubnetId!);
+export const deleteSubnet: Handler<Checked<DeleteSubnetRequest, 'SubnetId'>, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const subnet = find(ctx.state, 'subnet', input.SubnetId);
   // An explicit route table association goes with the subnet, as in EC2.
   for (const table of Object.values(ctx.state.routeTables)) {
     table.associations = table.associations.filter((a) => a.subnetId !== subnet.id);
@@ -143,8 +149,12 @@ export const deleteSubnet: Handler<DeleteSubnetRequest, void, Ec2State> = (input
   dropTags(ctx.state, subnet.id);
 };
 
-export const modifySubnetAttribute: Handler<ModifySubnetAttributeRequest, void, Ec2State> = (input, ctx) => {
-  const subnet = find(ctx.state, 'subnet', input.SubnetId!);
+export const modifySubnetAttribute: Handler<
+  Checked<ModifySubnetAttributeRequest, 'SubnetId'>,
+  void,
+  Ec2State
+> = (input, ctx) => {
+  const subnet = find(ctx.state, 'subnet', input.SubnetId);
   if (input.MapPublicIpOnLaunch?.Value === undefined) {
     throw ec2Error(
       'InvalidParameterValue',

@@ -8,7 +8,7 @@ import type {
   TagDescription,
   TagSpecification,
 } from '@aws-sdk/client-ec2';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State } from './state.ts';
@@ -57,17 +57,20 @@ export function dropTags(state: Ec2State, id: string): void {
   delete state.tags[id];
 }
 
-export const createTags: Handler<CreateTagsRequest, void, Ec2State> = (input, ctx) => {
-  for (const id of input.Resources!) {
+export const createTags: Handler<Checked<CreateTagsRequest, 'Resources' | 'Tags'>, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  for (const id of input.Resources) {
     const prefix = prefixOf(id);
     if (!prefix) throw ec2Error('InvalidID', `The ID '${id}' is not valid`);
     find(ctx.state, prefix, id);
   }
-  for (const id of input.Resources!) addTags(ctx.state, id, input.Tags!);
+  for (const id of input.Resources) addTags(ctx.state, id, input.Tags);
 };
 
-export const deleteTags: Handler<DeleteTagsRequest, void, Ec2State> = (input, ctx) => {
-  for (const id of input.Resources!) {
+export const deleteTags: Handler<Checked<DeleteTagsRequest, 'Resources'>, void, Ec2State> = (input, ctx) => {
+  for (const id of input.Resources) {
     const current = ctx.state.tags[id];
     if (!current) continue;
     // Without tags, every tag goes; a tag with a value goes only when the value matches.

@@ -13,7 +13,7 @@ import type {
   NetworkAcl,
   Vpc,
 } from '@aws-sdk/client-ec2';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { parseCidr } from './cidr.ts';
 import { applyFilters } from './filters.ts';
@@ -103,8 +103,8 @@ export const describeVpcs: Handler<DescribeVpcsRequest, DescribeVpcsResult, Ec2S
   };
 };
 
-export const deleteVpc: Handler<DeleteVpcRequest, void, Ec2State> = (input, ctx) => {
-  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+export const deleteVpc: Handler<Checked<DeleteVpcRequest, 'VpcId'>, void, Ec2State> = (input, ctx) => {
+  const vpc = find(ctx.state, 'vpc', input.VpcId);
   const { state } = ctx;
   // What EC2 created with the VPC goes with it; anything the user added must go first.
   const dependent =
@@ -127,8 +127,11 @@ export const deleteVpc: Handler<DeleteVpcRequest, void, Ec2State> = (input, ctx)
   dropTags(state, vpc.id);
 };
 
-export const modifyVpcAttribute: Handler<ModifyVpcAttributeRequest, void, Ec2State> = (input, ctx) => {
-  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+export const modifyVpcAttribute: Handler<Checked<ModifyVpcAttributeRequest, 'VpcId'>, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const vpc = find(ctx.state, 'vpc', input.VpcId);
   const support = input.EnableDnsSupport?.Value;
   const hostnames = input.EnableDnsHostnames?.Value;
   if ((support === undefined) === (hostnames === undefined)) {
@@ -142,11 +145,11 @@ export const modifyVpcAttribute: Handler<ModifyVpcAttributeRequest, void, Ec2Sta
 };
 
 export const describeVpcAttribute: Handler<
-  DescribeVpcAttributeRequest,
+  Checked<DescribeVpcAttributeRequest, 'VpcId'>,
   DescribeVpcAttributeResult,
   Ec2State
 > = (input, ctx) => {
-  const vpc = find(ctx.state, 'vpc', input.VpcId!);
+  const vpc = find(ctx.state, 'vpc', input.VpcId);
   switch (input.Attribute) {
     case 'enableDnsSupport':
       return { VpcId: vpc.id, EnableDnsSupport: { Value: vpc.enableDnsSupport } };

@@ -7,7 +7,7 @@ import type {
   ListRolePoliciesResponse,
   PutRolePolicyRequest,
 } from '@aws-sdk/client-iam';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
 import type { IamState, RoleRecord } from './state.ts';
@@ -19,32 +19,45 @@ function inlinePolicy(role: RoleRecord, name: string): string {
   return document;
 }
 
-export const putRolePolicy: Handler<PutRolePolicyRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  parsePolicyDocument(input.PolicyDocument!, 'permissions');
-  role.inlinePolicies[input.PolicyName!] = input.PolicyDocument!;
+export const putRolePolicy: Handler<
+  Checked<PutRolePolicyRequest, 'PolicyDocument' | 'PolicyName' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  parsePolicyDocument(input.PolicyDocument, 'permissions');
+  role.inlinePolicies[input.PolicyName] = input.PolicyDocument;
 };
 
-export const getRolePolicy: Handler<GetRolePolicyRequest, GetRolePolicyResponse, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
+export const getRolePolicy: Handler<
+  Checked<GetRolePolicyRequest, 'PolicyName' | 'RoleName'>,
+  GetRolePolicyResponse,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
   return {
     RoleName: role.name,
-    PolicyName: input.PolicyName!,
-    PolicyDocument: encodePolicyDocument(inlinePolicy(role, input.PolicyName!)),
+    PolicyName: input.PolicyName,
+    PolicyDocument: encodePolicyDocument(inlinePolicy(role, input.PolicyName)),
   };
 };
 
-export const deleteRolePolicy: Handler<DeleteRolePolicyRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  inlinePolicy(role, input.PolicyName!);
-  delete role.inlinePolicies[input.PolicyName!];
+export const deleteRolePolicy: Handler<
+  Checked<DeleteRolePolicyRequest, 'PolicyName' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  inlinePolicy(role, input.PolicyName);
+  delete role.inlinePolicies[input.PolicyName];
 };
 
-export const listRolePolicies: Handler<ListRolePoliciesRequest, ListRolePoliciesResponse, IamState> = (
-  input,
-  ctx,
-) => {
-  const role = findRole(ctx.state, input.RoleName!);
+export const listRolePolicies: Handler<
+  Checked<ListRolePoliciesRequest, 'RoleName'>,
+  ListRolePoliciesResponse,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
   const names = Object.keys(role.inlinePolicies).sort();
   const { page, nextToken } = paginate(names, input.MaxItems, input.Marker);
   return {

@@ -15,7 +15,7 @@ import type {
   ListPoliciesResponse,
   Policy,
 } from '@aws-sdk/client-iam';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
 import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
@@ -48,13 +48,17 @@ function policyShape(state: IamState, policy: ManagedPolicyRecord): Policy {
   };
 }
 
-export const createPolicy: Handler<CreatePolicyRequest, CreatePolicyResponse, IamState> = (input, ctx) => {
+export const createPolicy: Handler<
+  Checked<CreatePolicyRequest, 'PolicyDocument' | 'PolicyName'>,
+  CreatePolicyResponse,
+  IamState
+> = (input, ctx) => {
   const path = input.Path ?? '/';
   checkPath(path);
-  parsePolicyDocument(input.PolicyDocument!, 'permissions');
+  parsePolicyDocument(input.PolicyDocument, 'permissions');
   const arn = `arn:aws:iam::${ctx.accountId}:policy${path}${input.PolicyName}`;
   const sameName = Object.values(ctx.state.policies).some(
-    (p) => p.name.toLowerCase() === input.PolicyName!.toLowerCase(),
+    (p) => p.name.toLowerCase() === input.PolicyName.toLowerCase(),
   );
   if (sameName) {
     throw entityAlreadyExists(
@@ -63,14 +67,14 @@ export const createPolicy: Handler<CreatePolicyRequest, CreatePolicyResponse, Ia
   }
   const now = Date.now();
   const policy: ManagedPolicyRecord = {
-    name: input.PolicyName!,
+    name: input.PolicyName,
     id: uniqueId('ANPA'),
     path,
     arn,
     createdMs: now,
     updatedMs: now,
     defaultVersionId: 'v1',
-    versions: [{ versionId: 'v1', document: input.PolicyDocument!, createdMs: now }],
+    versions: [{ versionId: 'v1', document: input.PolicyDocument, createdMs: now }],
     tags: input.Tags ?? [],
     ...(input.Description === undefined ? {} : { description: input.Description }),
   };
@@ -80,15 +84,19 @@ export const createPolicy: Handler<CreatePolicyRequest, CreatePolicyResponse, Ia
   return { Policy: shape };
 };
 
-export const getPolicy: Handler<GetPolicyRequest, GetPolicyResponse, IamState> = (input, ctx) => ({
-  Policy: policyShape(ctx.state, policyOrNoSuchEntity(ctx.state, input.PolicyArn!)),
-});
-
-export const getPolicyVersion: Handler<GetPolicyVersionRequest, GetPolicyVersionResponse, IamState> = (
+export const getPolicy: Handler<Checked<GetPolicyRequest, 'PolicyArn'>, GetPolicyResponse, IamState> = (
   input,
   ctx,
-) => {
-  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn!);
+) => ({
+  Policy: policyShape(ctx.state, policyOrNoSuchEntity(ctx.state, input.PolicyArn)),
+});
+
+export const getPolicyVersion: Handler<
+  Checked<GetPolicyVersionRequest, 'PolicyArn'>,
+  GetPolicyVersionResponse,
+  IamState
+> = (input, ctx) => {
+  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn);
   const version = policy.versions.find((v) => v.versionId === input.VersionId);
   if (!version) {
     throw noSuchEntity(
@@ -105,8 +113,11 @@ export const getPolicyVersion: Handler<GetPolicyVersionRequest, GetPolicyVersion
   };
 };
 
-export const deletePolicy: Handler<DeletePolicyRequest, void, IamState> = (input, ctx) => {
-  const arn = input.PolicyArn!;
+export const deletePolicy: Handler<Checked<DeletePolicyRequest, 'PolicyArn'>, void, IamState> = (
+  input,
+  ctx,
+) => {
+  const arn = input.PolicyArn;
   if (!ctx.state.policies[arn]) {
     // AWS's own policies exist but are not the caller's to delete.
     if (AWS_MANAGED_POLICIES[arn]) throw noSuchEntity(`Policy ${arn} is not deletable.`);
@@ -140,27 +151,35 @@ export const listPolicies: Handler<ListPoliciesRequest, ListPoliciesResponse, Ia
   };
 };
 
-export const attachRolePolicy: Handler<AttachRolePolicyRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn!);
+export const attachRolePolicy: Handler<
+  Checked<AttachRolePolicyRequest, 'PolicyArn' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn);
   // Attaching twice is not an error in IAM; the policy stays attached once.
   if (!role.attachedPolicyArns.includes(policy.arn)) role.attachedPolicyArns.push(policy.arn);
 };
 
-export const detachRolePolicy: Handler<DetachRolePolicyRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  if (!role.attachedPolicyArns.includes(input.PolicyArn!)) {
+export const detachRolePolicy: Handler<
+  Checked<DetachRolePolicyRequest, 'PolicyArn' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  if (!role.attachedPolicyArns.includes(input.PolicyArn)) {
     throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
   }
   role.attachedPolicyArns = role.attachedPolicyArns.filter((a) => a !== input.PolicyArn);
 };
 
 export const listAttachedRolePolicies: Handler<
-  ListAttachedRolePoliciesRequest,
+  Checked<ListAttachedRolePoliciesRequest, 'RoleName'>,
   ListAttachedRolePoliciesResponse,
   IamState
 > = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
+  const role = findRole(ctx.state, input.RoleName);
   const prefix = input.PathPrefix ?? '/';
   const attached = role.attachedPolicyArns
     .map((arn) => policyOrNoSuchEntity(ctx.state, arn))

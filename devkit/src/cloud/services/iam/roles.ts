@@ -16,7 +16,7 @@ import type {
   UpdateAssumeRolePolicyRequest,
 } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
-import type { Handler } from '../../service-definition.ts';
+import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
 import type { IamState, RoleRecord } from './state.ts';
@@ -51,19 +51,23 @@ function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
   return [...merged].map(([Key, Value]) => ({ Key, Value }));
 }
 
-export const createRole: Handler<CreateRoleRequest, CreateRoleResponse, IamState> = (input, ctx) => {
+export const createRole: Handler<
+  Checked<CreateRoleRequest, 'AssumeRolePolicyDocument' | 'RoleName'>,
+  CreateRoleResponse,
+  IamState
+> = (input, ctx) => {
   const path = input.Path ?? '/';
   checkPath(path);
-  parsePolicyDocument(input.AssumeRolePolicyDocument!, 'trust');
-  const key = input.RoleName!.toLowerCase();
+  parsePolicyDocument(input.AssumeRolePolicyDocument, 'trust');
+  const key = input.RoleName.toLowerCase();
   if (ctx.state.roles[key]) throw entityAlreadyExists(`Role with name ${input.RoleName} already exists.`);
   const role: RoleRecord = {
-    name: input.RoleName!,
+    name: input.RoleName,
     id: uniqueId('AROA'),
     path,
     arn: `arn:aws:iam::${ctx.accountId}:role${path}${input.RoleName}`,
     createdMs: Date.now(),
-    assumeRolePolicyDocument: input.AssumeRolePolicyDocument!,
+    assumeRolePolicyDocument: input.AssumeRolePolicyDocument,
     maxSessionDuration: input.MaxSessionDuration ?? 3600,
     tags: mergeTags([], input.Tags ?? []),
     attachedPolicyArns: [],
@@ -74,8 +78,11 @@ export const createRole: Handler<CreateRoleRequest, CreateRoleResponse, IamState
   return { Role: roleShape(role, true) };
 };
 
-export const getRole: Handler<GetRoleRequest, GetRoleResponse, IamState> = (input, ctx) => ({
-  Role: roleShape(findRole(ctx.state, input.RoleName!), true),
+export const getRole: Handler<Checked<GetRoleRequest, 'RoleName'>, GetRoleResponse, IamState> = (
+  input,
+  ctx,
+) => ({
+  Role: roleShape(findRole(ctx.state, input.RoleName), true),
 });
 
 export const listRoles: Handler<ListRolesRequest, ListRolesResponse, IamState> = (input, ctx) => {
@@ -91,8 +98,8 @@ export const listRoles: Handler<ListRolesRequest, ListRolesResponse, IamState> =
   };
 };
 
-export const deleteRole: Handler<DeleteRoleRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
+export const deleteRole: Handler<Checked<DeleteRoleRequest, 'RoleName'>, void, IamState> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
   if (role.attachedPolicyArns.length) {
     throw deleteConflict('Cannot delete entity, must detach all policies first.');
   }
@@ -102,27 +109,38 @@ export const deleteRole: Handler<DeleteRoleRequest, void, IamState> = (input, ct
   delete ctx.state.roles[role.name.toLowerCase()];
 };
 
-export const updateAssumeRolePolicy: Handler<UpdateAssumeRolePolicyRequest, void, IamState> = (
+export const updateAssumeRolePolicy: Handler<
+  Checked<UpdateAssumeRolePolicyRequest, 'PolicyDocument' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  parsePolicyDocument(input.PolicyDocument, 'trust');
+  role.assumeRolePolicyDocument = input.PolicyDocument;
+};
+
+export const tagRole: Handler<Checked<TagRoleRequest, 'RoleName' | 'Tags'>, void, IamState> = (
   input,
   ctx,
 ) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  parsePolicyDocument(input.PolicyDocument!, 'trust');
-  role.assumeRolePolicyDocument = input.PolicyDocument!;
+  const role = findRole(ctx.state, input.RoleName);
+  role.tags = mergeTags(role.tags, input.Tags);
 };
 
-export const tagRole: Handler<TagRoleRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  role.tags = mergeTags(role.tags, input.Tags!);
+export const untagRole: Handler<Checked<UntagRoleRequest, 'RoleName' | 'TagKeys'>, void, IamState> = (
+  input,
+  ctx,
+) => {
+  const role = findRole(ctx.state, input.RoleName);
+  role.tags = role.tags.filter((t) => !input.TagKeys.includes(t.Key!));
 };
 
-export const untagRole: Handler<UntagRoleRequest, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
-  role.tags = role.tags.filter((t) => !input.TagKeys!.includes(t.Key!));
-};
-
-export const listRoleTags: Handler<ListRoleTagsRequest, ListRoleTagsResponse, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName!);
+export const listRoleTags: Handler<
+  Checked<ListRoleTagsRequest, 'RoleName'>,
+  ListRoleTagsResponse,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
   const { page, nextToken } = paginate(role.tags, input.MaxItems, input.Marker);
   return { Tags: page, IsTruncated: nextToken !== undefined, ...(nextToken ? { Marker: nextToken } : {}) };
 };
