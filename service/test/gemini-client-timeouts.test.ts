@@ -3,10 +3,9 @@
  * abort an intercepted fetch (the request never settles, or undici asserts), so these need sockets.
  */
 import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGeminiClient, GeminiError, type GeminiStreamEvent } from '../src/gemini/index.ts';
-import { answerBody, sseEvent, startGeminiStub, type GeminiStub } from './support/gemini-stub.ts';
+import { startHeldStream, startHoldingStub, type GeminiStub } from './support/gemini-stub.ts';
 
 let stub: GeminiStub | undefined;
 afterEach(async () => {
@@ -14,36 +13,21 @@ afterEach(async () => {
   stub = undefined;
 });
 
-/** A stub that hands each held response to the test, and the client pointed at it. */
+/** A stub that holds every request for the test to answer, and the client pointed at it. */
 async function setUp(timeoutMs: number) {
-  const held: ServerResponse[] = [];
-  const arrived: ((res: ServerResponse) => void)[] = [];
-  stub = await startGeminiStub({
-    handle: (_call, res) => {
-      held.push(res);
-      arrived.shift()?.(res);
-    },
-  });
+  const holding = await startHoldingStub();
+  stub = holding;
   const events: Record<string, unknown>[] = [];
+  const log = (obj: object) => void events.push(obj as Record<string, unknown>);
   const gemini = createGeminiClient({
     apiKey: 'test-key',
     model: 'm',
-    baseUrl: stub.url,
+    baseUrl: holding.url,
     timeoutMs,
     maxRetries: 0,
-    log: {
-      warn: (obj) => void events.push(obj as Record<string, unknown>),
-      error: (obj) => void events.push(obj as Record<string, unknown>),
-    },
+    log: { warn: log, error: log },
   });
-  /** Resolves with the next request's response object once the stub holds it. */
-  const nextRequest = () =>
-    new Promise<ServerResponse>((resolve) => {
-      const waiting = held.shift();
-      if (waiting) resolve(waiting);
-      else arrived.push((res) => resolve(held.shift() ?? res));
-    });
-  return { gemini, events, nextRequest };
+  return { gemini, events, nextRequest: holding.nextRequest };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<GeminiError> {
@@ -79,10 +63,7 @@ describe('time budget', () => {
     const { gemini, nextRequest } = await setUp(300);
     const call = gemini.generateStream({ prompt: 'q' });
     const res = await nextRequest();
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const first = answerBody('Half') as { candidates: { finishReason?: string }[] };
-    delete first.candidates[0]?.finishReason;
-    res.write(sseEvent(first));
+    startHeldStream(res, 'Half');
     const seen: GeminiStreamEvent[] = [];
     const error = await rejection(
       (async () => {
@@ -112,10 +93,7 @@ describe('aborts', () => {
     const call = gemini.generateStream({ prompt: 'q' });
     const res = await nextRequest();
     const closed = once(res, 'close');
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const first = answerBody('Half') as { candidates: { finishReason?: string }[] };
-    delete first.candidates[0]?.finishReason;
-    res.write(sseEvent(first));
+    startHeldStream(res, 'Half');
     for await (const event of await call) {
       expect(event).toEqual({ type: 'delta', text: 'Half' });
       break;

@@ -49,7 +49,8 @@ describe('POST /v1/chat', () => {
 
   it('generates a request id when none (or an unsafe one) is given, and echoes it', async () => {
     gemini().twice().reply(200, fixture('unary-success-basic-reply-short.json'), JSON_HEADERS);
-    for (const headers of [{}, { 'x-request-id': 'bad id\twith "quotes"' }]) {
+    const offered: Record<string, string>[] = [{}, { 'x-request-id': 'bad id\twith "quotes"' }];
+    for (const headers of offered) {
       const reply = await postJson(`${api.url}/v1/chat`, QUESTION, headers);
       expect(reply.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(reply.headers.get('x-request-id')).toBe(reply.body.requestId);

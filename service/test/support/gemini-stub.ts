@@ -110,6 +110,43 @@ export async function startGeminiStub(options: GeminiStubOptions = {}): Promise<
   };
 }
 
+/**
+ * A stub that answers nothing by itself: each request's response is handed to the test, which
+ * answers (or not) when it chooses. `nextRequest()` resolves with the next unclaimed one.
+ */
+export async function startHoldingStub(): Promise<GeminiStub & { nextRequest(): Promise<ServerResponse> }> {
+  const unclaimed: ServerResponse[] = [];
+  const claimers: ((res: ServerResponse) => void)[] = [];
+  const stub = await startGeminiStub({
+    handle: (_call, res) => {
+      const claim = claimers.shift();
+      if (claim) claim(res);
+      else unclaimed.push(res);
+    },
+  });
+  const nextRequest = () =>
+    new Promise<ServerResponse>((resolve) => {
+      const res = unclaimed.shift();
+      if (res) resolve(res);
+      else claimers.push(resolve);
+    });
+  return { ...stub, nextRequest };
+}
+
+/** Answers a held request with the default unary answer. */
+export function answerHeld(res: ServerResponse, text = STUB_ANSWER): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+  res.end(JSON.stringify(answerBody(text)));
+}
+
+/** Starts a held stream with one chunk that has no finish reason yet. */
+export function startHeldStream(res: ServerResponse, text: string): void {
+  const chunk = answerBody(text) as { candidates: { finishReason?: string }[] };
+  delete chunk.candidates[0]?.finishReason;
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.write(sseEvent(chunk));
+}
+
 if (import.meta.main) {
   const stub = await startGeminiStub({
     port: Number(process.env.PORT ?? 8080),
