@@ -1,0 +1,101 @@
+import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import Docker from 'dockerode';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage } from '../../src/deploy/build.ts';
+import type { AwsClients } from '../../src/deploy/clients.ts';
+import { createClients, destroyClients } from '../../src/deploy/clients.ts';
+import type { ProgressEvent } from '../../src/deploy/progress.ts';
+import { pushImage } from '../../src/deploy/push.ts';
+import type { Stack } from '../../src/stack/load.ts';
+import { parseStack } from '../../src/stack/load.ts';
+import type { TestCloud } from '../cloud/harness.ts';
+import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
+import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { MINIMAL } from '../stack/fixture.ts';
+
+/** A stack whose image is built from `dockerfile` in a fresh context (FROM scratch: no base image needed). */
+function stackWith(dockerfile: string): Stack {
+  const context = mkdtempSync(join(tmpdir(), 'devkit-build-'));
+  writeFileSync(join(context, 'Dockerfile'), dockerfile);
+  writeFileSync(join(context, 'hello.txt'), 'hello\n');
+  const text = MINIMAL.replace(
+    '  context: app',
+    '  context: app\n  buildArgs:\n    GREETING: hi-${opt:stage}',
+  );
+  return {
+    file: join(context, 'stack.yml'),
+    stage: 'dev',
+    buildContext: context,
+    config: parseStack(text, 'stack.yml', { stage: 'dev', env: {} }),
+  };
+}
+
+describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () => {
+  const docker = new Docker();
+  let cloud: TestCloud;
+  let clients: AwsClients;
+  let repository: string;
+  const events: ProgressEvent[] = [];
+  const progress = { report: (event: ProgressEvent) => events.push(event) };
+  const contexts: string[] = [];
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    clients = createClients({ name: 'local', region: REGION, endpoint: cloud.cloud.url, credentials });
+    const created = await clients.ecr.send(new CreateRepositoryCommand({ repositoryName: 'build-test' }));
+    repository = created.repository?.repositoryUri ?? '';
+  });
+  afterAll(async () => {
+    for (const tag of ['t1', 'latest', 'bad'])
+      await docker
+        .getImage(`${repository}:${tag}`)
+        .remove()
+        .catch(() => undefined);
+    for (const context of contexts) rmSync(context, { recursive: true, force: true });
+    destroyClients(clients);
+    await cloud.dispose();
+  });
+
+  it('builds with the stack’s build args, streams output, tags and pushes both tags to ECR', async () => {
+    const stack = stackWith(
+      'FROM scratch\nARG GREETING\nLABEL greeting=${GREETING}\nCOPY hello.txt /hello.txt\n',
+    );
+    contexts.push(stack.buildContext);
+    const built = await buildImage(docker, stack, { repository, tag: 't1' }, progress);
+    expect(built.tags).toEqual(['t1', 'latest']);
+    const inspected = await docker.getImage(`${repository}:latest`).inspect();
+    expect(inspected.Id).toBe(built.id);
+    expect(inspected.Config.Labels).toMatchObject({
+      greeting: 'hi-dev',
+      'devkit.stack': 'demo',
+      'devkit.stage': 'dev',
+    });
+    expect(events).toContainEqual({
+      kind: 'output',
+      step: 'build',
+      text: 'Step 3/6 : LABEL greeting=${GREETING}',
+    });
+
+    const pushed = await pushImage(docker, clients, built, progress);
+    expect(pushed.reference).toBe(`${repository}@${pushed.digest}`);
+    const { imageDetails = [] } = await clients.ecr.send(
+      new DescribeImagesCommand({ repositoryName: 'build-test' }),
+    );
+    expect(imageDetails).toHaveLength(1);
+    expect(imageDetails[0]?.imageDigest).toBe(pushed.digest);
+    expect(imageDetails[0]?.imageTags?.sort()).toEqual(['latest', 't1']);
+    expect(events.filter((e) => e.kind === 'done').map((e) => e.step)).toEqual(['build', 'push']);
+  });
+
+  it('fails a broken build naming the step that failed', async () => {
+    const stack = stackWith('FROM scratch\nCOPY hello.txt /hello.txt\nCOPY missing.txt /missing.txt\n');
+    contexts.push(stack.buildContext);
+    await expect(buildImage(docker, stack, { repository, tag: 'bad' }, progress)).rejects.toThrow(
+      /^image build failed at Step 3\/5 : COPY missing\.txt \/missing\.txt: .*missing\.txt/,
+    );
+    expect(events.at(-1)).toMatchObject({ kind: 'failed', step: 'build' });
+  });
+});
