@@ -5,8 +5,8 @@ import { resourceNames, stackTags } from './names.ts';
 import type { PlannedChange, Progress } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import type { ProvisionContext } from './provision/resource.ts';
-import type { ObservedResource } from './provision/resources.ts';
-import { observeAll, stageResources } from './provision/resources.ts';
+import type { InspectedResource } from './provision/resources.ts';
+import { inspectAll, stageResources } from './provision/resources.ts';
 
 /** What later steps need from the stage's infrastructure. */
 export interface ProvisionedStack {
@@ -40,16 +40,9 @@ export async function newProvisionContext(clients: AwsClients, stack: Stack): Pr
   };
 }
 
-function planOf({ resource, observed }: ObservedResource): PlannedChange {
-  if (observed === undefined)
-    return { type: resource.type, name: resource.name, action: 'create', details: [] };
-  const details = resource.drift(observed);
-  return {
-    type: resource.type,
-    name: resource.name,
-    action: details.length ? 'update' : 'unchanged',
-    details,
-  };
+function planOf(resource: InspectedResource): PlannedChange {
+  const action = !resource.exists ? 'create' : resource.drift.length > 0 ? 'update' : 'unchanged';
+  return { type: resource.type, name: resource.name, action, details: resource.drift };
 }
 
 /**
@@ -68,16 +61,13 @@ export function provision(
     `${options.dryRun ? 'plan' : 'provision'} ${stack.config.name} (${stack.stage})`,
     async (report) => {
       const ctx = await newProvisionContext(clients, stack);
-      const observed = await observeAll(stageResources(ctx));
-      const changes = observed.map(planOf);
+      const resources = await inspectAll(stageResources(ctx));
+      const changes = resources.map(planOf);
       report.plan(changes);
       if (options.dryRun) return { changes, provisioned: undefined };
-      for (const [index, item] of observed.entries()) {
+      for (const [index, resource] of resources.entries()) {
+        await resource.apply();
         const change = changes[index];
-        if (change?.action === 'create') await item.resource.create();
-        else if (change?.action === 'update' && item.observed !== undefined) {
-          await item.resource.update(item.observed, change.details);
-        }
         if (change && change.action !== 'unchanged')
           report.output(`${change.action}d ${change.type} ${change.name}`);
       }

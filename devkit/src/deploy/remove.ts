@@ -6,7 +6,7 @@ import { resourceNames } from './names.ts';
 import type { PlannedChange, Progress, StepReport } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import { newProvisionContext, summarizePlan } from './provision.ts';
-import { observeAll, stageResources } from './provision/resources.ts';
+import { inspectAll, stageResources } from './provision/resources.ts';
 import { describeService } from './rollout.ts';
 
 export interface RemoveOptions {
@@ -55,10 +55,10 @@ export function removeStack(
     `remove ${stack.config.name} (${stack.stage})`,
     async (report) => {
       const ctx = await newProvisionContext(clients, stack);
-      const existing = (await observeAll(stageResources(ctx)))
-        .filter((item) => item.observed !== undefined)
+      const existing = (await inspectAll(stageResources(ctx)))
+        .filter((resource) => resource.exists)
         .reverse();
-      const changes: PlannedChange[] = existing.map(({ resource }) => ({
+      const changes: PlannedChange[] = existing.map((resource) => ({
         type: resource.type,
         name: resource.name,
         action: 'delete',
@@ -67,9 +67,8 @@ export function removeStack(
       report.plan(changes);
       if (options.dryRun) return changes;
       await removeService(clients, stack, report, options);
-      for (const { resource, observed } of existing) {
-        if (observed === undefined) continue;
-        await resource.remove(observed);
+      for (const resource of existing) {
+        await resource.remove();
         report.output(`deleted ${resource.type} ${resource.name}`);
       }
       return changes;

@@ -40,11 +40,42 @@ export interface Resource<Observed = unknown> {
   remove(observed: Observed): Promise<void>;
 }
 
-/** Type-erased, so resources of different kinds fit one ordered list. */
-export type AnyResource = Resource<never>;
+/** A resource as found: whether it exists, how it drifted, and the calls that fix or delete it. */
+export interface Inspection {
+  exists: boolean;
+  drift: string[];
+  /** Creates the resource when missing, corrects it when drifted, else does nothing. */
+  apply(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** Any kind of resource, so resources of different kinds fit one ordered list. */
+export interface AnyResource {
+  type: string;
+  name: string;
+  inspect(): Promise<Inspection>;
+}
 
 export function defineResource<Observed>(resource: Resource<Observed>): AnyResource {
-  return resource as unknown as AnyResource;
+  return {
+    type: resource.type,
+    name: resource.name,
+    async inspect() {
+      const observed = await resource.observe();
+      if (observed === undefined) {
+        return { exists: false, drift: [], apply: () => resource.create(), remove: async () => undefined };
+      }
+      const drift = resource.drift(observed);
+      return {
+        exists: true,
+        drift,
+        apply: async () => {
+          if (drift.length > 0) await resource.update(observed, drift);
+        },
+        remove: () => resource.remove(observed),
+      };
+    },
+  };
 }
 
 /** AWS SDK "not found" errors, by the names each service gives them. */

@@ -3,7 +3,7 @@ import { ecrLifecyclePolicy, ecrRepository } from './ecr.ts';
 import { executionRole, taskRole } from './iam.ts';
 import { logGroup } from './logs.ts';
 import { internetGateway, routeTable, securityGroup, subnet, vpc } from './network.ts';
-import type { AnyResource, ProvisionContext } from './resource.ts';
+import type { AnyResource, Inspection, ProvisionContext } from './resource.ts';
 import { appSecret, secretNames } from './secrets.ts';
 
 /** Every resource of a stage, in creation order (each may need ids found by those before it). */
@@ -28,14 +28,16 @@ export function stageResources(ctx: ProvisionContext): AnyResource[] {
   ];
 }
 
-export interface ObservedResource {
-  resource: AnyResource;
-  observed: never | undefined;
+export interface InspectedResource extends Inspection {
+  type: string;
+  name: string;
 }
 
-/** Looks at every resource in order, so each finds the ids of those before it. */
-export async function observeAll(resources: AnyResource[]): Promise<ObservedResource[]> {
-  const result: ObservedResource[] = [];
-  for (const resource of resources) result.push({ resource, observed: await resource.observe() });
+/** Inspects every resource in order, so each finds the ids of those before it. */
+export async function inspectAll(resources: AnyResource[]): Promise<InspectedResource[]> {
+  const result: InspectedResource[] = [];
+  for (const resource of resources) {
+    result.push({ type: resource.type, name: resource.name, ...(await resource.inspect()) });
+  }
   return result;
 }
