@@ -1,0 +1,30 @@
+/**
+ * Bundles the service into dist/ (server.js, healthcheck.js): the image then ships these files and
+ * Node, and no node_modules at all.
+ */
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/server.ts', 'src/healthcheck.ts'],
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  // Bundled CommonJS dependencies (express, pino) call require() for Node built-ins.
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  // Not minified: stack traces in the logs stay readable without shipping source maps.
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
+  process.stdout.write(`${file}  ${(bytes / 1024).toFixed(0)} kB\n`);
+}
