@@ -32,7 +32,7 @@ export async function docker(args: string[], options: { input?: string } = {}): 
     return (await child).stdout;
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-    throw new Error(`docker ${args.join(' ')} failed: ${stderr ?? ''}${stdout ?? ''}`);
+    throw new Error(`docker ${args.join(' ')} failed: ${stderr ?? ''}${stdout ?? ''}`, { cause: error });
   }
 }
 

@@ -271,11 +271,12 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 }
 
 function sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  if (!(error instanceof RegistryError)) console.error('[cloud] registry request failed:', error);
-  if (res.headersSent) {
+  // A client that went away mid-transfer (an aborted pull or push) is not the registry's fault.
+  if (res.headersSent || req.socket.destroyed) {
     res.destroy();
     return;
   }
+  if (!(error instanceof RegistryError)) console.error('[cloud] registry request failed:', error);
   const e =
     error instanceof RegistryError
       ? error
