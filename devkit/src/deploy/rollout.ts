@@ -1,6 +1,7 @@
 import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs';
 import {
   CreateServiceCommand,
+  DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   ListTasksCommand,
@@ -73,6 +74,14 @@ export function judgeRollout(
   return { state: 'in-progress' };
 }
 
+/** The deployment failed or was rolled back (as opposed to the pipeline failing to follow it). */
+export class RolloutFailedError extends DeployError {
+  constructor(reason: string) {
+    super(`deploy FAILED: ${reason}`, 'rollout');
+    this.name = 'RolloutFailedError';
+  }
+}
+
 export async function describeService(clients: AwsClients, ref: ServiceRef): Promise<Service | undefined> {
   const { services = [] } = await clients.ecs.send(
     new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }),
@@ -139,7 +148,7 @@ export async function followRollout(
     if (verdict.state === 'completed') {
       return { deploymentId, taskDefinition: ours?.taskDefinition ?? '' };
     }
-    if (verdict.state === 'failed') throw new DeployError(`deploy FAILED: ${verdict.reason}`, 'rollout');
+    if (verdict.state === 'failed') throw new RolloutFailedError(verdict.reason);
     if (Date.now() > deadline) {
       throw new DeployError(
         `rollout of ${deploymentId} did not finish within ${Math.round(options.timeoutMs / 1000)} s (still ${ours?.rolloutState ?? 'unknown'}); it goes on in ECS: see \`devkit status\``,
@@ -211,7 +220,16 @@ export function rollOut(
               propagateTags: 'SERVICE',
             }),
           );
-      return followRollout(clients, ref, primaryDeploymentId(service), seen, report, options);
+      try {
+        return await followRollout(clients, ref, primaryDeploymentId(service), seen, report, options);
+      } catch (error) {
+        // A revision that failed its rollout is retired, so `rollback` never returns to it.
+        if (error instanceof RolloutFailedError) {
+          await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }));
+          report.output(`deregistered ${revisionName(taskDefinitionArn)}`);
+        }
+        throw error;
+      }
     },
     (result) => `${result.deploymentId} COMPLETED with ${revisionName(result.taskDefinition)}`,
   );
