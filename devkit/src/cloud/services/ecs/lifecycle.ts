@@ -56,6 +56,12 @@ export const serviceEventMessages = {
     `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rollingBack: (service: string, deploymentId: string) =>
     `(service ${service}) rolling back to deployment ${deploymentId}.`,
+  failedHealthChecks: (service: string, taskId: string) =>
+    `(service ${service}) (task ${taskId}) failed container health checks.`,
+  /** What ECS says when its target group's health checks cannot reach a task. */
+  targetUnreachable: (service: string, port: number, targetGroup: string, reason: string) =>
+    `(service ${service}) (port ${port}) is unhealthy in (target-group ${targetGroup}) due to ` +
+    `(reason Request timed out). ${reason}`,
   noContainerInstances: (service: string) =>
     `(service ${service}) was unable to place a task because no container instance met all of its ` +
     'requirements. Reason: No Container Instances were found in your cluster. For more information, ' +
@@ -68,6 +74,7 @@ export const rolloutReasons = {
   completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
   circuitBreakerRollback: (deploymentId: string) =>
     `ECS deployment circuit breaker: rolling back to deploymentId ${deploymentId}.`,
+  circuitBreakerFailed: () => 'ECS deployment circuit breaker: tasks failed to start.',
 };
 
 /** Newest first, as DescribeServices lists them. */
@@ -240,9 +247,22 @@ export function startServiceTasks(
 }
 
 export interface StopRequest {
-  stopCode: 'UserInitiated' | 'ServiceSchedulerInitiated' | 'EssentialContainerExited' | 'TaskFailedToStart';
+  stopCode:
+    | 'UserInitiated'
+    | 'ServiceSchedulerInitiated'
+    | 'EssentialContainerExited'
+    | 'TaskFailedToStart'
+    | 'TerminationNotice';
   reason: string;
 }
+
+/** stoppedReason texts as ECS writes them. */
+export const stopReasons = {
+  essentialContainerExited: 'Essential container in task exited',
+  failedHealthChecks: 'Task failed container health checks',
+  scaling: (deploymentId: string) => `Scaling activity initiated by (deployment ${deploymentId})`,
+  outOfMemory: 'OutOfMemoryError: Container killed due to memory usage',
+};
 
 /**
  * Asks a task to stop. A task still PROVISIONING has nothing running yet, so it is STOPPED at
@@ -262,6 +282,12 @@ export function requestTaskStop(task: TaskRecord, stop: StopRequest, now: number
 export function setTaskStatus(task: TaskRecord, status: TaskState): void {
   task.lastStatus = status;
   task.version++;
+}
+
+/** Stops a task at once: nothing of it runs any more (it failed to start, or its containers are gone). */
+export function stopTaskNow(task: TaskRecord, stop: StopRequest, now: number): void {
+  requestTaskStop(task, stop, now);
+  if (task.lastStatus !== 'STOPPED') markTaskStopped(task, now);
 }
 
 /** The task and its containers have stopped. */
@@ -295,10 +321,7 @@ export function scaleDeployment(
     for (const task of extras) {
       requestTaskStop(
         task,
-        {
-          stopCode: 'ServiceSchedulerInitiated',
-          reason: `Scaling activity initiated by (deployment ${deployment.id})`,
-        },
+        { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.scaling(deployment.id) },
         now,
       );
     }

@@ -74,6 +74,12 @@ export type ServiceRecord = Stored<
   deployments: DeploymentRecord[];
   /** Newest first, at most MAX_SERVICE_EVENTS. */
   events: ServiceEventRecord[];
+  /** Scheduler bookkeeping, not in AWS's shape: the deployment a circuit breaker rolls back to. */
+  lastCompletedDeployment?: DeploymentRecord;
+  /** Scheduler bookkeeping: whether the last step found the service steady (to say so once). */
+  steady?: boolean;
+  /** Scheduler bookkeeping: why the load balancer cannot reach the tasks, as last reported. */
+  unreachableReason?: string;
 };
 
 /** ECS task states, in lifecycle order. */
@@ -109,6 +115,11 @@ export type TaskRecord = Stored<
   version: number;
   /** Not in AWS's Task shape: the subnets and security groups the runtime must honour. */
   networkConfiguration?: NetworkConfiguration;
+  /**
+   * Scheduler bookkeeping: when the task first counted as healthy (a task stopped for a failure
+   * before that counts against its deployment's circuit breaker).
+   */
+  healthyAt?: EpochMs;
 };
 
 export interface EcsState {

@@ -1,0 +1,254 @@
+/**
+ * One service's scheduling: hold desiredCount, roll a new deployment out within
+ * minimumHealthyPercent / maximumPercent, trip the circuit breaker, roll back, complete, and tell
+ * the load balancer which tasks may take traffic.
+ */
+import {
+  recordServiceEvent,
+  requestTaskStop,
+  rolloutReasons,
+  serviceEventMessages,
+  settleDrainingService,
+  startServiceTasks,
+  stopReasons,
+} from '../services/ecs/lifecycle.ts';
+import type { DeploymentRecord, EcsState, ServiceRecord, TaskRecord } from '../services/ecs/state.ts';
+import {
+  deploymentTasks,
+  isLive,
+  lastSegment,
+  serviceTasks,
+  taskDefinitionByArn,
+} from '../services/ecs/state.ts';
+import type { Action } from './facts.ts';
+
+/** AWS's circuit-breaker threshold: half the desired count, at least 3, at most 200. */
+export function failureThreshold(desiredCount: number): number {
+  return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
+}
+
+/** The rolling-update bounds for a desired count. */
+export function rollingBounds(service: ServiceRecord): { maxRunning: number; minHealthy: number } {
+  const config = service.deploymentConfiguration ?? {};
+  const desired = service.desiredCount;
+  return {
+    maxRunning: Math.floor((desired * (config.maximumPercent ?? 200)) / 100),
+    minHealthy: Math.ceil((desired * (config.minimumHealthyPercent ?? 100)) / 100),
+  };
+}
+
+/** Tasks meant to keep running (not yet asked to stop). */
+function wanted(tasks: TaskRecord[]): TaskRecord[] {
+  return tasks.filter((t) => isLive(t) && t.desiredStatus === 'RUNNING');
+}
+
+function isHealthy(task: TaskRecord): boolean {
+  return task.lastStatus === 'RUNNING' && task.healthyAt !== undefined;
+}
+
+export function advanceService(
+  state: EcsState,
+  service: ServiceRecord,
+  unreachable: string | undefined,
+  now: number,
+): Action[] {
+  if (service.status === 'INACTIVE') return [];
+  const primary = service.deployments[0];
+  if (!primary) return [];
+  const config = service.deploymentConfiguration ?? {};
+  if (
+    primary.rolloutState === 'IN_PROGRESS' &&
+    config.deploymentCircuitBreaker?.enable &&
+    primary.failedTasks >= failureThreshold(service.desiredCount)
+  ) {
+    tripCircuitBreaker(service, primary, config.deploymentCircuitBreaker.rollback === true, now);
+  }
+  const current = service.deployments[0]!;
+  current.desiredCount = service.desiredCount;
+  startMissingTasks(state, service, current, now);
+  stopSurplusTasks(state, service, current, now);
+  dropDrainedDeployments(state, service);
+  settleDrainingService(state, service);
+  if (service.status === 'ACTIVE') noteProgress(state, service, current, now);
+  return routeActions(state, service, unreachable, now);
+}
+
+/** Starts the primary's missing tasks, as many as maximumPercent leaves room for. */
+function startMissingTasks(
+  state: EcsState,
+  service: ServiceRecord,
+  primary: DeploymentRecord,
+  now: number,
+): void {
+  if (service.status !== 'ACTIVE' || primary.rolloutState === 'FAILED') return;
+  const { maxRunning } = rollingBounds(service);
+  const live = wanted(serviceTasks(state, service)).length;
+  const primaryLive = wanted(deploymentTasks(state, service, primary)).length;
+  // With maximumPercent at 100, a rollout can only start a task once an old one is gone.
+  const count = Math.min(service.desiredCount - primaryLive, Math.max(0, maxRunning - live));
+  const taskDefinition = taskDefinitionByArn(state, primary.taskDefinition);
+  if (count > 0 && taskDefinition) {
+    startServiceTasks(state, service, primary, count, taskDefinition, now);
+    primary.updatedAt = now;
+  }
+}
+
+/**
+ * Stops what is no longer wanted: the primary's tasks beyond desiredCount, older deployments'
+ * tasks that are not healthy (they serve nothing), and their healthy ones as far as
+ * minimumHealthyPercent allows.
+ */
+function stopSurplusTasks(
+  state: EcsState,
+  service: ServiceRecord,
+  primary: DeploymentRecord,
+  now: number,
+): void {
+  const stops: TaskRecord[] = [];
+  const primaryLive = wanted(deploymentTasks(state, service, primary)).sort(
+    (a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0),
+  );
+  stops.push(...primaryLive.slice(0, Math.max(0, primaryLive.length - service.desiredCount)));
+  const old = service.deployments
+    .slice(1)
+    .flatMap((d) => wanted(deploymentTasks(state, service, d)))
+    .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+  stops.push(...old.filter((t) => !isHealthy(t)));
+  // A primary that failed without rollback leaves the old tasks serving.
+  if (primary.rolloutState !== 'FAILED') {
+    const { minHealthy } = rollingBounds(service);
+    const healthy = wanted(serviceTasks(state, service)).filter(
+      (t) => isHealthy(t) && !stops.includes(t),
+    ).length;
+    stops.push(...old.filter(isHealthy).slice(0, Math.max(0, healthy - minHealthy)));
+  }
+  if (stops.length === 0) return;
+  for (const task of stops) {
+    requestTaskStop(
+      task,
+      { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.scaling(primary.id) },
+      now,
+    );
+  }
+  recordServiceEvent(
+    service,
+    serviceEventMessages.stoppedTasks(
+      service.serviceName,
+      stops.map((t) => lastSegment(t.taskArn)),
+    ),
+    now,
+  );
+}
+
+/** Deployments other than the primary leave deployments[] once none of their tasks is left. */
+function dropDrainedDeployments(state: EcsState, service: ServiceRecord): void {
+  service.deployments = service.deployments.filter(
+    (d, index) => index === 0 || deploymentTasks(state, service, d).some(isLive),
+  );
+}
+
+/** Completion and steady state, each said once when reached. */
+function noteProgress(state: EcsState, service: ServiceRecord, primary: DeploymentRecord, now: number): void {
+  const live = wanted(deploymentTasks(state, service, primary));
+  const steady =
+    service.deployments.length === 1 &&
+    live.length === service.desiredCount &&
+    live.every(isHealthy) &&
+    // Nothing else of the service is still on its way out.
+    serviceTasks(state, service).every((t) => !isLive(t) || t.desiredStatus === 'RUNNING');
+  if (steady && primary.rolloutState === 'IN_PROGRESS') {
+    primary.rolloutState = 'COMPLETED';
+    primary.rolloutStateReason = rolloutReasons.completed(primary.id);
+    primary.updatedAt = now;
+    service.lastCompletedDeployment = structuredClone(primary);
+    recordServiceEvent(
+      service,
+      serviceEventMessages.deploymentCompleted(service.serviceName, primary.id),
+      now,
+    );
+  }
+  if (steady && !service.steady) {
+    recordServiceEvent(service, serviceEventMessages.steadyState(service.serviceName), now);
+  }
+  service.steady = steady;
+}
+
+/**
+ * The primary fails; with rollback, the last COMPLETED deployment becomes PRIMARY again (the
+ * failed one's tasks then drain like any older deployment's).
+ */
+function tripCircuitBreaker(
+  service: ServiceRecord,
+  failed: DeploymentRecord,
+  rollback: boolean,
+  now: number,
+): void {
+  failed.rolloutState = 'FAILED';
+  failed.updatedAt = now;
+  recordServiceEvent(service, serviceEventMessages.deploymentFailed(service.serviceName, failed.id), now);
+  const target =
+    service.deployments.find((d) => d !== failed && d.rolloutState === 'COMPLETED') ??
+    service.lastCompletedDeployment;
+  if (!rollback || !target || target.id === failed.id) {
+    failed.rolloutStateReason = rolloutReasons.circuitBreakerFailed();
+    return;
+  }
+  failed.rolloutStateReason = rolloutReasons.circuitBreakerRollback(target.id);
+  failed.status = 'ACTIVE';
+  const restored: DeploymentRecord = {
+    ...(service.deployments.find((d) => d.id === target.id) ?? structuredClone(target)),
+    status: 'PRIMARY',
+    desiredCount: service.desiredCount,
+    failedTasks: 0,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: rolloutReasons.circuitBreakerRollback(target.id),
+    updatedAt: now,
+  };
+  service.deployments = [restored, ...service.deployments.filter((d) => d.id !== target.id)];
+  service.taskDefinition = restored.taskDefinition;
+  recordServiceEvent(service, serviceEventMessages.rollingBack(service.serviceName, target.id), now);
+}
+
+/** Which tasks the service's load balancer may send traffic to: RUNNING, healthy, not stopping. */
+function routeActions(
+  state: EcsState,
+  service: ServiceRecord,
+  unreachable: string | undefined,
+  now: number,
+): Action[] {
+  const lb = service.loadBalancers?.[0];
+  if (!lb?.containerName || lb.containerPort === undefined || service.status === 'INACTIVE') return [];
+  if (unreachable !== service.unreachableReason) {
+    service.unreachableReason = unreachable;
+    if (unreachable) {
+      recordServiceEvent(
+        service,
+        serviceEventMessages.targetUnreachable(
+          service.serviceName,
+          lb.containerPort,
+          lb.targetGroupArn ?? lb.loadBalancerName ?? service.serviceName,
+          unreachable,
+        ),
+        now,
+      );
+    }
+  }
+  const targets = unreachable
+    ? []
+    : wanted(serviceTasks(state, service))
+        .filter(isHealthy)
+        .map((t) => ({
+          taskArn: t.taskArn,
+          containerName: lb.containerName!,
+          containerPort: lb.containerPort!,
+        }));
+  return [
+    {
+      kind: 'route',
+      serviceArn: service.serviceArn,
+      containerPort: lb.containerPort,
+      targets,
+      ...(unreachable ? { unavailable: unreachable } : {}),
+    },
+  ];
+}
