@@ -30,6 +30,11 @@ async function setUp(timeoutMs: number) {
   return { gemini, events, nextRequest: holding.nextRequest };
 }
 
+/**
+ * The GeminiError `promise` rejects with. Call it as soon as the call starts, before awaiting the
+ * stub: under load the budget can run out before the held request reaches the test, and a
+ * rejection with no listener yet is an unhandled rejection.
+ */
 async function rejection(promise: Promise<unknown>): Promise<GeminiError> {
   const error = await promise.then(
     () => undefined,
@@ -42,34 +47,33 @@ async function rejection(promise: Promise<unknown>): Promise<GeminiError> {
 describe('time budget', () => {
   it('fails with upstream_timeout when Gemini does not answer, and closes the upstream request', async () => {
     const { gemini, events, nextRequest } = await setUp(200);
-    const call = gemini.generate({ prompt: 'q' });
+    const failed = rejection(gemini.generate({ prompt: 'q' }));
     const res = await nextRequest();
     const closed = once(res, 'close');
-    expect((await rejection(call)).code).toBe('upstream_timeout');
+    expect((await failed).code).toBe('upstream_timeout');
     await closed;
     expect(events).toEqual([expect.objectContaining({ event: 'gemini_failed', code: 'upstream_timeout' })]);
   });
 
   it('fails a stream with upstream_timeout when its first chunk does not come', async () => {
     const { gemini, nextRequest } = await setUp(200);
-    const call = gemini.generateStream({ prompt: 'q' });
+    const failed = rejection(gemini.generateStream({ prompt: 'q' }));
     const res = await nextRequest();
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.flushHeaders();
-    expect((await rejection(call)).code).toBe('upstream_timeout');
+    expect((await failed).code).toBe('upstream_timeout');
   });
 
   it('fails a stream with upstream_timeout when it goes silent half-way', async () => {
     const { gemini, nextRequest } = await setUp(300);
-    const call = gemini.generateStream({ prompt: 'q' });
-    const res = await nextRequest();
-    startHeldStream(res, 'Half');
     const seen: GeminiStreamEvent[] = [];
-    const error = await rejection(
+    const failed = rejection(
       (async () => {
-        for await (const event of await call) seen.push(event);
+        for await (const event of await gemini.generateStream({ prompt: 'q' })) seen.push(event);
       })(),
     );
+    startHeldStream(await nextRequest(), 'Half');
+    const error = await failed;
     expect(seen).toEqual([{ type: 'delta', text: 'Half' }]);
     expect(error.code).toBe('upstream_timeout');
   });
@@ -79,11 +83,11 @@ describe('aborts', () => {
   it('rejects with aborted when the caller aborts, closes the upstream request, and logs nothing', async () => {
     const { gemini, events, nextRequest } = await setUp(10_000);
     const controller = new AbortController();
-    const call = gemini.generate({ prompt: 'q', signal: controller.signal });
+    const failed = rejection(gemini.generate({ prompt: 'q', signal: controller.signal }));
     const res = await nextRequest();
     const closed = once(res, 'close');
     controller.abort();
-    expect((await rejection(call)).code).toBe('aborted');
+    expect((await failed).code).toBe('aborted');
     await closed;
     expect(events).toEqual([]);
   });
