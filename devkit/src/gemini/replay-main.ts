@@ -1,7 +1,7 @@
 /**
  * The replay server's container entry point (Node built-ins only: the image has no node_modules).
  * Configured by environment, as a container is:
- *   GEMINI_MOCK_PORT (8090), GEMINI_MOCK_HOST (0.0.0.0), GEMINI_MOCK_CASSETTES (the bundled ones),
+ *   GEMINI_MOCK_PORT (8080, as the stack file expects), GEMINI_MOCK_HOST (0.0.0.0), GEMINI_MOCK_CASSETTES (the bundled ones),
  *   GEMINI_MOCK_FALLBACK (true), GEMINI_MOCK_FAULT (none), GEMINI_MOCK_PACING (recorded).
  */
 import { PROJECT_CASSETTES } from './cassette-file.ts';
@@ -9,7 +9,7 @@ import { describeReplay, startReplayFromSettings } from './replay-settings.ts';
 
 const env = process.env;
 const settings = {
-  port: env.GEMINI_MOCK_PORT ?? '8090',
+  port: env.GEMINI_MOCK_PORT ?? '8080',
   host: env.GEMINI_MOCK_HOST ?? '0.0.0.0',
   cassettesDir: env.GEMINI_MOCK_CASSETTES ?? PROJECT_CASSETTES,
   fallback: (env.GEMINI_MOCK_FALLBACK ?? 'true') !== 'false',

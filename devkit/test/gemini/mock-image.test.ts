@@ -26,12 +26,12 @@ describe.skipIf(!dockerAvailable)('gemini-mock container image', () => {
     container = await docker.createContainer({
       Image: tag,
       Env: ['GEMINI_MOCK_PACING=none'],
-      ExposedPorts: { '8081/tcp': {} },
-      HostConfig: { PortBindings: { '8081/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });
     await container.start();
     const inspected = await container.inspect();
-    const port = inspected.NetworkSettings.Ports['8081/tcp']![0]!.HostPort;
+    const port = inspected.NetworkSettings.Ports['8080/tcp']![0]!.HostPort;
     url = `http://127.0.0.1:${port}`;
   });
 
