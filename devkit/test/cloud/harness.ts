@@ -19,6 +19,20 @@ export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 /** Whether the real AWS CLI is installed; under CI=true its absence must fail, not skip. */
 export const awsCliAvailable = existsSync(AWS_CLI) || process.env.CI === 'true';
 
+/** The AWS CLI's environment: test credentials, no user config, unbuffered output (for `--follow`). */
+export function awsCliEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: REGION,
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
 export interface TestCloud {
   cloud: Cloud;
   dataDir: string;
@@ -47,15 +61,7 @@ export async function startTestCloud(options: CloudOptions = {}): Promise<TestCl
     },
     async aws(args, execOptions = {}) {
       const child = exec(AWS_CLI, ['--endpoint-url', cloud.url, '--output', 'json', ...args], {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: REGION,
-          AWS_PAGER: '',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        },
+        env: awsCliEnv(),
         maxBuffer: 64 * 1024 * 1024,
       });
       if (execOptions.input !== undefined) child.child.stdin?.end(execOptions.input);

@@ -1,0 +1,130 @@
+/**
+ * How events are stored: per stream, an array sorted by eventId. PutLogEvents and the ECS runtime's
+ * awslogs shipping both append through `appendEvents`, so retention, ordering and ids have one
+ * code path.
+ */
+import type { RejectedLogEventsInfo } from '@aws-sdk/client-cloudwatch-logs';
+import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
+import { findGroup, findStream, newStream } from './state.ts';
+
+export interface NewLogEvent {
+  timestamp: number;
+  message: string;
+}
+
+const DAY_MS = 86_400_000;
+/** AWS refuses events more than 14 days old or more than 2 hours ahead of its clock. */
+export const MAX_EVENT_AGE_MS = 14 * DAY_MS;
+export const MAX_EVENT_LEAD_MS = 2 * 3_600_000;
+/** 1 MB: the most one upload may carry and one page of events may return. */
+export const MAX_PAYLOAD_BYTES = 1_048_576;
+/** AWS counts 26 bytes per event on top of its message, in uploads and in pages. */
+export const EVENT_OVERHEAD_BYTES = 26;
+/** Events per page when the caller sets no limit (GetLogEvents, FilterLogEvents). */
+export const DEFAULT_EVENTS_LIMIT = 10_000;
+
+/**
+ * AWS's event ids are 56 decimal digits. Ours are the timestamp (20 digits) then the region's
+ * arrival sequence (36 digits): unique, stable across restarts, and ordered by timestamp then
+ * arrival as plain strings — which is the order GetLogEvents and FilterLogEvents return.
+ */
+export function eventIdFor(timestamp: number, seq: number): string {
+  return String(timestamp).padStart(20, '0') + String(seq).padStart(36, '0');
+}
+
+/** The earliest timestamp the group's retention still keeps (-Infinity without retention). */
+export function retentionCutoff(group: LogGroupRecord, now: number): number {
+  return group.retentionInDays === undefined ? -Infinity : now - group.retentionInDays * DAY_MS;
+}
+
+/** The first index whose event satisfies `pred` (which must be false then true along the array). */
+export function lowerBound(
+  events: readonly LogEventRecord[],
+  pred: (event: LogEventRecord) => boolean,
+): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pred(events[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Drops events older than the group's retention (AWS deletes them; until then they are not returned). */
+export function pruneExpired(group: LogGroupRecord, stream: LogStreamRecord, now: number): void {
+  const cutoff = retentionCutoff(group, now);
+  const expired = lowerBound(stream.events, (e) => e.timestamp >= cutoff);
+  if (expired === 0) return;
+  for (const event of stream.events.slice(0, expired)) stream.storedBytes -= Buffer.byteLength(event.message);
+  stream.events.splice(0, expired);
+}
+
+/** The stream, created when missing, as the awslogs driver creates its stream at container start. */
+export function ensureLogStream(
+  state: LogsState,
+  group: string,
+  stream: string,
+  now = Date.now(),
+): LogStreamRecord {
+  const record = findGroup(state, group);
+  return (record.streams[stream] ??= newStream(stream, now));
+}
+
+export interface AppendResult {
+  /** Which events were refused, as PutLogEvents reports it (indices into `events`); absent when none. */
+  rejected: RejectedLogEventsInfo | undefined;
+  /** The stream's (no longer required) sequence token after this upload. */
+  sequenceToken: string;
+}
+
+/**
+ * Appends events to an existing stream. Events too old, too new or beyond the group's retention
+ * are refused as AWS refuses them; the rest are stored in order (any order is accepted here:
+ * PutLogEvents checks its own batch's order before calling this).
+ */
+export function appendEvents(
+  state: LogsState,
+  groupName: string,
+  streamName: string,
+  events: readonly NewLogEvent[],
+  now = Date.now(),
+): AppendResult {
+  const group = findGroup(state, groupName);
+  const stream = findStream(group, streamName);
+  const oldest = now - MAX_EVENT_AGE_MS;
+  const newest = now + MAX_EVENT_LEAD_MS;
+  const cutoff = retentionCutoff(group, now);
+  const rejected: RejectedLogEventsInfo = {};
+  const accepted: LogEventRecord[] = [];
+  let inOrder = true;
+  let previous = stream.events.at(-1)?.eventId ?? '';
+  events.forEach((event, index) => {
+    if (event.timestamp < oldest) rejected.tooOldLogEventEndIndex = index + 1;
+    if (event.timestamp < cutoff) rejected.expiredLogEventEndIndex = index + 1;
+    if (event.timestamp > newest) rejected.tooNewLogEventStartIndex ??= index;
+    if (event.timestamp < oldest || event.timestamp < cutoff || event.timestamp > newest) return;
+    const eventId = eventIdFor(event.timestamp, state.nextEventSeq++);
+    if (eventId < previous) inOrder = false;
+    previous = eventId;
+    accepted.push({ timestamp: event.timestamp, message: event.message, ingestionTime: now, eventId });
+    stream.storedBytes += Buffer.byteLength(event.message);
+  });
+  if (accepted.length > 0) {
+    for (const event of accepted) stream.events.push(event);
+    // The common case (newer than everything stored) stays a plain append.
+    if (!inOrder) stream.events.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+    stream.lastIngestionTime = now;
+  }
+  pruneExpired(group, stream, now);
+  stream.uploads++;
+  return {
+    rejected: Object.keys(rejected).length > 0 ? rejected : undefined,
+    sequenceToken: sequenceToken(stream),
+  };
+}
+
+export function sequenceToken(stream: LogStreamRecord): string {
+  return String(stream.uploads).padStart(56, '0');
+}

@@ -1,0 +1,52 @@
+import * as sdk from '@aws-sdk/client-cloudwatch-logs';
+import type { ServiceDefinition } from '../../service-definition.ts';
+import { filterLogEvents } from './filter-log-events.ts';
+import {
+  createLogGroup,
+  deleteLogGroup,
+  deleteRetentionPolicy,
+  describeLogGroups,
+  putRetentionPolicy,
+} from './groups.ts';
+import { getLogEvents, putLogEvents } from './log-events.ts';
+import { initialLogsState, type LogsState } from './state.ts';
+import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
+import {
+  listTagsForResource,
+  listTagsLogGroup,
+  tagLogGroup,
+  tagResource,
+  untagLogGroup,
+  untagResource,
+} from './tags.ts';
+
+export { appendEvents, ensureLogStream, type NewLogEvent } from './events.ts';
+export { initialLogsState, type LogsState } from './state.ts';
+
+/** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags. */
+export const logs: ServiceDefinition<LogsState> = {
+  signingName: 'logs',
+  protocol: 'awsJson1_1',
+  targetPrefix: 'Logs_20140328',
+  schemas: sdk,
+  initialState: initialLogsState,
+  operations: {
+    CreateLogGroup: createLogGroup,
+    DeleteLogGroup: deleteLogGroup,
+    DescribeLogGroups: describeLogGroups,
+    PutRetentionPolicy: putRetentionPolicy,
+    DeleteRetentionPolicy: deleteRetentionPolicy,
+    CreateLogStream: createLogStream,
+    DeleteLogStream: deleteLogStream,
+    DescribeLogStreams: describeLogStreams,
+    PutLogEvents: putLogEvents,
+    GetLogEvents: getLogEvents,
+    FilterLogEvents: filterLogEvents,
+    TagLogGroup: tagLogGroup,
+    UntagLogGroup: untagLogGroup,
+    ListTagsLogGroup: listTagsLogGroup,
+    TagResource: tagResource,
+    UntagResource: untagResource,
+    ListTagsForResource: listTagsForResource,
+  },
+};

@@ -1,0 +1,90 @@
+/** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
+import { arn } from '../common.ts';
+import { InvalidParameterException, ResourceNotFoundException } from './errors.ts';
+
+/** One stored event; `eventId` orders events within a stream and across a group (see events.ts). */
+export interface LogEventRecord {
+  timestamp: number;
+  message: string;
+  ingestionTime: number;
+  eventId: string;
+}
+
+export interface LogStreamRecord {
+  name: string;
+  creationTime: number;
+  /** Sorted by eventId, i.e. by timestamp and then by arrival. */
+  events: LogEventRecord[];
+  /** UTF-8 bytes of the stored messages, summed into the group's storedBytes. */
+  storedBytes: number;
+  lastIngestionTime?: number;
+  /** PutLogEvents calls so far: the (ignored) sequence tokens count them. */
+  uploads: number;
+}
+
+export interface LogGroupRecord {
+  name: string;
+  /** `arn:aws:logs:<region>:<account>:log-group:<name>` (AWS's `logGroupArn`; `arn` adds `:*`). */
+  arn: string;
+  creationTime: number;
+  retentionInDays?: number;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+  streams: Record<string, LogStreamRecord>;
+}
+
+export interface LogsState {
+  groups: Record<string, LogGroupRecord>;
+  /** Next event sequence number in this region: makes every eventId unique and ordered by arrival. */
+  nextEventSeq: number;
+}
+
+export const initialLogsState = (): LogsState => ({ groups: {}, nextEventSeq: 1 });
+
+export function logGroupArn(region: string, accountId: string, name: string): string {
+  return arn('logs', region, accountId, `log-group:${name}`);
+}
+
+export function logStreamArn(group: LogGroupRecord, stream: string): string {
+  return `${group.arn}:log-stream:${stream}`;
+}
+
+export function newStream(name: string, now: number): LogStreamRecord {
+  return { name, creationTime: now, events: [], storedBytes: 0, uploads: 0 };
+}
+
+export function findGroup(state: LogsState, name: string): LogGroupRecord {
+  const group = Object.hasOwn(state.groups, name) ? state.groups[name] : undefined;
+  if (!group) throw new ResourceNotFoundException('The specified log group does not exist.');
+  return group;
+}
+
+export function findStream(group: LogGroupRecord, name: string): LogStreamRecord {
+  const stream = Object.hasOwn(group.streams, name) ? group.streams[name] : undefined;
+  if (!stream) throw new ResourceNotFoundException('The specified log stream does not exist.');
+  return stream;
+}
+
+/** The group a log group ARN names (with or without the trailing `:*`). */
+export function findGroupByArn(state: LogsState, resourceArn: string): LogGroupRecord {
+  const match = /^arn:aws[\w-]*:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(resourceArn);
+  if (!match) throw new InvalidParameterException(`Invalid resource ARN: ${resourceArn}`);
+  return findGroup(state, match[1]!);
+}
+
+/** The group named by `logGroupName` or by `logGroupIdentifier` (a name or an ARN): exactly one of them, as AWS requires. */
+export function groupFromInput(
+  state: LogsState,
+  input: { logGroupName?: string | undefined; logGroupIdentifier?: string | undefined },
+): LogGroupRecord {
+  if (input.logGroupName !== undefined && input.logGroupIdentifier !== undefined) {
+    throw new InvalidParameterException('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+  }
+  if (input.logGroupName !== undefined) return findGroup(state, input.logGroupName);
+  if (input.logGroupIdentifier !== undefined) {
+    return input.logGroupIdentifier.startsWith('arn:')
+      ? findGroupByArn(state, input.logGroupIdentifier)
+      : findGroup(state, input.logGroupIdentifier);
+  }
+  throw new InvalidParameterException('Either LogGroup name or LogGroup ARN must be specified.');
+}
