@@ -1,15 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoadBalancer } from '../../src/cloud/lb/load-balancer.ts';
 
 /** A target that answers after `delayMs` with its own name. */
-async function target(name: string, delayMs = 0): Promise<{ server: Server; port: number }> {
+async function target(
+  name: string,
+  delayMs = 0,
+): Promise<{ server: Server; port: number; received: { count: number } }> {
+  const received = { count: 0 };
   const server = createServer((_req, res) => {
+    received.count++;
     setTimeout(() => res.end(name), delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: (server.address() as AddressInfo).port, received };
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -64,7 +69,7 @@ describe('load balancer', () => {
     lb.register({ id: 'old', host: '127.0.0.1', port: old.port });
 
     const inFlight = Promise.all(Array.from({ length: 5 }, () => fetch(url).then((r) => r.text())));
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(old.received.count).toBe(5));
     lb.register({ id: 'new', host: '127.0.0.1', port: next.port });
     const drained = lb.deregister('old', 10_000);
     expect(lb.registeredIds()).toEqual(['new']);

@@ -117,6 +117,7 @@ describe('tasks', () => {
     expect(routed).toContainEqual({
       kind: 'route',
       serviceArn: w.service.serviceArn,
+      listenPort: 8080,
       containerPort: 8080,
       targets: [{ taskArn: task!.taskArn, containerName: 'app', containerPort: 8080 }],
     });

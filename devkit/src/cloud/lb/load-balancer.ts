@@ -8,11 +8,20 @@ import {
   Agent,
   createServer,
   request,
+  type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** Connection handling is per hop: the client's connection is ours, the target's is the agent's. */
+function perHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const copy = { ...headers };
+  delete copy.connection;
+  delete copy['keep-alive'];
+  return copy;
+}
 
 export interface Target {
   id: string;
@@ -51,10 +60,16 @@ export class LoadBalancer {
     return (server.address() as AddressInfo).port;
   }
 
+  /** Routes to the target; a target still draining is taken back as it is. */
   register(target: Target): void {
-    if (!this.targets.has(target.id)) {
-      this.targets.set(target.id, { ...target, inFlight: 0, draining: false, drained: [] });
-    }
+    const known = this.targets.get(target.id);
+    if (known) known.draining = false;
+    else this.targets.set(target.id, { ...target, inFlight: 0, draining: false, drained: [] });
+  }
+
+  /** Whether the target is registered or still draining. */
+  has(id: string): boolean {
+    return this.targets.has(id);
   }
 
   /** Stops routing to the target now; resolves when its in-flight requests are done or `delayMs` passed. */
@@ -71,7 +86,8 @@ export class LoadBalancer {
         });
       });
     }
-    this.targets.delete(id);
+    // Registered again while it drained: it stays.
+    if (target.draining) this.targets.delete(id);
   }
 
   registeredIds(): string[] {
@@ -103,6 +119,10 @@ export class LoadBalancer {
       res.end(JSON.stringify({ error: { code: 'no_healthy_targets', message: this.unavailableReason } }));
       return;
     }
+    this.send(req, res, target, true);
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, target: TargetState, firstAttempt: boolean): void {
     target.inFlight++;
     let finished = false;
     const done = () => {
@@ -117,11 +137,11 @@ export class LoadBalancer {
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
+        headers: { ...perHop(req.headers), 'x-forwarded-for': req.socket.remoteAddress ?? '' },
         agent: this.agent,
       },
       (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        res.writeHead(upstreamRes.statusCode ?? 502, perHop(upstreamRes.headers));
         upstreamRes.pipe(res);
         upstreamRes.on('end', done);
         upstreamRes.on('error', done);
@@ -129,6 +149,13 @@ export class LoadBalancer {
     );
     upstream.on('error', () => {
       done();
+      // The target closed an idle keep-alive connection just as it was reused: nothing reached it,
+      // so a request without a body is safe to send once more on a fresh connection.
+      const bodyless = req.method === 'GET' || req.method === 'HEAD';
+      if (firstAttempt && upstream.reusedSocket && bodyless && !res.headersSent) {
+        this.send(req, res, target, false);
+        return;
+      }
       this.stats.failures++;
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/json' });
@@ -138,6 +165,7 @@ export class LoadBalancer {
       } else res.destroy();
     });
     res.on('close', done);
-    req.pipe(upstream);
+    if (firstAttempt) req.pipe(upstream);
+    else upstream.end();
   }
 }

@@ -44,6 +44,8 @@ export type Action =
   | {
       kind: 'route';
       serviceArn: string;
+      /** Where the load balancer listens on 127.0.0.1 (0: any free port). */
+      listenPort: number;
       containerPort: number;
       targets: RouteTarget[];
       unavailable?: string;

@@ -12,7 +12,13 @@ import {
   startServiceTasks,
   stopReasons,
 } from '../services/ecs/lifecycle.ts';
-import type { DeploymentRecord, EcsState, ServiceRecord, TaskRecord } from '../services/ecs/state.ts';
+import type {
+  DeploymentRecord,
+  EcsState,
+  ServiceRecord,
+  TaskDefinitionRecord,
+  TaskRecord,
+} from '../services/ecs/state.ts';
 import {
   deploymentTasks,
   isLive,
@@ -209,6 +215,38 @@ function tripCircuitBreaker(
   recordServiceEvent(service, serviceEventMessages.rollingBack(service.serviceName, target.id), now);
 }
 
+/** The service tag that sets the port its load balancer listens on (default: the container port). */
+export const LISTEN_PORT_TAG = 'devkit:load-balancer-port';
+
+/**
+ * The container and port a service's load balancer sends traffic to in a task definition: the
+ * service's first load balancer when it names one, else the first port mapping of the first
+ * essential container that has one. Undefined when there is nothing to balance.
+ */
+export function balancedContainer(
+  service: ServiceRecord,
+  definition: TaskDefinitionRecord | undefined,
+): { containerName: string; containerPort: number } | undefined {
+  const lb = service.loadBalancers?.[0];
+  if (lb?.containerName && lb.containerPort !== undefined) {
+    return { containerName: lb.containerName, containerPort: lb.containerPort };
+  }
+  const container = definition?.containerDefinitions?.find(
+    (c) => c.essential !== false && c.portMappings?.some((m) => m.containerPort !== undefined),
+  );
+  const containerPort = container?.portMappings?.find((m) => m.containerPort !== undefined)?.containerPort;
+  return container?.name && containerPort !== undefined
+    ? { containerName: container.name, containerPort }
+    : undefined;
+}
+
+/** The tag's port when it is a valid one, else the container port. */
+function listenPort(state: EcsState, service: ServiceRecord, containerPort: number): number {
+  const tag = state.tags[service.serviceArn]?.find((t) => t.key === LISTEN_PORT_TAG)?.value;
+  const port = Number(tag);
+  return tag !== undefined && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : containerPort;
+}
+
 /** Which tasks the service's load balancer may send traffic to: RUNNING, healthy, not stopping. */
 function routeActions(
   state: EcsState,
@@ -216,37 +254,39 @@ function routeActions(
   unreachable: string | undefined,
   now: number,
 ): Action[] {
-  const lb = service.loadBalancers?.[0];
-  if (!lb?.containerName || lb.containerPort === undefined || service.status === 'INACTIVE') return [];
+  const balanced = balancedContainer(service, taskDefinitionByArn(state, service.taskDefinition));
+  if (!balanced || service.status === 'INACTIVE') return [];
   if (unreachable !== service.unreachableReason) {
     service.unreachableReason = unreachable;
     if (unreachable) {
+      const lb = service.loadBalancers?.[0];
       recordServiceEvent(
         service,
         serviceEventMessages.targetUnreachable(
           service.serviceName,
-          lb.containerPort,
-          lb.targetGroupArn ?? lb.loadBalancerName ?? service.serviceName,
+          balanced.containerPort,
+          lb?.targetGroupArn ?? lb?.loadBalancerName ?? service.serviceName,
           unreachable,
         ),
         now,
       );
     }
   }
+  // Each task is reached on its own revision's container (a rollout may move the port).
   const targets = unreachable
     ? []
     : wanted(serviceTasks(state, service))
         .filter(isHealthy)
-        .map((t) => ({
-          taskArn: t.taskArn,
-          containerName: lb.containerName!,
-          containerPort: lb.containerPort!,
-        }));
+        .flatMap((t) => {
+          const target = balancedContainer(service, taskDefinitionByArn(state, t.taskDefinitionArn));
+          return target ? [{ taskArn: t.taskArn, ...target }] : [];
+        });
   return [
     {
       kind: 'route',
       serviceArn: service.serviceArn,
-      containerPort: lb.containerPort,
+      listenPort: listenPort(state, service, balanced.containerPort),
+      containerPort: balanced.containerPort,
       targets,
       ...(unreachable ? { unavailable: unreachable } : {}),
     },
