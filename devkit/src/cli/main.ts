@@ -15,6 +15,12 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/cloud.ts'),
   () => import('./commands/gemini-mock.ts'),
   () => import('./commands/record.ts'),
+  () => import('./commands/deploy.ts'),
+  () => import('./commands/status.ts'),
+  () => import('./commands/logs.ts'),
+  () => import('./commands/rollback.ts'),
+  () => import('./commands/remove.ts'),
+  () => import('./commands/doctor.ts'),
 ];
 
 const program = new Command('devkit')

@@ -51,3 +51,14 @@ export const STAGE_TAG = 'devkit:stage';
 export function stackTags(stack: Stack): Record<string, string> {
   return { [STACK_TAG]: stack.config.name, [STAGE_TAG]: stack.stage };
 }
+
+/** Where the local cloud's load balancer for the service listens; AWS ignores the tag. */
+export const LOAD_BALANCER_PORT_TAG = 'devkit:load-balancer-port';
+
+/** The service's tags: the stack's, plus the load balancer port when the stage names a service.url. */
+export function serviceTags(stack: Stack): Record<string, string> {
+  const url = stack.config.service.url;
+  if (!url) return stackTags(stack);
+  const { port, protocol } = new URL(url);
+  return { ...stackTags(stack), [LOAD_BALANCER_PORT_TAG]: port || (protocol === 'https:' ? '443' : '80') };
+}

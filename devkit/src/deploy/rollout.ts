@@ -5,12 +5,13 @@ import {
   DescribeServicesCommand,
   DescribeTasksCommand,
   ListTasksCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
-import { resourceNames, stackTags } from './names.ts';
+import { resourceNames, serviceTags } from './names.ts';
 import type { Progress, RolloutSnapshot, StepReport } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import type { ProvisionedStack } from './provision.ts';
@@ -196,6 +197,10 @@ export function rollOut(
     async (report) => {
       const existing = await describeService(clients, ref);
       const seen = new Set((existing?.events ?? []).flatMap((e) => (e.id ? [e.id] : [])));
+      const tags = Object.entries(serviceTags(stack)).map(([key, value]) => ({ key, value }));
+      // Tags are set before the update so the new deployment already listens where the stage says.
+      if (existing?.serviceArn)
+        await clients.ecs.send(new TagResourceCommand({ resourceArn: existing.serviceArn, tags }));
       const { service } = existing
         ? await clients.ecs.send(
             new UpdateServiceCommand({
@@ -216,7 +221,7 @@ export function rollOut(
               launchType: 'FARGATE',
               deploymentConfiguration,
               networkConfiguration,
-              tags: Object.entries(stackTags(stack)).map(([key, value]) => ({ key, value })),
+              tags,
               propagateTags: 'SERVICE',
             }),
           );

@@ -1,5 +1,4 @@
 import type { ECSClientConfig } from '@aws-sdk/client-ecs';
-import { STSClient } from '@aws-sdk/client-sts';
 import { DeployError } from './progress.ts';
 
 /**
@@ -77,6 +76,8 @@ async function localstackTarget(options: TargetOptions): Promise<Target> {
 
 /** The SDK's default credential chain (environment, shared config, SSO, web identity, container/instance roles). */
 async function awsTarget(options: TargetOptions): Promise<Target> {
+  // Loaded here so the CLI's start (and every other target) does not pay for the SDK.
+  const { STSClient } = await import('@aws-sdk/client-sts');
   const sts = new STSClient({ region: options.region });
   const credentials = sts.config.credentials;
   try {

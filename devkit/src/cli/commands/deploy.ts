@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { CliError, withErrors } from '../fail.ts';
+import type { StackTargetOptions } from '../stack-options.ts';
+import { addStackOptions } from '../stack-options.ts';
+
+interface DeployCommandOptions extends StackTargetOptions {
+  dryRun?: boolean;
+  imageTag?: string;
+  quietBuild?: boolean;
+}
+
+export function register(program: Command): void {
+  addStackOptions(
+    program
+      .command('deploy')
+      .description(
+        'provision the stage, build and push the image, register the task definition, roll out and verify',
+      ),
+  )
+    .option('--dry-run', 'print the provisioning plan (create / update / unchanged) and change nothing')
+    .option('--image-tag <tag>', 'tag for the image (default: the git commit, -dirty when files changed)')
+    .option('--quiet-build', "leave the image build's own output out")
+    .action(
+      withErrors(async (options: DeployCommandOptions) => {
+        const { default: Docker } = await import('dockerode');
+        const { dockerProblem } = await import('../host.ts');
+        const { openStack } = await import('../stack-target.ts');
+        const { deploy } = await import('../../deploy/deploy.ts');
+        const { destroyClients } = await import('../../deploy/clients.ts');
+        const { terminalProgress } = await import('../progress-printer.ts');
+        const docker = new Docker();
+        if (!options.dryRun) {
+          const problem = await dockerProblem(docker);
+          if (problem) throw new CliError(problem);
+        }
+        const { stack, target, clients } = await openStack(options);
+        console.log(
+          `deploying ${stack.config.name} stage ${stack.stage} to ${target.name} (${target.endpoint ?? `AWS ${target.region}`})`,
+        );
+        try {
+          const progress = terminalProgress({ quietBuild: options.quietBuild ?? false });
+          const result = await deploy(clients, stack, progress, {
+            docker,
+            dryRun: options.dryRun ?? false,
+            ...(options.imageTag ? { imageTag: options.imageTag } : {}),
+          });
+          if (options.dryRun) console.log('dry run: nothing changed');
+          else
+            console.log(
+              `deployed ${result.image ?? ''}${stack.config.service.url ? ` at ${stack.config.service.url}` : ''}`,
+            );
+        } finally {
+          destroyClients(clients);
+        }
+      }),
+    );
+}

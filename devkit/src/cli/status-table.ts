@@ -1,0 +1,53 @@
+/** `devkit status` as tables: the service, its deployments, its tasks, then recent events. */
+import type { StackStatus } from '../deploy/status.ts';
+import { table } from './table.ts';
+
+const time = (date: Date | undefined) => (date ? date.toISOString().slice(11, 19) : '-');
+
+export function statusLines(status: StackStatus): string[] {
+  const { service } = status;
+  if (!service)
+    return [`no service in cluster ${status.cluster}: deploy the stage first (\`devkit deploy\`)`];
+  const counts = (...values: number[]) => values.map(String);
+  return [
+    ...table(
+      ['SERVICE', 'STATUS', 'TASK DEFINITION', 'DESIRED', 'RUNNING', 'PENDING'],
+      [
+        [
+          service.name,
+          service.status,
+          service.taskDefinition,
+          ...counts(service.desired, service.running, service.pending),
+        ],
+      ],
+    ),
+    '',
+    ...table(
+      ['DEPLOYMENT', 'STATUS', 'ROLLOUT', 'TASK DEFINITION', 'DESIRED', 'RUNNING', 'PENDING', 'FAILED'],
+      service.deployments.map((d) => [
+        d.id,
+        d.status,
+        d.rolloutState || '-',
+        d.taskDefinition,
+        ...counts(d.desired, d.running, d.pending, d.failed),
+      ]),
+    ),
+    '',
+    ...(service.tasks.length === 0
+      ? ['no tasks']
+      : table(
+          ['TASK', 'TASK DEFINITION', 'STATUS', 'HEALTH', 'STARTED', 'STOPPED REASON'],
+          service.tasks.map((t) => [
+            t.id,
+            t.taskDefinition,
+            t.lastStatus,
+            t.health,
+            time(t.startedAt),
+            t.stoppedReason ?? '',
+          ]),
+        )),
+    '',
+    'recent events:',
+    ...service.events.map((e) => `  ${time(e.createdAt)} ${e.message}`),
+  ];
+}
