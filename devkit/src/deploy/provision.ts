@@ -87,24 +87,18 @@ export function summarizePlan(changes: PlannedChange[]): string {
 
 function provisionedStack(ctx: ProvisionContext): ProvisionedStack {
   const { found, names } = ctx;
-  const subnetIds = found.publicSubnetIds.filter((id): id is string => id !== undefined);
-  const missing = [
-    !found.repositoryUri && 'ECR repository URI',
-    !found.executionRoleArn && 'execution role ARN',
-    !found.taskRoleArn && 'task role ARN',
-    !found.securityGroupId && 'security group id',
-    subnetIds.length < 2 && 'public subnet ids',
-  ].filter(Boolean);
-  if (missing.length > 0)
-    throw new DeployError(`provisioning left unknown: ${missing.join(', ')}`, 'provision');
+  const known = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new DeployError(`provisioning left the ${what} unknown`, 'provision');
+    return value;
+  };
   return {
     accountId: found.accountId,
-    repositoryUri: found.repositoryUri as string,
-    executionRoleArn: found.executionRoleArn as string,
-    taskRoleArn: found.taskRoleArn as string,
+    repositoryUri: known(found.repositoryUri, 'ECR repository URI'),
+    executionRoleArn: known(found.executionRoleArn, 'execution role ARN'),
+    taskRoleArn: known(found.taskRoleArn, 'task role ARN'),
     secretArns: found.secretArns,
-    subnetIds,
-    securityGroupId: found.securityGroupId as string,
+    subnetIds: found.publicSubnetIds.map((id, index) => known(id, `public subnet ${index + 1} id`)),
+    securityGroupId: known(found.securityGroupId, 'security group id'),
     cluster: names.cluster,
   };
 }

@@ -20,7 +20,10 @@ export interface RemoveOptions {
 async function removeService(clients: AwsClients, stack: Stack, report: StepReport, options: RemoveOptions) {
   const names = resourceNames(stack);
   const ref = { cluster: names.cluster, service: names.service };
-  const service = await describeService(clients, ref).catch(() => undefined);
+  const service = await describeService(clients, ref).catch((error: Error) => {
+    if (error.name === 'ClusterNotFoundException') return undefined;
+    throw error;
+  });
   if (!service) return;
   await clients.ecs.send(new UpdateServiceCommand({ ...ref, desiredCount: 0 }));
   await clients.ecs.send(new DeleteServiceCommand({ ...ref, force: true }));
