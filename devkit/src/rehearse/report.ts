@@ -1,0 +1,108 @@
+/**
+ * The rehearsal report: what each step did, how long it took, the requests it sent and lost, the
+ * service events ECS recorded meanwhile, and every failed expectation. Written as JSON (for tools)
+ * and Markdown (for people), e.g. as CI's artifact.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { VersionRun } from './load.ts';
+
+export interface StepRequests {
+  sent: number;
+  failed: number;
+  /** Starts skipped because the in-flight bound was reached (neither sent nor failed). */
+  skipped: number;
+  versions: VersionRun[];
+}
+
+export interface StepRecord {
+  name: string;
+  title: string;
+  status: 'passed' | 'failed';
+  durationMs: number;
+  requests?: StepRequests;
+  /** Service events ECS recorded during the step, oldest first. */
+  events: string[];
+  notes: string[];
+  /** Failed expectations of this step, each with its reason. */
+  failures: string[];
+}
+
+export interface RehearsalReport {
+  startedAt: string;
+  wallTimeMs: number;
+  /** Issue 7's benchmark: the whole rehearsal within this many milliseconds. */
+  targetMs: number;
+  passed: boolean;
+  machine: { cpus: number; node: string; docker: string };
+  steps: StepRecord[];
+}
+
+export const REPORT_FILES = { json: 'rehearsal.json', markdown: 'rehearsal.md' } as const;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Every failed expectation of the run, prefixed by its step. */
+export function failuresOf(report: RehearsalReport): string[] {
+  return report.steps.flatMap((step) => step.failures.map((failure) => `${step.name}: ${failure}`));
+}
+
+function versionsText(versions: VersionRun[]): string {
+  return versions.map((run) => `${run.version}×${run.count}`).join(' → ') || '—';
+}
+
+/** Table cells hold one line, and a `|` would end the cell. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+export function renderMarkdown(report: RehearsalReport): string {
+  const lines: string[] = [];
+  const verdict = report.passed ? 'PASSED' : 'FAILED';
+  const withinTarget = report.wallTimeMs <= report.targetMs ? 'within' : 'over';
+  lines.push(`# Rehearsal ${verdict}`, '');
+  lines.push(
+    `Started ${report.startedAt}; wall time **${seconds(report.wallTimeMs)}** (${withinTarget} the ${seconds(report.targetMs)} target) on ${report.machine.cpus} CPUs, Node ${report.machine.node}, Docker ${report.machine.docker}.`,
+    '',
+  );
+  lines.push('| Step | Result | Duration | Requests sent | Failed | Versions answering |');
+  lines.push('| --- | --- | ---: | ---: | ---: | --- |');
+  for (const step of report.steps) {
+    const requests = step.requests;
+    lines.push(
+      `| ${cell(step.title)} | ${step.status} | ${seconds(step.durationMs)} | ${requests?.sent ?? '—'} | ${requests?.failed ?? '—'} | ${cell(requests ? versionsText(requests.versions) : '—')} |`,
+    );
+  }
+  const failures = failuresOf(report);
+  if (failures.length > 0) {
+    lines.push('', '## Failed expectations', '');
+    for (const failure of failures) lines.push(`- ${failure}`);
+  }
+  for (const step of report.steps) {
+    lines.push('', `## ${step.title}`, '');
+    for (const note of step.notes) lines.push(`- ${note}`);
+    for (const failure of step.failures) lines.push(`- **failed:** ${failure}`);
+    if (step.events.length > 0) {
+      lines.push('', 'Service events:', '', '```');
+      lines.push(...step.events);
+      lines.push('```');
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderJson(report: RehearsalReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** Writes both forms into `dir`; returns their paths. */
+export async function writeReport(
+  dir: string,
+  rendered: { json: string; markdown: string },
+): Promise<{ json: string; markdown: string }> {
+  await mkdir(dir, { recursive: true });
+  const paths = { json: join(dir, REPORT_FILES.json), markdown: join(dir, REPORT_FILES.markdown) };
+  await writeFile(paths.json, rendered.json);
+  await writeFile(paths.markdown, rendered.markdown);
+  return paths;
+}
