@@ -4,7 +4,8 @@ import { ecr } from './ecr/index.ts';
 import { ecs } from './ecs/index.ts';
 import { iam } from './iam/index.ts';
 import { logs } from './logs/index.ts';
+import { secretsmanager } from './secretsmanager/index.ts';
 import { sts } from './sts/index.ts';
 
 /** Every service the local cloud serves; each lives in its own folder and never imports another. */
-export const allServices: AnyServiceDefinition[] = [sts, iam, ec2, ecs, ecr, logs];
+export const allServices: AnyServiceDefinition[] = [sts, iam, ec2, ecs, ecr, logs, secretsmanager];

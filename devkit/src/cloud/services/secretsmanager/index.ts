@@ -1,0 +1,37 @@
+import * as sdk from '@aws-sdk/client-secrets-manager';
+import type { ServiceDefinition } from '../../service-definition.ts';
+import {
+  createSecret,
+  deleteSecret,
+  describeSecret,
+  listSecrets,
+  restoreSecret,
+  updateSecret,
+} from './secrets.ts';
+import { initialSecretsState, type SecretsState } from './state.ts';
+import { tagResource, untagResource } from './tags.ts';
+import { getSecretValue, putSecretValue } from './values.ts';
+
+export { resolveSecretValue } from './resolve.ts';
+export { initialSecretsState, type SecretsState } from './state.ts';
+
+/** Secrets Manager: secrets with versions and staging labels, deletion with a recovery window, tags. */
+export const secretsmanager: ServiceDefinition<SecretsState> = {
+  signingName: 'secretsmanager',
+  protocol: 'awsJson1_1',
+  targetPrefix: 'secretsmanager',
+  schemas: sdk,
+  initialState: initialSecretsState,
+  operations: {
+    CreateSecret: createSecret,
+    DescribeSecret: describeSecret,
+    UpdateSecret: updateSecret,
+    DeleteSecret: deleteSecret,
+    RestoreSecret: restoreSecret,
+    ListSecrets: listSecrets,
+    GetSecretValue: getSecretValue,
+    PutSecretValue: putSecretValue,
+    TagResource: tagResource,
+    UntagResource: untagResource,
+  },
+};
