@@ -56,7 +56,8 @@ export function buildImage(
         const where = currentStep ? ` at ${currentStep}` : '';
         throw new DeployError(`image build failed${where}: ${(error as Error).message.trim()}`, 'build');
       }
-      const id = messages.find((m) => m.aux?.ID)?.aux?.ID;
+      // A multi-stage build reports an image id per stage: the last one is the image built.
+      const id = messages.findLast((m) => m.aux?.ID)?.aux?.ID;
       if (!id) throw new DeployError('image build finished without an image id', 'build');
       await docker.getImage(id).tag({ repo: target.repository, tag: 'latest' });
       return { id, repository: target.repository, tags: [target.tag, 'latest'] };

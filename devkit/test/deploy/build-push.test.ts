@@ -60,14 +60,16 @@ describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () =>
   });
 
   it('builds with the stack’s build args, streams output, tags and pushes both tags to ECR', async () => {
+    // Two stages: both tags must name the last stage's image, not the first stage's.
     const stack = stackWith(
-      'FROM scratch\nARG GREETING\nLABEL greeting=${GREETING}\nCOPY hello.txt /hello.txt\n',
+      'FROM scratch AS first\nCOPY hello.txt /first.txt\nFROM scratch\nARG GREETING\nLABEL greeting=${GREETING}\nCOPY hello.txt /hello.txt\n',
     );
     contexts.push(stack.buildContext);
     const built = await buildImage(docker, stack, { repository, tag: 't1' }, progress);
     expect(built.tags).toEqual(['t1', 'latest']);
     const inspected = await docker.getImage(`${repository}:latest`).inspect();
     expect(inspected.Id).toBe(built.id);
+    expect((await docker.getImage(`${repository}:t1`).inspect()).Id).toBe(built.id);
     expect(inspected.Config.Labels).toMatchObject({
       greeting: 'hi-dev',
       'devkit.stack': 'demo',
@@ -76,7 +78,7 @@ describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () =>
     expect(events).toContainEqual({
       kind: 'output',
       step: 'build',
-      text: 'Step 3/6 : LABEL greeting=${GREETING}',
+      text: 'Step 5/8 : LABEL greeting=${GREETING}',
     });
 
     const pushed = await pushImage(docker, clients, built, progress);
