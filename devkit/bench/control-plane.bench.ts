@@ -1,0 +1,280 @@
+/**
+ * Control-plane latency through the real AWS SDK against an in-process local cloud on a free port
+ * (state persisted to a temporary data directory, as `npm run up` runs it): DescribeServices of a
+ * cluster with one service and its tasks, and PutLogEvents in batches of 10 JSON log lines.
+ * Each operation runs N calls one at a time, then N calls 8 at a time, after a warm-up; printed are
+ * the client-side p50/p99 and calls/s, and the gateway's own handling time (its onCall hook: body
+ * read to reply sent), which separates the server from the SDK's signing and parsing.
+ * Target: p50 ≤ 2 ms.
+ */
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CallRecord } from '../src/cloud/gateway.ts';
+import { startCloud } from '../src/cloud/server.ts';
+
+const CALLS = 2_000;
+const WARMUP_CALLS = 200;
+const CONCURRENCY = 8;
+const TASKS = 3;
+const EVENTS_PER_BATCH = 10;
+const TARGET_P50_MS = 2;
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+interface Phase {
+  label: string;
+  concurrency: number;
+  call: () => Promise<unknown>;
+  operation: string;
+}
+
+export default async function controlPlane(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'devkit-bench-control-plane-'));
+  // The gateway reports every call; only the phase being measured keeps its figures.
+  let serverMs: number[] | undefined;
+  let measuredOperation = '';
+  const cloud = await startCloud({
+    port: 0,
+    dataDir,
+    onCall: (call: CallRecord) => {
+      if (call.status >= 400) throw new Error(`${call.operation} failed: ${call.error}`);
+      if (serverMs && call.operation === measuredOperation) serverMs.push(call.durationMs);
+    },
+  });
+  const config = {
+    endpoint: cloud.url,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  const ecs = new ECSClient(config);
+  const logs = new CloudWatchLogsClient(config);
+  try {
+    await setUpService(ecs);
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/bench' }));
+    await logs.send(
+      new CreateLogStreamCommand({ logGroupName: '/ecs/bench', logStreamName: 'api/api/bench' }),
+    );
+
+    let sequence = 0;
+    const describe = () => ecs.send(new DescribeServicesCommand({ cluster: 'bench', services: ['api'] }));
+    const putBatch = () => {
+      const now = Date.now();
+      return logs.send(
+        new PutLogEventsCommand({
+          logGroupName: '/ecs/bench',
+          logStreamName: 'api/api/bench',
+          logEvents: Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({
+            timestamp: now,
+            message: JSON.stringify({
+              level: 30,
+              time: now,
+              reqId: `req-${sequence++}`,
+              msg: 'request completed',
+              res: { statusCode: 200 },
+              responseTime: 12.5 + i,
+            }),
+          })),
+        }),
+      );
+    };
+    const phases: Phase[] = [
+      { label: 'DescribeServices', operation: 'DescribeServices', concurrency: 1, call: describe },
+      { label: 'DescribeServices', operation: 'DescribeServices', concurrency: CONCURRENCY, call: describe },
+      {
+        label: `PutLogEvents ×${EVENTS_PER_BATCH}`,
+        operation: 'PutLogEvents',
+        concurrency: 1,
+        call: putBatch,
+      },
+      {
+        label: `PutLogEvents ×${EVENTS_PER_BATCH}`,
+        operation: 'PutLogEvents',
+        concurrency: CONCURRENCY,
+        call: putBatch,
+      },
+    ];
+    console.log(
+      `${CALLS} calls per row after ${WARMUP_CALLS} warm-up calls; AWS SDK v3 over keep-alive HTTP to ${cloud.url}`,
+    );
+    console.log(
+      row(['operation', 'conc', 'p50 ms', 'p99 ms', 'calls/s', 'server p50', 'server p99', 'cpu ms/call']),
+    );
+    const bare = await bareHttpServer();
+    try {
+      await runCalls(bare.call, WARMUP_CALLS, 1);
+      const { latencies, seconds, cpuMsPerCall } = await runCalls(bare.call, CALLS, 1);
+      console.log(
+        row([
+          'bare node:http',
+          '1',
+          percentile(latencies, 0.5).toFixed(2),
+          percentile(latencies, 0.99).toFixed(2),
+          String(Math.round(CALLS / seconds)),
+          '',
+          '',
+          cpuMsPerCall.toFixed(2),
+        ]),
+      );
+    } finally {
+      await bare.close();
+    }
+    const sequentialP50: number[] = [];
+    for (const phase of phases) {
+      await runCalls(phase.call, WARMUP_CALLS, phase.concurrency);
+      serverMs = [];
+      measuredOperation = phase.operation;
+      const { latencies, seconds, cpuMsPerCall } = await runCalls(phase.call, CALLS, phase.concurrency);
+      const server = serverMs;
+      serverMs = undefined;
+      const p50 = percentile(latencies, 0.5);
+      if (phase.concurrency === 1) sequentialP50.push(p50);
+      console.log(
+        row([
+          phase.label,
+          String(phase.concurrency),
+          p50.toFixed(2),
+          percentile(latencies, 0.99).toFixed(2),
+          String(Math.round(CALLS / seconds)),
+          percentile(server, 0.5).toFixed(2),
+          percentile(server, 0.99).toFixed(2),
+          cpuMsPerCall.toFixed(2),
+        ]),
+      );
+    }
+    const worst = Math.max(...sequentialP50);
+    console.log(
+      `  sequential p50 ≤ ${TARGET_P50_MS} ms target: worst ${worst.toFixed(2)} ms ${worst <= TARGET_P50_MS ? 'OK' : 'OVER TARGET'}`,
+    );
+  } finally {
+    ecs.destroy();
+    logs.destroy();
+    await cloud.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A Fargate service with its tasks recorded (the control plane alone: no containers run). */
+async function setUpService(ecs: ECSClient): Promise<void> {
+  await ecs.send(new CreateClusterCommand({ clusterName: 'bench' }));
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'bench',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
+      containerDefinitions: [
+        {
+          name: 'api',
+          image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/bench:v1`,
+          essential: true,
+          portMappings: [{ containerPort: 8080 }],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': '/ecs/bench',
+              'awslogs-region': REGION,
+              'awslogs-stream-prefix': 'api',
+            },
+          },
+        },
+      ],
+    }),
+  );
+  const { service } = await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'bench',
+      serviceName: 'api',
+      taskDefinition: 'bench',
+      desiredCount: TASKS,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f67890'] } },
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    }),
+  );
+  if (service?.pendingCount !== TASKS)
+    throw new Error(`expected ${TASKS} tasks, got ${service?.pendingCount}`);
+}
+
+/** A server that reads a small JSON POST and answers a small JSON body, and a keep-alive caller for it. */
+async function bareHttpServer(): Promise<{ call: () => Promise<void>; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"services":[]}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const agent = new Agent({ keepAlive: true });
+  const call = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end('{"cluster":"bench","services":["api"]}');
+    });
+  return {
+    call,
+    close: async () => {
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** `count` calls, `concurrency` at a time; every call's latency in ms and the wall time. */
+async function runCalls(
+  call: () => Promise<unknown>,
+  count: number,
+  concurrency: number,
+): Promise<{ latencies: number[]; seconds: number; cpuMsPerCall: number }> {
+  const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  let started = 0;
+  const worker = async () => {
+    while (started < count) {
+      started++;
+      const t0 = performance.now();
+      await call();
+      latencies.push(performance.now() - t0);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const used = process.cpuUsage(cpu);
+  return {
+    latencies,
+    seconds: (performance.now() - t0) / 1000,
+    cpuMsPerCall: (used.user + used.system) / 1000 / count,
+  };
+}
+
+/** One table row: the operation left-aligned, figures right-aligned. */
+function row([first, ...rest]: string[]): string {
+  return `  ${first!.padEnd(17)}${rest.map((cell) => cell.padStart(12)).join('')}`;
+}
+
+/** Nearest-rank percentile. */
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
