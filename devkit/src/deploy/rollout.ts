@@ -1,4 +1,4 @@
-import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs';
+import type { Deployment, Service, ServiceEvent, Task } from '@aws-sdk/client-ecs';
 import {
   CreateServiceCommand,
   DeregisterTaskDefinitionCommand,
@@ -90,21 +90,36 @@ export async function describeService(clients: AwsClients, ref: ServiceRef): Pro
   return services.find((s) => s.status !== 'INACTIVE');
 }
 
-/** Counts HEALTHY tasks of one deployment (ECS starts a service's tasks "by" the deployment id). */
-async function healthyTasks(clients: AwsClients, ref: ServiceRef, deployment: Deployment): Promise<number> {
-  const { taskArns = [] } = await clients.ecs.send(
-    new ListTasksCommand({ cluster: ref.cluster, serviceName: ref.service, desiredStatus: 'RUNNING' }),
-  );
-  if (taskArns.length === 0) return 0;
+/** The service's tasks, running and stopped (ECS starts a service's tasks "by" the deployment id). */
+async function serviceTasks(clients: AwsClients, ref: ServiceRef): Promise<Task[]> {
+  const arns: string[] = [];
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    const { taskArns = [] } = await clients.ecs.send(
+      new ListTasksCommand({ cluster: ref.cluster, serviceName: ref.service, desiredStatus }),
+    );
+    arns.push(...taskArns);
+  }
+  if (arns.length === 0) return [];
   const { tasks = [] } = await clients.ecs.send(
-    new DescribeTasksCommand({ cluster: ref.cluster, tasks: taskArns }),
+    new DescribeTasksCommand({ cluster: ref.cluster, tasks: arns }),
   );
-  return tasks.filter(
-    (t) =>
-      (t.startedBy === deployment.id || t.taskDefinitionArn === deployment.taskDefinition) &&
-      t.lastStatus === 'RUNNING' &&
-      t.healthStatus === 'HEALTHY',
-  ).length;
+  return tasks;
+}
+
+const ofDeployment = (task: Task, deployment: Deployment) =>
+  task.startedBy === deployment.id || task.taskDefinitionArn === deployment.taskDefinition;
+
+/** Why a task stopped, as ECS says it, with the containers' own reasons and exit codes. */
+export function stoppedTaskLine(task: Task): string {
+  const reason = task.stoppedReason ?? task.stopCode ?? 'no reason given';
+  const containers = (task.containers ?? []).flatMap((c) => {
+    // A container's reason often repeats the task's: say it once.
+    const own = c.reason && !reason.includes(c.reason) && !c.reason.includes(reason) ? c.reason : '';
+    const words = [own, c.exitCode !== undefined ? `exit code ${c.exitCode}` : ''].filter(Boolean);
+    return words.length ? [`${c.name}: ${words.join(', ')}`] : [];
+  });
+  const id = task.taskArn?.split('/').at(-1) ?? '?';
+  return `task ${id} stopped: ${reason}${containers.length ? ` (${containers.join('; ')})` : ''}`;
 }
 
 /**
@@ -121,6 +136,7 @@ export async function followRollout(
 ): Promise<RolloutResult> {
   const deadline = Date.now() + options.timeoutMs;
   let lastSnapshot = '';
+  const reportedStops = new Set<string>();
   for (;;) {
     const service = await describeService(clients, ref);
     if (!service) throw new DeployError(`service ${ref.service} disappeared during the rollout`, 'rollout');
@@ -130,6 +146,14 @@ export async function followRollout(
       report.output(event.message ?? '');
     }
     const ours = service.deployments?.find((d) => d.id === deploymentId);
+    const tasks = ours ? await serviceTasks(clients, ref) : [];
+    for (const task of tasks) {
+      // Only tasks this deployment started: stopped tasks of an earlier one may share its revision.
+      if (task.startedBy !== deploymentId || task.lastStatus !== 'STOPPED' || !task.taskArn) continue;
+      if (reportedStops.has(task.taskArn)) continue;
+      reportedStops.add(task.taskArn);
+      report.output(stoppedTaskLine(task));
+    }
     if (ours) {
       const snapshot: RolloutSnapshot = {
         deploymentId,
@@ -138,7 +162,9 @@ export async function followRollout(
         desired: ours.desiredCount ?? 0,
         pending: ours.pendingCount ?? 0,
         running: ours.runningCount ?? 0,
-        healthy: await healthyTasks(clients, ref, ours),
+        healthy: tasks.filter(
+          (t) => ofDeployment(t, ours) && t.lastStatus === 'RUNNING' && t.healthStatus === 'HEALTHY',
+        ).length,
       };
       if (JSON.stringify(snapshot) !== lastSnapshot) {
         lastSnapshot = JSON.stringify(snapshot);

@@ -1,6 +1,6 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { judgeRollout } from '../../src/deploy/rollout.ts';
+import { judgeRollout, stoppedTaskLine } from '../../src/deploy/rollout.ts';
 
 const td = (revision: number) => `arn:aws:ecs:us-east-1:000000000000:task-definition/app-dev:${revision}`;
 const service = (...deployments: Deployment[]): Service => ({ deployments });
@@ -89,5 +89,34 @@ describe('judging a rollout', () => {
     expect(judgeRollout(service({ ...ours, runningCount: 2 }), 'ecs-svc/2', [])).toEqual({
       state: 'completed',
     });
+  });
+});
+
+describe('a stopped task, as the rollout reports it', () => {
+  const taskArn = 'arn:aws:ecs:us-east-1:000000000000:task/app-dev/0123abcd';
+
+  it('says the task’s reason once, then each container’s own reason and exit code', () => {
+    expect(
+      stoppedTaskLine({
+        taskArn,
+        stoppedReason: 'Essential container in task exited',
+        containers: [
+          { name: 'app', exitCode: 1, reason: 'Essential container in task exited' },
+          {
+            name: 'sidecar',
+            reason: 'OutOfMemoryError: Container killed due to memory usage',
+            exitCode: 137,
+          },
+        ],
+      }),
+    ).toBe(
+      'task 0123abcd stopped: Essential container in task exited (app: exit code 1; sidecar: OutOfMemoryError: Container killed due to memory usage, exit code 137)',
+    );
+  });
+
+  it('falls back to the stop code, and leaves out containers with nothing to add', () => {
+    expect(stoppedTaskLine({ taskArn, stopCode: 'TaskFailedToStart', containers: [{ name: 'app' }] })).toBe(
+      'task 0123abcd stopped: TaskFailedToStart',
+    );
   });
 });
