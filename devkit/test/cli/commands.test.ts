@@ -1,0 +1,189 @@
+/** The stage commands through the real CLI against an in-process local cloud (control plane only). */
+import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
+import { CreateServiceCommand } from '@aws-sdk/client-ecs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/deploy/clients.ts';
+import { createClients, destroyClients } from '../../src/deploy/clients.ts';
+import { silentProgress } from '../../src/deploy/progress.ts';
+import type { ProvisionedStack } from '../../src/deploy/provision.ts';
+import { provision } from '../../src/deploy/provision.ts';
+import { registerTaskDefinition } from '../../src/deploy/register.ts';
+import type { Stack } from '../../src/stack/load.ts';
+import { loadStack } from '../../src/stack/load.ts';
+import type { TestCloud } from '../cloud/harness.ts';
+import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
+import { runCli } from './run-cli.ts';
+
+const stackFile = new URL('../../../stack.yml', import.meta.url).pathname;
+
+describe('stage commands against the local cloud', () => {
+  let cloud: TestCloud;
+  let clients: AwsClients;
+  let stack: Stack;
+  let provisioned: ProvisionedStack;
+  // A free load balancer port, so the doctor's port findings pass.
+  let lbPort: number;
+  const cli = (...args: string[]) => runCli([...args, '--endpoint', cloud.cloud.url]);
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    clients = createClients({ name: 'local', region: REGION, endpoint: cloud.cloud.url, credentials });
+    stack = loadStack(stackFile, { stage: 'dev', env: {} });
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    lbPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+  });
+  afterAll(async () => {
+    destroyClients(clients);
+    await cloud.dispose();
+  });
+
+  it('status before any deploy says so', async () => {
+    const { code, stdout } = await cli('status');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(
+      'no service in cluster iscoolgpt-dev: deploy the stage first (`devkit deploy`)',
+    );
+  });
+
+  it('deploy --dry-run prints the plan and creates nothing', async () => {
+    const { code, stdout } = await cli('deploy', '--dry-run');
+    expect(code).toBe(0);
+    expect(stdout).toContain('▶ provision: plan iscoolgpt (dev)');
+    expect(stdout).toMatch(/^ {2}\+ create +ECR repository +iscoolgpt-dev$/m);
+    expect(stdout).toMatch(/^ {2}\+ create +security group +iscoolgpt-dev-app$/m);
+    expect(stdout).toContain('✔ provision: 16 create');
+    expect(stdout.trim().split('\n').at(-1)).toBe('dry run: nothing changed');
+    await expect(
+      clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['iscoolgpt-dev'] })),
+    ).rejects.toThrow(/does not exist/);
+  });
+
+  it('doctor before provisioning: the missing secret fails, the rest is pending', async () => {
+    const { code, stdout } = await cli('doctor', '--opt', `lb-port=${lbPort}`);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^✘ secret iscoolgpt\/dev\/gemini-api-key +missing: tasks cannot start/m);
+    expect(stdout).toMatch(/^ +fix: `devkit deploy --stage dev` creates a placeholder; then set the value/m);
+    expect(stdout).toMatch(
+      /^! security group ingress +security group iscoolgpt-dev-app is not provisioned yet$/m,
+    );
+    expect(stdout).toMatch(
+      /^✔ subnets in two AZs +public subnets in us-east-1a and us-east-1b \(not provisioned yet\)$/m,
+    );
+    expect(stdout).toMatch(/^✔ target local +answers at http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(stdout).toMatch(/^✔ local cloud port \d+ +held by the local cloud \(pid \d+\)$/m);
+  });
+
+  it('doctor after provisioning passes, then fails on a revoked ingress rule, with the fix', async () => {
+    ({ provisioned } = (await provision(clients, stack, silentProgress)) as {
+      provisioned: ProvisionedStack;
+    });
+    const passing = await cli('doctor', '--opt', `lb-port=${lbPort}`);
+    expect(passing.stdout).toMatch(
+      /^✔ security group ingress +iscoolgpt-dev-app allows tcp\/8080 from 0\.0\.0\.0\/0$/m,
+    );
+    expect(passing.stdout).toMatch(/^✔ task role least privilege +no permissions$/m);
+    expect(passing.stdout).toMatch(/^✔ secret iscoolgpt\/dev\/gemini-api-key +present$/m);
+    expect(passing.stdout.trim().split('\n').at(-1)).toBe('all good');
+    expect(passing.code).toBe(0);
+
+    const { SecurityGroups = [] } = await clients.ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [provisioned.securityGroupId] }),
+    );
+    await clients.ec2.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: provisioned.securityGroupId,
+        IpPermissions: SecurityGroups[0]?.IpPermissions,
+      }),
+    );
+    const failing = await cli('doctor', '--opt', `lb-port=${lbPort}`);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(
+      /^✘ security group ingress +does not admit the app port as declared: allow tcp\/8080-8080 from 0\.0\.0\.0\/0\n +fix: `devkit deploy --stage dev` corrects it/m,
+    );
+    expect(failing.stdout.trim().split('\n').at(-1)).toBe('1 finding(s) need fixing');
+  });
+
+  it('status shows the service, its deployment and recent events as tables', async () => {
+    const taskDefinition = await registerTaskDefinition(
+      clients,
+      stack,
+      provisioned,
+      '127.0.0.1:1/iscoolgpt-dev:test',
+      silentProgress,
+    );
+    await clients.ecs.send(
+      new CreateServiceCommand({
+        cluster: provisioned.cluster,
+        serviceName: 'iscoolgpt-dev',
+        taskDefinition,
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: provisioned.subnetIds,
+            securityGroups: [provisioned.securityGroupId],
+          },
+        },
+      }),
+    );
+    const { code, stdout } = await cli('status');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^SERVICE +STATUS +TASK DEFINITION +DESIRED +RUNNING +PENDING$/);
+    expect(lines[1]).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +\d +\d$/);
+    expect(stdout).toMatch(
+      /^DEPLOYMENT +STATUS +ROLLOUT +TASK DEFINITION +DESIRED +RUNNING +PENDING +FAILED$/m,
+    );
+    expect(stdout).toMatch(/^ecs-svc\/\d+ +PRIMARY +IN_PROGRESS +iscoolgpt-dev:1 +1 /m);
+    expect(stdout).toContain('recent events:');
+  });
+
+  it('rollback with a single revision says there is nothing to roll back to', async () => {
+    const { code, stderr } = await cli('rollback');
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('error: no revision of iscoolgpt-dev before iscoolgpt-dev:1 to roll back to');
+  });
+
+  it('logs prints the stage’s events since a time, oldest first', async () => {
+    const logGroupName = stack.config.logs.group;
+    const logStreamName = 'iscoolgpt/iscoolgpt/abc';
+    await clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+    const now = Date.now();
+    await clients.logs.send(
+      new PutLogEventsCommand({
+        logGroupName,
+        logStreamName,
+        logEvents: [
+          { message: 'two hours ago', timestamp: now - 7_200_000 },
+          { message: '{"msg":"request"}', timestamp: now - 60_000 },
+          { message: 'just now', timestamp: now - 1_000 },
+        ],
+      }),
+    );
+    const { code, stdout } = await cli('logs', '--since', '1h');
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual([
+      `${new Date(now - 60_000).toISOString()} ${logStreamName} {"msg":"request"}`,
+      `${new Date(now - 1_000).toISOString()} ${logStreamName} just now`,
+    ]);
+  });
+
+  it('remove --dry-run lists what would go; remove deletes the stage', async () => {
+    const dry = await cli('remove', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}- delete +ECS cluster +iscoolgpt-dev$/m);
+    expect(dry.stdout).toContain('✔ remove: 16 delete');
+    const removed = await cli('remove');
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain('deleted ECS service iscoolgpt-dev');
+    expect(removed.stdout).toContain('✔ remove: 16 delete');
+    const after = await cli('remove', '--dry-run');
+    expect(after.stdout).toContain('✔ remove: nothing to remove');
+  });
+});
