@@ -10,6 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_CASSETTES, readCassetteFile } from '../src/gemini/cassette-file.ts';
@@ -68,7 +69,10 @@ export default async function geminiReplay(): Promise<void> {
     const replayP50 = median(latency.replay.map((r) => r.p50Ms));
     const bareP50 = median(latency.bare.map((r) => r.p50Ms));
     const added = replayP50 - bareP50;
-    console.log(`servers pinned to ${cores.describe}; medians of ${ROUNDS} rounds`);
+    console.log(
+      `servers pinned to ${cores.describe}; medians of ${ROUNDS} rounds;` +
+        ` ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`,
+    );
     console.log(
       `unary replays/s, ${THROUGHPUT.connections} connections: replay ${fmt(replayRate, 0)}, bare node:http ${fmt(bareRate, 0)}` +
         ` (target ≥ 5,000: ${replayRate >= 5_000 ? 'met' : 'MISSED'})`,
@@ -112,6 +116,10 @@ async function startServer(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Stopped with the benchmark even when it dies before its finally (a closed stdout, an error).
+  const stop = () => child.kill();
+  process.once('exit', stop);
+  child.once('exit', () => process.off('exit', stop));
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {

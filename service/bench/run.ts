@@ -15,6 +15,7 @@
 import autocannon from 'autocannon';
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +31,13 @@ const GEMINI_BODY = JSON.stringify({
 
 const cores = pinning();
 
+/** Children still running when the benchmark exits, even on an error, are stopped with it. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => children.forEach((child) => child.kill()));
+
 console.log(
-  `API on ${cores.describe}; stub, load generator: one process each; logs at info, read by the benchmark`,
+  `API on ${cores.describe}; stub, load generator: one process each; logs at info, read by the benchmark;` +
+    ` ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} (other work on the machine skews every figure)`,
 );
 try {
   await fastStub();
@@ -176,6 +182,8 @@ function readLines(child: ChildProcess, onLine: (line: string) => void): void {
 }
 
 function running(child: ChildProcess, url: string, accessLines: Running['accessLines'] = []): Running {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return {
     url,
     process: child,

@@ -16,3 +16,5 @@ server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });
+// The benchmark went away (even killed): nothing is left to serve.
+process.once('disconnect', () => process.exit(0));
