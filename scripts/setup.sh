@@ -20,7 +20,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
 fi
 
 if [ "${1:-}" = "--docker" ]; then
-  if ! scripts/aws-cli.sh && [ "${CI:-}" = "true" ]; then
+  if ! scripts/debian-tool.sh /usr/bin/aws awscli \
+      "install the AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)" &&
+    [ "${CI:-}" = "true" ]; then
     echo "setup: CI=true and no AWS CLI: failing instead of skipping the AWS CLI tests" >&2
     exit 1
   fi
