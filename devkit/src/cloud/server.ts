@@ -1,3 +1,4 @@
+import Docker from 'dockerode';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -5,6 +6,10 @@ import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
 import { BlobStore } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
+import { TaskRuntime } from './runtime/driver.ts';
+import { ServiceRouting } from './runtime/routing.ts';
+import { LOCAL_TIMINGS, type Timings } from './scheduler/facts.ts';
+import { isReadOnlyOperation } from './service-definition.ts';
 import { ecrRegistryCatalog } from './services/ecr/index.ts';
 import { allServices } from './services/index.ts';
 import { StateStore } from './state/store.ts';
@@ -20,13 +25,24 @@ export interface CloudOptions {
   /** Where state persists; without it, state lives in memory only. */
   dataDir?: string;
   onCall?: (call: CallRecord) => void;
+  /**
+   * Runs ECS tasks as real containers (Docker), with these timings (fast local ones by default);
+   * without it, the control plane only records.
+   */
+  runtime?: { docker?: Docker; timings?: Partial<Timings> };
 }
 
 export interface Cloud {
   url: string;
   port: number;
   store: StateStore;
-  close(): Promise<void>;
+  /** The task runtime, when enabled. */
+  runtime: TaskRuntime | undefined;
+  /**
+   * Stops the cloud. Task containers keep running (the next start re-adopts them) unless
+   * `cleanup` asks to remove every container and network the cloud created.
+   */
+  close(options?: { cleanup?: boolean }): Promise<void>;
 }
 
 /** Starts the local cloud: one HTTP endpoint on 127.0.0.1 for every emulated AWS service. */
@@ -35,6 +51,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const store = await StateStore.open(options.dataDir);
   const blobs = await BlobStore.open(options.dataDir);
   const started = Date.now();
+  let runtime: TaskRuntime | undefined;
   const healthRoute: Route = (req, res) => {
     if (req.method !== 'GET' || req.url !== '/_devkit/health') return false;
     const body = JSON.stringify({
@@ -42,6 +59,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       version: CLOUD_VERSION,
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       services: Object.fromEntries(gateway.services.map((s) => [s.signingName, 'running'])),
+      runtime: runtime?.health() ?? { enabled: false },
     });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     return true;
@@ -50,7 +68,11 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     services: allServices,
     store,
     routes: [healthRoute, registryRoute({ catalog: ecrRegistryCatalog(store), blobs })],
-    ...(options.onCall ? { onCall: options.onCall } : {}),
+    onCall: (call) => {
+      // A change may give the runtime something to do: it looks at once rather than at its next tick.
+      if (call.status < 400 && !isReadOnlyOperation(call.operation)) runtime?.poke();
+      options.onCall?.(call);
+    },
   });
   const server = createServer((req, res) => void gateway.handle(req, res));
   // The SDK keeps connections alive between calls; match AWS's generous idle window.
@@ -60,15 +82,28 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     server.listen(options.port ?? 4566, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  if (options.runtime) {
+    const timings = { ...LOCAL_TIMINGS, ...options.runtime.timings };
+    runtime = new TaskRuntime({
+      store,
+      docker: options.runtime.docker ?? new Docker(),
+      timings,
+      routing: new ServiceRouting({ timings, onServiceEvent: () => store.markDirty('ecs') }),
+      registryPort: port,
+    });
+    await runtime.start();
+  }
   return {
     url: `http://${host}:${port}`,
     port,
     store,
-    async close() {
+    runtime,
+    async close(closeOptions = {}) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await runtime?.close(closeOptions);
       await store.flush();
       await blobs.close();
     },

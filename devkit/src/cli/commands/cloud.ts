@@ -1,6 +1,43 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import type { Timings } from '../../cloud/scheduler/facts.ts';
+import { AWS_TIMINGS, LOCAL_TIMINGS } from '../../cloud/scheduler/facts.ts';
 import { startCloud } from '../../cloud/server.ts';
+
+interface CloudCommandOptions {
+  port: string;
+  dataDir: string;
+  verbose?: boolean;
+  runtime: boolean;
+  timings: string;
+  healthCheckInterval?: string;
+  healthGrace?: string;
+  deregistrationDelay?: string;
+  stoppedTaskRetention?: string;
+  cleanup?: boolean;
+}
+
+/** `--timings aws|local`, then any single timing given on its own. */
+function timingsFrom(options: CloudCommandOptions, fail: (message: string) => never): Timings {
+  const base = { aws: AWS_TIMINGS, local: LOCAL_TIMINGS }[options.timings];
+  if (!base) fail(`--timings must be aws or local, got '${options.timings}'`);
+  const seconds = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) fail(`--${flag} must be a number of seconds, got '${value}'`);
+    return n;
+  };
+  const overrides: Partial<Timings> = {};
+  const interval = seconds('health-check-interval', options.healthCheckInterval);
+  const grace = seconds('health-grace', options.healthGrace);
+  const delay = seconds('deregistration-delay', options.deregistrationDelay);
+  const retention = seconds('stopped-task-retention', options.stoppedTaskRetention);
+  if (interval !== undefined) overrides.healthCheckIntervalSeconds = interval;
+  if (grace !== undefined) overrides.noHealthCheckGraceSeconds = grace;
+  if (delay !== undefined) overrides.deregistrationDelaySeconds = delay;
+  if (retention !== undefined) overrides.stoppedTaskRetentionSeconds = retention;
+  return { ...base!, ...overrides };
+}
 
 export function register(program: Command): void {
   program
@@ -9,15 +46,24 @@ export function register(program: Command): void {
     .option('--port <port>', 'port on 127.0.0.1', '4566')
     .option('--data-dir <dir>', 'where state persists', '.devkit/cloud')
     .option('--verbose', 'log every API call')
-    .action(async (options: { port: string; dataDir: string; verbose?: boolean }) => {
+    .option('--no-runtime', 'only record ECS tasks, do not run them as containers')
+    .option('--timings <set>', "ECS safety timings: 'local' (fast) or 'aws' (AWS's own)", 'local')
+    .option('--health-check-interval <s>', 'replace every container health check interval')
+    .option('--health-grace <s>', 'seconds after RUNNING when a task without health checks counts as healthy')
+    .option('--deregistration-delay <s>', 'longest wait for in-flight requests before a task stops')
+    .option('--stopped-task-retention <s>', 'how long STOPPED tasks stay visible')
+    .option('--cleanup', 'on exit, remove every task container and network (else they keep running)')
+    .action(async (options: CloudCommandOptions) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         program.error(`--port must be a port number, got '${options.port}'`);
       }
       const dataDir = resolve(options.dataDir);
+      const timings = timingsFrom(options, (message) => program.error(message));
       const cloud = await startCloud({
         port,
         dataDir,
+        ...(options.runtime ? { runtime: { timings } } : {}),
         ...(options.verbose
           ? {
               onCall: (c) =>
@@ -33,11 +79,22 @@ export function register(program: Command): void {
         program.error(error.message);
       });
       console.log(`local cloud on ${cloud.url} (state in ${dataDir})`);
+      const health = cloud.runtime?.health();
+      if (!health) console.log('ECS tasks are recorded only (--no-runtime)');
+      else {
+        const t = health.timings;
+        console.log(
+          `ECS tasks run as containers (Docker ${health.docker.reachable ? 'reachable' : `unreachable: ${health.docker.error}`}); ` +
+            `timings: health grace ${t.noHealthCheckGraceSeconds}s, deregistration delay ${t.deregistrationDelaySeconds}s, ` +
+            `health-check interval ${t.healthCheckIntervalSeconds === undefined ? 'as defined' : `${t.healthCheckIntervalSeconds}s`}, ` +
+            `stopped tasks kept ${t.stoppedTaskRetentionSeconds}s`,
+        );
+      }
       console.log(
         `try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${cloud.url} sts get-caller-identity`,
       );
       const stop = async () => {
-        await cloud.close();
+        await cloud.close({ cleanup: options.cleanup === true });
         process.exit(0);
       };
       process.once('SIGINT', stop);

@@ -1,6 +1,10 @@
 /** The labels the real ECS agent puts on task containers, plus ours to find everything we made. */
 export const LABELS = {
   managed: 'dev.iscoolgpt.devkit.managed',
+  /** Which local cloud (its data directory's identity) made it: clouds sharing an engine leave each other alone. */
+  cloud: 'dev.iscoolgpt.devkit.cloud',
+  /** On a container the devkit runs beside the cloud (the Gemini replay server): its name on every VPC network. */
+  networkAlias: 'dev.iscoolgpt.devkit.network-alias',
   taskArn: 'com.amazonaws.ecs.task-arn',
   containerName: 'com.amazonaws.ecs.container-name',
   cluster: 'com.amazonaws.ecs.cluster',
@@ -8,5 +12,12 @@ export const LABELS = {
   revision: 'com.amazonaws.ecs.task-definition-version',
 } as const;
 
-/** Filter for everything the local cloud created (containers and networks). */
-export const MANAGED_FILTER = { label: [`${LABELS.managed}=true`] };
+/** Filter for everything one local cloud created (containers and networks). */
+export function managedFilter(cloudId: string): { label: string[] } {
+  return { label: [`${LABELS.managed}=true`, `${LABELS.cloud}=${cloudId}`] };
+}
+
+/** The labels of everything one local cloud creates. */
+export function managedLabels(cloudId: string): Record<string, string> {
+  return { [LABELS.managed]: 'true', [LABELS.cloud]: cloudId };
+}

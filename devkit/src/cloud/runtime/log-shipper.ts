@@ -17,6 +17,16 @@ export interface LogDestination {
   stream: string;
 }
 
+export interface ShipOptions {
+  /**
+   * Resume after what was already shipped (the cloud restarted): the last shipped timestamp and the
+   * messages shipped at that very millisecond, so nothing is shipped twice.
+   */
+  after?: { timestamp: number; messages: string[] };
+  /** Stops following (the cloud closes while the container keeps running); resolves at once. */
+  signal?: AbortSignal;
+}
+
 /**
  * Follows the container's log from its start; resolves once the container has exited and every
  * line has been delivered to the sink — which is why a task is reported STOPPED only after this.
@@ -25,16 +35,32 @@ export async function shipLogs(
   container: Docker.Container,
   destination: LogDestination,
   sink: LogSink,
+  options: ShipOptions = {},
 ): Promise<void> {
+  const { after, signal } = options;
   const stream = (await container.logs({
     follow: true,
     stdout: true,
     stderr: true,
     timestamps: true,
-  })) as unknown as NodeJS.ReadableStream;
+    // Docker counts `since` in whole seconds: lines of that second already shipped are filtered below.
+    ...(after ? { since: Math.floor(after.timestamp / 1000) } : {}),
+  })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  const alreadyShipped = after ? [...after.messages] : [];
+  const isNew = (event: LogEvent): boolean => {
+    if (!after || event.timestamp > after.timestamp) return true;
+    if (event.timestamp < after.timestamp) return false;
+    const index = alreadyShipped.indexOf(event.message);
+    if (index === -1) return true;
+    alreadyShipped.splice(index, 1);
+    return false;
+  };
   const partial = { stdout: '', stderr: '' };
   const deliver = (lines: string[]) => {
-    const events = lines.filter((l) => l.length > 0).map(parseTimestamped);
+    const events = lines
+      .filter((l) => l.length > 0)
+      .map(parseTimestamped)
+      .filter(isNew);
     if (events.length > 0) sink(destination.group, destination.stream, events);
   };
   const writer = (kind: 'stdout' | 'stderr') => ({
@@ -49,11 +75,23 @@ export async function shipLogs(
     },
   });
   container.modem.demuxStream(stream, writer('stdout'), writer('stderr'));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
+  const aborted = await new Promise<boolean>((resolve, reject) => {
+    if (signal?.aborted) return resolve(true);
+    const onAbort = () => resolve(true);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const ended = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    };
+    stream.on('end', ended);
+    stream.on('close', ended);
     stream.on('error', reject);
   });
+  if (aborted) {
+    // An unfinished line is left for the next start to ship whole.
+    stream.destroy();
+    return;
+  }
   deliver([partial.stdout, partial.stderr]);
 }
 

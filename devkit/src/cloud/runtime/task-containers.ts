@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { cpus } from 'node:os';
-import { LABELS, MANAGED_FILTER } from './labels.ts';
+import { LABELS, managedFilter, managedLabels } from './labels.ts';
 
 export interface HealthCheckSpec {
   /** `["CMD", ...]` or `["CMD-SHELL", "..."]`, as in the task definition. */
@@ -42,7 +42,14 @@ export interface TaskSpec {
   cpuUnits: number;
   memoryMiB: number;
   containers: ContainerSpec[];
-  registryAuth?: { username: string; password: string; serveraddress: string };
+  /** The credentials to pull an image with (the local ECR's for its images), if any. */
+  registryAuth?: (image: string) => RegistryAuth | undefined;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
 }
 
 export interface StartedContainer {
@@ -59,28 +66,73 @@ export class CannotPullContainerError extends Error {
   override name = 'CannotPullContainerError';
 }
 
+/** The engine refused to create or start a container: ECS's stoppedReason for that. */
+export class CannotStartContainerError extends Error {
+  override name = 'CannotStartContainerError';
+}
+
 const NANOS_PER_SECOND = 1_000_000_000;
 
 export class TaskContainers {
   private readonly docker: Docker;
+  private readonly cloudId: string;
+  private readonly creatingNetworks = new Map<string, Promise<boolean>>();
 
-  constructor(docker: Docker) {
+  /** `cloudId` labels everything made here, so clouds sharing one engine never touch each other's. */
+  constructor(docker: Docker, cloudId: string) {
     this.docker = docker;
+    this.cloudId = cloudId;
   }
 
-  /** The Docker network for a VPC, created on first use. */
-  async ensureNetwork(name: string): Promise<void> {
+  /** The Docker network for a VPC, created on first use; true when it was created now. */
+  ensureNetwork(name: string): Promise<boolean> {
+    // Tasks starting together share one creation: the engine does not reliably refuse a second
+    // network of the same name (CheckDuplicate races), and a duplicate makes the name ambiguous.
+    let pending = this.creatingNetworks.get(name);
+    if (!pending) {
+      pending = this.createNetworkOnce(name).finally(() => this.creatingNetworks.delete(name));
+      this.creatingNetworks.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async createNetworkOnce(name: string): Promise<boolean> {
     const existing = await this.docker.listNetworks({ filters: { name: [name] } });
-    if (existing.some((n) => n.Name === name)) return;
-    await this.docker.createNetwork({
-      Name: name,
-      Driver: 'bridge',
-      CheckDuplicate: true,
-      Labels: { [LABELS.managed]: 'true' },
-    });
+    if (existing.some((n) => n.Name === name)) return false;
+    await this.docker
+      .createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: managedLabels(this.cloudId),
+      })
+      .catch((error: { statusCode?: number }) => {
+        // 409: another task of the same VPC created it meanwhile.
+        if (error.statusCode !== 409) throw error;
+      });
+    return true;
   }
 
-  async pull(image: string, auth?: TaskSpec['registryAuth']): Promise<void> {
+  /** The networks this cloud created, by name. */
+  async networks(): Promise<string[]> {
+    return (await this.docker.listNetworks({ filters: managedFilter(this.cloudId) })).map((n) => n.Name);
+  }
+
+  /**
+   * Connects a container the devkit runs beside the cloud to a VPC network under `alias`, so tasks
+   * reach it by that name. Nothing happens when it is connected already.
+   */
+  async connectAlias(network: string, containerId: string, alias: string): Promise<void> {
+    await this.docker
+      .getNetwork(network)
+      .connect({ Container: containerId, EndpointConfig: { Aliases: [alias] } })
+      .catch((error: { statusCode?: number; message?: string }) => {
+        if (error.statusCode === 403 && /already exists/.test(error.message ?? '')) return;
+        throw error;
+      });
+  }
+
+  async pull(image: string, auth?: RegistryAuth): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
       stream = (await this.docker.pull(image, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
@@ -99,13 +151,25 @@ export class TaskContainers {
     });
   }
 
-  /** Pulls, creates and starts every container of the task; returns them in definition order. */
+  /**
+   * Pulls, creates and starts every container of the task; returns them in definition order. On
+   * failure nothing of the task is left behind.
+   */
   async start(task: TaskSpec): Promise<StartedContainer[]> {
     await this.ensureNetwork(task.network);
     for (const image of new Set(task.containers.map((c) => c.image)))
-      await this.pull(image, task.registryAuth);
-    const allPorts = task.containers.flatMap((c) => c.ports);
+      await this.pull(image, task.registryAuth?.(image));
     const created: Docker.Container[] = [];
+    try {
+      return await this.createAndStart(task, created);
+    } catch (error) {
+      await Promise.all(created.map((c) => this.remove(c.id)));
+      throw new CannotStartContainerError(`CannotStartContainerError: ${(error as Error).message}`);
+    }
+  }
+
+  private async createAndStart(task: TaskSpec, created: Docker.Container[]): Promise<StartedContainer[]> {
+    const allPorts = task.containers.flatMap((c) => c.ports);
     const taskId = task.taskArn.split('/').pop()!;
     for (const [index, spec] of task.containers.entries()) {
       const owner = index === 0;
@@ -116,7 +180,7 @@ export class TaskContainers {
         ...(spec.command ? { Cmd: spec.command } : {}),
         ...(spec.entryPoint ? { Entrypoint: spec.entryPoint } : {}),
         Labels: {
-          [LABELS.managed]: 'true',
+          ...managedLabels(this.cloudId),
           [LABELS.taskArn]: task.taskArn,
           [LABELS.containerName]: spec.name,
           [LABELS.cluster]: task.cluster,
@@ -128,6 +192,8 @@ export class TaskContainers {
         ...(owner ? { ExposedPorts: Object.fromEntries(allPorts.map((p) => [`${p}/tcp`, {}])) } : {}),
         HostConfig: {
           Memory: (spec.memoryMiB ?? task.memoryMiB) * 1024 * 1024,
+          // No swap, as on Fargate: a container over its memory is OOM-killed, not slowed down.
+          MemorySwap: (spec.memoryMiB ?? task.memoryMiB) * 1024 * 1024,
           NanoCpus: nanoCpus(spec.cpuUnits || task.cpuUnits),
           ...(owner
             ? {
@@ -174,23 +240,40 @@ export class TaskContainers {
       });
   }
 
+  container(containerId: string): Docker.Container {
+    return this.docker.getContainer(containerId);
+  }
+
   inspect(containerId: string): Promise<Docker.ContainerInspectInfo> {
     return this.docker.getContainer(containerId).inspect();
   }
 
-  /** Every container the local cloud created, running or not. */
+  /** Every container this cloud created, running or not. */
   list(): Promise<Docker.ContainerInfo[]> {
-    return this.docker.listContainers({ all: true, filters: MANAGED_FILTER });
+    return this.docker.listContainers({ all: true, filters: managedFilter(this.cloudId) });
   }
 
-  /** Removes every container and network the local cloud created. */
+  /** Containers the devkit runs beside the cloud that want a name on every VPC network. */
+  aliased(): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ filters: { label: [LABELS.networkAlias] } });
+  }
+
+  /**
+   * Removes every container and network this cloud created; containers of others connected to
+   * those networks (the Gemini replay server) are disconnected first, not removed.
+   */
   async removeEverything(): Promise<void> {
-    for (const container of await this.list()) await this.remove(container.Id);
-    for (const network of await this.docker.listNetworks({ filters: MANAGED_FILTER })) {
-      await this.docker
-        .getNetwork(network.Id)
-        .remove()
-        .catch(() => undefined);
+    await Promise.all((await this.list()).map((c) => this.remove(c.Id)));
+    for (const info of await this.docker.listNetworks({ filters: managedFilter(this.cloudId) })) {
+      const network = this.docker.getNetwork(info.Id);
+      const attached =
+        ((await network.inspect()) as { Containers?: Record<string, unknown> }).Containers ?? {};
+      for (const id of Object.keys(attached)) {
+        await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+      }
+      await network.remove().catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404) throw error;
+      });
     }
   }
 }

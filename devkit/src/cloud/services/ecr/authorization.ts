@@ -48,13 +48,18 @@ export function verifyPassword(secret: string, password: string, nowMs: number):
   return claims.expiresMs > nowMs;
 }
 
+/** A registry password for `region`, as GetAuthorizationToken issues it (the ECS runtime pulls with it). */
+export function registryPassword(state: EcrState, region: string, expiresMs: number): string {
+  return issuePassword(state.tokenSecret, { region, expiresMs });
+}
+
 export const getAuthorizationToken: Handler<
   GetAuthorizationTokenRequest,
   GetAuthorizationTokenResponse,
   EcrState
 > = (_input, ctx) => {
   const expiresMs = Date.now() + TOKEN_LIFETIME_MS;
-  const password = issuePassword(ctx.state.tokenSecret, { region: ctx.region, expiresMs });
+  const password = registryPassword(ctx.state, ctx.region, expiresMs);
   // A Get does not save state by itself, but the secret behind this token must outlive a restart.
   ctx.store.markDirty('ecr');
   return {

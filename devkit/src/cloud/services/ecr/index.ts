@@ -7,6 +7,7 @@ import { createRepository, deleteRepository, describeRepositories } from './repo
 import { describeImageScanFindings, startImageScan } from './scans.ts';
 import { initialEcrState, type EcrState } from './state.ts';
 
+export { REGISTRY_USER, registryPassword } from './authorization.ts';
 export { ecrRegistryCatalog } from './registry-catalog.ts';
 
 /** ECR: repositories, images (pushed through the registry on the same endpoint), lifecycle, scans. */

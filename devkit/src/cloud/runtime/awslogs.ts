@@ -1,0 +1,76 @@
+/**
+ * The awslogs log driver of a container definition: which CloudWatch Logs group and stream
+ * (`prefix/container/task-id`) its lines go to, the stream created at container start as the
+ * driver does, and the sink that appends shipped lines to the local CloudWatch Logs.
+ */
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import { appendEvents, ensureLogStream, initialLogsState, type LogsState } from '../services/logs/index.ts';
+import type { StateStore } from '../state/store.ts';
+import type { LogEvent, LogSink, ShipOptions } from './log-shipper.ts';
+import { TaskStartError } from './task-spec.ts';
+
+export interface AwsLogsTarget {
+  region: string;
+  group: string;
+  stream: string;
+}
+
+/** Where a container's lines go, or undefined when it does not log with awslogs. */
+export function awslogsTarget(
+  definition: ContainerDefinition,
+  taskArn: string,
+  taskRegion: string,
+): AwsLogsTarget | undefined {
+  const config = definition.logConfiguration;
+  if (config?.logDriver !== 'awslogs') return undefined;
+  const options = config.options ?? {};
+  const group = options['awslogs-group'];
+  if (!group) return undefined;
+  const taskId = taskArn.slice(taskArn.lastIndexOf('/') + 1);
+  const prefix = options['awslogs-stream-prefix'];
+  return {
+    region: options['awslogs-region'] ?? taskRegion,
+    group,
+    stream: prefix ? `${prefix}/${definition.name}/${taskId}` : taskId,
+  };
+}
+
+function logsState(store: StateStore, region: string): LogsState {
+  return store.slice('logs', region, initialLogsState);
+}
+
+/** Creates the container's stream as the awslogs driver does at start; a missing group fails the start. */
+export function openLogStream(store: StateStore, target: AwsLogsTarget): void {
+  try {
+    ensureLogStream(logsState(store, target.region), target.group, target.stream);
+  } catch (error) {
+    throw new TaskStartError(
+      'ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: ' +
+        `failed to create Cloudwatch log stream: ${(error as Error).name}: ${(error as Error).message} : exit status 1`,
+    );
+  }
+  store.markDirty('logs');
+}
+
+/** Appends shipped lines to the local CloudWatch Logs; lines for a group deleted since are dropped, as AWS drops them. */
+export function logsSink(store: StateStore, region: string): LogSink {
+  return (group: string, stream: string, events: LogEvent[]) => {
+    try {
+      appendEvents(logsState(store, region), group, stream, events);
+      store.markDirty('logs');
+    } catch {
+      // The group or stream was deleted while the container ran: nowhere to put the lines.
+    }
+  };
+}
+
+/** What was shipped to the stream already (for resuming after a restart without duplicates). */
+export function shippedSoFar(store: StateStore, target: AwsLogsTarget): ShipOptions['after'] {
+  const events = logsState(store, target.region).groups[target.group]?.streams[target.stream]?.events ?? [];
+  const last = events.at(-1);
+  if (!last) return undefined;
+  return {
+    timestamp: last.timestamp,
+    messages: events.filter((e) => e.timestamp === last.timestamp).map((e) => e.message),
+  };
+}

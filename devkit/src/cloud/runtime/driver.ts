@@ -1,0 +1,491 @@
+/**
+ * The runtime loop: runs what the ECS control plane records as real Docker containers. Every
+ * tick (and right after any mutating call) it observes the containers, runs the pure scheduler
+ * step over each region's ECS state with what it saw, and performs the step's actions — start a
+ * task, stop a task (drain, SIGTERM/SIGKILL, flush logs), route a service's load balancer.
+ */
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import type Docker from 'dockerode';
+import { randomUUID } from 'node:crypto';
+import type { Action, ContainerFact, RouteTarget, TaskFact, Timings } from '../scheduler/facts.ts';
+import { LOCAL_TIMINGS } from '../scheduler/facts.ts';
+import { schedulerStep } from '../scheduler/step.ts';
+import { ec2 } from '../services/ec2/index.ts';
+import type { Ec2State } from '../services/ec2/index.ts';
+import { ecr, REGISTRY_USER, registryPassword } from '../services/ecr/index.ts';
+import type { EcsState, ServiceRecord, TaskRecord } from '../services/ecs/state.ts';
+import { initialEcsState, taskDefinitionByArn } from '../services/ecs/state.ts';
+import type { StateStore } from '../state/store.ts';
+import type { AwsLogsTarget } from './awslogs.ts';
+import { awslogsTarget, logsSink, openLogStream, shippedSoFar } from './awslogs.ts';
+import { LABELS } from './labels.ts';
+import { shipLogs } from './log-shipper.ts';
+import type { RegistryAuth } from './task-containers.ts';
+import { TaskContainers } from './task-containers.ts';
+import type { SecretResolver } from './task-spec.ts';
+import { taskSpec, TaskStartError } from './task-spec.ts';
+import { VpcNetworks } from './vpc-networks.ts';
+
+/** What the loop needs of the services' load balancing (routing.ts). */
+export interface Routing {
+  apply(
+    action: Extract<Action, { kind: 'route' }>,
+    service: ServiceRecord,
+    resolve: (target: RouteTarget) => { host: string; port: number } | undefined,
+  ): void;
+  drain(taskArn: string): Promise<void>;
+  unreachable(ecs: EcsState, ec2: Ec2State): Map<string, string>;
+  listeners(): Array<{ serviceArn: string; serviceName: string; port: number; targets: number }>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeHealth {
+  enabled: true;
+  docker: { reachable: boolean; error?: string };
+  timings: Timings;
+  tasksRunning: number;
+  loadBalancers: ReturnType<Routing['listeners']>;
+}
+
+export interface TaskRuntimeOptions {
+  store: StateStore;
+  docker: Docker;
+  timings?: Partial<Timings>;
+  routing?: Routing;
+  /** The cloud's port: images of its registry (127.0.0.1:<port>/…) are pulled with ECR's credentials. */
+  registryPort: number;
+  resolveSecret?: SecretResolver;
+}
+
+/** How often the loop looks, when nothing pokes it sooner. */
+const TICK_MS = 300;
+/** Containers beside the cloud (network aliases) are looked for every this many ticks. */
+const ALIAS_SYNC_TICKS = 10;
+/** How long a registry password the runtime pulls with stays valid. */
+const PULL_TOKEN_MS = 60 * 60 * 1000;
+
+/** One task the runtime has taken on. */
+interface TaskRun {
+  taskArn: string;
+  region: string;
+  fact: TaskFact;
+  /** Its containers once started, in definition order. */
+  containers: RunContainer[];
+  /** Log shipping, one per awslogs container; each resolves once all its lines are delivered. */
+  shipping: Array<Promise<void>>;
+}
+
+interface RunContainer {
+  name: string;
+  id: string;
+  hostPorts: Record<number, number>;
+  privateIp: string;
+  hasHealthCheck: boolean;
+}
+
+/** The cloud's identity on the engine: stable across restarts on the same data directory. */
+function cloudIdentity(store: StateStore): string {
+  const identity = store.slice('runtime', 'local', () => ({ cloudId: '' }));
+  if (!identity.cloudId) {
+    identity.cloudId = randomUUID();
+    store.markDirty('runtime');
+  }
+  return identity.cloudId;
+}
+
+/** `arn:aws:ecs:<region>:…` → the region. */
+function regionOf(arn: string): string {
+  return arn.split(':')[3] ?? '';
+}
+
+export class TaskRuntime {
+  readonly timings: Timings;
+  private readonly store: StateStore;
+  private readonly routing: Routing | undefined;
+  private readonly containers: TaskContainers;
+  private readonly networks: VpcNetworks;
+  private readonly registryHosts: string[];
+  private readonly resolveSecret: SecretResolver | undefined;
+  private readonly runs = new Map<string, TaskRun>();
+  private readonly work = new Set<Promise<void>>();
+  private readonly stopShipping = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private ticks = 0;
+  private dockerError: string | undefined;
+
+  constructor(options: TaskRuntimeOptions) {
+    this.store = options.store;
+    this.routing = options.routing;
+    this.timings = { ...LOCAL_TIMINGS, ...options.timings };
+    this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
+    this.resolveSecret = options.resolveSecret;
+    const cloudId = cloudIdentity(options.store);
+    this.containers = new TaskContainers(options.docker, cloudId);
+    this.networks = new VpcNetworks(this.containers, cloudId);
+  }
+
+  /** Re-adopts what still runs from before a restart (removing the rest), then starts the loop. */
+  async start(): Promise<void> {
+    try {
+      await this.adopt();
+      await this.networks.connectSharedServices();
+    } catch (error) {
+      this.dockerError = (error as Error).message;
+    }
+    this.schedule(0);
+  }
+
+  /** Something changed (a mutating API call): look now rather than at the next tick. */
+  poke(): void {
+    this.schedule(0);
+  }
+
+  health(): RuntimeHealth {
+    return {
+      enabled: true,
+      docker: {
+        reachable: this.dockerError === undefined,
+        ...(this.dockerError ? { error: this.dockerError } : {}),
+      },
+      timings: this.timings,
+      tasksRunning: [...this.runs.values()].filter((r) => r.fact.phase === 'up').length,
+      loadBalancers: this.routing?.listeners() ?? [],
+    };
+  }
+
+  /**
+   * Stops the loop. Without cleanup, containers keep running (the next start re-adopts them);
+   * with cleanup, every container and network this cloud created is removed.
+   */
+  async close(options: { cleanup?: boolean } = {}): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    this.stopShipping.abort();
+    await this.routing?.close();
+    await Promise.allSettled(this.work);
+    if (options.cleanup) await this.containers.removeEverything();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    if (this.ticking) {
+      this.again ||= delayMs === 0;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.runTick(), delayMs);
+  }
+
+  private runTick(): void {
+    this.timer = undefined;
+    this.ticking = this.tick()
+      .catch((error: unknown) => console.error('[cloud] runtime tick failed:', error))
+      .finally(() => {
+        this.ticking = undefined;
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? 0 : TICK_MS);
+      });
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.observe();
+      if (++this.ticks % ALIAS_SYNC_TICKS === 0) await this.networks.connectSharedServices();
+      this.dockerError = undefined;
+    } catch (error) {
+      // Without a fresh look at the containers, moving tasks along would act on stale facts.
+      this.dockerError = (error as Error).message;
+      return;
+    }
+    if (this.closed) return;
+    const facts = new Map([...this.runs].map(([arn, run]) => [arn, run.fact]));
+    const now = Date.now();
+    for (const [region, ecs] of this.store.regions<EcsState>('ecs')) {
+      const before = JSON.stringify(ecs);
+      const unreachable = this.routing?.unreachable(ecs, this.ec2(region)) ?? new Map<string, string>();
+      const actions = schedulerStep({ state: ecs, facts, unreachable, now, timings: this.timings });
+      for (const action of actions) this.perform(action, region, ecs);
+      this.settle(region, ecs);
+      if (JSON.stringify(ecs) !== before) this.store.markDirty('ecs');
+    }
+  }
+
+  private perform(action: Action, region: string, ecs: EcsState): void {
+    if (action.kind === 'route') {
+      const service = ecs.services[action.serviceArn];
+      if (service) this.routing?.apply(action, service, (target) => this.address(target));
+      return;
+    }
+    const task = ecs.tasks[action.taskArn];
+    if (action.kind === 'start' && task && !this.runs.has(action.taskArn)) {
+      const run: TaskRun = {
+        taskArn: task.taskArn,
+        region,
+        fact: { phase: 'starting' },
+        containers: [],
+        shipping: [],
+      };
+      this.runs.set(run.taskArn, run);
+      this.track(this.startTask(run, task, ecs));
+    }
+    const run = this.runs.get(action.taskArn);
+    if (action.kind === 'stop' && run?.fact.phase === 'up') {
+      run.fact = { phase: 'draining' };
+      this.track(this.stopTask(run));
+    }
+  }
+
+  /** Forgets tasks whose end the scheduler has recorded; stops what runs for tasks ECS no longer knows. */
+  private settle(region: string, ecs: EcsState): void {
+    for (const run of this.runs.values()) {
+      if (run.region !== region) continue;
+      const task = ecs.tasks[run.taskArn];
+      const ended = run.fact.phase === 'stopped' || run.fact.phase === 'failedToStart';
+      if (ended && (!task || task.lastStatus === 'STOPPED')) this.runs.delete(run.taskArn);
+      else if (!task && run.fact.phase === 'up') {
+        run.fact = { phase: 'draining' };
+        this.track(this.stopTask(run));
+      }
+    }
+  }
+
+  private track(job: Promise<void>): void {
+    const tracked = job
+      .catch((error: unknown) => console.error('[cloud] runtime:', error))
+      .finally(() => {
+        this.work.delete(tracked);
+        this.poke();
+      });
+    this.work.add(tracked);
+  }
+
+  private ec2(region: string): Ec2State {
+    return this.store.slice('ec2', region, () => ec2.initialState(region));
+  }
+
+  /** Where the load balancer reaches a task's container port: published on 127.0.0.1. */
+  private address(target: RouteTarget): { host: string; port: number } | undefined {
+    const container = this.runs.get(target.taskArn)?.containers.find((c) => c.name === target.containerName);
+    const port = container?.hostPorts[target.containerPort];
+    return port ? { host: '127.0.0.1', port } : undefined;
+  }
+
+  /** The local ECR's credentials for its own images; nothing for other registries. */
+  private registryAuth(region: string, image: string): RegistryAuth | undefined {
+    const host = image.slice(0, image.indexOf('/'));
+    if (!this.registryHosts.includes(host)) return undefined;
+    const state = this.store.slice('ecr', region, () => ecr.initialState(region));
+    // The token secret must outlive a restart, as GetAuthorizationToken's does.
+    this.store.markDirty('ecr');
+    return {
+      username: REGISTRY_USER,
+      password: registryPassword(state, region, Date.now() + PULL_TOKEN_MS),
+      serveraddress: host,
+    };
+  }
+
+  private async startTask(run: TaskRun, task: TaskRecord, ecs: EcsState): Promise<void> {
+    try {
+      const definition = taskDefinitionByArn(ecs, task.taskDefinitionArn);
+      if (!definition) {
+        throw new TaskStartError(`TaskDefinition not found: ${task.taskDefinitionArn}`);
+      }
+      const network = await this.networks.forTask(task, this.ec2(run.region));
+      const spec = taskSpec(task, definition, {
+        region: run.region,
+        network,
+        timings: this.timings,
+        resolveSecret: this.resolveSecret,
+      });
+      spec.registryAuth = (image) => this.registryAuth(run.region, image);
+      const logTargets = (definition.containerDefinitions ?? []).map((d) =>
+        awslogsTarget(d, task.taskArn, run.region),
+      );
+      for (const target of logTargets) if (target) openLogStream(this.store, target);
+      const started = await this.containers.start(spec);
+      run.containers = started.map((c, index) => ({
+        ...c,
+        hasHealthCheck: spec.containers[index]!.healthCheck !== undefined,
+      }));
+      run.fact = {
+        phase: 'up',
+        containers: run.containers.map((c) => ({
+          name: c.name,
+          runtimeId: c.id,
+          running: true,
+          ...(c.hasHealthCheck ? { health: 'starting' as const } : {}),
+          hostPorts: c.hostPorts,
+          privateIp: c.privateIp,
+        })),
+      };
+      run.shipping = run.containers.flatMap((c, index) => {
+        const target = logTargets[index];
+        return target ? [this.ship(c.id, target)] : [];
+      });
+    } catch (error) {
+      run.fact = { phase: 'failedToStart', reason: (error as Error).message };
+    }
+  }
+
+  private ship(containerId: string, target: AwsLogsTarget): Promise<void> {
+    return shipLogs(this.containers.container(containerId), target, logsSink(this.store, target.region), {
+      after: shippedSoFar(this.store, target),
+      signal: this.stopShipping.signal,
+    }).catch((error: unknown) => console.error(`[cloud] awslogs for ${target.stream}:`, error));
+  }
+
+  /** Deregistered and drained, then SIGTERM (SIGKILL after stopTimeout), then logs flushed: STOPPED. */
+  private async stopTask(run: TaskRun): Promise<void> {
+    await this.routing?.drain(run.taskArn);
+    run.fact = { phase: 'stopping' };
+    this.poke();
+    await Promise.all(run.containers.map((c) => this.containers.stop(c.id)));
+    run.fact = { phase: 'flushing' };
+    this.poke();
+    await Promise.all(run.shipping);
+    const containers = await Promise.all(run.containers.map((c) => this.finalFact(c)));
+    await Promise.all(run.containers.map((c) => this.containers.remove(c.id)));
+    run.fact = { phase: 'stopped', containers };
+  }
+
+  private async finalFact(container: RunContainer): Promise<ContainerFact> {
+    const base = { name: container.name, runtimeId: container.id, running: false, hostPorts: {} };
+    try {
+      const { State } = await this.containers.inspect(container.id);
+      return { ...base, exitCode: State.ExitCode, ...(State.OOMKilled ? { oomKilled: true } : {}) };
+    } catch {
+      return base;
+    }
+  }
+
+  /** Brings every started task's container facts up to date with one listing of the engine. */
+  private async observe(): Promise<void> {
+    const listed = new Map((await this.containers.list()).map((c) => [c.Id, c]));
+    for (const run of this.runs.values()) {
+      if (run.fact.phase !== 'up') continue;
+      const previous = run.fact.containers;
+      const containers: ContainerFact[] = [];
+      for (const container of run.containers) {
+        const before = previous.find((f) => f.runtimeId === container.id);
+        containers.push(await this.observeContainer(container, listed.get(container.id), before));
+      }
+      if (run.fact.phase === 'up') run.fact = { phase: 'up', containers };
+    }
+    for (const [id, info] of listed) {
+      const taskArn = info.Labels[LABELS.taskArn];
+      // A container of no task this runtime knows (left from a start cut short): nothing will use it.
+      if (taskArn && !this.runs.has(taskArn)) await this.containers.remove(id);
+    }
+  }
+
+  private async observeContainer(
+    container: RunContainer,
+    info: Docker.ContainerInfo | undefined,
+    before: ContainerFact | undefined,
+  ): Promise<ContainerFact> {
+    const fact: ContainerFact = {
+      name: container.name,
+      runtimeId: container.id,
+      running: info?.State === 'running',
+      hostPorts: container.hostPorts,
+      privateIp: container.privateIp,
+    };
+    if (fact.running) {
+      if (container.hasHealthCheck) fact.health = healthOf(info!.Status);
+      return fact;
+    }
+    if (before && !before.running) return before;
+    // It just stopped: how it ended is only in its full inspection.
+    try {
+      const { State } = await this.containers.inspect(container.id);
+      return { ...fact, exitCode: State.ExitCode, ...(State.OOMKilled ? { oomKilled: true } : {}) };
+    } catch {
+      return fact;
+    }
+  }
+
+  /**
+   * After a restart: tasks of the ECS state whose containers still exist are taken on again (log
+   * shipping resumes after the last line shipped); containers of any other task are removed. Tasks
+   * left without containers are then stopped by the scheduler and replaced.
+   */
+  private async adopt(): Promise<void> {
+    const byTask = new Map<string, Docker.ContainerInfo[]>();
+    for (const info of await this.containers.list()) {
+      const taskArn = info.Labels[LABELS.taskArn];
+      if (taskArn) byTask.set(taskArn, [...(byTask.get(taskArn) ?? []), info]);
+    }
+    for (const [taskArn, infos] of byTask) {
+      const region = regionOf(taskArn);
+      const ecs = this.store.slice('ecs', region, initialEcsState);
+      const task = ecs.tasks[taskArn];
+      const definition = task && taskDefinitionByArn(ecs, task.taskDefinitionArn);
+      const adoptable =
+        task !== undefined &&
+        definition !== undefined &&
+        !['PROVISIONING', 'PENDING', 'STOPPED'].includes(task.lastStatus) &&
+        (definition.containerDefinitions ?? []).every((d) =>
+          infos.some((i) => i.Labels[LABELS.containerName] === d.name),
+        );
+      if (!adoptable) {
+        await Promise.all(infos.map((i) => this.containers.remove(i.Id)));
+        continue;
+      }
+      await this.adoptTask(task, region, definition.containerDefinitions ?? [], infos);
+    }
+  }
+
+  private async adoptTask(
+    task: TaskRecord,
+    region: string,
+    definitions: ContainerDefinition[],
+    infos: Docker.ContainerInfo[],
+  ): Promise<void> {
+    const run: TaskRun = {
+      taskArn: task.taskArn,
+      region,
+      fact: { phase: 'starting' },
+      containers: [],
+      shipping: [],
+    };
+    for (const definition of definitions) {
+      const info = infos.find((i) => i.Labels[LABELS.containerName] === definition.name)!;
+      const inspected = await this.containers.inspect(info.Id);
+      const owner = inspected.HostConfig.NetworkMode?.startsWith('container:')
+        ? await this.containers.inspect(inspected.HostConfig.NetworkMode.slice('container:'.length))
+        : inspected;
+      const ports = owner.NetworkSettings.Ports ?? {};
+      run.containers.push({
+        name: definition.name ?? '',
+        id: info.Id,
+        privateIp: Object.values(owner.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? '',
+        hostPorts: Object.fromEntries(
+          (definition.portMappings ?? []).flatMap((m) => {
+            const hostPort =
+              m.containerPort !== undefined ? ports[`${m.containerPort}/tcp`]?.[0]?.HostPort : undefined;
+            return hostPort ? [[m.containerPort!, Number(hostPort)]] : [];
+          }),
+        ),
+        // The task definition's, not the image's: ECS reports health only for checks it defines.
+        hasHealthCheck: definition.healthCheck !== undefined,
+      });
+      const target = awslogsTarget(definition, task.taskArn, region);
+      if (target) run.shipping.push(this.ship(info.Id, target));
+    }
+    // The first observation fills in running, health and exit codes.
+    run.fact = { phase: 'up', containers: [] };
+    this.runs.set(task.taskArn, run);
+  }
+}
+
+/** Docker's container status line → its health: `Up 5 seconds (healthy)`. */
+function healthOf(status: string): ContainerFact['health'] {
+  if (status.includes('(healthy)')) return 'healthy';
+  if (status.includes('(unhealthy)')) return 'unhealthy';
+  return 'starting';
+}
