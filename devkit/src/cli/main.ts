@@ -21,6 +21,8 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/rollback.ts'),
   () => import('./commands/remove.ts'),
   () => import('./commands/doctor.ts'),
+  () => import('./commands/up.ts'),
+  () => import('./commands/down.ts'),
 ];
 
 const program = new Command('devkit')

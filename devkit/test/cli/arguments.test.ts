@@ -39,7 +39,7 @@ describe('devkit CLI: arguments and human errors', () => {
   it('lists every command in --help', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
-    for (const command of ['deploy', 'status', 'logs', 'rollback', 'remove', 'doctor', 'cloud'])
+    for (const command of ['up', 'down', 'deploy', 'status', 'logs', 'rollback', 'remove', 'doctor', 'cloud'])
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
@@ -147,5 +147,46 @@ describe('devkit CLI: arguments and human errors', () => {
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
+  });
+
+  it('down with nothing running says so', async () => {
+    const port = await closedPort();
+    const { code, stdout } = await runCli(['down', '--port', String(port), '--state-dir', dir]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(`nothing to stop: no devkit up is running (port ${port})`);
+  });
+
+  it('up: a taken cloud port: one line naming the port and what holds it', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    const stateDir = await mkdtemp(join(tmpdir(), 'devkit-up-'));
+    try {
+      const { code, stderr } = await runCli(['up', '--port', String(port), '--state-dir', stateDir]);
+      expect(code).toBe(1);
+      expect(stderr.trim()).toMatch(
+        new RegExp(
+          `^error: port ${port} is taken by pid ${process.pid} \\(.*\\): stop it, or pass --port with a free port$`,
+        ),
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('up: Docker not running, one line saying how to start it', async () => {
+    const env = envWithoutAws({ DOCKER_HOST: 'unix:///nonexistent/devkit-test/docker.sock' });
+    const { code, stderr } = await runCli(['up', '--state-dir', tmpdir()], { env });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toMatch(
+      /^error: Docker is not running \(no answer at unix:\/\/\/nonexistent\/devkit-test\/docker\.sock: ENOENT\): start it/,
+    );
+  });
+
+  it('up: refuses a port that is not a number', async () => {
+    const { code, stderr } = await runCli(['up', '--lb-port', 'http']);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe("error: --lb-port must be a port number, got 'http'");
   });
 });

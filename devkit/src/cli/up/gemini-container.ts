@@ -1,0 +1,85 @@
+/**
+ * The Gemini replay server beside the local cloud: its image built when missing or stale (the tag is
+ * a hash of what goes into it), run with the network-alias label so the cloud's runtime joins it to
+ * every VPC network as `gemini-mock`, and the managed label that marks it as the devkit's.
+ */
+import type Docker from 'dockerode';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LABELS } from '../../cloud/runtime/labels.ts';
+import { buildGeminiMockImage } from '../../gemini/mock-image.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** What the image is made of (as mock-image.ts sends it to the engine). */
+const SOURCES = ['devkit/src/gemini', 'devkit/package.json', 'devkit/cassettes'];
+export const GEMINI_ALIAS = 'gemini-mock';
+export const GEMINI_PORT = 8080;
+const REPOSITORY = 'iscoolgpt/gemini-mock';
+
+async function filesUnder(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return [path];
+  const nested = await Promise.all(entries.map((entry) => filesUnder(join(path, entry.name))));
+  return nested.flat().sort();
+}
+
+/** A tag that changes whenever a source file or the base image changes. */
+export async function geminiImageTag(runtimeImage: string | undefined): Promise<string> {
+  const hash = createHash('sha256').update(runtimeImage ?? 'default');
+  for (const source of SOURCES) {
+    for (const file of await filesUnder(join(REPO_ROOT, source))) {
+      hash
+        .update(relative(REPO_ROOT, file))
+        .update('\0')
+        .update(await readFile(file))
+        .update('\0');
+    }
+  }
+  return `${REPOSITORY}:${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** Builds the replay image unless this exact one exists; returns its tag and whether it was built. */
+export async function ensureGeminiImage(
+  docker: Docker,
+  runtimeImage: string | undefined,
+): Promise<{ image: string; built: boolean }> {
+  const image = await geminiImageTag(runtimeImage);
+  const present = await docker
+    .getImage(image)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (present) return { image, built: false };
+  await buildGeminiMockImage(docker, { tag: image, ...(runtimeImage ? { runtimeImage } : {}) });
+  return { image, built: true };
+}
+
+/** Starts the replay container under `name`, replacing a leftover one of that name. */
+export async function startGeminiContainer(docker: Docker, name: string, image: string): Promise<string> {
+  await removeGeminiContainer(docker, name);
+  const container = await docker.createContainer({
+    name,
+    Image: image,
+    Env: [`GEMINI_MOCK_PORT=${GEMINI_PORT}`],
+    Labels: { [LABELS.managed]: 'true', [LABELS.networkAlias]: GEMINI_ALIAS },
+    HostConfig: { RestartPolicy: { Name: 'no' } },
+  });
+  await container.start();
+  return container.id;
+}
+
+/** Removes the container if it exists; true when there was one. */
+export async function removeGeminiContainer(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.getContainer(name).remove({ force: true });
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
+}
+
+/** One name per cloud port, so a test's `up` on another port never touches the user's. */
+export const geminiContainerName = (cloudPort: number) => `devkit-gemini-mock-${cloudPort}`;

@@ -1,0 +1,194 @@
+/**
+ * `devkit up`: the local cloud (with its task runtime), the Gemini replay server and the dev stage
+ * deployed through the same deploy() as every target, then the service's logs until Ctrl-C, which
+ * stops everything it started. Whatever fails on the way, what was started is stopped again.
+ */
+import Docker from 'dockerode';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { startCloud } from '../../cloud/server.ts';
+import type { AwsClients } from '../../deploy/clients.ts';
+import { createClients, destroyClients } from '../../deploy/clients.ts';
+import { deploy } from '../../deploy/deploy.ts';
+import type { Target } from '../../deploy/target.ts';
+import { resolveTarget } from '../../deploy/target.ts';
+import type { Stack } from '../../stack/load.ts';
+import { CliError } from '../fail.ts';
+import { dockerProblem, portFree, portTakenLine } from '../host.ts';
+import { startLocalstack } from '../localstack.ts';
+import { printLogs } from '../print-logs.ts';
+import { terminalProgress } from '../progress-printer.ts';
+import type { StackTargetOptions } from '../stack-options.ts';
+import { loadStackFrom } from '../stack-target.ts';
+import { startDetachedCloud, stopProcess } from './detached-cloud.ts';
+import {
+  ensureGeminiImage,
+  geminiContainerName,
+  removeGeminiContainer,
+  startGeminiContainer,
+} from './gemini-container.ts';
+import type { UpSession } from './session.ts';
+import { clearSession, cloudDataDir, cloudLogFile, runningSession, saveSession } from './session.ts';
+
+export interface UpOptions {
+  target: 'local' | 'localstack';
+  detach: boolean;
+  /** The local cloud's port. */
+  port: number;
+  /** The service's load balancer port (the dev stage's service.url). */
+  lbPort: number;
+  /** Where the session record, the cloud's state and its log live. */
+  stateDir: string;
+  stack: string;
+  /** Print the image build's own output. */
+  verboseBuild: boolean;
+}
+
+const say = (line: string) => console.log(line);
+
+/** Things to undo, newest first; each runs once even when Ctrl-C arrives mid-way. */
+class Teardown {
+  private readonly steps: Array<{ what: string; undo: () => Promise<unknown> }> = [];
+
+  add(what: string, undo: () => Promise<unknown>): void {
+    this.steps.unshift({ what, undo });
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0)) {
+      try {
+        await step.undo();
+      } catch (error) {
+        console.error(`could not ${step.what}: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+}
+
+export async function up(options: UpOptions): Promise<void> {
+  const stateDir = resolve(options.stateDir);
+  const running = await runningSession(stateDir);
+  if (running) {
+    throw new CliError(
+      `devkit up is already running (pid ${running.pid}, ${running.mode}, since ${running.startedAt}) with the service at ${running.serviceUrl ?? '?'}: \`npm run down\` stops it`,
+    );
+  }
+  const docker = new Docker();
+  const problem = await dockerProblem(docker);
+  if (problem) throw new CliError(problem);
+  if (options.target === 'local' && !(await portFree(options.port)))
+    throw new CliError(await portTakenLine(options.port, '--port', docker));
+  if (!(await portFree(options.lbPort)))
+    throw new CliError(await portTakenLine(options.lbPort, '--lb-port', docker));
+  const stack = loadStackFrom(
+    { stack: options.stack, stage: 'dev', target: options.target, opt: [] } satisfies StackTargetOptions,
+    { 'lb-port': String(options.lbPort) },
+  );
+  await mkdir(stateDir, { recursive: true });
+
+  const teardown = new Teardown();
+  let stopping = false;
+  const logs = new AbortController();
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    logs.abort();
+    void teardown.run().then(() => {
+      say('stopped: the cloud, its containers and networks, and the replay server are gone');
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  let clients: AwsClients | undefined;
+  try {
+    const { target, cloudPid } = await startTarget(options, stack, docker, teardown, stateDir);
+    const geminiName = geminiContainerName(options.port);
+    const session: UpSession = {
+      pid: options.detach && cloudPid !== undefined ? cloudPid : process.pid,
+      mode: options.detach ? 'detached' : 'foreground',
+      cloudUrl: target.endpoint ?? '',
+      serviceUrl: stack.config.service.url,
+      geminiContainer: geminiName,
+      logFile: options.detach ? cloudLogFile(stateDir) : undefined,
+      startedAt: new Date().toISOString(),
+    };
+    await saveSession(stateDir, session);
+    teardown.add('clear the session record', () => clearSession(stateDir));
+
+    const runtimeImage = process.env.ISCOOLGPT_RUNTIME_IMAGE;
+    say(`▶ gemini-mock: ensuring the replay server image`);
+    const { image, built } = await ensureGeminiImage(docker, runtimeImage);
+    teardown.add('remove the replay server container', () => removeGeminiContainer(docker, geminiName));
+    await startGeminiContainer(docker, geminiName, image);
+    say(
+      `✔ gemini-mock: ${geminiName} running ${image}${built ? ' (built)' : ''}, reachable by tasks as http://gemini-mock:8080`,
+    );
+
+    clients = createClients(target);
+    const deployStarted = Date.now();
+    await deploy(clients, stack, terminalProgress({ quietBuild: !options.verboseBuild }), { docker });
+    const url = stack.config.service.url ?? '';
+    say('');
+    say(`IsCoolGPT is up: ${url}`);
+    say('try:');
+    say(
+      `  curl -s ${url}/v1/chat -H 'content-type: application/json' -d '{"question":"What is a container?"}'`,
+    );
+    if (options.detach) {
+      say(
+        `running in the background (cloud pid ${session.pid}, log ${session.logFile}); \`npm run down\` stops it`,
+      );
+      destroyClients(clients);
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      return;
+    }
+    say("the service's logs follow; Ctrl-C stops everything");
+    await printLogs(clients, stack, {
+      sinceMs: Date.now() - deployStarted + 60_000,
+      follow: true,
+      pollMs: 1_000,
+      signal: logs.signal,
+    });
+    // Only Ctrl-C ends the log stream; `stop` finishes the job.
+    await new Promise(() => undefined);
+  } catch (error) {
+    if (stopping) await new Promise(() => undefined);
+    stopping = true;
+    if (clients) destroyClients(clients);
+    await teardown.run();
+    throw error;
+  }
+}
+
+/** The local cloud in this process or detached, or LocalStack; registered for teardown. */
+async function startTarget(
+  options: UpOptions,
+  stack: Stack,
+  docker: Docker,
+  teardown: Teardown,
+  stateDir: string,
+): Promise<{ target: Target; cloudPid: number | undefined }> {
+  const region = stack.config.region;
+  if (options.target === 'localstack') {
+    const localstack = await startLocalstack({ docker, region, log: say });
+    teardown.add('stop LocalStack', () => localstack.stop());
+    return { target: localstack.target, cloudPid: undefined };
+  }
+  const dataDir = cloudDataDir(stateDir);
+  say(`▶ cloud: starting the local cloud on port ${options.port} (state in ${dataDir})`);
+  if (options.detach) {
+    const cloud = await startDetachedCloud({ port: options.port, dataDir, logFile: cloudLogFile(stateDir) });
+    teardown.add('stop the local cloud', () => stopProcess(cloud.pid));
+    say(`✔ cloud: ${cloud.url} (pid ${cloud.pid}, log ${cloudLogFile(stateDir)})`);
+    return { target: await resolveTarget('local', { region, endpoint: cloud.url }), cloudPid: cloud.pid };
+  }
+  const cloud = await startCloud({ port: options.port, dataDir, runtime: { docker } });
+  // cleanup: every task container and network this cloud made goes with it.
+  teardown.add('stop the local cloud', () => cloud.close({ cleanup: true }));
+  say(`✔ cloud: ${cloud.url}`);
+  return { target: await resolveTarget('local', { region, endpoint: cloud.url }), cloudPid: undefined };
+}
