@@ -21,6 +21,7 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/rollback.ts'),
   () => import('./commands/remove.ts'),
   () => import('./commands/doctor.ts'),
+  () => import('./commands/rehearse.ts'),
   () => import('./commands/up.ts'),
   () => import('./commands/down.ts'),
 ];

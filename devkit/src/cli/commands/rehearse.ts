@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { DEFAULT_STACK_FILE } from '../../stack/load.ts';
+import { CliError, withErrors } from '../fail.ts';
+
+interface RehearseOptions {
+  port: string;
+  lbPort: string;
+  stack: string;
+  reportDir: string;
+}
+
+function portNumber(text: string, flag: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new CliError(`${flag} must be a port number (got '${text}')`);
+  return port;
+}
+
+export function register(program: Command): void {
+  program
+    .command('rehearse')
+    .description(
+      'the whole pipeline end to end on this machine: v1, v2 under load, a broken v3 rolled back, logs, key-leak scan, teardown; writes a report',
+    )
+    // Not 4566/8080: a running `npm run up` keeps its ports.
+    .option('--port <port>', "the local cloud's port for the rehearsal", '4577')
+    .option('--lb-port <port>', "the service's load balancer port for the rehearsal", '8077')
+    .option('--stack <file>', 'the stack file', DEFAULT_STACK_FILE)
+    .option('--report-dir <dir>', 'where rehearsal.json and rehearsal.md go', 'reports')
+    .action(
+      withErrors(async (options: RehearseOptions) => {
+        const { rehearse } = await import('../../rehearse/rehearsal.ts');
+        const { failuresOf } = await import('../../rehearse/report.ts');
+        const { report, paths } = await rehearse({
+          cloudPort: portNumber(options.port, '--port'),
+          lbPort: portNumber(options.lbPort, '--lb-port'),
+          stackFile: options.stack,
+          reportDir: options.reportDir,
+          log: (line) => console.log(line),
+        });
+        const seconds = (report.wallTimeMs / 1000).toFixed(1);
+        console.log(`\nreport: ${paths.markdown}, ${paths.json}`);
+        console.log(`rehearsal wall time: ${seconds} s (target ${report.targetMs / 1000} s)`);
+        if (!report.passed) {
+          for (const failure of failuresOf(report)) console.error(`failed: ${failure}`);
+          throw new CliError(
+            `rehearsal FAILED: ${failuresOf(report).length} failed expectations (see ${paths.markdown})`,
+          );
+        }
+        console.log('rehearsal PASSED');
+      }),
+    );
+}

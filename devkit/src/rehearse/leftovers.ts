@@ -1,0 +1,46 @@
+/**
+ * What a run left on the Docker engine that it made: the local cloud's containers and networks (by
+ * the cloud's identity label), named containers, and image references. Base images and the
+ * builder's cache are not the run's to remove.
+ */
+import type Docker from 'dockerode';
+import { LABELS } from '../cloud/runtime/labels.ts';
+
+export interface RunArtifacts {
+  /** The local cloud's identity (its containers and networks carry it). */
+  cloudId: string | undefined;
+  containers: string[];
+  images: string[];
+}
+
+export async function leftovers(docker: Docker, made: RunArtifacts): Promise<string[]> {
+  const left: string[] = [];
+  if (made.cloudId) {
+    const filters = { label: [`${LABELS.cloud}=${made.cloudId}`] };
+    for (const c of await docker.listContainers({ all: true, filters })) {
+      left.push(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)} (${c.State})`);
+    }
+    for (const n of await docker.listNetworks({ filters })) left.push(`network ${n.Name}`);
+  }
+  for (const name of made.containers) {
+    const exists = await docker
+      .getContainer(name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (exists) left.push(`container ${name}`);
+  }
+  for (const image of made.images) {
+    const exists = await docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (exists) left.push(`image ${image}`);
+  }
+  return left;
+}

@@ -1,0 +1,84 @@
+/**
+ * The three releases the rehearsal ships, each a real image build of the service whose build
+ * metadata (APP_VERSION, which /v1/info reports) names the release:
+ *   v1, v2 — the stack as it is;
+ *   v3     — broken on purpose: its task definition's health probe asks GET /healthz (the
+ *            Kubernetes habit), a path this API does not serve (404), so every v3 container fails
+ *            its health check, as a release with a wrong probe path does on ECS.
+ */
+import type { Stack } from '../stack/load.ts';
+
+export interface Release {
+  name: 'v1' | 'v2' | 'v3';
+  /** The version /v1/info reports. */
+  version: string;
+  imageTag: string;
+  /** Why this release must fail, when it must. */
+  breakage?: string;
+  /** The path its health probe asks for. */
+  probePath?: string;
+  stack: Stack;
+}
+
+const BROKEN_PROBE_PATH = '/healthz';
+
+export const V3_BREAKAGE = `v3's health probe asks GET ${BROKEN_PROBE_PATH}, which the API does not serve (404): every v3 container fails its health check`;
+
+function withVersion(stack: Stack, version: string): Stack {
+  const { image } = stack.config;
+  return {
+    ...stack,
+    config: { ...stack.config, image: { ...image, buildArgs: { ...image.buildArgs, APP_VERSION: version } } },
+  };
+}
+
+/** The releases for one run; `runId` keeps versions unique, so an answer can only come from this run. */
+export function releases(stack: Stack, runId: string): Release[] {
+  const version = (name: string) => `${name}-rehearsal-${runId}`;
+  const v3 = withVersion(stack, version('v3'));
+  const port = stack.config.task.port;
+  const broken: Stack = {
+    ...v3,
+    config: {
+      ...v3.config,
+      task: {
+        ...v3.config.task,
+        // Exec form with node: the runtime image has no shell. Checked every 5 s (ECS's minimum),
+        // one failure is enough, no grace: the circuit breaker sees each failure quickly.
+        healthCheck: {
+          command: [
+            'CMD',
+            'node',
+            '-e',
+            `fetch('http://127.0.0.1:${port}${BROKEN_PROBE_PATH}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+          ],
+          interval: 5,
+          timeout: 2,
+          retries: 1,
+          startPeriod: 0,
+        },
+      },
+    },
+  };
+  return [
+    {
+      name: 'v1',
+      version: version('v1'),
+      imageTag: `rehearsal-v1-${runId}`,
+      stack: withVersion(stack, version('v1')),
+    },
+    {
+      name: 'v2',
+      version: version('v2'),
+      imageTag: `rehearsal-v2-${runId}`,
+      stack: withVersion(stack, version('v2')),
+    },
+    {
+      name: 'v3',
+      version: version('v3'),
+      imageTag: `rehearsal-v3-${runId}`,
+      breakage: V3_BREAKAGE,
+      stack: broken,
+    },
+  ];
+}
