@@ -43,7 +43,8 @@ const TOLERANT_HEALTH_CHECK = { ...FIXTURE_HEALTH_CHECK, timeout: 10, retries: 5
 
 export interface ServiceWorld {
   t: TestCloud;
-  ecs: ECSClient;
+  /** An ECS client of the cloud as it runs now (a restart moves it to another port). */
+  readonly ecs: ECSClient;
   docker: Docker;
   image: string;
   cluster: string;
@@ -70,21 +71,30 @@ export interface ServiceWorld {
 export async function serviceWorld(name: string): Promise<ServiceWorld> {
   const docker = new Docker();
   const t = await startTestCloud({ runtime: { docker, timings: FAST_TIMINGS } });
-  const ecs = new ECSClient(t.clientConfig);
+  const clients = new Map<string, ECSClient>();
+  const client = () => {
+    const { endpoint } = t.clientConfig;
+    if (!clients.has(endpoint)) clients.set(endpoint, new ECSClient(t.clientConfig));
+    return clients.get(endpoint)!;
+  };
   const image = await pushFixture(docker, t, `${name}-fixture`);
-  const cluster = await fixtureCluster(ecs, name);
+  const cluster = await fixtureCluster(client(), name);
   const describe = async (serviceName: string) => {
-    const { services } = await ecs.send(new DescribeServicesCommand({ cluster, services: [serviceName] }));
+    const { services } = await client().send(
+      new DescribeServicesCommand({ cluster, services: [serviceName] }),
+    );
     return services![0]!;
   };
   return {
     t,
-    ecs,
+    get ecs() {
+      return client();
+    },
     docker,
     image,
     cluster,
     revision: (version, env = {}) =>
-      registerFixtureTask(ecs, {
+      registerFixtureTask(client(), {
         family: `${name}-app`,
         image,
         env: { VERSION: version, ...env },
@@ -93,13 +103,13 @@ export async function serviceWorld(name: string): Promise<ServiceWorld> {
       }),
     async service({ name: serviceName, ingress = true, ...options }) {
       const networkConfiguration = await fixtureNetwork(t, ingress ? { ingressPort: 8080 } : {});
-      const loadBalancerPort = await freePort();
-      const service = await createFixtureService(ecs, {
+      const loadBalancerPort = options.loadBalancerPort ?? (await freePort());
+      const service = await createFixtureService(client(), {
         cluster,
         serviceName,
         networkConfiguration,
-        loadBalancerPort,
         ...options,
+        loadBalancerPort,
       });
       return {
         service,
@@ -122,7 +132,7 @@ export async function serviceWorld(name: string): Promise<ServiceWorld> {
       } catch (error) {
         // Why its tasks stopped is what one needs to know then.
         (error as Error).message = `${(error as Error).message}\nstopped tasks: ${(
-          await stoppedReasons(ecs, cluster, serviceName)
+          await stoppedReasons(client(), cluster, serviceName)
         ).join('; ')}`;
         throw error;
       }
