@@ -97,6 +97,19 @@ describe('log groups', () => {
     expect(logGroups![0]!.creationTime).toBeGreaterThanOrEqual(before);
   });
 
+  it('records the log group class and lists groups by class', async () => {
+    await logs.send(
+      new CreateLogGroupCommand({ logGroupName: 'class/ia', logGroupClass: 'INFREQUENT_ACCESS' }),
+    );
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'class/std' }));
+    const byClass = async (logGroupClass: 'STANDARD' | 'INFREQUENT_ACCESS') =>
+      (
+        await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'class/', logGroupClass }))
+      ).logGroups!.map((g) => [g.logGroupName, g.logGroupClass]);
+    expect(await byClass('INFREQUENT_ACCESS')).toEqual([['class/ia', 'INFREQUENT_ACCESS']]);
+    expect(await byClass('STANDARD')).toEqual([['class/std', 'STANDARD']]);
+  });
+
   it('refuses a duplicate, a bad name, and unknown groups', async () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: 'dup' }));
     expect(await errorOf(logs.send(new CreateLogGroupCommand({ logGroupName: 'dup' })))).toEqual({

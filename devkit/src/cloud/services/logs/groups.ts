@@ -37,7 +37,7 @@ function groupShape(group: LogGroupRecord): LogGroup {
     logGroupArn: group.arn,
     storedBytes: Object.values(group.streams).reduce((sum, s) => sum + s.storedBytes, 0),
     kmsKeyId: group.kmsKeyId,
-    logGroupClass: 'STANDARD',
+    logGroupClass: group.logGroupClass,
   };
 }
 
@@ -61,6 +61,7 @@ export const createLogGroup: Handler<Checked<CreateLogGroupRequest, 'logGroupNam
     arn: logGroupArn(ctx.region, ctx.accountId, name),
     creationTime: Date.now(),
     ...(input.kmsKeyId ? { kmsKeyId: input.kmsKeyId } : {}),
+    logGroupClass: input.logGroupClass ?? 'STANDARD',
     tags: { ...input.tags },
     streams: {},
   };
@@ -90,6 +91,7 @@ export const describeLogGroups: Handler<DescribeLogGroupsRequest, DescribeLogGro
   const groups = Object.values(ctx.state.groups)
     .filter((g) => g.name.startsWith(prefix) && g.name.includes(pattern))
     .filter((g) => !identifiers || identifiers.includes(g.name) || identifiers.includes(g.arn))
+    .filter((g) => !input.logGroupClass || g.logGroupClass === input.logGroupClass)
     // AWS lists log groups ASCII-sorted by name.
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const { page, nextToken } = paginate(groups, input.limit, input.nextToken, 50);

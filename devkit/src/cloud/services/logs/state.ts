@@ -1,4 +1,5 @@
 /** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
+import type { LogGroupClass } from '@aws-sdk/client-cloudwatch-logs';
 import { arn } from '../common.ts';
 import { InvalidParameterException, ResourceNotFoundException } from './errors.ts';
 
@@ -29,6 +30,8 @@ export interface LogGroupRecord {
   creationTime: number;
   retentionInDays?: number;
   kmsKeyId?: string;
+  /** STANDARD unless created otherwise. */
+  logGroupClass: LogGroupClass;
   tags: Record<string, string>;
   streams: Record<string, LogStreamRecord>;
 }
