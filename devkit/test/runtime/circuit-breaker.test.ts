@@ -15,24 +15,30 @@ describe.skipIf(!dockerAvailable)('deployment circuit breaker (real Docker)', ()
   let w: ServiceWorld;
   let v1: string;
   let broken: string;
+  let crashing: string;
   beforeAll(async () => {
     w = await serviceWorld('breaker');
     v1 = await w.revision('v1');
     // Its health endpoint fails from the start: the tasks run but never turn HEALTHY.
     broken = await w.revision('v2-broken', { UNHEALTHY_AFTER_MS: '0' });
+    // Its container exits right after it starts.
+    crashing = await w.revision('v2-crashing', { EXIT_AFTER_MS: '0', EXIT_CODE: '1' });
   }, 180_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);
 
   /** Updates the service to the broken revision under load; polls DescribeServices until `done`. */
-  async function breakUnderLoad(name: string, url: string, done: (s: Service) => boolean) {
+  async function breakUnderLoad(
+    name: string,
+    url: string,
+    done: (s: Service) => boolean,
+    taskDefinition = broken,
+  ) {
     const load = steadyLoad(url);
     const seen: Service[] = [];
     try {
-      await w.ecs.send(
-        new UpdateServiceCommand({ cluster: w.cluster, service: name, taskDefinition: broken }),
-      );
+      await w.ecs.send(new UpdateServiceCommand({ cluster: w.cluster, service: name, taskDefinition }));
       const last = await waitFor(
         `${name} to settle after the broken revision`,
         async () => {
@@ -132,6 +138,31 @@ describe.skipIf(!dockerAvailable)('deployment circuit breaker (real Docker)', ()
       `(service no-rollback) (deployment ${primary(last).id}) deployment failed: tasks failed to start.`,
     );
     expect(eventMessages(last).some((m) => m.includes('rolling back'))).toBe(false);
+    expect(report.failures).toEqual([]);
+    expect(Object.keys(report.versions)).toEqual(['v1']);
+  }, 240_000);
+
+  it('rolls back a revision whose container exits at start, serving throughout', async () => {
+    const { url } = await w.service({
+      name: 'crash',
+      taskDefinition: v1,
+      desiredCount: 2,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    });
+    const completed = primary(await w.steady('crash'));
+    const { last, seen, report } = await breakUnderLoad(
+      'crash',
+      url,
+      (s) => s.deployments!.length === 1 && primary(s).id === completed.id && s.runningCount === 2,
+      crashing,
+    );
+    const failed = deploymentsSeen(seen).find(
+      (d) => d.taskDefinition === crashing && d.rolloutState === 'FAILED',
+    );
+    expect(failed?.rolloutStateReason).toBe(
+      `ECS deployment circuit breaker: rolling back to deploymentId ${completed.id}.`,
+    );
+    expect(eventMessages(last)).toContain(`(service crash) rolling back to deployment ${completed.id}.`);
     expect(report.failures).toEqual([]);
     expect(Object.keys(report.versions)).toEqual(['v1']);
   }, 240_000);
