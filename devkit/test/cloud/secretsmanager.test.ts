@@ -411,6 +411,10 @@ describe('DescribeSecret, ListSecrets and tags', () => {
         sm.send(new ListSecretsCommand({ Filters: [{ Key: 'colour' as 'name', Values: ['x'] }] })),
       ),
     ).toMatchObject({ name: 'ValidationException' });
+    expect(await errorOf(sm.send(new ListSecretsCommand({ NextToken: 'bogus' })))).toEqual({
+      name: 'InvalidNextTokenException',
+      message: 'You provided an invalid NextToken value.',
+    });
   });
 });
 

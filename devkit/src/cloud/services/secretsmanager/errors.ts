@@ -5,6 +5,7 @@ export class ResourceNotFoundException extends ServiceError {}
 export class ResourceExistsException extends ServiceError {}
 export class InvalidParameterException extends ServiceError {}
 export class InvalidRequestException extends ServiceError {}
+export class InvalidNextTokenException extends ServiceError {}
 
 export function secretNotFound(): ResourceNotFoundException {
   return new ResourceNotFoundException("Secrets Manager can't find the specified secret.");

@@ -19,6 +19,7 @@ import { ValidationException } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import {
+  InvalidNextTokenException,
   InvalidParameterException,
   InvalidRequestException,
   markedForDeletion,
@@ -256,7 +257,16 @@ export const listSecrets: Handler<ListSecretsRequest, ListSecretsResponse, Secre
       const [x, y] = [sortKey(a, by), sortKey(b, by)];
       return (x < y ? -1 : x > y ? 1 : 0) * direction;
     });
-  const { page, nextToken } = paginate(secrets, max, input.NextToken, 100);
+  let paged: ReturnType<typeof paginate<SecretRecord>>;
+  try {
+    paged = paginate(secrets, max, input.NextToken, 100);
+  } catch (error) {
+    // The shared pager words it as most services do; Secrets Manager has its own error for it.
+    const invalid = new InvalidNextTokenException('You provided an invalid NextToken value.');
+    invalid.cause = error;
+    throw invalid;
+  }
+  const { page, nextToken } = paged;
   return {
     SecretList: page.map((s): SecretListEntry => ({
       ...metadata(s),
