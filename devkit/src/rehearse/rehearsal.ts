@@ -189,7 +189,7 @@ export async function rehearse(
     })) &&
     (await step('deploy-v1', 'Deploy v1 and check its answers', async (run) => {
       const clients = started.clients!;
-      const result = await deployRelease(v1, started, docker, clients, progress, { verify: true });
+      const result = await deployRelease(v1, started, docker, progress, run, { verify: true });
       deployed.v1 = result;
       run.note(
         `${result.taskDefinitionArn?.split('/').pop() ?? '?'} COMPLETED with image ${result.image ?? '?'}`,
@@ -232,7 +232,7 @@ export async function rehearse(
       let stats: LoadStats | undefined;
       try {
         await untilAnswered(load, v1.version, 10_000);
-        deployed.v2 = await deployRelease(v2, started, docker, started.clients!, progress, { verify: false });
+        deployed.v2 = await deployRelease(v2, started, docker, progress, run, { verify: false });
         // Old tasks drain after the rollout completes: keep the load on until v2 alone answers.
         await untilAnswered(load, v2.version, 15_000);
       } finally {
@@ -271,9 +271,9 @@ export async function rehearse(
         let outcome: unknown;
         try {
           await untilAnswered(load, v2.version, 10_000);
-          outcome = await deployRelease(v3, started, docker, started.clients!, progress, {
-            verify: false,
-          }).catch((e: unknown) => e);
+          outcome = await deployRelease(v3, started, docker, progress, run, { verify: false }).catch(
+            (e: unknown) => e,
+          );
           // The deploy fails as soon as the rollback starts: keep the load on until the rollback
           // deployment completed and a few more answers came.
           await until(
@@ -405,25 +405,39 @@ export async function rehearse(
   return { report, paths };
 }
 
+/** Deploys one release through the pipeline, noting how long each of its steps took. */
 async function deployRelease(
   release: Release,
   started: Started,
   docker: Docker,
-  clients: AwsClients,
   progress: Progress,
+  run: StepRun,
   options: { verify: boolean },
 ): Promise<DeployResult> {
   const stack: Stack = release.stack;
+  const began = new Map<string, number>();
+  const took: string[] = [];
+  const timed: Progress = {
+    report(event) {
+      if (event.kind === 'start') began.set(event.step, Date.now());
+      if (event.kind === 'done' || event.kind === 'failed') {
+        const ms = Date.now() - (began.get(event.step) ?? Date.now());
+        took.push(`${event.step} ${(ms / 1000).toFixed(1)} s`);
+      }
+      progress.report(event);
+    },
+  };
   try {
-    return await deploy(clients, stack, progress, {
+    return await deploy(started.clients!, stack, timed, {
       docker,
       imageTag: release.imageTag,
       rollout: ROLLOUT,
       verify: options.verify ? VERIFY : false,
     });
   } finally {
-    // Built images are the run's to remove, whether or not the rollout went well.
-    // Where ECR's repositoryUri points on the local cloud: <cloud host>/<repository>.
+    run.note(`${release.name} pipeline: ${took.join(', ')}`);
+    // Built images are the run's to remove, whether or not the rollout went well. ECR's
+    // repositoryUri on the local cloud is <cloud host>/<repository>.
     const repository = `${new URL(started.cloud?.url ?? 'http://unknown').host}/${resourceNames(stack).repository}`;
     started.images.push(`${repository}:${release.imageTag}`);
   }
