@@ -34,12 +34,9 @@ async function removeService(clients: AwsClients, stack: Stack, report: StepRepo
       new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }),
     );
     const current = services[0];
-    if (
-      !current ||
-      current.status === 'INACTIVE' ||
-      (current.runningCount === 0 && current.pendingCount === 0)
-    )
-      return;
+    // A deleted service stays DRAINING until its last task has stopped, and a cluster with a
+    // DRAINING service cannot be deleted: wait for INACTIVE.
+    if (!current || current.status === 'INACTIVE') return;
     if (Date.now() > deadline) throw new DeployError(`the service's tasks did not stop in time`, 'remove');
     await sleep(options.pollMs ?? 2_000);
   }
