@@ -4,10 +4,12 @@
 // /_localstack/health as LocalStack does, or a process that exits as LocalStack does without a
 // valid token.
 import Docker from 'dockerode';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { COMPOSE_FILE, containerSpec, startLocalstack } from '../../src/cli/localstack.ts';
@@ -18,6 +20,22 @@ const REPO_ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, 
 const NODE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
 const docker = new Docker();
 const dirs: string[] = [];
+const CLI = join(REPO_ROOT, 'devkit/bin/devkit.js');
+
+/** `devkit up --target localstack` as a user runs it, with its own state dir and free ports. */
+async function upLocalstack(
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'devkit-up-localstack-'));
+  dirs.push(stateDir);
+  const args = ['--target', 'localstack', '--state-dir', stateDir, '--lb-port', String(await freePort())];
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (!('LOCALSTACK_AUTH_TOKEN' in env)) delete childEnv.LOCALSTACK_AUTH_TOKEN;
+  return promisify(execFile)(process.execPath, [CLI, 'up', ...args], { env: childEnv, cwd: REPO_ROOT }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+}
 
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -107,6 +125,30 @@ describe('devkit up --target localstack', () => {
     // Without a token in the environment, nothing is passed for it.
     const bare = containerSpec(model, model.services.localstack!, REPO_ROOT, {});
     expect(bare.create.Env).toEqual(['PERSISTENCE=0']);
+  });
+
+  describe.skipIf(!dockerAvailable)('through the CLI (`devkit up --target localstack`)', () => {
+    it('without a token: one line on stderr, exit 1', async () => {
+      const { code, stderr } = await upLocalstack({});
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^error: LOCALSTACK_AUTH_TOKEN is not set: .*npm run up -- --target localstack/,
+        ),
+      ]);
+    });
+
+    it('when the image cannot be pulled: one line naming the image and the fix, exit 1', async () => {
+      const image = `127.0.0.1:${await freePort()}/localstack/localstack:latest`;
+      const { code, stderr } = await upLocalstack({
+        LOCALSTACK_AUTH_TOKEN: 'ls-token',
+        LOCALSTACK_IMAGE: image,
+      });
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^error: cannot pull ${image.replaceAll('.', '\\.')}: .*\\. Fix: `)),
+      ]);
+    });
   });
 
   describe.skipIf(!dockerAvailable)('against the Docker engine', () => {
