@@ -10,7 +10,16 @@ import {
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { NetworkConfiguration, Task } from '@aws-sdk/client-ecs';
-import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
@@ -18,6 +27,7 @@ import type { TestCloud } from '../cloud/harness.ts';
 import { startTestCloud } from '../cloud/harness.ts';
 import type { FixtureTaskOptions } from './fixture.ts';
 import {
+  createFixtureService,
   FIXTURE_HEALTH_CHECK,
   fixtureCluster,
   fixtureNetwork,
@@ -213,4 +223,123 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
     );
     expect(events!.map((e) => e.message)).toContain('SIGTERM ignored');
   }, 60_000);
+
+  it('injects secrets from Secrets Manager into the environment (whole value and a JSON key)', async () => {
+    const secrets = new SecretsManagerClient(t.clientConfig);
+    const whole = await secrets.send(
+      new CreateSecretCommand({ Name: 'runtime/api-key', SecretString: 'sk-local-123' }),
+    );
+    const json = await secrets.send(
+      new CreateSecretCommand({
+        Name: 'runtime/db',
+        SecretString: JSON.stringify({ user: 'app', pass: 'hunter2' }),
+      }),
+    );
+    const taskArn = await runTask({
+      family: 'secretive',
+      healthCheck: FIXTURE_HEALTH_CHECK,
+      secrets: [
+        { name: 'API_KEY', valueFrom: whole.ARN! },
+        { name: 'DB_PASS', valueFrom: `${json.ARN!}:pass::` },
+      ],
+    });
+    const running = await until(taskArn, 'HEALTHY', (task) => task.healthStatus === 'HEALTHY');
+    const port = running.containers![0]!.networkBindings![0]!.hostPort!;
+    const env = async (name: string) =>
+      ((await (await fetch(`http://127.0.0.1:${port}/env/${name}`)).json()) as { value: string }).value;
+    expect(await env('API_KEY')).toBe('sk-local-123');
+    expect(await env('DB_PASS')).toBe('hunter2');
+    expect(await env('AWS_REGION')).toBe('us-east-1');
+    await ecs.send(new StopTaskCommand({ cluster, task: taskArn }));
+  }, 60_000);
+
+  it('a secret that does not exist fails the start with ResourceInitializationError', async () => {
+    const taskArn = await runTask({
+      family: 'no-secret',
+      secrets: [
+        { name: 'API_KEY', valueFrom: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:missing-AbCdEf' },
+      ],
+    });
+    const stopped = await until(taskArn, 'STOPPED', (task) => task.lastStatus === 'STOPPED');
+    expect(stopped.stopCode).toBe('TaskFailedToStart');
+    expect(stopped.stoppedReason).toMatch(
+      /^ResourceInitializationError: unable to pull secrets or registry auth: /,
+    );
+    expect(stopped.stoppedReason).toContain('ResourceNotFoundException');
+  }, 60_000);
+
+  it('a service task that turns unhealthy is stopped for failed health checks and replaced', async () => {
+    const taskDefinition = await registerFixtureTask(ecs, {
+      family: 'sickly',
+      image,
+      healthCheck: { ...FIXTURE_HEALTH_CHECK, retries: 1 },
+    });
+    await createFixtureService(ecs, {
+      cluster,
+      serviceName: 'sickly',
+      taskDefinition,
+      desiredCount: 1,
+      networkConfiguration: network,
+    });
+    const tasksOf = async () => {
+      const { taskArns } = await ecs.send(new ListTasksCommand({ cluster, serviceName: 'sickly' }));
+      if (!taskArns?.length) return [];
+      return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }))).tasks!;
+    };
+    const [first] = await waitFor('a HEALTHY task', tasksOf, (tasks) => tasks[0]?.healthStatus === 'HEALTHY');
+    const port = first!.containers![0]!.networkBindings![0]!.hostPort!;
+    await fetch(`http://127.0.0.1:${port}/unhealthy`, { method: 'POST' });
+    const stopped = await until(first!.taskArn!, 'STOPPED', (task) => task.lastStatus === 'STOPPED');
+    expect(stopped).toMatchObject({
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: 'Task failed container health checks',
+      healthStatus: 'UNHEALTHY',
+    });
+    const replaced = await waitFor('a HEALTHY replacement', tasksOf, (tasks) =>
+      tasks.some((task) => task.taskArn !== first!.taskArn && task.healthStatus === 'HEALTHY'),
+    );
+    expect(replaced.filter((task) => task.desiredStatus === 'RUNNING')).toHaveLength(1);
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster, services: ['sickly'] }));
+    const firstId = first!.taskArn!.split('/').pop();
+    expect(services![0]!.events!.map((e) => e.message)).toContain(
+      `(service sickly) (task ${firstId}) failed container health checks.`,
+    );
+    await ecs.send(new UpdateServiceCommand({ cluster, service: 'sickly', desiredCount: 0 }));
+  }, 90_000);
+
+  it('scaling in stops the newest task with the scaling reason', async () => {
+    const taskDefinition = await registerFixtureTask(ecs, { family: 'scaled', image });
+    const service = await createFixtureService(ecs, {
+      cluster,
+      serviceName: 'scaled',
+      taskDefinition,
+      desiredCount: 2,
+      networkConfiguration: network,
+    });
+    const running = async () => {
+      const { taskArns } = await ecs.send(
+        new ListTasksCommand({ cluster, serviceName: 'scaled', desiredStatus: 'RUNNING' }),
+      );
+      return taskArns?.length
+        ? (await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }))).tasks!
+        : [];
+    };
+    await waitFor(
+      '2 RUNNING tasks',
+      running,
+      (tasks) => tasks.filter((task) => task.lastStatus === 'RUNNING').length === 2,
+    );
+    await ecs.send(new UpdateServiceCommand({ cluster, service: 'scaled', desiredCount: 1 }));
+    const { taskArns } = await ecs.send(
+      new ListTasksCommand({ cluster, serviceName: 'scaled', desiredStatus: 'STOPPED' }),
+    );
+    expect(taskArns).toHaveLength(1);
+    const stopped = await until(taskArns![0]!, 'STOPPED', (task) => task.lastStatus === 'STOPPED');
+    expect(stopped).toMatchObject({
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: `Scaling activity initiated by (deployment ${service.deployments![0]!.id})`,
+    });
+    expect(await running()).toHaveLength(1);
+    await ecs.send(new UpdateServiceCommand({ cluster, service: 'scaled', desiredCount: 0 }));
+  }, 90_000);
 });

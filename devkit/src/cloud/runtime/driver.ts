@@ -22,6 +22,7 @@ import { LABELS } from './labels.ts';
 import { shipLogs } from './log-shipper.ts';
 import type { RegistryAuth } from './task-containers.ts';
 import { TaskContainers } from './task-containers.ts';
+import { secretsManagerResolver } from './secrets.ts';
 import type { SecretResolver } from './task-spec.ts';
 import { taskSpec, TaskStartError } from './task-spec.ts';
 import { VpcNetworks } from './vpc-networks.ts';
@@ -54,7 +55,6 @@ export interface TaskRuntimeOptions {
   routing?: Routing;
   /** The cloud's port: images of its registry (127.0.0.1:<port>/…) are pulled with ECR's credentials. */
   registryPort: number;
-  resolveSecret?: SecretResolver;
 }
 
 /** How often the loop looks, when nothing pokes it sooner. */
@@ -105,7 +105,7 @@ export class TaskRuntime {
   private readonly containers: TaskContainers;
   private readonly networks: VpcNetworks;
   private readonly registryHosts: string[];
-  private readonly resolveSecret: SecretResolver | undefined;
+  private readonly resolveSecret: SecretResolver;
   private readonly runs = new Map<string, TaskRun>();
   private readonly work = new Set<Promise<void>>();
   private readonly stopShipping = new AbortController();
@@ -121,7 +121,7 @@ export class TaskRuntime {
     this.routing = options.routing;
     this.timings = { ...LOCAL_TIMINGS, ...options.timings };
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
-    this.resolveSecret = options.resolveSecret;
+    this.resolveSecret = secretsManagerResolver(options.store);
     const cloudId = cloudIdentity(options.store);
     this.containers = new TaskContainers(options.docker, cloudId);
     this.networks = new VpcNetworks(this.containers, cloudId);

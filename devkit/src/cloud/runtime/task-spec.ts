@@ -24,7 +24,7 @@ export interface SpecContext {
   /** The Docker network of the task's VPC. */
   network: string;
   timings: Timings;
-  resolveSecret: SecretResolver | undefined;
+  resolveSecret: SecretResolver;
 }
 
 export function taskSpec(task: TaskRecord, definition: TaskDefinitionRecord, context: SpecContext): TaskSpec {
@@ -83,12 +83,6 @@ function containerSpec(
 }
 
 function resolveSecret(valueFrom: string, context: SpecContext): string {
-  if (!context.resolveSecret) {
-    throw new TaskStartError(
-      `ResourceInitializationError: unable to pull secrets or registry auth: retrieving secret from ${valueFrom}: ` +
-        'Secrets Manager is not available in this local cloud',
-    );
-  }
   try {
     return context.resolveSecret(context.region, valueFrom);
   } catch (error) {
