@@ -22,6 +22,8 @@ const SELF = fileURLToPath(import.meta.url);
 
 interface LoadResult {
   requests: number;
+  /** Requests including the warm-up: what the load balancer's CPU time was spent on. */
+  total: number;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -35,9 +37,15 @@ export default async function loadBalancer(): Promise<void> {
     const urls = { direct: target.port, lb: lb.port };
     const throughput = { direct: [] as LoadResult[], lb: [] as LoadResult[] };
     const latency = { direct: [] as LoadResult[], lb: [] as LoadResult[] };
+    // CPU per request of the load balancer and of the target: what a busy machine blurs least.
+    const cpuPerRequest = { lb: [] as number[], target: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of ['direct', 'lb'] as const) {
-        throughput[name].push(await runLoad(urls[name], THROUGHPUT));
+        const cpuBefore = { lb: await cpuMicros(lb), target: await cpuMicros(target) };
+        const result = await runLoad(urls[name], THROUGHPUT);
+        if (name === 'lb') cpuPerRequest.lb.push(((await cpuMicros(lb)) - cpuBefore.lb) / result.total);
+        else cpuPerRequest.target.push(((await cpuMicros(target)) - cpuBefore.target) / result.total);
+        throughput[name].push(result);
         latency[name].push(await runLoad(urls[name], LATENCY));
       }
     }
@@ -55,6 +63,11 @@ export default async function loadBalancer(): Promise<void> {
       `requests/s, ${THROUGHPUT.connections} connections: through the load balancer ` +
         `${fmt(m(throughput.lb, 'perSecond'), 0)}, direct ${fmt(m(throughput.direct, 'perSecond'), 0)} ` +
         `(${fmt((100 * m(throughput.lb, 'perSecond')) / m(throughput.direct, 'perSecond'), 0)} %)`,
+    );
+    const cpu = median(cpuPerRequest.lb);
+    console.log(
+      `CPU per request: load balancer ${fmt(cpu, 0)} µs (one core forwards about ${fmt(1e6 / cpu, 0)}/s), ` +
+        `bare target ${fmt(median(cpuPerRequest.target), 0)} µs`,
     );
     for (const p of ['p50Ms', 'p99Ms'] as const) {
       const through = m(latency.lb, p);
@@ -96,7 +109,8 @@ async function runLoad(
       }),
     );
   };
-  await drive(performance.now() + WARMUP_MS, () => undefined);
+  let warmup = 0;
+  await drive(performance.now() + WARMUP_MS, () => warmup++);
   const times: number[] = [];
   let failures = 0;
   const start = performance.now();
@@ -109,6 +123,7 @@ async function runLoad(
   times.sort((a, b) => a - b);
   return {
     requests: times.length,
+    total: warmup + times.length,
     perSecond: (times.length * 1000) / elapsed,
     p50Ms: times[Math.floor(times.length * 0.5)] ?? NaN,
     p99Ms: times[Math.floor(times.length * 0.99)] ?? NaN,
@@ -116,8 +131,19 @@ async function runLoad(
   };
 }
 
-async function startChild(args: string[]): Promise<{ process: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+type Child = { process: ChildProcess; port: number };
+
+/** A child's CPU time so far (user + system), in microseconds: it answers a line on stdin. */
+async function cpuMicros(child: Child): Promise<number> {
+  const answer = new Promise<number>((resolve) =>
+    child.process.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+  );
+  child.process.stdin!.write('cpu\n');
+  return answer;
+}
+
+async function startChild(args: string[]): Promise<Child> {
+  const child = spawn(process.execPath, [SELF, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
     child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
@@ -148,6 +174,14 @@ async function child(role: string | undefined, targetPort: string | undefined): 
     lb.register({ id: 'target', host: '127.0.0.1', port: Number(targetPort) });
     console.log(await lb.listen(0));
   }
+  process.stdin.on('data', () => {
+    const { user, system } = process.cpuUsage();
+    console.log(user + system);
+  });
 }
 
-if (process.argv[1] === SELF) await child(process.argv[2], process.argv[3]);
+if (process.argv[1] === SELF) {
+  await child(process.argv[2], process.argv[3]);
+  // The benchmark holds our stdin: when it ends, however it ended, so do we.
+  process.stdin.on('end', () => process.exit(0)).resume();
+}
