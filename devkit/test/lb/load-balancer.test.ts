@@ -93,4 +93,32 @@ describe('load balancer', () => {
     expect(res.status).toBe(502);
     expect(lb.stats.failures).toBe(1);
   });
+
+  it('sends a bodyless request once more when the target closed the reused keep-alive connection under it', async () => {
+    const { lb, url } = await balancer();
+    // A target that drops every connection on its second request: the race of a keep-alive
+    // connection closed by the target just as the load balancer reuses it.
+    const seen = { requests: 0 };
+    const flaky = createServer((req, res) => {
+      seen.requests++;
+      const socket = req.socket as typeof req.socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (socket.served === 2) socket.destroy();
+      else res.end('ok');
+    });
+    flaky.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => closeServer(flaky));
+    lb.register({ id: 'flaky', host: '127.0.0.1', port: (flaky.address() as AddressInfo).port });
+
+    expect(await fetch(url).then((r) => r.text())).toBe('ok');
+    expect(await fetch(url).then((r) => r.text())).toBe('ok');
+    expect(seen.requests).toBe(3);
+    expect(lb.stats.failures).toBe(0);
+    // A request with a body may have been acted on: it is not sent twice.
+    await fetch(url).then((r) => r.text());
+    const post = await fetch(url, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(502);
+    expect(lb.stats.failures).toBe(1);
+  });
 });
