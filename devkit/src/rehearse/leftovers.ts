@@ -11,6 +11,8 @@ export interface RunArtifacts {
   cloudId: string | undefined;
   containers: string[];
   images: string[];
+  /** Repositories only the run used: any image still listed under them (by tag or digest) is left over. */
+  repositories: string[];
 }
 
 export async function leftovers(docker: Docker, made: RunArtifacts): Promise<string[]> {
@@ -32,15 +34,14 @@ export async function leftovers(docker: Docker, made: RunArtifacts): Promise<str
       );
     if (exists) left.push(`container ${name}`);
   }
-  for (const image of made.images) {
-    const exists = await docker
-      .getImage(image)
-      .inspect()
-      .then(
-        () => true,
-        () => false,
-      );
-    if (exists) left.push(`image ${image}`);
+  for (const image of await docker.listImages({ all: true })) {
+    const names = [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])];
+    // An image pulled by digest stays listed under its repository's RepoDigests once its tags are gone.
+    const ours = names.find(
+      (name) =>
+        made.images.includes(name) || made.repositories.includes(name.replace(/(:[^:/]+|@sha256:\w+)$/, '')),
+    );
+    if (ours) left.push(`image ${ours}`);
   }
   return left;
 }

@@ -377,6 +377,7 @@ export async function rehearse(
       cloudId: started.cloud ? cloudIdOf(started.cloud) : undefined,
       images: [...started.images, ...(started.geminiImage?.built ? [started.geminiImage.image] : [])],
       containers: started.geminiContainer ? [started.geminiContainer] : [],
+      repositories: started.cloud ? [repositoryOf(started.cloud, stack)] : [],
     });
     for (const thing of left) run.expect(false, `left behind: ${thing}`);
     if (left.length === 0)
@@ -436,10 +437,8 @@ async function deployRelease(
     });
   } finally {
     run.note(`${release.name} pipeline: ${took.join(', ')}`);
-    // Built images are the run's to remove, whether or not the rollout went well. ECR's
-    // repositoryUri on the local cloud is <cloud host>/<repository>.
-    const repository = `${new URL(started.cloud?.url ?? 'http://unknown').host}/${resourceNames(stack).repository}`;
-    started.images.push(`${repository}:${release.imageTag}`);
+    // Built images are the run's to remove, whether or not the rollout went well.
+    if (started.cloud) started.images.push(`${repositoryOf(started.cloud, stack)}:${release.imageTag}`);
   }
 }
 
@@ -531,6 +530,11 @@ async function teardown(started: Started, docker: Docker): Promise<string[]> {
     done.push('cloud state removed');
   }
   return done;
+}
+
+/** ECR's repositoryUri on the local cloud: <cloud host>/<repository>. */
+function repositoryOf(cloud: Cloud, stack: Stack): string {
+  return `${new URL(cloud.url).host}/${resourceNames(stack).repository}`;
 }
 
 function cloudIdOf(cloud: Cloud): string {
