@@ -26,7 +26,9 @@ import { dockerAvailable } from '../cloud/docker-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { startTestCloud } from '../cloud/harness.ts';
 import type { FixtureTaskOptions } from './fixture.ts';
+import { LABELS } from '../../src/cloud/runtime/labels.ts';
 import {
+  buildFixtureImage,
   createFixtureService,
   FIXTURE_HEALTH_CHECK,
   fixtureCluster,
@@ -341,5 +343,27 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
     });
     expect(await running()).toHaveLength(1);
     await ecs.send(new UpdateServiceCommand({ cluster, service: 'scaled', desiredCount: 0 }));
+  }, 90_000);
+
+  it('tasks reach a container the devkit runs beside the cloud by its network alias', async () => {
+    const helper = await docker.createContainer({
+      Image: await buildFixtureImage(docker),
+      Labels: { [LABELS.networkAlias]: 'beside-the-cloud' },
+    });
+    await helper.start();
+    try {
+      // The task counts as healthy only once its probe reaches the helper by name.
+      const reachBeside =
+        "fetch('http://beside-the-cloud:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))";
+      const taskArn = await runTask({
+        family: 'aliased',
+        healthCheck: { command: ['CMD', 'node', '-e', reachBeside], interval: 5, timeout: 3, retries: 3 },
+      });
+      const healthy = await until(taskArn, 'HEALTHY', (task) => task.healthStatus === 'HEALTHY');
+      expect(healthy.lastStatus).toBe('RUNNING');
+      await ecs.send(new StopTaskCommand({ cluster, task: taskArn }));
+    } finally {
+      await helper.remove({ force: true });
+    }
   }, 90_000);
 });
