@@ -140,6 +140,17 @@ export async function rehearse(
         }
       }
     });
+  const scanner = new SecretScanner(fakeKey);
+  // Every image the run built or started, in one `docker save`; begun as soon as the last release is
+  // pushed, so it overlaps that release's rollout (mostly waiting) instead of adding to the wall time.
+  let imageScan: Promise<Error | undefined> | undefined;
+  const scanImages = () =>
+    existing(docker, [...started.images, ...(started.geminiImage ? [started.geminiImage.image] : [])])
+      .then((images) => (images.length > 0 ? scanner.images(docker, images) : undefined))
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
   const chatIds: Record<string, string[]> = {};
   const deployed: Partial<Record<Release['name'], DeployResult>> = {};
 
@@ -271,9 +282,10 @@ export async function rehearse(
         let outcome: unknown;
         try {
           await untilAnswered(load, v2.version, 10_000);
-          outcome = await deployRelease(v3, started, docker, progress, run, { verify: false }).catch(
-            (e: unknown) => e,
-          );
+          outcome = await deployRelease(v3, started, docker, progress, run, {
+            verify: false,
+            afterPush: () => (imageScan = scanImages()),
+          }).catch((e: unknown) => e);
           // The deploy fails as soon as the rollback starts: keep the load on until the rollback
           // deployment completed and a few more answers came.
           await until(
@@ -349,7 +361,6 @@ export async function rehearse(
     );
   }
   // The key scan runs whatever failed before: a leak matters most when something else broke.
-  const scanner = new SecretScanner(fakeKey);
   await step(
     'leak-scan',
     'The fake Gemini key is in no log event, image layer, cassette or output',
@@ -357,11 +368,8 @@ export async function rehearse(
       if (started.clients) await scanner.logGroups(started.clients);
       if (started.geminiContainer)
         await scanner.containerLogs(docker, started.geminiContainer, started.geminiContainer);
-      const images = await existing(docker, [
-        ...started.images,
-        ...(started.geminiImage ? [started.geminiImage.image] : []),
-      ]);
-      if (images.length > 0) await scanner.images(docker, images);
+      const imageScanFailed = await (imageScan ?? scanImages());
+      if (imageScanFailed) throw imageScanFailed;
       await scanner.directory(PROJECT_CASSETTES);
       scanner.text('the rehearsal output', transcript.join('\n'));
       for (const finding of scanner.result.findings)
@@ -413,9 +421,11 @@ async function deployRelease(
   docker: Docker,
   progress: Progress,
   run: StepRun,
-  options: { verify: boolean },
+  options: { verify: boolean; afterPush?: () => void },
 ): Promise<DeployResult> {
   const stack: Stack = release.stack;
+  // The run's to remove, whether or not the rollout goes well.
+  if (started.cloud) started.images.push(`${repositoryOf(started.cloud, stack)}:${release.imageTag}`);
   const began = new Map<string, number>();
   const took: string[] = [];
   const timed: Progress = {
@@ -426,6 +436,7 @@ async function deployRelease(
         took.push(`${event.step} ${(ms / 1000).toFixed(1)} s`);
       }
       progress.report(event);
+      if (event.kind === 'done' && event.step === 'push') options.afterPush?.();
     },
   };
   try {
@@ -437,8 +448,6 @@ async function deployRelease(
     });
   } finally {
     run.note(`${release.name} pipeline: ${took.join(', ')}`);
-    // Built images are the run's to remove, whether or not the rollout went well.
-    if (started.cloud) started.images.push(`${repositoryOf(started.cloud, stack)}:${release.imageTag}`);
   }
 }
 
@@ -483,21 +492,11 @@ function expectNoFailures(run: StepRun, stats: LoadStats): void {
   run.expect(stats.sent > 0, 'the load generator sent no request');
 }
 
+/** What was scanned, by kind: every name except the cassette files, which are counted. */
 function summarizeScanned(scanned: string[]): string {
-  const kinds = new Map<string, number>();
-  for (const source of scanned) {
-    const kind = source.startsWith('log group')
-      ? 'log groups'
-      : source.startsWith('image')
-        ? 'image parts'
-        : source.startsWith('container')
-          ? 'container outputs'
-          : source.includes('cassettes')
-            ? 'cassettes'
-            : 'other';
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-  }
-  return [...kinds].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  const cassettes = scanned.filter((source) => source.startsWith(PROJECT_CASSETTES));
+  const named = scanned.filter((source) => !source.startsWith(PROJECT_CASSETTES));
+  return [...named, `${cassettes.length} cassette files in ${PROJECT_CASSETTES}`].join('; ');
 }
 
 async function teardown(started: Started, docker: Docker): Promise<string[]> {
