@@ -47,7 +47,7 @@ describe('task definition', () => {
       secrets: [
         { name: 'GEMINI_API_KEY', valueFrom: provisioned.secretArns['iscoolgpt/dev/gemini-api-key'] },
       ],
-      healthCheck: { interval: 10, timeout: 5, retries: 3, startPeriod: 10 },
+      healthCheck: { interval: 5, timeout: 5, retries: 3, startPeriod: 10 },
       logConfiguration: {
         logDriver: 'awslogs',
         options: {
