@@ -121,10 +121,16 @@ export async function rehearse(
       for (const line of eventLines(event)) say(`  ${line}`);
     },
   };
-  const stack = loadStack(options.stackFile, {
-    stage: 'dev',
-    options: { 'lb-port': String(options.lbPort) },
-  });
+  let stack: Stack;
+  try {
+    stack = loadStack(options.stackFile, { stage: 'dev', options: { 'lb-port': String(options.lbPort) } });
+  } catch (error) {
+    // Nothing started yet: the report still says why.
+    await rehearsalStep(report, 'stack', `Load ${options.stackFile}`, say, () =>
+      Promise.reject(error as Error),
+    );
+    return finish(report, startedAt, fakeKey, options.reportDir);
+  }
   const url = stack.config.service.url ?? `http://127.0.0.1:${options.lbPort}`;
   const [v1, v2, v3] = releases(stack, runId) as [Release, Release, Release];
   const started: Started = { images: [] };
@@ -392,6 +398,16 @@ export async function rehearse(
       run.note('no container, network or image of this run is left (base images and the build cache stay)');
   });
 
+  return finish(report, startedAt, fakeKey, options.reportDir);
+}
+
+/** Wall time and verdict; the report, scanned for the key as it will be written, written. */
+async function finish(
+  report: RehearsalReport,
+  startedAt: number,
+  fakeKey: string,
+  reportDir: string,
+): Promise<{ report: RehearsalReport; paths: { json: string; markdown: string } }> {
   report.wallTimeMs = Date.now() - startedAt;
   report.passed = failuresOf(report).length === 0;
   // The report itself is scanned last, as written.
@@ -399,15 +415,15 @@ export async function rehearse(
   const reportScan = new SecretScanner(fakeKey);
   reportScan.text('rehearsal.json', rendered.json);
   reportScan.text('rehearsal.md', rendered.markdown);
-  if (reportScan.result.findings.length > 0) {
-    report.steps
-      .at(-1)
-      ?.failures.push(
-        `the key is in the report (${reportScan.result.findings.map((f) => f.where).join(', ')})`,
-      );
+  const last = report.steps.at(-1);
+  if (reportScan.result.findings.length > 0 && last) {
+    last.failures.push(
+      `the key is in the report (${reportScan.result.findings.map((f) => f.where).join(', ')})`,
+    );
+    last.status = 'failed';
     report.passed = false;
   }
-  const paths = await writeReport(options.reportDir, {
+  const paths = await writeReport(reportDir, {
     json: renderJson(report),
     markdown: renderMarkdown(report),
   });

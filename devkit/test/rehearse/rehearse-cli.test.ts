@@ -1,5 +1,5 @@
 // `devkit rehearse` through the real CLI, on its failure paths (the full rehearsal takes minutes and
-// runs as `npm run rehearse` in CI): a bad option is one line; a taken port fails the run with the
+// runs as `npm run rehearse` in CI): a bad option is one line; an unreadable stack file or a taken port fails the run with the
 // reason, still writes the report, and exits 1.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +43,23 @@ describe('devkit rehearse', () => {
     const { code, stderr } = await rehearse(['--port', 'http']);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe("error: --port must be a port number (got 'http')");
+  });
+
+  it('fails on a stack file it cannot read, still writing the report that says why', async () => {
+    const reportDir = mkdtempSync(join(tmpdir(), 'devkit-rehearse-cli-'));
+    dirs.push(reportDir);
+    const missing = join(reportDir, 'no-such-stack.yml');
+    const { code } = await rehearse(['--stack', missing, '--report-dir', reportDir]);
+    expect(code).toBe(1);
+    const report = JSON.parse(readFileSync(join(reportDir, 'rehearsal.json'), 'utf8')) as RehearsalReport;
+    expect(report.passed).toBe(false);
+    expect(report.steps).toEqual([
+      expect.objectContaining({
+        name: 'stack',
+        status: 'failed',
+        failures: [expect.stringContaining('not found (pass --stack FILE)')],
+      }),
+    ]);
   });
 
   it.skipIf(!dockerAvailable)(
