@@ -1,6 +1,6 @@
 // `devkit rehearse` through the real CLI, on its failure paths (the full rehearsal takes minutes and
-// runs as `npm run rehearse` in CI): a bad option is one line; an unreadable stack file or a taken port fails the run with the
-// reason, still writes the report, and exits 1.
+// runs as `npm run rehearse` in CI): a bad option is one line; an unreadable stack file or a taken
+// port fails the run with the reason, still writes the report, and exits 1.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
