@@ -179,6 +179,17 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
     expect(messages.at(-1)).toBe('exiting with 0');
     const stamps = events!.map((e) => e.timestamp!);
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    // The real AWS CLI reads them back too.
+    const { stdout } = await t.aws([
+      'logs',
+      'tail',
+      LOG_GROUP,
+      '--since',
+      '1h',
+      '--log-stream-name-prefix',
+      'chatty/',
+    ]);
+    expect(stdout).toContain(`chatty/app/${taskArn.split('/').pop()} line 60 stderr`);
     const task = await describe1(taskArn);
     expect(stamps[0]).toBeGreaterThanOrEqual(task.createdAt!.getTime());
     expect(stamps.at(-1)).toBeLessThanOrEqual(task.stoppedAt!.getTime());
@@ -342,6 +353,10 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
       stoppedReason: `Scaling activity initiated by (deployment ${service.deployments![0]!.id})`,
     });
     expect(await running()).toHaveLength(1);
+    // The real AWS CLI's waiter agrees the service is stable: one deployment, runningCount = desiredCount.
+    await t.aws(['ecs', 'wait', 'services-stable', '--cluster', cluster, '--services', 'scaled']);
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster, services: ['scaled'] }));
+    expect(services![0]).toMatchObject({ desiredCount: 1, runningCount: 1, pendingCount: 0 });
     await ecs.send(new UpdateServiceCommand({ cluster, service: 'scaled', desiredCount: 0 }));
   }, 90_000);
 
