@@ -37,12 +37,22 @@ export function eventLines(event: ProgressEvent): string[] {
   }
 }
 
-/** Progress on stdout; with `quietBuild`, the image build's own output is left out. */
+/**
+ * Progress on stdout, each finished step with its duration; with `quietBuild`, the image build's
+ * own output is left out.
+ */
 export function terminalProgress(options: { quietBuild?: boolean } = {}): Progress {
+  const started = new Map<string, number>();
   return {
     report(event) {
       if (options.quietBuild && event.kind === 'output' && event.step === 'build') return;
-      for (const line of eventLines(event)) console.log(line);
+      if (event.kind === 'start') started.set(event.step, performance.now());
+      const lines = eventLines(event);
+      const since = started.get(event.step);
+      if ((event.kind === 'done' || event.kind === 'failed') && since !== undefined) {
+        lines[0] = `${lines[0]} (${((performance.now() - since) / 1000).toFixed(1)} s)`;
+      }
+      for (const line of lines) console.log(line);
     },
   };
 }
