@@ -12,7 +12,6 @@ import { LOCAL_TIMINGS, type Timings } from './scheduler/facts.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
 import { ecrRegistryCatalog } from './services/ecr/index.ts';
 import { allServices } from './services/index.ts';
-import { initialSecretsState, resolveSecretValue } from './services/secretsmanager/index.ts';
 import { StateStore } from './state/store.ts';
 
 export const CLOUD_VERSION: string = (
@@ -91,9 +90,6 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       timings,
       routing: new ServiceRouting({ timings, onServiceEvent: () => store.markDirty('ecs') }),
       registryPort: port,
-      // Task secrets come from this cloud's Secrets Manager, as Fargate reads them at start.
-      resolveSecret: (region, valueFrom) =>
-        resolveSecretValue(store.slice('secretsmanager', region, initialSecretsState), valueFrom),
     });
     await runtime.start();
   }
