@@ -44,7 +44,7 @@ export interface TestCloud {
   stop(): Promise<void>;
   /** Starts it again on the same data directory. */
   restart(options?: CloudOptions): Promise<void>;
-  /** Stops and deletes the data directory. */
+  /** Stops (removing any task containers and networks) and deletes the data directory. */
   dispose(): Promise<void>;
 }
 
@@ -81,7 +81,8 @@ export async function startTestCloud(options: CloudOptions = {}): Promise<TestCl
       cloud = await startCloud({ port: 0, dataDir, ...options, ...restartOptions });
     },
     async dispose() {
-      await cloud.close().catch(() => undefined);
+      // Its data directory goes too, so no later start could re-adopt its task containers.
+      await cloud.close({ cleanup: true }).catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
