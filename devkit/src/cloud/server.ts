@@ -103,9 +103,13 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await runtime?.close(closeOptions);
-      await store.flush();
-      await blobs.close();
+      try {
+        await runtime?.close(closeOptions);
+      } finally {
+        // State is saved even when the engine could not be cleaned up.
+        await store.flush();
+        await blobs.close();
+      }
     },
   };
 }

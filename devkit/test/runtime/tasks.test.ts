@@ -108,6 +108,14 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
     };
     expect(reply.version).toBe('v42');
     expect(container.networkInterfaces![0]!.privateIpv4Address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // The cloud's health output shows the runtime, its timings and what runs.
+    const health = (await (await fetch(`${t.cloud.url}/_devkit/health`)).json()) as { runtime: unknown };
+    expect(health.runtime).toMatchObject({
+      enabled: true,
+      docker: { reachable: true },
+      timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1, deregistrationDelaySeconds: 5 },
+      tasksRunning: 1,
+    });
 
     await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason: 'done testing' }));
     const stopped = await until(taskArn, 'STOPPED', (task) => task.lastStatus === 'STOPPED');

@@ -8,7 +8,6 @@ import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import type { Action, ContainerFact, RouteTarget, TaskFact, Timings } from '../scheduler/facts.ts';
-import { LOCAL_TIMINGS } from '../scheduler/facts.ts';
 import { schedulerStep } from '../scheduler/step.ts';
 import { ec2 } from '../services/ec2/index.ts';
 import type { Ec2State } from '../services/ec2/index.ts';
@@ -51,7 +50,7 @@ export interface RuntimeHealth {
 export interface TaskRuntimeOptions {
   store: StateStore;
   docker: Docker;
-  timings?: Partial<Timings>;
+  timings: Timings;
   routing?: Routing;
   /** The cloud's port: images of its registry (127.0.0.1:<port>/…) are pulled with ECR's credentials. */
   registryPort: number;
@@ -119,7 +118,7 @@ export class TaskRuntime {
   constructor(options: TaskRuntimeOptions) {
     this.store = options.store;
     this.routing = options.routing;
-    this.timings = { ...LOCAL_TIMINGS, ...options.timings };
+    this.timings = options.timings;
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
     this.resolveSecret = secretsManagerResolver(options.store);
     const cloudId = cloudIdentity(options.store);
