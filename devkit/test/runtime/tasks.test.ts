@@ -389,4 +389,18 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
       await helper.remove({ force: true });
     }
   }, 90_000);
+
+  it('a CMD-SHELL health check in an image without a shell fails, and the task reports UNHEALTHY', async () => {
+    // The fixture's base has node only: CMD-SHELL needs /bin/sh, so every probe fails to run.
+    const taskArn = await runTask({
+      family: 'shell-probe',
+      healthCheck: { command: ['CMD-SHELL', 'exit 0'], interval: 5, timeout: 2, retries: 1 },
+    });
+    const sick = await until(taskArn, 'UNHEALTHY', (task) => task.healthStatus === 'UNHEALTHY');
+    expect(sick.lastStatus).toBe('RUNNING');
+    expect(sick.containers![0]!.healthStatus).toBe('UNHEALTHY');
+    const inspected = await docker.getContainer(sick.containers![0]!.runtimeId!).inspect();
+    expect(inspected.Config.Healthcheck!.Test).toEqual(['CMD-SHELL', 'exit 0']);
+    await ecs.send(new StopTaskCommand({ cluster, task: taskArn }));
+  }, 60_000);
 });
