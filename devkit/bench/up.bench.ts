@@ -5,6 +5,7 @@
  * since a truly cold build re-runs `npm ci` in the image. The change is made in a copy of the
  * service's build context, so the checkout is never touched. Targets (issue 6): warm redeploy ≤ 8 s.
  */
+import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -13,6 +14,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseImageEnv } from '../test/deploy/base-images.ts';
+import { removeRegistryImages } from '../test/deploy/registry-images.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'devkit/bin/devkit.js');
@@ -124,6 +126,7 @@ export default async function up(): Promise<void> {
     for (const line of output.split('\n').filter((l) => l.startsWith('✔ '))) console.log(`  ${line}`);
   } finally {
     await devkit(['down', ...stateArgs]).catch((error: Error) => console.error(error.message));
+    await removeRegistryImages(new Docker(), port);
     await rm(dir, { recursive: true, force: true });
   }
 }

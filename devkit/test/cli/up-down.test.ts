@@ -20,6 +20,7 @@ import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { credentials, REGION } from '../cloud/harness.ts';
 import { baseImageEnv } from '../deploy/base-images.ts';
+import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
 
 async function freePort(): Promise<number> {
@@ -46,6 +47,7 @@ describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => 
   afterAll(async () => {
     // Whatever happened above, nothing stays running.
     await runCli(['down', ...args()], { env: env() });
+    await removeRegistryImages(docker, port);
     await rm(stateDir, { recursive: true, force: true });
   });
 

@@ -30,6 +30,7 @@ import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { baseImageEnv } from './base-images.ts';
+import { removeRegistryImages } from './registry-images.ts';
 
 const stackFile = join(REPO_ROOT, 'stack.yml');
 const fast = {
@@ -79,6 +80,7 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
     await removeGeminiContainer(docker, gemini).catch(() => undefined);
     destroyClients(clients);
     await cloud.cloud.close({ cleanup: true }).catch(() => undefined);
+    await removeRegistryImages(docker, cloud.cloud.port);
     await cloud.dispose();
     await rm(dir, { recursive: true, force: true });
   });
