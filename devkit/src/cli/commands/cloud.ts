@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Timings } from '../../cloud/scheduler/facts.ts';
 import { AWS_TIMINGS, LOCAL_TIMINGS } from '../../cloud/scheduler/facts.ts';
-import { startCloud } from '../../cloud/server.ts';
 
 interface CloudCommandOptions {
   port: string;
@@ -60,6 +59,8 @@ export function register(program: Command): void {
       }
       const dataDir = resolve(options.dataDir);
       const timings = timingsFrom(options, (message) => program.error(message));
+      // Loaded here, not at the top: every devkit command registers at start and should not pay for the cloud.
+      const { startCloud } = await import('../../cloud/server.ts');
       const cloud = await startCloud({
         port,
         dataDir,
