@@ -40,7 +40,7 @@ export interface Cloud {
   runtime: TaskRuntime | undefined;
   /**
    * Stops the cloud. Task containers keep running (the next start re-adopts them) unless
-   * `cleanup` asks to remove every container and network the cloud created.
+   * `cleanup` asks to remove every container, network and pulled image the cloud created.
    */
   close(options?: { cleanup?: boolean }): Promise<void>;
 }

@@ -164,5 +164,7 @@ describe.skipIf(!dockerAvailable)('local cloud restart with running tasks', () =
     const filter = `label=${LABELS.cloud}=${cloudId}`;
     expect((await dockerCli(['ps', '-a', '-q', '--filter', filter])).trim()).toBe('');
     expect((await dockerCli(['network', 'ls', '-q', '--filter', filter])).trim()).toBe('');
+    // The image the engine pulled for the tasks is gone too (the fixture's own build stays).
+    await expect(docker.getImage(image).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 180_000);
 });

@@ -82,14 +82,21 @@ interface RunContainer {
   hasHealthCheck: boolean;
 }
 
-/** The cloud's identity on the engine: stable across restarts on the same data directory. */
-function cloudIdentity(store: StateStore): string {
-  const identity = store.slice('runtime', 'local', () => ({ cloudId: '' }));
-  if (!identity.cloudId) {
-    identity.cloudId = randomUUID();
+/** What the runtime keeps of its own across restarts (the `runtime` state file). */
+interface RuntimeState {
+  /** The cloud's identity on the engine: stable across restarts on the same data directory. */
+  cloudId: string;
+  /** Images the engine pulled for tasks that it did not have before: cleanup removes them. */
+  pulledImages?: string[];
+}
+
+function runtimeState(store: StateStore): RuntimeState {
+  const state = store.slice<RuntimeState>('runtime', 'local', () => ({ cloudId: '' }));
+  if (!state.cloudId) {
+    state.cloudId = randomUUID();
     store.markDirty('runtime');
   }
-  return identity.cloudId;
+  return state;
 }
 
 /** `arn:aws:ecs:<region>:…` → the region. */
@@ -121,7 +128,7 @@ export class TaskRuntime {
     this.timings = options.timings;
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
     this.resolveSecret = secretsManagerResolver(options.store);
-    const cloudId = cloudIdentity(options.store);
+    const cloudId = runtimeState(options.store).cloudId;
     this.containers = new TaskContainers(options.docker, cloudId);
     this.networks = new VpcNetworks(this.containers, cloudId);
   }
@@ -157,7 +164,8 @@ export class TaskRuntime {
 
   /**
    * Stops the loop. Without cleanup, containers keep running (the next start re-adopts them);
-   * with cleanup, every container and network this cloud created is removed.
+   * with cleanup, every container and network this cloud created is removed, and the images the
+   * engine pulled for its tasks.
    */
   async close(options: { cleanup?: boolean } = {}): Promise<void> {
     this.closed = true;
@@ -166,7 +174,13 @@ export class TaskRuntime {
     this.stopShipping.abort();
     await this.routing?.close();
     await Promise.allSettled(this.work);
-    if (options.cleanup) await this.containers.removeEverything();
+    if (options.cleanup) {
+      await this.containers.removeEverything();
+      const state = runtimeState(this.store);
+      await this.containers.removeImages(state.pulledImages ?? []);
+      state.pulledImages = [];
+      this.store.markDirty('runtime');
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -306,7 +320,9 @@ export class TaskRuntime {
         awslogsTarget(d, task.taskArn, run.region),
       );
       for (const target of logTargets) if (target) openLogStream(this.store, target);
+      const missing = await this.containers.missingImages(spec.containers.map((c) => c.image));
       const started = await this.containers.start(spec);
+      this.notePulled(missing);
       run.containers = started.map((c, index) => ({
         ...c,
         hasHealthCheck: spec.containers[index]!.healthCheck !== undefined,
@@ -329,6 +345,13 @@ export class TaskRuntime {
     } catch (error) {
       run.fact = { phase: 'failedToStart', reason: (error as Error).message };
     }
+  }
+
+  private notePulled(images: string[]): void {
+    if (images.length === 0) return;
+    const state = runtimeState(this.store);
+    state.pulledImages = [...new Set([...(state.pulledImages ?? []), ...images])];
+    this.store.markDirty('runtime');
   }
 
   private ship(containerId: string, target: AwsLogsTarget): Promise<void> {

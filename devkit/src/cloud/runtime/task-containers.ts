@@ -248,6 +248,33 @@ export class TaskContainers {
     return this.docker.getContainer(containerId).inspect();
   }
 
+  /** Those of `images` the engine does not have yet. */
+  async missingImages(images: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const image of new Set(images)) {
+      const present = await this.docker
+        .getImage(image)
+        .inspect()
+        .then(() => true)
+        .catch(() => false);
+      if (!present) missing.push(image);
+    }
+    return missing;
+  }
+
+  /** Removes these image references (the image itself goes when no other tag or container holds it). */
+  async removeImages(images: string[]): Promise<void> {
+    for (const image of images) {
+      await this.docker
+        .getImage(image)
+        .remove()
+        .catch((error: { statusCode?: number }) => {
+          // 404: gone already; 409: a container (not ours) still uses it.
+          if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+        });
+    }
+  }
+
   /** Every container this cloud created, running or not. */
   list(): Promise<Docker.ContainerInfo[]> {
     return this.docker.listContainers({ all: true, filters: managedFilter(this.cloudId) });
