@@ -1,0 +1,116 @@
+/**
+ * `devkit up` in the foreground through the real CLI: it deploys, prints the URL, streams the
+ * service's logs (the chat request made here shows up in them), and Ctrl-C (SIGINT) stops it all:
+ * exit 0, and no replay server, task container, network or port left. Non-default ports.
+ */
+import { ListTasksCommand } from '@aws-sdk/client-ecs';
+import { spawn } from 'node:child_process';
+import Docker from 'dockerode';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portFree } from '../../src/cli/host.ts';
+import { geminiContainerName } from '../../src/cli/up/gemini-container.ts';
+import { LABELS } from '../../src/cloud/runtime/labels.ts';
+import { createClients, destroyClients } from '../../src/deploy/clients.ts';
+import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { credentials, REGION } from '../cloud/harness.ts';
+import { baseImageEnv } from '../deploy/base-images.ts';
+import { removeRegistryImages } from '../deploy/registry-images.ts';
+import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/devkit.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', () => {
+  const docker = new Docker();
+  let port: number;
+  let lbPort: number;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    port = await freePort();
+    lbPort = await freePort();
+    stateDir = await mkdtemp(join(tmpdir(), 'devkit-up-fg-'));
+  });
+  afterAll(async () => {
+    await runCli(['down', '--port', String(port), '--state-dir', stateDir]);
+    await removeRegistryImages(docker, port);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('streams the logs until SIGINT, then removes everything it started', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'up', '--port', String(port), '--lb-port', String(lbPort), '--state-dir', stateDir],
+      { cwd: REPO_ROOT, env: envWithoutAws(baseImageEnv()), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const until = async (text: string) => {
+      const deadline = Date.now() + 480_000;
+      while (!stdout.includes(text)) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`no '${text}' (exit ${child.exitCode}): ${stderr || stdout.slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+
+    await until("the service's logs follow; Ctrl-C stops everything");
+    const requestId = `up-foreground-${process.pid}`;
+    const response = await fetch(`http://127.0.0.1:${lbPort}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ question: 'What is a container?' }),
+    });
+    expect(response.status).toBe(200);
+    await until(requestId);
+    // This cloud's task containers and their network, to check they are gone after Ctrl-C.
+    const clients = createClients({
+      name: 'local',
+      region: REGION,
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials,
+    });
+    const { taskArns = [] } = await clients.ecs.send(
+      new ListTasksCommand({ cluster: 'iscoolgpt-dev', serviceName: 'iscoolgpt-dev' }),
+    );
+    destroyClients(clients);
+    const containersOfTasks = async () =>
+      (await docker.listContainers({ all: true, filters: { label: [LABELS.taskArn] } })).filter((c) =>
+        taskArns.includes(c.Labels[LABELS.taskArn] ?? ''),
+      );
+    const running = await containersOfTasks();
+    expect(running).toHaveLength(1);
+    const networks = Object.keys(running[0]?.NetworkSettings.Networks ?? {});
+    expect(networks).toHaveLength(1);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain(
+      'stopped: the cloud, its containers and networks, and the replay server are gone',
+    );
+    expect(stderr).toBe('');
+    await expect(docker.getContainer(geminiContainerName(port)).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    expect(await containersOfTasks()).toEqual([]);
+    expect((await docker.listNetworks()).map((n) => n.Name)).not.toContain(networks[0]);
+    expect(await portFree(port)).toBe(true);
+    expect(await portFree(lbPort)).toBe(true);
+  }, 600_000);
+});
