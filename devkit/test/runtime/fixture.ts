@@ -41,12 +41,15 @@ export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url))
 const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'probe.mjs'];
 const BASE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
 
-/** The fixture's health check: exec form, as the image has no shell. */
+/**
+ * The fixture's health check: exec form, as the image has no shell. ECS's default timeout and
+ * retries: a probe is a node process in a 0.25 vCPU container, slow on a busy machine.
+ */
 export const FIXTURE_HEALTH_CHECK: HealthCheck = {
   command: ['CMD', 'node', '/app/probe.mjs'],
   interval: 5,
-  timeout: 2,
-  retries: 2,
+  timeout: 5,
+  retries: 3,
   startPeriod: 0,
 };
 
