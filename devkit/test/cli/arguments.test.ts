@@ -7,18 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envWithoutAws, runCli } from './run-cli.ts';
+import { freePort } from '../runtime/service-world.ts';
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
-}
-
-/** A port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const oneErrorLine = (stderr: string) => {
@@ -32,7 +25,7 @@ describe('devkit CLI: arguments and human errors', () => {
   let nowhere: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'devkit-cli-'));
-    nowhere = `http://127.0.0.1:${await closedPort()}`;
+    nowhere = `http://127.0.0.1:${await freePort()}`;
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -150,7 +143,7 @@ describe('devkit CLI: arguments and human errors', () => {
   });
 
   it('down with nothing running says so', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { code, stdout } = await runCli(['down', '--port', String(port), '--state-dir', dir]);
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(`nothing to stop: no devkit up is running (port ${port})`);

@@ -3,8 +3,6 @@ import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-clo
 import { DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { CreateServiceCommand } from '@aws-sdk/client-ecs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
@@ -17,6 +15,7 @@ import { loadStack } from '../../src/stack/load.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { runCli } from './run-cli.ts';
+import { freePort } from '../runtime/service-world.ts';
 
 const stackFile = new URL('../../../stack.yml', import.meta.url).pathname;
 
@@ -33,10 +32,7 @@ describe('stage commands against the local cloud', () => {
     cloud = await startTestCloud();
     clients = createClients({ name: 'local', region: REGION, endpoint: cloud.cloud.url, credentials });
     stack = loadStack(stackFile, { stage: 'dev', env: {} });
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    lbPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    lbPort = await freePort();
   });
   afterAll(async () => {
     destroyClients(clients);

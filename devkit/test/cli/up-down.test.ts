@@ -7,8 +7,6 @@
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import Docker from 'dockerode';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,14 +20,7 @@ import { credentials, REGION } from '../cloud/harness.ts';
 import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../runtime/service-world.ts';
 
 describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => {
   const docker = new Docker();

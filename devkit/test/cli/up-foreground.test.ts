@@ -7,8 +7,6 @@ import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,16 +20,9 @@ import { credentials, REGION } from '../cloud/harness.ts';
 import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
+import { freePort } from '../runtime/service-world.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/devkit.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', () => {
   const docker = new Docker();

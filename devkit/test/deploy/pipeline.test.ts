@@ -7,8 +7,6 @@ import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import Docker from 'dockerode';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,20 +29,13 @@ import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { baseImageEnv } from './base-images.ts';
 import { removeRegistryImages } from './registry-images.ts';
+import { freePort } from '../runtime/service-world.ts';
 
 const stackFile = join(REPO_ROOT, 'stack.yml');
 const fast = {
   rollout: { timeoutMs: 300_000, pollMs: 500 },
   verify: { timeoutMs: 90_000, pollMs: 500, question: 'What is ECS?' },
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(!dockerAvailable)('the pipeline end to end against the local cloud', () => {
   const docker = new Docker();
