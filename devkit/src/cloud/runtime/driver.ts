@@ -377,11 +377,16 @@ export class TaskRuntime {
 
   private async finalFact(container: RunContainer): Promise<ContainerFact> {
     const base = { name: container.name, runtimeId: container.id, running: false, hostPorts: {} };
+    return { ...base, ...(await this.ending(container.id)) };
+  }
+
+  /** How a stopped container ended: only its full inspection says (nothing when it is gone). */
+  private async ending(id: string): Promise<Pick<ContainerFact, 'exitCode' | 'oomKilled'>> {
     try {
-      const { State } = await this.containers.inspect(container.id);
-      return { ...base, exitCode: State.ExitCode, ...(State.OOMKilled ? { oomKilled: true } : {}) };
+      const { State } = await this.containers.inspect(id);
+      return { exitCode: State.ExitCode, ...(State.OOMKilled ? { oomKilled: true } : {}) };
     } catch {
-      return base;
+      return {};
     }
   }
 
@@ -422,13 +427,7 @@ export class TaskRuntime {
       return fact;
     }
     if (before && !before.running) return before;
-    // It just stopped: how it ended is only in its full inspection.
-    try {
-      const { State } = await this.containers.inspect(container.id);
-      return { ...fact, exitCode: State.ExitCode, ...(State.OOMKilled ? { oomKilled: true } : {}) };
-    } catch {
-      return fact;
-    }
+    return { ...fact, ...(await this.ending(container.id)) };
   }
 
   /**
