@@ -28,7 +28,7 @@ import {
   pushFixture,
   registerFixtureTask,
 } from '../test/runtime/fixture.ts';
-import { freePort } from '../test/runtime/service-world.ts';
+import { freePort } from '../test/cloud/harness.ts';
 
 const exec = promisify(execFile);
 const ROLLOUTS = 3;

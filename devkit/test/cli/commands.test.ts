@@ -15,7 +15,7 @@ import { loadStack } from '../../src/stack/load.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { runCli } from './run-cli.ts';
-import { freePort } from '../runtime/service-world.ts';
+import { freePort } from '../cloud/harness.ts';
 
 const stackFile = new URL('../../../stack.yml', import.meta.url).pathname;
 

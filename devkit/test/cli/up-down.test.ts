@@ -20,7 +20,7 @@ import { credentials, REGION } from '../cloud/harness.ts';
 import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
-import { freePort } from '../runtime/service-world.ts';
+import { freePort } from '../cloud/harness.ts';
 
 describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => {
   const docker = new Docker();

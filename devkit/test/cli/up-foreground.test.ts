@@ -20,7 +20,7 @@ import { credentials, REGION } from '../cloud/harness.ts';
 import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
-import { freePort } from '../runtime/service-world.ts';
+import { freePort } from '../cloud/harness.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/devkit.js', import.meta.url));
 

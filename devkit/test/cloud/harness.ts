@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Cloud, CloudOptions } from '../../src/cloud/server.ts';
@@ -31,6 +33,15 @@ export function awsCliEnv(): NodeJS.ProcessEnv {
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     PYTHONUNBUFFERED: '1',
   };
+}
+
+/** A port nothing listens on right now (for load balancers and servers a test starts). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export interface TestCloud {

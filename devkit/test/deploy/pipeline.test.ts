@@ -29,7 +29,7 @@ import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { baseImageEnv } from './base-images.ts';
 import { removeRegistryImages } from './registry-images.ts';
-import { freePort } from '../runtime/service-world.ts';
+import { freePort } from '../cloud/harness.ts';
 
 const stackFile = join(REPO_ROOT, 'stack.yml');
 const fast = {

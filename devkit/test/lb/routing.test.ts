@@ -13,6 +13,7 @@ import { addSecurityGroup } from '../../src/cloud/services/ec2/security-groups.t
 import { addRules } from '../../src/cloud/services/ec2/security-group-rules.ts';
 import type { EcsState, ServiceRecord } from '../../src/cloud/services/ecs/state.ts';
 import { initialEcsState } from '../../src/cloud/services/ecs/state.ts';
+import { freePort } from '../cloud/harness.ts';
 
 const SERVICE_ARN = 'arn:aws:ecs:us-east-1:000000000000:service/apps/web';
 const TD_ARN = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1';
@@ -51,13 +52,6 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const { server, port } = await task('probe');
-  await closeServer(server);
-  return port;
 }
 
 function route(

@@ -6,7 +6,6 @@
 import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +14,7 @@ import { stringify } from 'yaml';
 import { COMPOSE_FILE, containerSpec, startLocalstack } from '../../src/cli/localstack.ts';
 import { readComposeFile } from '../../src/compose/compose-file.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { freePort } from '../cloud/harness.ts';
 
 const REPO_ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
 const NODE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
@@ -40,16 +40,6 @@ async function upLocalstack(
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** A compose file whose `localstack` service is a stand-in running `script` with node. */
 function standInCompose(script: string): string {

@@ -36,6 +36,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestCloud } from '../cloud/harness.ts';
+import { freePort } from '../cloud/harness.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
 const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'probe.mjs'];
@@ -245,22 +246,16 @@ export async function createFixtureService(
     taskDefinition: string;
     desiredCount: number;
     networkConfiguration: NetworkConfiguration;
+    /** A free port when not given: never the container port, which parallel tests would share. */
     loadBalancerPort?: number;
   } & Partial<CreateServiceCommandInput>,
 ): Promise<Service> {
-  const { loadBalancerPort, ...input } = options;
+  const { loadBalancerPort = await freePort(), ...input } = options;
   const { service } = await ecs.send(
     new CreateServiceCommand({
       launchType: 'FARGATE',
       ...input,
-      ...(loadBalancerPort !== undefined
-        ? {
-            tags: [
-              ...(input.tags ?? []),
-              { key: 'devkit:load-balancer-port', value: String(loadBalancerPort) },
-            ],
-          }
-        : {}),
+      tags: [...(input.tags ?? []), { key: 'devkit:load-balancer-port', value: String(loadBalancerPort) }],
     }),
   );
   return service!;

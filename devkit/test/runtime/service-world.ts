@@ -12,11 +12,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Timings } from '../../src/cloud/scheduler/facts.ts';
 import type { TestCloud } from '../cloud/harness.ts';
-import { startTestCloud } from '../cloud/harness.ts';
+import { freePort, startTestCloud } from '../cloud/harness.ts';
 import {
   createFixtureService,
   FIXTURE_HEALTH_CHECK,
@@ -152,15 +150,6 @@ async function stoppedReasons(ecs: ECSClient, cluster: string, serviceName: stri
   if (taskArns.length === 0) return [];
   const { tasks = [] } = await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns.slice(0, 100) }));
   return [...new Set(tasks.map((t) => `${t.stopCode}: ${t.stoppedReason}`))];
-}
-
-/** A port nothing listens on right now, for a load balancer. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface LoadReport {
