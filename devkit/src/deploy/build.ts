@@ -18,7 +18,7 @@ const BUILD_STEP = /^Step \d+\/\d+ : .*/;
 /**
  * Builds the stack's image with the engine's builder, streaming its output, and tags it
  * `<repository>:<tag>` and `<repository>:latest`. Build args come from the stack file (which reads the
- * offline base-image stand-ins from the environment). A failing step fails with that step named.
+ * offline base-image stand-ins from the environment), plus GIT_COMMIT: the tag. A failing step fails with that step named.
  */
 export function buildImage(
   docker: Docker,
@@ -47,7 +47,8 @@ export function buildImage(
           {
             t: `${target.repository}:${target.tag}`,
             dockerfile: image.dockerfile,
-            buildargs: image.buildArgs,
+            // The image's build metadata (/v1/info reports it); the stack file may override it.
+            buildargs: { GIT_COMMIT: target.tag, ...image.buildArgs },
             labels: { 'devkit.stack': stack.config.name, 'devkit.stage': stack.stage },
           },
         );
