@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallRecord } from '../src/cloud/gateway.ts';
 import { startCloud } from '../src/cloud/server.ts';
+import { percentile } from './stats.ts';
 
 const CALLS = 2_000;
 const WARMUP_CALLS = 200;
@@ -340,8 +341,3 @@ function row([first, ...rest]: string[]): string {
 }
 
 /** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}

@@ -29,6 +29,7 @@ import {
   registerFixtureTask,
 } from '../test/runtime/fixture.ts';
 import { freePort } from '../test/cloud/harness.ts';
+import { median } from './stats.ts';
 
 const exec = promisify(execFile);
 const ROLLOUTS = 3;
@@ -216,10 +217,4 @@ async function untilAnswering(port: number): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

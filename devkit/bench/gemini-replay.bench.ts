@@ -15,6 +15,7 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_CASSETTES, readCassetteFile } from '../src/gemini/cassette-file.ts';
 import { prepareReply } from '../src/gemini/reply.ts';
+import { fmt, median } from './stats.ts';
 
 const ROUNDS = 3;
 const THROUGHPUT = { connections: 10, durationMs: 5_000 };
@@ -166,17 +167,6 @@ function cpuMs(child: ChildProcess): number {
   } catch {
     return NaN;
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function fmt(value: number, digits: number): string {
-  if (!Number.isFinite(value)) return 'n/a';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 // --- the child roles ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LoadBalancer } from '../src/cloud/lb/load-balancer.ts';
+import { fmt, median } from './stats.ts';
 
 const ROUNDS = 3;
 const THROUGHPUT = { connections: 16, durationMs: 3_000 };
@@ -149,15 +150,6 @@ async function startChild(args: string[]): Promise<Child> {
     child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
   });
   return { process: child, port };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function fmt(value: number, digits: number): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 /** The child processes: a bare target, or a load balancer in front of one. */
