@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cidrContains, cidrsOverlap, parseCidr } from './cidr.ts';
+import { cidrContains, cidrProblem, cidrsOverlap, parseCidr } from '../net/cidr.ts';
 
 /*
  * The stack file's shape. Every object is strict (unknown fields are errors, so a typo never
@@ -24,9 +24,10 @@ const resourceName = z
     'must be lowercase letters, digits and dashes, starting with a letter (≤ 40)',
   );
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
-const cidr = z
-  .string()
-  .refine((value) => parseCidr(value) !== undefined, 'must be an IPv4 CIDR block like 10.0.0.0/16');
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const FARGATE_CPU = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
 export const LOG_RETENTION_DAYS = [

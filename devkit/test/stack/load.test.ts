@@ -80,6 +80,13 @@ describe('stack file', () => {
     ]);
   });
 
+  it('refuses a CIDR block with host bits set, as EC2 does at provisioning', () => {
+    const text = MINIMAL.replace('10.0.1.0/24, availabilityZone', '10.0.1.5/24, availabilityZone');
+    expect(problems(text)).toEqual([
+      'stack.yml:13: network.publicSubnets.1.cidr: has host bits set: EC2 refuses it (the network is 10.0.1.0/24)',
+    ]);
+  });
+
   it('validates health checks within ECS ranges', () => {
     const text = MINIMAL.replace(
       '  port: 8080',

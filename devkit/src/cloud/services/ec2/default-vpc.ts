@@ -3,7 +3,7 @@
  * /20 subnet in every zone, an internet gateway and a route to it.
  */
 import { resourceId } from '../common.ts';
-import { nthBlock, parseCidr } from './cidr.ts';
+import { nthBlock, parseCidr } from '../../../net/cidr.ts';
 import { addInternetGateway, attachGateway } from './internet-gateways.ts';
 import { addRoute, mainRouteTable } from './route-tables.ts';
 import type { Ec2State } from './state.ts';

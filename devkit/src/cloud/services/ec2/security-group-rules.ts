@@ -4,7 +4,7 @@
  */
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { resourceId } from '../common.ts';
-import { parseCidr } from './cidr.ts';
+import { parseCidr } from '../../../net/cidr.ts';
 import type { Ec2State, SecurityGroupRecord, SecurityGroupRuleRecord } from './state.ts';
 import { ec2Error, find } from './state.ts';
 import { tagsOf } from './tags.ts';

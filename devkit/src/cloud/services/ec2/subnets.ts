@@ -10,7 +10,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
-import { cidrContains, cidrsOverlap, parseCidr, usableAddresses } from './cidr.ts';
+import { cidrContains, cidrsOverlap, parseCidr, usableAddresses } from '../../../net/cidr.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State, SubnetRecord, VpcRecord } from './state.ts';
 import { ec2Error, find, selectByIds } from './state.ts';

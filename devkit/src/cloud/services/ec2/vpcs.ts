@@ -15,7 +15,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
-import { parseCidr } from './cidr.ts';
+import { parseCidr } from '../../../net/cidr.ts';
 import { applyFilters } from './filters.ts';
 import { addRouteTable } from './route-tables.ts';
 import { addSecurityGroup } from './security-groups.ts';
