@@ -14,7 +14,7 @@ export function shapeOf(schema: unknown): Shape {
 }
 
 /** Smithy's compact structure schemas list their required members first and count them at [6]. */
-function requiredCount(ns: Shape): number {
+export function requiredCount(ns: Shape): number {
   const raw = ns.getSchema() as unknown;
   return Array.isArray(raw) && typeof raw[6] === 'number' ? raw[6] : 0;
 }
