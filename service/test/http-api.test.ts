@@ -6,7 +6,15 @@ import nock from 'nock';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NO_ANSWER_TEXT, REFUSAL_TEXT } from '../src/gemini/index.ts';
-import { errorBody, fixture, JSON_HEADERS, SSE_HEADERS, sseFixture } from './support/fixtures.ts';
+import {
+  errorBody,
+  fixture,
+  fixtureEvents,
+  JSON_HEADERS,
+  SSE_HEADERS,
+  sseFixture,
+  sseWithoutLastEvent,
+} from './support/fixtures.ts';
 import { getJson, postJson, postStream, startApp, TEST_API_KEY, type RunningApp } from './support/app.ts';
 
 const GOOGLE = 'https://generativelanguage.googleapis.com';
@@ -97,6 +105,15 @@ describe('POST /v1/chat', () => {
     expect(reply.body).toMatchObject({ answer, finishReason });
   });
 
+  it('answers a recorded reply with text but no finishReason with that text', async () => {
+    gemini().reply(200, fixtureEvents('streaming-success-finish-message.txt')[0] as object, JSON_HEADERS);
+    const reply = await postJson(`${api.url}/v1/chat`, QUESTION);
+    expect(reply).toMatchObject({
+      status: 200,
+      body: { answer: 'Hello', finishReason: 'FINISH_REASON_UNSPECIFIED' },
+    });
+  });
+
   it('answers empty candidates with 200 NO_CANDIDATES', async () => {
     gemini().reply(200, { candidates: [] });
     const reply = await postJson(`${api.url}/v1/chat`, QUESTION);
@@ -168,6 +185,24 @@ describe('POST /v1/chat/stream', () => {
         data: {
           finishReason: 'STOP',
           usage: { promptTokens: 7, answerTokens: 10 },
+          model: 'gemini-2.0-flash',
+          requestId: reply.headers.get('x-request-id'),
+        },
+      },
+    ]);
+  });
+
+  it('streams recorded chunks with text but no finishReason as the answer, without a refusal', async () => {
+    geminiStream().reply(200, sseWithoutLastEvent('streaming-success-basic-reply-short.txt'), SSE_HEADERS);
+    const reply = await postStream(`${api.url}/v1/chat/stream`, QUESTION);
+    expect(reply.events).toEqual([
+      { event: 'delta', data: { text: 'The' } },
+      { event: 'delta', data: { text: ' capital of Wyoming' } },
+      {
+        event: 'done',
+        data: {
+          finishReason: 'FINISH_REASON_UNSPECIFIED',
+          usage: { promptTokens: 7, answerTokens: 0 },
           model: 'gemini-2.0-flash',
           requestId: reply.headers.get('x-request-id'),
         },

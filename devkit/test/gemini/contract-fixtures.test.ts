@@ -15,7 +15,8 @@ import type { Outcome } from './contract-support.ts';
 import { MODEL, generateOutcome, geminiClient, requestBody, streamOutcome } from './contract-support.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURES = resolve(REPO_ROOT, '../shared/gemini-fixtures');
+// GEMINI_FIXTURES_DIR: for checkouts (git worktrees) with no ../shared beside them.
+const FIXTURES = resolve(REPO_ROOT, process.env.GEMINI_FIXTURES_DIR || '../shared/gemini-fixtures');
 const present = existsSync(FIXTURES);
 if (!present) console.warn(`gemini fixture contract tests skipped: ${FIXTURES} does not exist`);
 
@@ -200,3 +201,69 @@ describe.skipIf(!present)(
     });
   },
 );
+
+/**
+ * Every chunk Google recorded with text and no finishReason (all but the last of a stream), served
+ * as a whole reply: text that is not refused is the answer, unary and streamed, as the SDK's
+ * `response.text` reads it. Streamed: the recorded stream up to its last chunk without a reason.
+ */
+describe.skipIf(!present)("Google's recorded replies with text and no finishReason are answers", () => {
+  const gemini = useGeminiCassettes({ mode: 'replay', pacing: { kind: 'none' } });
+  const unfinished = fixtures
+    .filter((file) => file.startsWith('streaming-success-'))
+    .flatMap((file) =>
+      replyOf(file)
+        .chunks.map((chunk, index) => ({ file, index, chunk }))
+        .filter(({ chunk }) => documentedAnswer([chunk]).text !== '' && !chunk.candidates?.[0]?.finishReason),
+    );
+
+  it('there are such replies among the fixtures', () => {
+    expect(unfinished.length).toBeGreaterThan(50);
+  });
+
+  it.each(unfinished.map(({ file, index }) => [file, index] as const))(
+    'unary: %s event %i',
+    async (file, index) => {
+      const { chunk } = unfinished.find((u) => u.file === file && u.index === index)!;
+      const { baseUrl } = await gemini.insert(withReply(file, false, chunk));
+      expect(await generateOutcome(geminiClient(baseUrl), PROMPT)).toMatchObject({
+        kind: 'answer',
+        answer: {
+          text: documentedAnswer([chunk]).text,
+          finishReason: 'FINISH_REASON_UNSPECIFIED',
+          withheld: false,
+        },
+      });
+    },
+  );
+
+  it.each([...new Set(unfinished.map(({ file }) => file))])(
+    'streamed: %s without its last event',
+    async (file) => {
+      const chunks = replyOf(file).chunks.slice(0, -1);
+      const { baseUrl } = await gemini.insert(withReply(file, true, chunks));
+      const documented = documentedAnswer(chunks);
+      expect(await streamOutcome(geminiClient(baseUrl), PROMPT)).toMatchObject({
+        kind: 'answer',
+        deltas: documented.deltas,
+        answer: { text: documented.text, finishReason: 'FINISH_REASON_UNSPECIFIED', withheld: false },
+      });
+    },
+  );
+});
+
+/** The fixture's cassette with another reply: one chunk as a unary body, or a list of SSE events. */
+function withReply(file: string, streaming: boolean, response: Chunk | Chunk[]): Cassette {
+  const [definition] = fixtureCassette(file).definitions;
+  return {
+    name: `${file} (edited)`,
+    definitions: [
+      {
+        ...definition!,
+        path: `/v1beta/models/${MODEL}:${streaming ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+        response,
+        rawHeaders: { 'content-type': streaming ? 'text/event-stream' : 'application/json; charset=UTF-8' },
+      },
+    ],
+  };
+}

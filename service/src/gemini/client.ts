@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GoogleGenAI, type GenerateContentParameters } from '@google/genai';
 import { describeFailure, GeminiError, isRetryable, type AttemptFailure } from './errors.ts';
-import { NO_USAGE, readChunk, settleAnswer } from './response.ts';
+import { NO_FINISH_REASON, NO_USAGE, readChunk, settleAnswer } from './response.ts';
 import { startWatchdog, type Watchdog } from './watchdog.ts';
 import type {
   GeminiAnswer,
@@ -139,7 +139,7 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
       const chunk = readChunk(response);
       return settleAnswer(
         chunk.text,
-        chunk.noCandidate ?? chunk.finishReason ?? 'FINISH_REASON_UNSPECIFIED',
+        chunk.noCandidate ?? chunk.finishReason ?? NO_FINISH_REASON,
         chunk.usage ?? NO_USAGE,
         chunk.model ?? model,
       );
@@ -195,11 +195,8 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
           yield { type: 'delta', text: chunk.text };
         }
       }
-      if (finishReason === undefined) {
-        throw new GeminiError('upstream_bad_response', 'Gemini stream ended without a finish reason');
-      }
       finished = true;
-      yield { type: 'done', ...settleAnswer(text, finishReason, usage, answeredBy) };
+      yield { type: 'done', ...settleAnswer(text, finishReason ?? NO_FINISH_REASON, usage, answeredBy) };
     } catch (err) {
       throw fail(err, watchdog, log, 'stream');
     } finally {

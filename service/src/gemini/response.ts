@@ -65,8 +65,6 @@ export function readChunk(body: unknown): Chunk {
   return chunk;
 }
 
-/** Finish reasons whose text is the answer. */
-const ANSWERED = new Set(['STOP', 'MAX_TOKENS']);
 /** Finish reasons that mean "Gemini will not say this": answered with the refusal text. */
 const REFUSED = new Set([
   'PROMPT_BLOCKED',
@@ -85,9 +83,11 @@ export const REFUSAL_TEXT =
 export const NO_ANSWER_TEXT = "I couldn't produce an answer to that question. Please try rephrasing it.";
 
 /**
- * The answer to show for an assembled text and finish reason. Partial text of a refused answer is
- * dropped (it may be the very content that was blocked); an answer with no text gets the no-answer
- * text, so `text` is never empty.
+ * The answer to show for an assembled text and finish reason. Text that is not refused is the
+ * answer, whatever the finish reason (or its absence: Gemini sends text without one, e.g. in every
+ * chunk of a stream but the last), as the SDK's own `response.text` reads a reply. Partial text of a
+ * refused answer is dropped (it may be the very content that was blocked); an answer with no text
+ * gets the no-answer text, so `text` is never empty.
  */
 export function settleAnswer(
   text: string,
@@ -95,11 +95,14 @@ export function settleAnswer(
   usage: GeminiUsage,
   model: string,
 ): GeminiAnswer {
-  if (ANSWERED.has(finishReason) && text.length > 0) {
-    return { text, finishReason, withheld: false, usage, model };
+  if (REFUSED.has(finishReason)) {
+    return { text: REFUSAL_TEXT, finishReason, withheld: true, usage, model };
   }
-  const shown = REFUSED.has(finishReason) ? REFUSAL_TEXT : NO_ANSWER_TEXT;
-  return { text: shown, finishReason, withheld: true, usage, model };
+  if (text.length > 0) return { text, finishReason, withheld: false, usage, model };
+  return { text: NO_ANSWER_TEXT, finishReason, withheld: true, usage, model };
 }
+
+/** What a reply without a finish reason reports as its finishReason (the enum's zero value). */
+export const NO_FINISH_REASON = 'FINISH_REASON_UNSPECIFIED';
 
 export const NO_USAGE: GeminiUsage = { promptTokens: 0, answerTokens: 0 };
