@@ -6,12 +6,11 @@ import { awsJson } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
+import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
 import type { StateStore } from './state/store.ts';
 
 export const ACCOUNT_ID = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
-/** API bodies are small; the registry streams its uploads and never comes through here. */
-const MAX_API_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Something else served on the same endpoint (the ECR registry); returns false to pass. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -66,19 +65,25 @@ export class Gateway {
     return [...this.bySigningName.values()].map((b) => b.definition);
   }
 
+  /** Answers one HTTP request; never rejects (a failure anywhere is the protocol's error reply). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    for (const route of this.routes) if (await route(req, res)) return;
+    try {
+      for (const route of this.routes) if (await route(req, res)) return;
+      await this.handleApiCall(req, res);
+    } catch (error) {
+      console.error('[cloud] request failed:', error);
+      send(req, res, awsJson.encodeError(new InternalFailure('Internal error'), randomUUID(), undefined));
+    }
+  }
+
+  private async handleApiCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const started = performance.now();
-    let body: string;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      send(res, awsJson.encodeError(error as ServiceError, requestId, undefined));
-      return;
-    }
+    const read = await readBody(req);
+    if (read.kind === 'incomplete') return;
     const scope = credentialScope(req);
     const target = header(req, 'x-amz-target');
+    const body = read.kind === 'complete' ? read.body : '';
     let bound: BoundService | undefined;
     let operation: string;
     if (target) {
@@ -92,6 +97,7 @@ export class Gateway {
     const codec = bound?.codec ?? (target ? awsJson : awsQuery('https://amazonaws.com/doc/'));
     let reply: Reply;
     try {
+      if (read.kind === 'tooLarge') throw tooLarge();
       if (!bound) {
         throw unknownOperation(target ? 'json' : 'query', operation || '(none)', scope?.service);
       }
@@ -105,7 +111,9 @@ export class Gateway {
       if (!(error instanceof ServiceError)) console.error(`[cloud] ${operation} failed:`, error);
       reply = codec.encodeError(serviceError, requestId, operation);
     }
-    send(res, reply);
+    // The rest of an oversized body is not read: the connection ends with this reply.
+    if (read.kind === 'tooLarge') reply.headers.connection = 'close';
+    send(req, res, reply);
     this.onCall?.({
       service: bound?.definition.signingName ?? scope?.service ?? 'unknown',
       operation,
@@ -197,30 +205,16 @@ function credentialScope(req: IncomingMessage): { region: string; service: strin
   return match ? { region: match[1]!, service: match[2]! } : undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_API_BODY_BYTES) {
-        reject(
-          new ServiceError(`Request body exceeds ${MAX_API_BODY_BYTES} bytes`, {
-            code: 'RequestEntityTooLarge',
-            status: 413,
-          }),
-        );
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+function tooLarge(): ServiceError {
+  return new ServiceError(`Request body exceeds ${MAX_API_BODY_BYTES} bytes`, {
+    code: 'RequestEntityTooLarge',
+    status: 413,
   });
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+/** Writes a reply unless the client is gone or something already answered. */
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  if (res.headersSent || res.destroyed || req.socket.destroyed) return;
   res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
   res.end(reply.body);
 }

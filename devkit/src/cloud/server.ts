@@ -2,10 +2,12 @@ import Docker from 'dockerode';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { answerClientErrors } from './client-errors.ts';
 import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
 import { BlobStore } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
+import { MAX_API_BODY_BYTES } from './request-body.ts';
 import { TaskRuntime } from './runtime/driver.ts';
 import { ServiceRouting } from './runtime/routing.ts';
 import { LOCAL_TIMINGS, type Timings } from './scheduler/facts.ts';
@@ -75,6 +77,12 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     },
   });
   const server = createServer((req, res) => void gateway.handle(req, res));
+  answerClientErrors(server);
+  // `Expect: 100-continue`: an oversized body is refused before the client sends it.
+  server.on('checkContinue', (req, res) => {
+    if (!(Number(req.headers['content-length']) > MAX_API_BODY_BYTES)) res.writeContinue();
+    void gateway.handle(req, res);
+  });
   // The SDK keeps connections alive between calls; match AWS's generous idle window.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

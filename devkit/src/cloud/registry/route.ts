@@ -37,8 +37,9 @@ export function registryRoute(options: { catalog: RegistryCatalog; blobs: BlobSt
   const { catalog, blobs } = options;
 
   return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://registry');
-    if (url.pathname !== '/v2' && !url.pathname.startsWith('/v2/')) return false;
+    // A target that is no URL at all (`//`, `http://a:99999/`) is not the registry's to answer.
+    const url = URL.parse(req.url ?? '/', 'http://registry');
+    if (!url || (url.pathname !== '/v2' && !url.pathname.startsWith('/v2/'))) return false;
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     try {
       const ns = authenticate(req, catalog);
