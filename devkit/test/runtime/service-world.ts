@@ -158,6 +158,15 @@ export interface LoadReport {
   failures: string[];
   /** Answers by the version the fixture reported. */
   versions: Record<string, number>;
+  /** Each finished request's time span (performance.now() ms), to tell what was in flight when. */
+  spans: RequestSpan[];
+}
+
+export interface RequestSpan {
+  start: number;
+  end: number;
+  /** Why it failed, when it did. */
+  failure?: string;
 }
 
 /**
@@ -168,23 +177,27 @@ export function steadyLoad(
   url: string,
   options: { workers?: number; pauseMs?: number; maxRequests?: number } = {},
 ): { stop(): Promise<LoadReport>; report: LoadReport } {
-  const report: LoadReport = { requests: 0, failures: [], versions: {} };
+  const report: LoadReport = { requests: 0, failures: [], versions: {}, spans: [] };
   const maxRequests = options.maxRequests ?? 20_000;
   let stopped = false;
   const worker = async () => {
     while (!stopped && report.requests < maxRequests) {
       report.requests++;
+      const start = performance.now();
+      let failure: string | undefined;
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
         const text = await res.text();
-        if (res.status !== 200) report.failures.push(`${res.status} ${text}`);
+        if (res.status !== 200) failure = `${res.status} ${text}`;
         else {
           const { version } = JSON.parse(text) as { version: string };
           report.versions[version] = (report.versions[version] ?? 0) + 1;
         }
       } catch (error) {
-        report.failures.push(String((error as Error).cause ?? error));
+        failure = String((error as Error).cause ?? error);
       }
+      report.spans.push({ start, end: performance.now(), ...(failure ? { failure } : {}) });
+      if (failure) report.failures.push(failure);
       await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 25));
     }
   };
