@@ -1,26 +1,80 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoadBalancer } from '../../src/cloud/lb/load-balancer.ts';
 
-/** A target that answers after `delayMs` with its own name. */
+/** A target that answers after `delayMs` with its own name (and the body it got, if any). */
 async function target(
   name: string,
   delayMs = 0,
 ): Promise<{ server: Server; port: number; received: { count: number } }> {
   const received = { count: 0 };
-  const server = createServer((_req, res) => {
+  const server = createServer(async (req, res) => {
     received.count++;
-    setTimeout(() => res.end(name), delayMs);
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    setTimeout(() => res.end(body ? `${name} ${body}` : name), delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port, received };
 }
 
-function closeServer(server: Server): Promise<void> {
+/** A port nothing listens on: connections to it are refused. */
+async function refusingPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A target that accepts each connection and resets it (RST) without answering: at once, or once
+ * the request's first bytes arrived (unread by any app, as when docker-proxy finds no container).
+ */
+async function resetting(
+  when: 'on-accept' | 'on-request',
+): Promise<{ server: TcpServer; port: number; resets: { count: number } }> {
+  const resets = { count: 0 };
+  const server = createTcpServer((socket) => {
+    const reset = () => {
+      resets.count++;
+      socket.resetAndDestroy();
+    };
+    if (when === 'on-accept') reset();
+    else socket.once('readable', reset);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, resets };
+}
+
+/** POST through `url`; the body is sent only once `ready` resolves (headers go at once). */
+function post(
+  url: string,
+  body: string,
+  ready?: Promise<unknown>,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-length': Buffer.byteLength(body) } },
+      async (res) => {
+        let text = '';
+        for await (const chunk of res) text += String(chunk);
+        resolve({ status: res.statusCode!, text });
+      },
+    );
+    req.on('error', reject);
+    req.flushHeaders();
+    void Promise.resolve(ready).then(() => req.end(body));
+  });
+}
+
+function closeServer(server: Server | TcpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
+    if ('closeAllConnections' in server) server.closeAllConnections();
   });
 }
 
@@ -120,5 +174,81 @@ describe('load balancer', () => {
     const post = await fetch(url, { method: 'POST', body: 'x' });
     expect(post.status).toBe(502);
     expect(lb.stats.failures).toBe(1);
+  });
+
+  it('sends a request whose connection was refused to another target, whatever its method', async () => {
+    const { lb, url } = await balancer();
+    const healthy = await target('healthy');
+    cleanups.push(() => closeServer(healthy.server));
+    lb.register({ id: 'dead', host: '127.0.0.1', port: await refusingPort() });
+    lb.register({ id: 'healthy', host: '127.0.0.1', port: healthy.port });
+
+    const gets = await Promise.all(Array.from({ length: 6 }, () => fetch(url).then((r) => r.text())));
+    expect(gets).toEqual(Array(6).fill('healthy'));
+    // Nothing reached the dead target, so a request with a body is safe to send elsewhere too.
+    const posts = await Promise.all(Array.from({ length: 4 }, (_, i) => post(url, `body ${i}`)));
+    expect(posts).toEqual([0, 1, 2, 3].map((i) => ({ status: 200, text: `healthy body ${i}` })));
+    expect(lb.stats).toMatchObject({ requests: 10, failures: 0 });
+    // Round robin sent some of them to the dead target first.
+    expect(lb.stats.retries).toBeGreaterThan(0);
+  });
+
+  it('answers 502 once every target refused: each is tried once', async () => {
+    const { lb, url } = await balancer();
+    for (const id of ['a', 'b']) lb.register({ id, host: '127.0.0.1', port: await refusingPort() });
+    const res = await fetch(url);
+    expect(res.status).toBe(502);
+    expect(lb.stats).toEqual({ requests: 1, failures: 1, retries: 1 });
+  });
+
+  it('sends a request elsewhere when the target reset the connection before any of it was sent', async () => {
+    const { lb, url } = await balancer();
+    const reset = await resetting('on-accept');
+    const healthy = await target('healthy');
+    cleanups.push(
+      () => closeServer(reset.server),
+      () => closeServer(healthy.server),
+    );
+    lb.register({ id: 'reset', host: '127.0.0.1', port: reset.port });
+    lb.register({ id: 'healthy', host: '127.0.0.1', port: healthy.port });
+
+    // The body comes only after the reset target dropped the connection and the load balancer
+    // moved on: nothing of the POST was sent to the reset target, so it lands on the other one.
+    const retried = vi.waitFor(() => expect(lb.stats.retries).toBe(1));
+    expect(await post(url, 'late body', retried)).toEqual({ status: 200, text: 'healthy late body' });
+    expect(reset.resets.count).toBe(1);
+    expect(lb.stats.failures).toBe(0);
+  });
+
+  it('does not send a request with a body twice once it was sent; a bodyless GET goes elsewhere', async () => {
+    const { lb, url } = await balancer();
+    const reset = await resetting('on-request');
+    const healthy = await target('healthy');
+    cleanups.push(
+      () => closeServer(reset.server),
+      () => closeServer(healthy.server),
+    );
+    lb.register({ id: 'reset', host: '127.0.0.1', port: reset.port });
+    lb.register({ id: 'healthy', host: '127.0.0.1', port: healthy.port });
+
+    // Round robin starts half of the POSTs on the reset target. They were written before the
+    // reset came: they may have been read, so they are not sent again.
+    const posts = [];
+    for (let i = 0; i < 6; i++) posts.push(await post(url, 'at once'));
+    const postResets = reset.resets.count;
+    expect(postResets).toBeGreaterThan(0);
+    expect(posts.filter((p) => p.status === 502)).toHaveLength(postResets);
+    expect(posts.filter((p) => p.status === 200)).toHaveLength(6 - postResets);
+    expect(lb.stats).toMatchObject({ failures: postResets, retries: 0 });
+    // A bodyless GET is idempotent: sent or not, it goes to the other target.
+    const gets = [];
+    for (let i = 0; i < 6; i++) gets.push(await fetch(url).then((r) => r.text()));
+    expect(gets).toEqual(Array(6).fill('healthy'));
+    expect(reset.resets.count).toBeGreaterThan(postResets);
+    expect(lb.stats).toEqual({
+      requests: 12,
+      failures: postResets,
+      retries: reset.resets.count - postResets,
+    });
   });
 });

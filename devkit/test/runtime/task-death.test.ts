@@ -48,7 +48,9 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('a dying task under load (
       (size) => size === 2,
       30_000,
     );
-    const { taskArns = [] } = await w.ecs.send(new ListTasksCommand({ cluster: w.cluster, serviceName: 'web' }));
+    const { taskArns = [] } = await w.ecs.send(
+      new ListTasksCommand({ cluster: w.cluster, serviceName: 'web' }),
+    );
     const taskArn = taskArns[0]!;
     const [container] = await w.docker.listContainers({
       filters: { label: [`com.amazonaws.ecs.task-arn=${taskArn}`, 'com.amazonaws.ecs.container-name=app'] },
@@ -66,7 +68,12 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('a dying task under load (
     const victim = await twoTasksServing();
     const load = steadyLoad(url, LOAD);
     try {
-      await waitFor('the load to warm up', async () => load.report.requests, (n) => n >= WARM_UP, 30_000);
+      await waitFor(
+        'the load to warm up',
+        async () => load.report.requests,
+        (n) => n >= WARM_UP,
+        30_000,
+      );
       const from = performance.now();
       await disrupt(victim);
       const to = performance.now();
@@ -77,7 +84,12 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('a dying task under load (
         60_000,
       );
       const mark = load.report.requests;
-      await waitFor('more requests', async () => load.report.requests, (n) => n >= mark + AFTERWARDS, 30_000);
+      await waitFor(
+        'more requests',
+        async () => load.report.requests,
+        (n) => n >= mark + AFTERWARDS,
+        30_000,
+      );
       return { report: await load.stop(), stopped, window: { from, to } };
     } finally {
       await load.stop();

@@ -2,7 +2,10 @@
  * A service's load balancer on 127.0.0.1: forwards each request to one registered, healthy target
  * (round robin) and, like an ALB target group, stops sending new requests to a target as soon as it
  * is deregistered while letting its in-flight requests finish (the deregistration delay), so a
- * rolling deployment under load drops nothing.
+ * rolling deployment under load drops nothing. A target that dies before it is deregistered costs
+ * no request that could safely go elsewhere: one that never reached it (connection refused or
+ * reset before anything was sent) is sent to another target, whatever its method, and so is a
+ * bodyless idempotent one that got no answer (RFC 9110 §9.2.2).
  */
 import {
   Agent,
@@ -13,7 +16,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** Connection handling is per hop: the client's connection is ours, the target's is the agent's. */
 function perHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -21,6 +24,14 @@ function perHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   delete copy.connection;
   delete copy['keep-alive'];
   return copy;
+}
+
+/** Methods whose request may be sent again after a connection failure (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** Whether the client sends a body after the headers (we keep no copy, so it can be sent once only). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 export interface Target {
@@ -38,6 +49,8 @@ interface TargetState extends Target {
 export interface LoadBalancerStats {
   requests: number;
   failures: number;
+  /** Requests sent to another target (or once more) after a connection failed under them. */
+  retries: number;
 }
 
 export class LoadBalancer {
@@ -47,7 +60,7 @@ export class LoadBalancer {
   private next = 0;
   /** Why there is no target to route to, for the 503 body (e.g. a security group blocks the port). */
   unavailableReason = 'no healthy targets';
-  readonly stats: LoadBalancerStats = { requests: 0, failures: 0 };
+  readonly stats: LoadBalancerStats = { requests: 0, failures: 0, retries: 0 };
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = createServer((req, res) => this.forward(req, res));
@@ -104,8 +117,9 @@ export class LoadBalancer {
     });
   }
 
-  private pick(): TargetState | undefined {
-    const live = [...this.targets.values()].filter((t) => !t.draining);
+  /** The next live target in turn, other than those already tried for this request. */
+  private pick(tried: ReadonlySet<TargetState> = new Set()): TargetState | undefined {
+    const live = [...this.targets.values()].filter((t) => !t.draining && !tried.has(t));
     if (live.length === 0) return undefined;
     return live[this.next++ % live.length];
   }
@@ -119,10 +133,23 @@ export class LoadBalancer {
       res.end(JSON.stringify({ error: { code: 'no_healthy_targets', message: this.unavailableReason } }));
       return;
     }
-    this.send(req, res, target, true);
+    this.send(req, res, target, new Set());
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, target: TargetState, firstAttempt: boolean): void {
+  /**
+   * One attempt at `target`. The client's body is piped only once the connection is up, so an
+   * attempt whose connection fails has consumed none of it and the next can still send it all.
+   * `tried` bounds the attempts: every target at most once, plus one resend on a reused
+   * keep-alive connection the target closed under the request (a race, not a dead target).
+   */
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: TargetState,
+    tried: Set<TargetState>,
+    resend = false,
+  ): void {
+    tried.add(target);
     target.inFlight++;
     let finished = false;
     const done = () => {
@@ -147,25 +174,64 @@ export class LoadBalancer {
         upstreamRes.on('error', done);
       },
     );
+    let socket: Socket | undefined;
+    let connected = false;
+    let writtenBefore = 0;
+    upstream.on('socket', (assigned) => {
+      socket = assigned;
+      // A reused socket carries earlier requests' bytes: only what this request adds counts.
+      writtenBefore = assigned.bytesWritten;
+      const connect = () => {
+        connected = true;
+        if (hasBody(req)) req.pipe(upstream);
+        else upstream.end();
+      };
+      if (assigned.connecting) assigned.once('connect', connect);
+      else connect();
+    });
     upstream.on('error', () => {
       done();
-      // The target closed an idle keep-alive connection just as it was reused: nothing reached it,
-      // so a request without a body is safe to send once more on a fresh connection.
-      const bodyless = req.method === 'GET' || req.method === 'HEAD';
-      if (firstAttempt && upstream.reusedSocket && bodyless && !res.headersSent) {
-        this.send(req, res, target, false);
+      if (res.headersSent) {
+        // The answer was under way: what the client got is all there is.
+        this.stats.failures++;
+        res.destroy();
+        return;
+      }
+      const sent = connected && (socket?.bytesWritten ?? 0) > writtenBefore;
+      if (hasBody(req)) req.unpipe(upstream);
+      // A client that went away is owed nothing more.
+      const next = res.destroyed
+        ? undefined
+        : this.retryTarget(req, target, tried, sent, upstream.reusedSocket && !resend);
+      if (next) {
+        this.stats.retries++;
+        this.send(req, res, next, tried, next === target);
         return;
       }
       this.stats.failures++;
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ error: { code: 'bad_gateway', message: `target ${target.id} did not answer` } }),
-        );
-      } else res.destroy();
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: { code: 'bad_gateway', message: `target ${target.id} did not answer` } }),
+      );
     });
     res.on('close', done);
-    if (firstAttempt) req.pipe(upstream);
-    else upstream.end();
+  }
+
+  /**
+   * Where a failed attempt goes next, if anywhere: nothing sent, anything may go to another
+   * target; sent, only a bodyless idempotent request may, or go once more to the same target when
+   * it was on a reused keep-alive connection (closed by the target just as it was reused).
+   */
+  private retryTarget(
+    req: IncomingMessage,
+    failed: TargetState,
+    tried: Set<TargetState>,
+    sent: boolean,
+    staleKeepAlive: boolean,
+  ): TargetState | undefined {
+    if (sent && (hasBody(req) || !IDEMPOTENT.has(req.method ?? ''))) return undefined;
+    const other = this.pick(tried);
+    if (other) return other;
+    return staleKeepAlive && !failed.draining ? failed : undefined;
   }
 }
