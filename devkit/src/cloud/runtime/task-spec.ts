@@ -48,12 +48,13 @@ function containerSpec(
 ): ContainerSpec {
   const name = definition.name ?? '';
   const override = task.overrides?.containerOverrides?.find((o) => o.name === name);
-  const environment: Record<string, string> = {
+  // Keyed by variable names the task definition chooses (`__proto__` is one): no prototype.
+  const environment: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
     // What Fargate sets in every container.
     AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
     AWS_REGION: context.region,
     AWS_DEFAULT_REGION: context.region,
-  };
+  });
   for (const { name: key, value } of [...(definition.environment ?? []), ...(override?.environment ?? [])]) {
     if (key !== undefined) environment[key] = value ?? '';
   }

@@ -40,6 +40,17 @@ export function paginate<T>(
   return { page, nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
 }
 
+/**
+ * An empty record keyed by names clients choose. It has no prototype, so `__proto__`,
+ * `constructor` or `toString` are ordinary names rather than Object.prototype's members; it stays
+ * plain JSON data (the state store revives persisted objects without a prototype too).
+ */
+export function nameMap<T>(entries?: Iterable<readonly [string, T]>): Record<string, T> {
+  const map = Object.create(null) as Record<string, T>;
+  for (const [key, value] of entries ?? []) map[key] = value;
+  return map;
+}
+
 /** Epoch milliseconds (how state stores times) to the Date the SDK shapes expect. */
 export function toDate(epochMs: number | undefined): Date | undefined {
   return epochMs === undefined ? undefined : new Date(epochMs);

@@ -61,7 +61,7 @@ export class StateStore {
       const text = await readFile(path, 'utf8');
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        parsed = JSON.parse(text, withoutPrototype);
       } catch (error) {
         throw new StateFileError(path, (error as Error).message);
       }
@@ -138,6 +138,16 @@ export class StateStore {
       });
     await this.saving;
   }
+}
+
+/**
+ * Reads state back as services create it: objects without a prototype, so a name a client chose
+ * (`__proto__`, `constructor`) stays an ordinary key of its collection after a restart.
+ */
+function withoutPrototype(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    Object.setPrototypeOf(value, null);
+  return value;
 }
 
 async function writeAtomically(path: string, content: string): Promise<void> {

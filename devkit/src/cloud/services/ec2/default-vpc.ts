@@ -2,7 +2,7 @@
  * A region's EC2 state as a new AWS account finds it: a default VPC (172.31.0.0/16) with a public
  * /20 subnet in every zone, an internet gateway and a route to it.
  */
-import { resourceId } from '../common.ts';
+import { nameMap, resourceId } from '../common.ts';
 import { nthBlock, parseCidr } from '../../../net/cidr.ts';
 import { addInternetGateway, attachGateway } from './internet-gateways.ts';
 import { addRoute, mainRouteTable } from './route-tables.ts';
@@ -17,13 +17,13 @@ export function initialEc2State(region: string): Ec2State {
   const state: Ec2State = {
     region,
     dhcpOptionsId: resourceId('dopt'),
-    vpcs: {},
-    subnets: {},
-    internetGateways: {},
-    routeTables: {},
-    securityGroups: {},
-    networkAcls: {},
-    tags: {},
+    vpcs: nameMap(),
+    subnets: nameMap(),
+    internetGateways: nameMap(),
+    routeTables: nameMap(),
+    securityGroups: nameMap(),
+    networkAcls: nameMap(),
+    tags: nameMap(),
   };
   const vpc = addVpc(state, DEFAULT_VPC_CIDR, true);
   zonesOf(region).forEach((zone, i) => {

@@ -9,11 +9,16 @@ import type { Ec2State, SecurityGroupRecord, SecurityGroupRuleRecord } from './s
 import { ec2Error, find } from './state.ts';
 import { tagsOf } from './tags.ts';
 
-const PROTOCOL_NAMES: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
+const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
+  ['6', 'tcp'],
+  ['17', 'udp'],
+  ['1', 'icmp'],
+  ['all', '-1'],
+]);
 
 function normalizeProtocol(raw: string | undefined): string {
   const protocol = (raw ?? '').toLowerCase();
-  const name = PROTOCOL_NAMES[protocol] ?? protocol;
+  const name = PROTOCOL_NAMES.get(protocol) ?? protocol;
   if (['tcp', 'udp', 'icmp', '-1'].includes(name)) return name;
   if (/^\d+$/.test(name) && Number(name) <= 255) return name;
   throw ec2Error('InvalidParameterValue', `Invalid value '${raw}' for IP protocol. Unknown protocol.`);
@@ -192,7 +197,7 @@ export function ingressAllows(
   port: number,
   protocol = 'tcp',
 ): boolean {
-  const wanted = PROTOCOL_NAMES[protocol.toLowerCase()] ?? protocol.toLowerCase();
+  const wanted = PROTOCOL_NAMES.get(protocol.toLowerCase()) ?? protocol.toLowerCase();
   return groupIds.some((id) =>
     (state.securityGroups[id]?.rules ?? []).some(
       (rule) =>

@@ -9,7 +9,7 @@ import type {
   TagSpecification,
 } from '@aws-sdk/client-ec2';
 import type { Checked, Handler } from '../../service-definition.ts';
-import { paginate } from '../common.ts';
+import { nameMap, paginate } from '../common.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State } from './state.ts';
 import { ec2Error, find } from './state.ts';
@@ -36,7 +36,7 @@ export function tagsOf(state: Ec2State, id: string): Tag[] {
 }
 
 function addTags(state: Ec2State, id: string, tags: Tag[]): void {
-  const current = (state.tags[id] ??= {});
+  const current = (state.tags[id] ??= nameMap());
   for (const tag of tags) current[tag.Key!] = tag.Value ?? '';
 }
 

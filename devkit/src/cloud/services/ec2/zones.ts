@@ -1,18 +1,18 @@
 /** A region's availability zones, named and numbered as AWS names them. */
 
 /** Zone letters per region; regions not listed get a, b and c. */
-const ZONE_LETTERS: Record<string, string> = {
-  'us-east-1': 'abcdef',
-  'us-east-2': 'abc',
-  'us-west-1': 'ac',
-  'us-west-2': 'abcd',
-  'ca-central-1': 'abd',
-  'sa-east-1': 'abc',
-  'eu-west-1': 'abc',
-  'eu-central-1': 'abc',
-  'ap-northeast-1': 'acd',
-  'ap-southeast-2': 'abc',
-};
+const ZONE_LETTERS: ReadonlyMap<string, string> = new Map([
+  ['us-east-1', 'abcdef'],
+  ['us-east-2', 'abc'],
+  ['us-west-1', 'ac'],
+  ['us-west-2', 'abcd'],
+  ['ca-central-1', 'abd'],
+  ['sa-east-1', 'abc'],
+  ['eu-west-1', 'abc'],
+  ['eu-central-1', 'abc'],
+  ['ap-northeast-1', 'acd'],
+  ['ap-southeast-2', 'abc'],
+]);
 
 export interface Zone {
   name: string;
@@ -32,7 +32,7 @@ function regionCode(region: string): string {
 
 export function zonesOf(region: string): Zone[] {
   const code = regionCode(region);
-  return [...(ZONE_LETTERS[region] ?? 'abc')].map((letter, i) => ({
+  return [...(ZONE_LETTERS.get(region) ?? 'abc')].map((letter, i) => ({
     name: `${region}${letter}`,
     id: `${code}-az${i + 1}`,
   }));

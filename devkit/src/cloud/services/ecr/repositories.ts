@@ -9,7 +9,7 @@ import type {
   Repository,
 } from '@aws-sdk/client-ecr';
 import type { Checked, Handler } from '../../service-definition.ts';
-import { paginate, toDate } from '../common.ts';
+import { nameMap, paginate, toDate } from '../common.ts';
 import {
   InvalidParameterException,
   RepositoryAlreadyExistsException,
@@ -56,7 +56,7 @@ export const createRepository: Handler<
       `Invalid parameter at 'imageTagMutability': ${mutability} is not supported by the local cloud (MUTABLE or IMMUTABLE)`,
     );
   }
-  if (ctx.state.repositories[name]) {
+  if (Object.hasOwn(ctx.state.repositories, name)) {
     throw new RepositoryAlreadyExistsException(
       `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
     );
@@ -67,8 +67,8 @@ export const createRepository: Handler<
     createdMs: Date.now(),
     tagMutability: mutability,
     scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
-    images: {},
-    blobs: {},
+    images: nameMap(),
+    blobs: nameMap(),
   };
   ctx.state.repositories[name] = repository;
   return { repository: repositoryShape(repository, ctx.accountId, ctx.host) };

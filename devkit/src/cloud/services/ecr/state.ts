@@ -1,6 +1,6 @@
 /** ECR's recorded state (per region) and the lookups its handlers and its registry share. */
 import { randomBytes } from 'node:crypto';
-import { arn } from '../common.ts';
+import { arn, nameMap } from '../common.ts';
 import { ImageNotFoundException, RepositoryNotFoundException } from './errors.ts';
 
 export interface ImageRecord {
@@ -38,7 +38,7 @@ export interface EcrState {
 
 export const initialEcrState = (): EcrState => ({
   tokenSecret: randomBytes(32).toString('base64url'),
-  repositories: {},
+  repositories: nameMap(),
 });
 
 export function repositoryArn(region: string, accountId: string, name: string): string {

@@ -16,6 +16,7 @@ import type {
   Task,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { nameMap } from '../common.ts';
 
 type EpochMs = number;
 
@@ -136,7 +137,13 @@ export interface EcsState {
 }
 
 export function initialEcsState(): EcsState {
-  return { clusters: {}, taskDefinitions: {}, services: {}, tasks: {}, tags: {} };
+  return {
+    clusters: nameMap(),
+    taskDefinitions: nameMap(),
+    services: nameMap(),
+    tasks: nameMap(),
+    tags: nameMap(),
+  };
 }
 
 /** The last path segment of a name-or-ARN reference (`default`, `arn:…:cluster/default`). */

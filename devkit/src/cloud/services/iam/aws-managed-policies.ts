@@ -51,6 +51,6 @@ const policies = [
   ),
 ];
 
-export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyRecord>> = Object.freeze(
-  Object.fromEntries(policies.map((p) => [p.arn, p])),
+export const AWS_MANAGED_POLICIES: ReadonlyMap<string, ManagedPolicyRecord> = new Map(
+  policies.map((p) => [p.arn, p]),
 );

@@ -120,7 +120,7 @@ export const deletePolicy: Handler<Checked<DeletePolicyRequest, 'PolicyArn'>, vo
   const arn = input.PolicyArn;
   if (!ctx.state.policies[arn]) {
     // AWS's own policies exist but are not the caller's to delete.
-    if (AWS_MANAGED_POLICIES[arn]) throw noSuchEntity(`Policy ${arn} is not deletable.`);
+    if (AWS_MANAGED_POLICIES.has(arn)) throw noSuchEntity(`Policy ${arn} is not deletable.`);
     throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
   }
   if (attachmentCount(ctx.state, arn) > 0)
@@ -132,7 +132,7 @@ export const listPolicies: Handler<ListPoliciesRequest, ListPoliciesResponse, Ia
   const scope = input.Scope ?? 'All';
   const prefix = input.PathPrefix ?? '/';
   const candidates = [
-    ...(scope === 'Local' ? [] : Object.values(AWS_MANAGED_POLICIES)),
+    ...(scope === 'Local' ? [] : AWS_MANAGED_POLICIES.values()),
     ...(scope === 'AWS' ? [] : Object.values(ctx.state.policies)),
   ];
   const policies = candidates

@@ -17,7 +17,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
-import { paginate, toDate } from '../common.ts';
+import { nameMap, paginate, toDate } from '../common.ts';
 import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
 import type { IamState, RoleRecord } from './state.ts';
 import { checkPath, deleteConflict, entityAlreadyExists, findRole, uniqueId } from './state.ts';
@@ -71,7 +71,7 @@ export const createRole: Handler<
     maxSessionDuration: input.MaxSessionDuration ?? 3600,
     tags: mergeTags([], input.Tags ?? []),
     attachedPolicyArns: [],
-    inlinePolicies: {},
+    inlinePolicies: nameMap(),
     ...(input.Description === undefined ? {} : { description: input.Description }),
   };
   ctx.state.roles[key] = role;

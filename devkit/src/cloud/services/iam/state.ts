@@ -1,6 +1,7 @@
 /** IAM's recorded state and the lookups every IAM handler shares. */
 import type { Tag } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
+import { nameMap } from '../common.ts';
 import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
 
 export interface RoleRecord {
@@ -45,7 +46,7 @@ export interface IamState {
   policies: Record<string, ManagedPolicyRecord>;
 }
 
-export const initialIamState = (): IamState => ({ roles: {}, policies: {} });
+export const initialIamState = (): IamState => ({ roles: nameMap(), policies: nameMap() });
 
 export function noSuchEntity(message: string): ServiceError {
   return new ServiceError(message, { code: 'NoSuchEntity', status: 404 });
@@ -67,7 +68,7 @@ export function findRole(state: IamState, name: string): RoleRecord {
 
 /** A customer managed policy, or one of AWS's own (`arn:aws:iam::aws:policy/...`). */
 export function findPolicy(state: IamState, arn: string): ManagedPolicyRecord | undefined {
-  return state.policies[arn] ?? AWS_MANAGED_POLICIES[arn];
+  return state.policies[arn] ?? AWS_MANAGED_POLICIES.get(arn);
 }
 
 export function policyOrNoSuchEntity(state: IamState, arn: string): ManagedPolicyRecord {

@@ -134,7 +134,8 @@ function parseSelector(text: string): Array<string | number> {
 function select(document: unknown, path: ReadonlyArray<string | number>): unknown {
   let value = document;
   for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
+    // Own members only: `$.constructor` names a field of the event, not Object.prototype's.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string | number, unknown>)[key];
   }
   return value;

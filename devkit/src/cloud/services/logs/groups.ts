@@ -9,7 +9,7 @@ import type {
   PutRetentionPolicyRequest,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Checked, Handler } from '../../service-definition.ts';
-import { paginate } from '../common.ts';
+import { nameMap, paginate } from '../common.ts';
 import {
   checkRange,
   constraintViolation,
@@ -62,8 +62,8 @@ export const createLogGroup: Handler<Checked<CreateLogGroupRequest, 'logGroupNam
     creationTime: Date.now(),
     ...(input.kmsKeyId ? { kmsKeyId: input.kmsKeyId } : {}),
     logGroupClass: input.logGroupClass ?? 'STANDARD',
-    tags: { ...input.tags },
-    streams: {},
+    tags: nameMap(Object.entries(input.tags ?? {})),
+    streams: nameMap(),
   };
 };
 

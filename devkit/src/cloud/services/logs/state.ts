@@ -1,6 +1,6 @@
 /** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
 import type { LogGroupClass } from '@aws-sdk/client-cloudwatch-logs';
-import { arn } from '../common.ts';
+import { arn, nameMap } from '../common.ts';
 import { InvalidParameterException, ResourceNotFoundException } from './errors.ts';
 
 /** One stored event; `eventId` orders events within a stream and across a group (see events.ts). */
@@ -42,7 +42,7 @@ export interface LogsState {
   nextEventSeq: number;
 }
 
-export const initialLogsState = (): LogsState => ({ groups: {}, nextEventSeq: 1 });
+export const initialLogsState = (): LogsState => ({ groups: nameMap(), nextEventSeq: 1 });
 
 export function logGroupArn(region: string, accountId: string, name: string): string {
   return arn('logs', region, accountId, `log-group:${name}`);

@@ -1,6 +1,6 @@
 /** Secrets Manager's recorded state (per region) and how a SecretId finds its secret. */
 import { randomInt } from 'node:crypto';
-import { arn } from '../common.ts';
+import { arn, nameMap } from '../common.ts';
 import { markedForDeletion, secretNotFound } from './errors.ts';
 
 export interface SecretVersionRecord {
@@ -38,7 +38,7 @@ export interface SecretsState {
   secrets: Record<string, SecretRecord>;
 }
 
-export const initialSecretsState = (): SecretsState => ({ secrets: {} });
+export const initialSecretsState = (): SecretsState => ({ secrets: nameMap() });
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
