@@ -1,7 +1,9 @@
 /**
  * Finding the recorded reply for a request: by method, path (API version, model, action), query
- * without the API key, and body as the definition's match mode says. Never by headers, so never by key.
- * Hits are one Map lookup per match mode in use; only misses pay for working out what differed.
+ * without the API key, and body as the definition's match mode says: by default the conversation
+ * (`contents`), `generationConfig` and every other field, but never `systemInstruction`. Never by
+ * headers, so never by key. Hits are one Map lookup per match mode in use; only misses pay for
+ * working out what differed.
  */
 import type { Cassette, CassetteDefinition, MatchMode } from './cassette.ts';
 import { withoutKeyParam } from './scrub.ts';
@@ -107,10 +109,19 @@ function bodyKey(mode: MatchMode, text: string): string {
   return parsed === undefined ? text : canonicalJson(forMatching(mode, parsed));
 }
 
+/**
+ * Body fields never matched. `systemInstruction` is the application's persona: the service varies it
+ * per request (level, subject) and tunes its wording, while a recording answers the conversation.
+ */
+const IGNORED_FIELDS: Record<Exclude<MatchMode, 'exact'>, readonly string[]> = {
+  normalized: ['systemInstruction'],
+  'ignore-generation-config': ['systemInstruction', 'generationConfig'],
+};
+
 function forMatching(mode: MatchMode, body: unknown): unknown {
-  if (mode !== 'ignore-generation-config' || !isObject(body) || !('generationConfig' in body)) return body;
-  const { generationConfig: _ignored, ...rest } = body;
-  return rest;
+  if (mode === 'exact' || !isObject(body)) return body;
+  const ignored = IGNORED_FIELDS[mode];
+  return Object.fromEntries(Object.entries(body).filter(([field]) => !ignored.includes(field)));
 }
 
 /** JSON with object keys sorted at every level: equal for bodies that differ only in order and spacing. */
@@ -140,9 +151,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 const GEMINI_PATH = /^\/(v[^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 
-// How far apart two requests are: a different action outweighs a different model, which
-// outweighs a different body, so "closest" is the recording the user most likely meant.
-const WEIGHT = { method: 16, action: 8, path: 8, version: 4, model: 4, query: 2, body: 1 } as const;
+// How far apart two requests are, so "closest" is the recording the user most likely meant: the
+// conversation (the question) counts most, then the action, model and version, then the rest of the
+// body. `conversation` and `body` are scaled by how different the texts are (0..1), so a recording
+// of nearly the same question beats one of an unrelated question.
+const WEIGHT = {
+  method: 32,
+  path: 16,
+  conversation: 16,
+  action: 4,
+  model: 4,
+  version: 2,
+  query: 1,
+  body: 1,
+} as const;
 
 function explainMiss(request: RecordedRequest, entries: readonly ReplayEntry[]): MissReport {
   const subject = `${request.method.toUpperCase()} ${canonicalTarget(request.url)}`;
@@ -200,52 +222,87 @@ function differences(request: RecordedRequest, definition: CassetteDefinition): 
   if (got.search !== recorded.search) {
     found.push({ kind: 'query', text: `query ${was(recorded.search || 'none', got.search || 'none')}` });
   }
-  const bodyDifference = describeBodyDifference(request.body, definition);
-  if (bodyDifference) found.push({ kind: 'body', ...bodyDifference });
+  found.push(...bodyDifferences(request.body, definition));
   return found;
 }
 
-function describeBodyDifference(
-  text: string,
-  definition: CassetteDefinition,
-): { text: string; distance: number } | undefined {
+/** Each matched top-level field of the body that differs, at its first differing place. */
+function bodyDifferences(text: string, definition: CassetteDefinition): Difference[] {
   const mode = matchMode(definition);
-  if (bodyKey(mode, text) === recordedBodyKey(definition)) return undefined;
+  if (bodyKey(mode, text) === recordedBodyKey(definition)) return [];
   const got = parseJson(text);
   const recorded = typeof definition.body === 'string' ? parseJson(definition.body) : definition.body;
-  if (got !== undefined && recorded !== undefined) {
-    const [recordedBody, gotBody] = [forMatching(mode, recorded), forMatching(mode, got)];
-    const found = firstDifference(recordedBody, gotBody, '');
-    if (!found) {
-      return {
-        text: 'body bytes (this cassette matches the body exactly; key order or spacing differs)',
-        distance: 0,
-      };
-    }
-    return {
-      text: `body at ${found.at || '(root)'} (recorded ${preview(found.recorded)}, got ${preview(found.got)})`,
-      distance: 1 - similarity(canonicalJson(recordedBody), canonicalJson(gotBody)),
-    };
+  if (got === undefined || recorded === undefined) {
+    const distance = 1 - similarity(canonicalJson(definition.body ?? ''), text);
+    return [
+      {
+        kind: 'body',
+        text: `body (recorded ${preview(definition.body ?? '')}, got ${preview(text)})`,
+        distance,
+      },
+    ];
   }
-  return {
-    text: `body (recorded ${preview(definition.body ?? '')}, got ${preview(text)})`,
-    distance: 1 - similarity(canonicalJson(definition.body ?? ''), text),
-  };
+  const [recordedBody, gotBody] = [forMatching(mode, recorded), forMatching(mode, got)];
+  if (!isObject(recordedBody) || !isObject(gotBody)) {
+    const found = firstDifference(recordedBody, gotBody, '');
+    if (!found) return [{ kind: 'body', text: EXACT_BYTES, distance: 0 }];
+    return [
+      { kind: 'body', text: describeDifference(found), distance: 1 - jsonSimilarity(recordedBody, gotBody) },
+    ];
+  }
+  const differences: Difference[] = [];
+  for (const field of [...new Set([...Object.keys(recordedBody), ...Object.keys(gotBody)])].sort()) {
+    const found = firstDifference(recordedBody[field], gotBody[field], field);
+    if (!found) continue;
+    differences.push({
+      kind: field === 'contents' ? 'conversation' : 'body',
+      text: describeDifference(found),
+      distance: 1 - jsonSimilarity(recordedBody[field], gotBody[field]),
+    });
+  }
+  // Equal as JSON, yet no match: an exact-mode cassette and a body laid out differently.
+  return differences.length ? differences : [{ kind: 'body', text: EXACT_BYTES, distance: 0 }];
 }
 
-/** Dice coefficient of character pairs: 1 for equal texts, near 0 for unrelated ones. */
+const EXACT_BYTES = 'body bytes (this cassette matches the body exactly; key order or spacing differs)';
+
+function describeDifference(found: { at: string; recorded: unknown; got: unknown }): string {
+  return `body at ${found.at || '(root)'} (recorded ${preview(found.recorded)}, got ${preview(found.got)})`;
+}
+
+/** Similarity of the values alone: JSON's keys would make any two bodies look alike. */
+function jsonSimilarity(recorded: unknown, got: unknown): number {
+  return similarity(leafText(recorded), leafText(got));
+}
+
+function leafText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(leafText).join('\n');
+  if (isObject(value))
+    return Object.keys(value)
+      .sort()
+      .map((key) => leafText(value[key]))
+      .join('\n');
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}
+
+/**
+ * Dice coefficient of the words (letters and digits, any case): 1 for the same words, 0 for none in
+ * common. Words, not characters: questions share so many letter pairs that any two look alike.
+ */
 function similarity(a: string, b: string): number {
   if (a === b) return 1;
-  const pairs = (text: string) => {
+  const words = (text: string) => {
     const counts = new Map<string, number>();
-    for (let i = 0; i < text.length - 1; i++)
-      counts.set(text.slice(i, i + 2), (counts.get(text.slice(i, i + 2)) ?? 0) + 1);
+    for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+      counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
     return counts;
   };
-  const [left, right] = [pairs(a), pairs(b)];
+  const [left, right] = [words(a), words(b)];
   let shared = 0;
-  for (const [pair, count] of left) shared += Math.min(count, right.get(pair) ?? 0);
-  const total = Math.max(0, a.length - 1) + Math.max(0, b.length - 1);
+  let total = 0;
+  for (const [word, count] of left) shared += Math.min(count, right.get(word) ?? 0);
+  for (const counts of [left, right]) for (const count of counts.values()) total += count;
   return total === 0 ? 0 : (2 * shared) / total;
 }
 

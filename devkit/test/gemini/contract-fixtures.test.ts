@@ -12,7 +12,7 @@ import type { Cassette } from '../../src/gemini/cassette.ts';
 import { parseSseEvents } from '../../src/gemini/sse.ts';
 import { useGeminiCassettes } from '../../src/gemini/vitest-cassettes.ts';
 import type { Outcome } from './contract-support.ts';
-import { MODEL, generateOutcome, geminiClient, requestBody, streamOutcome } from './contract-support.ts';
+import { MODEL, apiRequestBody, generateOutcome, geminiClient, streamOutcome } from './contract-support.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // GEMINI_FIXTURES_DIR: for checkouts (git worktrees) with no ../shared beside them.
@@ -86,6 +86,7 @@ const fixtures = present
       .sort()
   : [];
 const PROMPT = 'Contract test question';
+const PROMPT_BODY = await apiRequestBody({ question: PROMPT });
 
 interface Chunk {
   candidates?: Array<{
@@ -119,7 +120,7 @@ function fixtureCassette(file: string): Cassette {
         scope: 'https://generativelanguage.googleapis.com:443',
         method: 'POST',
         path: `/v1beta/models/${MODEL}:${streaming ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
-        body: requestBody(PROMPT),
+        body: PROMPT_BODY,
         status: error?.code ?? 200,
         response: events ? chunks : chunks[0],
         rawHeaders: { 'content-type': events ? 'text/event-stream' : 'application/json; charset=UTF-8' },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGeminiMockImage } from '../../src/gemini/mock-image.ts';
 import { parseSseEvents } from '../../src/gemini/sse.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { apiRequestBody } from './contract-support.ts';
 
 const MODEL_PATH = '/v1beta/models/gemini-2.5-flash';
 const ask = (prompt: string) => JSON.stringify({ contents: [{ parts: [{ text: prompt }], role: 'user' }] });
@@ -57,7 +58,7 @@ describe.skipIf(!dockerAvailable)('gemini-mock container image', () => {
   it('serves the bundled cassettes, unary and streaming', async () => {
     const unary = await fetch(`${url}${MODEL_PATH}:generateContent`, {
       method: 'POST',
-      body: ask('What is photosynthesis, in one sentence?'),
+      body: JSON.stringify(await apiRequestBody({ question: 'What is photosynthesis, in one sentence?' })),
     });
     expect(await unary.json()).toMatchObject({
       candidates: [
@@ -66,7 +67,7 @@ describe.skipIf(!dockerAvailable)('gemini-mock container image', () => {
     });
     const stream = await fetch(`${url}${MODEL_PATH}:streamGenerateContent?alt=sse`, {
       method: 'POST',
-      body: ask('What is a variable in programming?'),
+      body: JSON.stringify(await apiRequestBody({ question: 'What is a variable in programming?' })),
     });
     expect(parseSseEvents(await stream.text())).toHaveLength(5);
   });

@@ -6,12 +6,16 @@ import { parseFaults } from '../../src/gemini/faults.ts';
 import type { ReplayServer, ReplayServerOptions } from '../../src/gemini/replay-server.ts';
 import { startReplayServer } from '../../src/gemini/replay-server.ts';
 import { parseSseEvents } from '../../src/gemini/sse.ts';
+import { apiRequestBody } from './contract-support.ts';
 
 const MODEL_PATH = '/v1beta/models/gemini-2.5-flash';
 const cassettes = await loadCassetteDir(PROJECT_CASSETTES);
 const cassette = (name: string): Cassette => cassettes.find((c) => c.name === name)!;
 const askBody = (prompt: string) =>
   JSON.stringify({ contents: [{ parts: [{ text: prompt }], role: 'user' }] });
+/** The body the API sends for a question (system instruction and all). */
+const apiBody = async (question: string, more: { level?: 'beginner'; subject?: string } = {}) =>
+  JSON.stringify(await apiRequestBody({ question, ...more }));
 
 async function withServer(options: Partial<ReplayServerOptions>) {
   const lines: string[] = [];
@@ -55,13 +59,13 @@ describe('replay server', () => {
     expect(await response.json()).toEqual({ status: 'ok', recordings: 14, fallback: false });
   });
 
-  it('replays a unary cassette, whatever the key and however the body is laid out', async () => {
+  it('replays a unary cassette, whatever the key, the system instruction and the body layout', async () => {
     const recorded = cassette('short-answer').definitions[0]!;
-    const body = JSON.stringify(
-      { generationConfig: { temperature: 0.2 }, ...(recorded.body as object) },
-      null,
-      2,
-    );
+    const question = 'What is photosynthesis, in one sentence?';
+    // A level and a subject change the system instruction the API sends, not the recording that answers.
+    const sent = JSON.parse(await apiBody(question, { level: 'beginner', subject: 'biology' })) as object;
+    expect(sent).not.toEqual(recorded.body);
+    const body = JSON.stringify(sent, null, 2);
     const response = await post(server, 'generateContent?key=some-other-key-123', body);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json; charset=UTF-8');
@@ -86,7 +90,7 @@ describe('replay server', () => {
   });
 
   it('replays recorded error replies with their status', async () => {
-    const response = await post(server, 'generateContent', askBody('devkit scenario: rate limited'));
+    const response = await post(server, 'generateContent', await apiBody('devkit scenario: rate limited'));
     expect(response.status).toBe(429);
     const { error } = (await response.json()) as {
       error: { status: string; details: Array<Record<string, unknown>> };
@@ -102,7 +106,7 @@ describe('replay server', () => {
     const response = await post(
       server,
       'generateContent',
-      askBody('What is photosynthesis, in two sentences?'),
+      await apiBody('What is photosynthesis, in two sentences?'),
     );
     expect(response.status).toBe(404);
     const { error } = (await response.json()) as { error: { code: number; status: string; message: string } };

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cassette, CassetteDefinition } from '../../src/gemini/cassette.ts';
+import { loadCassetteDir, PROJECT_CASSETTES } from '../../src/gemini/cassette-file.ts';
 import type { RecordedRequest } from '../../src/gemini/request-match.ts';
 import { CassetteMatcher, cassetteEntries, entryLabel } from '../../src/gemini/request-match.ts';
+import type { ChatInput } from './contract-support.ts';
+import { apiRequestBody } from './contract-support.ts';
 
 const PATH = '/v1beta/models/gemini-2.5-flash:generateContent';
 
@@ -149,5 +152,51 @@ describe('request matching', () => {
     expect('miss' in result && result.miss.message).toBe(
       'no recording matches POST /v1beta/models/gemini-2.5-flash:generateContent: no cassettes are loaded',
     );
+  });
+});
+
+describe('matching the requests the API sends, against the project cassettes', () => {
+  const UNARY = '/v1beta/models/gemini-2.5-flash:generateContent';
+  let matcher: CassetteMatcher;
+  beforeAll(async () => {
+    matcher = new CassetteMatcher(cassetteEntries(await loadCassetteDir(PROJECT_CASSETTES)));
+  });
+  const ask = async (input: ChatInput, url = UNARY) =>
+    matcher.match(post(JSON.stringify(await apiRequestBody(input)), url));
+
+  it('answers a recorded question whatever system instruction the level and subject make', async () => {
+    for (const more of [
+      {},
+      { level: 'beginner' as const },
+      { level: 'advanced' as const, subject: 'biology' },
+    ]) {
+      const result = await ask({ question: 'What is photosynthesis, in one sentence?', ...more });
+      expect('entry' in result && entryLabel(result.entry)).toBe('short-answer#0');
+    }
+  });
+
+  it('still tells a different generationConfig apart', async () => {
+    const body = (await apiRequestBody({ question: 'What is photosynthesis, in one sentence?' })) as object;
+    const result = matcher.match(post(JSON.stringify({ ...body, generationConfig: { temperature: 0 } })));
+    expect('miss' in result && result.miss).toMatchObject({
+      closest: 'short-answer#0',
+      differences: ['body at generationConfig.temperature (recorded nothing, got 0)'],
+    });
+  });
+
+  it.each([
+    ['What is photosynthesis, in two sentences?', UNARY, 'short-answer#0'],
+    ['What is a variable?', UNARY, 'streaming-answer#0'],
+    ['devkit scenario: rate limit', UNARY, 'rate-limited#0'],
+    ['Explain binary search', UNARY, 'long-answer#0'],
+    [
+      'What is photosynthesis, in one sentence?',
+      `${UNARY.replace(':generateContent', ':streamGenerateContent')}?alt=sse`,
+      'short-answer#0',
+    ],
+  ])('names the closest cassette for %j (%s): %s', async (question, url, closest) => {
+    const result = await ask({ question, level: 'beginner' }, url);
+    expect('miss' in result && result.miss.closest).toBe(closest);
+    expect('miss' in result && result.miss.message).not.toContain('systemInstruction');
   });
 });
