@@ -24,6 +24,10 @@ const result = await build({
   legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',
+}).catch(() => {
+  // esbuild has printed each error with its file and line; the rejection's stack trace would bury
+  // them under 20 lines of esbuild internals (a failed image build shows the step's last lines).
+  process.exit(1);
 });
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   process.stdout.write(`${file}  ${(bytes / 1024).toFixed(0)} kB\n`);

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import type Docker from 'dockerode';
 import type { Stack } from '../stack/load.ts';
 import type { DockerMessage } from './docker-stream.ts';
@@ -14,11 +15,56 @@ export interface BuiltImage {
 }
 
 const BUILD_STEP = /^Step \d+\/\d+ : .*/;
+/** The builder's own bookkeeping lines, not a step's output. */
+const BUILDER_LINE = /^ ---> |^Removing intermediate container /;
+/** How much of a failing step's own output the error carries (a compiler's or npm's message). */
+export const FAILED_STEP_LINES = 40;
+
+/**
+ * The build stream as lines: messages split lines anywhere (a step's header and its newline come
+ * apart), and a RUN step's stderr comes wrapped in colour codes. Remembers the current step and the
+ * tail of its own output, which is what a failure must show.
+ */
+class BuildLog {
+  step = '';
+  stepOutput: string[] = [];
+  private partial = '';
+  private readonly onLine: (line: string) => void;
+
+  constructor(onLine: (line: string) => void) {
+    this.onLine = onLine;
+  }
+
+  write(text: string): void {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) this.line(line);
+  }
+
+  end(): void {
+    if (this.partial) this.line(this.partial);
+    this.partial = '';
+  }
+
+  private line(raw: string): void {
+    const line = stripVTControlCharacters(raw).trimEnd();
+    if (!line.trim()) return;
+    if (BUILD_STEP.test(line)) {
+      this.step = line.trim();
+      this.stepOutput = [];
+    } else if (!BUILDER_LINE.test(line)) {
+      this.stepOutput.push(line);
+      if (this.stepOutput.length > FAILED_STEP_LINES) this.stepOutput.shift();
+    }
+    this.onLine(line);
+  }
+}
 
 /**
  * Builds the stack's image with the engine's builder, streaming its output, and tags it
  * `<repository>:<tag>` and `<repository>:latest`. Build args come from the stack file (which reads the
- * offline base-image stand-ins from the environment), plus GIT_COMMIT: the tag. A failing step fails with that step named.
+ * offline base-image stand-ins from the environment), plus GIT_COMMIT: the tag. A failing step fails
+ * with that step named and the last lines of its own output (the compiler's or npm's message).
  */
 export function buildImage(
   docker: Docker,
@@ -32,14 +78,7 @@ export function buildImage(
     'build',
     `build ${image.context} (${image.dockerfile}) as ${target.repository}:${target.tag}`,
     async (report) => {
-      let currentStep = '';
-      const onMessage = (message: DockerMessage) => {
-        for (const line of (message.stream ?? '').split('\n')) {
-          if (!line.trim()) continue;
-          if (BUILD_STEP.test(line)) currentStep = line.trim();
-          report.output(line);
-        }
-      };
+      const log = new BuildLog((line) => report.output(line));
       let messages: DockerMessage[];
       try {
         const stream = await docker.buildImage(
@@ -50,13 +89,21 @@ export function buildImage(
             // The image's build metadata (/v1/info reports it); the stack file may override it.
             buildargs: { GIT_COMMIT: target.tag, ...image.buildArgs },
             labels: { 'devkit.stack': stack.config.name, 'devkit.stage': stack.stage },
+            // The classic builder leaves a failed step's container behind unless told otherwise.
+            forcerm: true,
           },
         );
-        messages = await followDockerStream(docker, stream, onMessage);
+        messages = await followDockerStream(docker, stream, (message) => log.write(message.stream ?? ''));
       } catch (error) {
-        const where = currentStep ? ` at ${currentStep}` : '';
-        throw new DeployError(`image build failed${where}: ${(error as Error).message.trim()}`, 'build');
+        log.end();
+        const where = log.step ? ` at ${log.step}` : '';
+        throw new DeployError(
+          `image build failed${where}: ${(error as Error).message.trim()}`,
+          'build',
+          log.stepOutput,
+        );
       }
+      log.end();
       // A multi-stage build reports an image id per stage: the last one is the image built.
       const id = messages.findLast((m) => m.aux?.ID)?.aux?.ID;
       if (!id) throw new DeployError('image build finished without an image id', 'build');

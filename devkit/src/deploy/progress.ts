@@ -46,14 +46,19 @@ export interface StepReport {
   rollout(snapshot: RolloutSnapshot): void;
 }
 
-/** A failure a human can act on; `step` says where the pipeline stopped. */
+/**
+ * A failure a human can act on; `step` says where the pipeline stopped, `details` are lines that
+ * explain it (e.g. the failing build step's own output), shown under the one-line message.
+ */
 export class DeployError extends Error {
   readonly step: StepName | undefined;
+  readonly details: string[];
 
-  constructor(message: string, step?: StepName) {
+  constructor(message: string, step?: StepName, details: string[] = []) {
     super(message);
     this.name = 'DeployError';
     this.step = step;
+    this.details = details;
   }
 }
 

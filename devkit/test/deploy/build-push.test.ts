@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../src/deploy/build.ts';
+import { buildImage, FAILED_STEP_LINES } from '../../src/deploy/build.ts';
 import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import type { ProgressEvent } from '../../src/deploy/progress.ts';
+import { DeployError } from '../../src/deploy/progress.ts';
 import { pushImage } from '../../src/deploy/push.ts';
 import type { Stack } from '../../src/stack/load.ts';
 import { parseStack } from '../../src/stack/load.ts';
@@ -15,6 +16,8 @@ import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { MINIMAL } from '../stack/fixture.ts';
+import { baseImageEnv } from './base-images.ts';
+import { removeLabelledImages } from './labelled-images.ts';
 
 /** A stack whose image is built from `dockerfile` in a fresh context (FROM scratch: no base image needed). */
 function stackWith(dockerfile: string): Stack {
@@ -100,4 +103,31 @@ describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () =>
     );
     expect(events.at(-1)).toMatchObject({ kind: 'failed', step: 'build' });
   });
+
+  it.skipIf(!baseImageEnv().ISCOOLGPT_BUILD_IMAGE)(
+    'a failing RUN step carries its own output (colour codes gone) and leaves no container',
+    async () => {
+      const label = `devkit.test.build-push=${process.pid}-${Date.now()}`;
+      const stack = stackWith(
+        `FROM ${baseImageEnv().ISCOOLGPT_BUILD_IMAGE}\nLABEL ${label}\n` +
+          `RUN ["node", "-e", "for (let i = 1; i <= ${FAILED_STEP_LINES + 5}; i++) console.log('line ' + i); setTimeout(() => { console.error('boom: it broke'); process.exit(3); }, 300)"]\n`,
+      );
+      contexts.push(stack.buildContext);
+      const failure = await buildImage(docker, stack, { repository, tag: 'bad' }, progress).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(DeployError);
+      const { message, details } = failure as DeployError;
+      expect(message).toMatch(
+        /^image build failed at Step 3\/\d+ : RUN .*: The command .* returned a non-zero code: 3$/,
+      );
+      expect(details).toHaveLength(FAILED_STEP_LINES);
+      // The tail: the first lines went, the last ones and the error (written after them) stayed.
+      expect(details.at(-1)).toBe('boom: it broke');
+      expect(details[0]).toBe('line 7');
+      const left = await docker.listContainers({ all: true, filters: { label: [label] } });
+      expect(left).toEqual([]);
+      await removeLabelledImages(docker, label);
+    },
+  );
 });

@@ -13,7 +13,8 @@ import { deploy } from '../../deploy/deploy.ts';
 import type { Target } from '../../deploy/target.ts';
 import { resolveTarget } from '../../deploy/target.ts';
 import type { Stack } from '../../stack/load.ts';
-import { CliError } from '../fail.ts';
+import { DEFAULT_STACK_FILE } from '../../stack/load.ts';
+import { CliError, errorLines } from '../fail.ts';
 import { dockerProblem, portFree, portTakenLine } from '../host.ts';
 import { startLocalstack } from '../localstack.ts';
 import { printLogs } from '../print-logs.ts';
@@ -129,18 +130,34 @@ export async function up(options: UpOptions): Promise<void> {
 
     clients = createClients(target);
     const deployStarted = Date.now();
-    await deploy(clients, stack, terminalProgress({ quietBuild: !options.verboseBuild }), { docker });
-    const url = stack.config.service.url ?? '';
-    say('');
-    say(`IsCoolGPT is up: ${url}`);
-    say('try:');
-    say(
-      `  curl -s ${url}/v1/chat -H 'content-type: application/json' -d '{"question":"What is a container?"}'`,
+    // A failed deploy (a build error, a rolled-back rollout) leaves the cloud up: fix, deploy again.
+    const deployed = await deploy(clients, stack, terminalProgress({ quietBuild: !options.verboseBuild }), {
+      docker,
+    }).then(
+      () => true,
+      (error: unknown) => {
+        for (const line of errorLines(error)) console.error(line);
+        say('');
+        say(
+          `the cloud keeps running: fix the error, then deploy again with \`${retryCommand(options, target)}\``,
+        );
+        return false;
+      },
     );
+    const url = stack.config.service.url ?? '';
+    if (deployed) {
+      say('');
+      say(`IsCoolGPT is up: ${url}`);
+      say('try:');
+      say(
+        `  curl -s ${url}/v1/chat -H 'content-type: application/json' -d '{"question":"What is a container?"}'`,
+      );
+    }
     if (options.detach) {
       say(
         `running in the background (cloud pid ${session.pid}, log ${session.logFile}); \`npm run down\` stops it`,
       );
+      if (!deployed) process.exitCode = 1;
       destroyClients(clients);
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
@@ -191,4 +208,15 @@ async function startTarget(
   teardown.add('stop the local cloud', () => cloud.close({ cleanup: true }));
   say(`✔ cloud: ${cloud.url}`);
   return { target: await resolveTarget('local', { region, endpoint: cloud.url }), cloudPid: undefined };
+}
+
+/** The `devkit deploy` that redeploys what this `up` deployed, to the cloud it started. */
+function retryCommand(options: UpOptions, target: Target): string {
+  const flags = [
+    options.target === 'localstack' ? '--target localstack' : '',
+    options.stack !== DEFAULT_STACK_FILE ? `--stack ${options.stack}` : '',
+    options.target === 'local' && options.port !== 4566 ? `--endpoint ${target.endpoint}` : '',
+    options.lbPort !== 8080 ? `--opt lb-port=${options.lbPort}` : '',
+  ];
+  return ['npm run devkit -- deploy', ...flags].filter(Boolean).join(' ');
 }
