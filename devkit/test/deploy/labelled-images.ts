@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 export async function removeLabelledImages(docker: Docker, label: string): Promise<void> {
   // A layer with children cannot go before them; layers made in the same second sort arbitrarily,
   // so repeat while a pass removes something.
-  for (let removed = true; removed; ) {
+  for (let removed = true; removed;) {
     removed = false;
     for (const image of await docker.listImages({ all: true, filters: { label: [label] } })) {
       const gone = await docker
