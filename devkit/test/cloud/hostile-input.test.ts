@@ -119,3 +119,60 @@ describe('hostile input: HTTP framing', () => {
     });
   });
 });
+
+function signed(service: string, region = 'us-east-1'): Record<string, string> {
+  return {
+    authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=x`,
+  };
+}
+
+async function post(
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; type?: string }> {
+  const res = await fetch(world.cloud.url, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, type: errorType({ headers: Object.fromEntries(res.headers), body: text }) };
+}
+
+function ecs(operation: string, body: unknown, region?: string): Promise<{ status: number; type?: string }> {
+  return post(typeof body === 'string' ? body : JSON.stringify(body), {
+    'x-amz-target': `${ECS}.${operation}`,
+    'content-type': 'application/x-amz-json-1.1',
+    ...signed('ecs', region),
+  });
+}
+
+describe('hostile input: decoding stays linear and bounded', () => {
+  it('ec2Query DescribeVpcs with 80,000 VpcId.N parameters (1.7 MB) is decoded and answered', async () => {
+    const ids = Array.from({ length: 80_000 }, (_, i) => `VpcId.${i + 1}=vpc-${String(i).padStart(8, '0')}`);
+    const reply = await post(`Action=DescribeVpcs&Version=2016-11-15&${ids.join('&')}`, {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...signed('ec2'),
+    });
+    expect(reply).toEqual({ status: 400, type: 'InvalidVpcID.NotFound' });
+  });
+
+  it('awsQuery with 80,000 list members is decoded and answered', async () => {
+    const arns = Array.from({ length: 80_000 }, (_, i) => `Tags.member.${i + 1}.Key=k${i}`);
+    const reply = await post(`Action=TagRole&Version=2010-05-08&RoleName=nobody&${arns.join('&')}`, {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...signed('iam'),
+    });
+    expect(reply.status).toBe(400);
+  });
+
+  it('JSON nested 5,000,000 levels deep is a SerializationException', async () => {
+    expect(await ecs('ListClusters', '['.repeat(5_000_000) + ']'.repeat(5_000_000))).toEqual({
+      status: 400,
+      type: 'SerializationException',
+    });
+  });
+
+  it('JSON with 1,500,000 values is a SerializationException', async () => {
+    expect(await ecs('DescribeClusters', { clusters: Array(1_500_000).fill('a') })).toEqual({
+      status: 400,
+      type: 'SerializationException',
+    });
+  });
+});

@@ -1,13 +1,13 @@
 import { XmlShapeSerializer } from '@aws-sdk/core/protocols';
 import type { OperationSchema, ProtocolCodec, Reply } from './codec.ts';
 import type { ServiceError } from './errors.ts';
-import { decodeQuery, shapeOf } from './shapes.ts';
+import { decodeQuery, type ParamNode, paramTree, shapeOf } from './shapes.ts';
 
 /** Form parameters of a query request, without the envelope (`Action`, `Version`). */
-export function queryParams(body: string): Map<string, string> {
-  const params = new Map(new URLSearchParams(body));
-  params.delete('Action');
-  params.delete('Version');
+export function queryParams(body: string): ParamNode {
+  const params = paramTree(new URLSearchParams(body));
+  params.children?.delete('Action');
+  params.children?.delete('Version');
   return params;
 }
 

@@ -129,33 +129,56 @@ function queryKey(name: string, ns: Shape, dialect: QueryDialect, fromStruct: bo
 }
 
 /**
+ * Form parameters as a tree of their dotted key segments (`Filter.1.Value.2` is
+ * Filter → 1 → Value → 2), built once: every lookup while decoding is then a Map get, so decoding
+ * stays linear in the body however many list items a request sends.
+ */
+export interface ParamNode {
+  value?: string;
+  /** Absent on leaves (most nodes), which need no Map of their own. */
+  children?: Map<string, ParamNode>;
+}
+
+export function paramTree(params: Iterable<[string, string]>): ParamNode {
+  const root: ParamNode = {};
+  for (const [key, value] of params) {
+    let node = root;
+    for (const segment of key.split('.')) {
+      node.children ??= new Map();
+      let child = node.children.get(segment);
+      if (!child) node.children.set(segment, (child = {}));
+      node = child;
+    }
+    node.value = value;
+  }
+  return root;
+}
+
+/**
  * Rebuilds an operation's input from form parameters, the inverse of the SDK's own
  * QueryShapeSerializer (and of botocore's query serializer, which the AWS CLI uses).
  */
-export function decodeQuery(ns: Shape, params: Map<string, string>, dialect: QueryDialect): unknown {
+export function decodeQuery(ns: Shape, params: ParamNode, dialect: QueryDialect): unknown {
   return decodeQueryValue(ns, params, '', dialect, '');
-}
-
-function hasPrefix(params: Map<string, string>, prefix: string): boolean {
-  for (const key of params.keys()) if (key === prefix || key.startsWith(`${prefix}.`)) return true;
-  return false;
 }
 
 function decodeQueryValue(
   ns: Shape,
-  params: Map<string, string>,
+  node: ParamNode | undefined,
   prefix: string,
   dialect: QueryDialect,
   path: string,
 ): unknown {
+  if (!node) return undefined;
   if (ns.isStructSchema()) {
-    if (prefix && !hasPrefix(params, prefix)) return undefined;
+    if (prefix && !node.children) return undefined;
     const out: Record<string, unknown> = {};
     const required = requiredCount(ns);
     let index = 0;
     for (const [name, member] of ns.structIterator()) {
-      const key = (prefix ? `${prefix}.` : '') + queryKey(name, member, dialect, true);
-      const decoded = decodeQueryValue(member, params, key, dialect, join(path, name));
+      const segment = queryKey(name, member, dialect, true);
+      const key = (prefix ? `${prefix}.` : '') + segment;
+      const decoded = decodeQueryValue(member, node.children?.get(segment), key, dialect, join(path, name));
       if (decoded === undefined) {
         if (index < required) {
           throw new ValidationException(
@@ -171,30 +194,38 @@ function decodeQueryValue(
     return out;
   }
   if (ns.isListSchema()) {
-    if (params.get(prefix) === '') return []; // awsQuery's explicit empty list
+    if (node.value === '' && !node.children) return []; // awsQuery's explicit empty list
     const member = ns.getValueSchema();
     const flat = dialect.ec2 || Boolean((ns.getMergedTraits() as { xmlFlattened?: boolean }).xmlFlattened);
-    const base = flat ? prefix : `${prefix}.${queryKey('member', member, dialect, false)}`;
-    const items: unknown[] = [];
-    for (let i = 1; hasPrefix(params, `${base}.${i}`); i++) {
-      items.push(decodeQueryValue(member, params, `${base}.${i}`, dialect, `${path}[${i}]`));
+    const segment = queryKey('member', member, dialect, false);
+    const items = flat ? node : node.children?.get(segment);
+    const base = flat ? prefix : `${prefix}.${segment}`;
+    const out: unknown[] = [];
+    for (let i = 1; items?.children?.has(String(i)); i++) {
+      out.push(
+        decodeQueryValue(member, items.children.get(String(i)), `${base}.${i}`, dialect, `${path}[${i}]`),
+      );
     }
-    return items.length || hasPrefix(params, prefix) ? items : undefined;
+    return out;
   }
   if (ns.isMapSchema()) {
     const flat = Boolean((ns.getMergedTraits() as { xmlFlattened?: boolean }).xmlFlattened);
-    const keyShape = ns.getKeySchema();
+    const keySegment = queryKey('key', ns.getKeySchema(), dialect, false);
     const valueShape = ns.getValueSchema();
+    const valueSegment = queryKey('value', valueShape, dialect, false);
+    const entries = flat ? node : node.children?.get('entry');
     const base = flat ? prefix : `${prefix}.entry`;
-    const out: Record<string, unknown> = {};
+    // Null-prototype: a key named `__proto__` is a key like any other.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     let found = false;
-    for (let i = 1; hasPrefix(params, `${base}.${i}`); i++) {
+    for (let i = 1; entries?.children?.has(String(i)); i++) {
       found = true;
-      const k = params.get(`${base}.${i}.${queryKey('key', keyShape, dialect, false)}`);
+      const entry = entries.children.get(String(i))!;
+      const k = entry.children?.get(keySegment)?.value;
       const v = decodeQueryValue(
         valueShape,
-        params,
-        `${base}.${i}.${queryKey('value', valueShape, dialect, false)}`,
+        entry.children?.get(valueSegment),
+        `${base}.${i}.${valueSegment}`,
         dialect,
         path,
       );
@@ -202,7 +233,7 @@ function decodeQueryValue(
     }
     return found ? out : undefined;
   }
-  const raw = params.get(prefix);
+  const raw = node.value;
   if (raw === undefined) return undefined;
   const invalid = () =>
     new ValidationException(`Value '${raw}' at '${path}' is not a valid ${describeScalar(ns)}`, {
