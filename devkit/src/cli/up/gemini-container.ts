@@ -56,14 +56,22 @@ export async function ensureGeminiImage(
   return { image, built: true };
 }
 
-/** Starts the replay container under `name`, replacing a leftover one of that name. */
-export async function startGeminiContainer(docker: Docker, name: string, image: string): Promise<string> {
+/**
+ * Starts the replay container under `name`, replacing a leftover one of that name. Tasks reach it as
+ * `alias` (a test gives its own, so the tasks it deploys reach its replay server and no other).
+ */
+export async function startGeminiContainer(
+  docker: Docker,
+  name: string,
+  image: string,
+  alias: string = GEMINI_ALIAS,
+): Promise<string> {
   await removeGeminiContainer(docker, name);
   const container = await docker.createContainer({
     name,
     Image: image,
     Env: [`GEMINI_MOCK_PORT=${GEMINI_PORT}`],
-    Labels: { [LABELS.managed]: 'true', [LABELS.networkAlias]: GEMINI_ALIAS },
+    Labels: { [LABELS.managed]: 'true', [LABELS.networkAlias]: alias },
     HostConfig: { RestartPolicy: { Name: 'no' } },
   });
   await container.start();
