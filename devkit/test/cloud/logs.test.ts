@@ -535,8 +535,8 @@ describe('FilterLogEvents', () => {
     expect(await paths('{ $.missing = "x" }')).toEqual([]);
   });
 
-  it('matches %regex% patterns', async () => {
-    expect(await match('%^(ERROR|WARN) [a-z]+%')).toEqual([
+  it('matches %regex% patterns (AWS syntax: alternatives, classes, quantifiers, no groups)', async () => {
+    expect(await match('%^ERROR.[a-z]+|^WARN%')).toEqual([
       'ERROR connection refused',
       'WARN slow response "Connection timed out"',
     ]);

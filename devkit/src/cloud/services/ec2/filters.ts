@@ -1,5 +1,6 @@
 /** EC2's `Filters` (Name, Values with `*` and `?` wildcards), common to every Describe call. */
 import type { Filter } from '@aws-sdk/client-ec2';
+import { wildcardMatcher } from '../wildcard.ts';
 import type { Ec2State } from './state.ts';
 import { ec2Error } from './state.ts';
 
@@ -7,11 +8,6 @@ type FilterValue = string | number | boolean | undefined;
 
 /** A resource kind's filter names → the values a resource has for it. */
 export type FilterFields<T> = Record<string, (item: T) => FilterValue | FilterValue[]>;
-
-function pattern(value: string): RegExp {
-  const escaped = value.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped.replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}
 
 /** The items matching every filter (any of a filter's values); tag filters come for free. */
 export function applyFilters<T extends { id: string }>(
@@ -24,11 +20,11 @@ export function applyFilters<T extends { id: string }>(
   const tests = filters.map((filter) => {
     const name = filter.Name ?? '';
     const valuesOf = fieldFor(state, name, fields);
-    const patterns = (filter.Values ?? []).map(pattern);
+    const patterns = (filter.Values ?? []).map((value) => wildcardMatcher(value, { questionMark: true }));
     return (item: T) => {
       const raw = valuesOf(item);
       const values = (Array.isArray(raw) ? raw : [raw]).filter((v) => v !== undefined).map(String);
-      return values.some((v) => patterns.some((p) => p.test(v)));
+      return values.some((v) => patterns.some((matches) => matches(v)));
     };
   });
   return items.filter((item) => tests.every((test) => test(item)));

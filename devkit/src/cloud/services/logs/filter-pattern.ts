@@ -3,7 +3,9 @@
  * message: terms (`ERROR "exact phrase" ?WARN -DEBUG`), JSON patterns
  * (`{ ($.level = "error") && $.status >= 500 }`) and `%regex%`.
  */
+import { wildcardMatcher } from '../wildcard.ts';
 import { InvalidParameterException } from './errors.ts';
+import { compileFilterRegex } from './filter-regex.ts';
 
 export type MessageMatcher = (message: string) => boolean;
 
@@ -16,22 +18,13 @@ export function compileFilterPattern(pattern: string | undefined): MessageMatche
       'Space-delimited filter patterns ([...]) are not supported by the local cloud; use terms, a JSON pattern or %regex%',
     );
   }
-  if (text.length > 1 && text.startsWith('%') && text.endsWith('%')) return compileRegex(text.slice(1, -1));
+  if (text.length > 1 && text.startsWith('%') && text.endsWith('%'))
+    return compileFilterRegex(text.slice(1, -1));
   return compileTerms(text);
 }
 
 function invalid(reason: string): InvalidParameterException {
   return new InvalidParameterException(`Invalid filter pattern: ${reason}`);
-}
-
-function compileRegex(source: string): MessageMatcher {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(source);
-  } catch (error) {
-    throw invalid((error as Error).message);
-  }
-  return (message) => regex.test(message);
 }
 
 // ------------------------------------------------------------------ terms
@@ -143,11 +136,6 @@ function select(document: unknown, path: ReadonlyArray<string | number>): unknow
 
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
-function globRegex(glob: string): RegExp {
-  const source = glob.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${source.join('.*')}$`, 's');
-}
-
 function comparison(path: Array<string | number>, op: string, value: Token): JsonTest {
   if (value.kind === 'word' && NUMBER.test(value.text)) {
     const n = Number(value.text);
@@ -167,12 +155,12 @@ function comparison(path: Array<string | number>, op: string, value: Token): Jso
   }
   if (value.kind !== 'word' && value.kind !== 'string') throw invalid(`expected a value after '${op}'`);
   if (op !== '=' && op !== '!=') throw invalid(`'${op}' compares numbers only`);
-  const regex = globRegex(value.text);
+  const matchesValue = wildcardMatcher(value.text, { questionMark: false });
   return (doc) => {
     const field = select(doc, path);
     // A missing field (or an object) matches neither = nor !=.
     if (field === undefined || (field !== null && typeof field === 'object')) return false;
-    return regex.test(String(field)) === (op === '=');
+    return matchesValue(String(field)) === (op === '=');
   };
 }
 
