@@ -142,8 +142,9 @@ export class Gateway {
     const state = this.store.slice(definition.signingName, stateRegion, () =>
       definition.initialState(stateRegion),
     );
+    let output: unknown;
     try {
-      const output = await handler(input as never, {
+      output = await handler(input as never, {
         region,
         accountId: ACCOUNT_ID,
         requestId,
@@ -151,11 +152,26 @@ export class Gateway {
         state,
         store: this.store,
       });
-      return codec.encode(schema, output, requestId);
-    } finally {
-      // A failed call may still have changed state before it threw; saving costs little.
-      if (!isReadOnlyOperation(operation)) this.store.markDirty(definition.signingName);
+    } catch (error) {
+      // A failed call may still have changed state before it threw; it acknowledges nothing.
+      if (!isReadOnlyOperation(operation)) {
+        this.store.markDirty(
+          definition.signingName,
+          stateRegion,
+          definition.journal?.changeOf(state, operation, input),
+        );
+      }
+      throw error;
     }
+    // A 2xx means the change is on disk; a read waits for what it may have seen to get there too.
+    await (isReadOnlyOperation(operation)
+      ? this.store.settled()
+      : this.store.commit(
+          definition.signingName,
+          stateRegion,
+          definition.journal?.changeOf(state, operation, input),
+        ));
+    return codec.encode(schema, output, requestId);
   }
 
   private guessByAction(action: string): BoundService | undefined {

@@ -50,7 +50,9 @@ export interface Cloud {
 /** Starts the local cloud: one HTTP endpoint on 127.0.0.1 for every emulated AWS service. */
 export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const host = options.host ?? '127.0.0.1';
-  const store = await StateStore.open(options.dataDir);
+  const store = await StateStore.open(options.dataDir, {
+    journals: Object.fromEntries(allServices.flatMap((s) => (s.journal ? [[s.signingName, s.journal]] : []))),
+  });
   const blobs = await BlobStore.open(options.dataDir);
   const started = Date.now();
   let runtime: TaskRuntime | undefined;

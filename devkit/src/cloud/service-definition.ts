@@ -1,4 +1,4 @@
-import type { StateStore } from './state/store.ts';
+import type { SliceJournal, StateStore } from './state/store.ts';
 
 /** The wire protocol a service speaks (checked against each pinned @aws-sdk/client-* package). */
 export type Protocol = 'awsJson1_1' | 'awsQuery' | 'ec2Query';
@@ -36,13 +36,15 @@ export interface ServiceDefinition<S = unknown> {
   global?: boolean;
   /** A region's state before its first call (EC2's default VPC and zones depend on the region). */
   initialState: (region: string) => S;
+  /** Journals changes finely (big state); without it, a change journals the region's whole state. */
+  journal?: SliceJournal<S>;
 }
 
 /** A service of any state type, as the gateway holds them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyServiceDefinition = ServiceDefinition<any>;
 
-/** Operations that only read; every other call marks the service's state for saving. */
+/** Operations that only read; every other call journals its change before it answers. */
 export function isReadOnlyOperation(operation: string): boolean {
   return /^(Describe|List|Get|BatchGet|Filter)/.test(operation);
 }

@@ -6,11 +6,12 @@
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FILE_MODE, ownerOnlyDir, syncDir } from '../state/files.ts';
 import { digestInvalid, RegistryError } from './errors.ts';
 
 const SHA256_DIGEST = /^sha256:([a-f0-9]{64})$/;
@@ -37,7 +38,8 @@ export class BlobStore {
       dataDir === undefined ? await mkdtemp(join(tmpdir(), 'devkit-registry-')) : join(dataDir, 'registry');
     // Upload sessions do not survive a restart; their leftovers are garbage.
     await rm(join(root, 'uploads'), { recursive: true, force: true });
-    await mkdir(join(root, 'uploads'), { recursive: true });
+    await ownerOnlyDir(join(root, 'uploads'));
+    await ownerOnlyDir(root);
     return new BlobStore(root, dataDir === undefined);
   }
 
@@ -85,7 +87,7 @@ export class BlobStore {
             yield data;
           }
         },
-        createWriteStream(upload.path, { flags: 'a' }),
+        createWriteStream(upload.path, { flags: 'a', mode: FILE_MODE }),
       );
     } catch (error) {
       // The hash has seen bytes the file may not hold: the session cannot be trusted any more.
@@ -105,9 +107,17 @@ export class BlobStore {
       await rm(upload.path, { force: true });
       throw digestInvalid('provided digest did not match uploaded content', { digest, actual });
     }
-    if (upload.size === 0) await appendFile(upload.path, ''); // no chunk ever created the file
-    await mkdir(dirname(target), { recursive: true });
+    if (upload.size === 0) await appendFile(upload.path, '', { mode: FILE_MODE }); // no chunk created it
+    // On disk before it is named: a manifest acknowledged later may need it after a crash.
+    const file = await open(upload.path, 'r');
+    try {
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await ownerOnlyDir(dirname(target));
     await rename(upload.path, target);
+    await syncDir(dirname(target));
     return upload.size;
   }
 

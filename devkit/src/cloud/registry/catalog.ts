@@ -24,12 +24,17 @@ export interface RegistryNamespace {
   hasRepository(name: string): boolean;
   /** The size of a blob pushed to (or mounted into) `name`, if it was. */
   blobSize(name: string, digest: string): number | undefined;
-  linkBlob(name: string, digest: string, size: number): void;
+  /** Resolves once the link is durable (the blob itself already is). */
+  linkBlob(name: string, digest: string, size: number): Promise<void>;
   /** By tag or digest. */
   manifest(name: string, reference: string): StoredManifest | undefined;
-  /** Records an image under `tag` (or untagged); throws a RegistryError when the service refuses it. */
-  putManifest(name: string, tag: string | undefined, manifest: PushedManifest): void;
-  deleteManifest(name: string, digest: string): boolean;
+  /**
+   * Records an image under `tag` (or untagged); resolves once the image and its tag are durable,
+   * rejects with a RegistryError when the service refuses it.
+   */
+  putManifest(name: string, tag: string | undefined, manifest: PushedManifest): Promise<void>;
+  /** Resolves false for an unknown digest, true once the deletion is durable. */
+  deleteManifest(name: string, digest: string): Promise<boolean>;
   tags(name: string): string[];
 }
 

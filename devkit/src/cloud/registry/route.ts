@@ -115,7 +115,7 @@ async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
   const complete = async (uploadId: string, digest: string | null) => {
     if (!digest) throw digestInvalid('digest parameter is required to complete an upload');
     await blobs.append(uploadId, req);
-    ns.linkBlob(name, digest, await blobs.finish(uploadId, digest));
+    await ns.linkBlob(name, digest, await blobs.finish(uploadId, digest));
     created(res, `/v2/${name}/blobs/${digest}`, digest);
   };
 
@@ -126,7 +126,7 @@ async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
     if (mount && from) {
       const size = ns.hasRepository(from) ? ns.blobSize(from, mount) : undefined;
       if (size !== undefined && (await blobs.size(mount)) === size) {
-        ns.linkBlob(name, mount, size);
+        await ns.linkBlob(name, mount, size);
         created(res, `/v2/${name}/blobs/${mount}`, mount);
         return;
       }
@@ -219,13 +219,14 @@ async function manifest(call: Call, blobs: BlobStore, reference: string): Promis
         });
       }
     }
-    ns.putManifest(name, byDigest ? undefined : reference, pushed);
+    // The 201 (and so `docker push`'s success) says the image and its tag are on disk.
+    await ns.putManifest(name, byDigest ? undefined : reference, pushed);
     created(res, `/v2/${name}/manifests/${pushed.digest}`, pushed.digest);
     return;
   }
   if (req.method === 'DELETE') {
     if (!byDigest) throw new RegistryError('UNSUPPORTED', 400, 'manifests can only be deleted by digest');
-    if (!ns.deleteManifest(name, reference)) throw manifestUnknown(reference);
+    if (!(await ns.deleteManifest(name, reference))) throw manifestUnknown(reference);
     send(res, 202, {});
     return;
   }

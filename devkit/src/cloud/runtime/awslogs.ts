@@ -4,7 +4,13 @@
  * driver does, and the sink that appends shipped lines to the local CloudWatch Logs.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
-import { appendEvents, ensureLogStream, initialLogsState, type LogsState } from '../services/logs/index.ts';
+import {
+  appendEvents,
+  ensureLogStream,
+  initialLogsState,
+  type LogsChange,
+  type LogsState,
+} from '../services/logs/index.ts';
 import type { StateStore } from '../state/store.ts';
 import type { LogEvent, LogSink, ShipOptions } from './log-shipper.ts';
 import { TaskStartError } from './task-spec.ts';
@@ -49,7 +55,7 @@ export function openLogStream(store: StateStore, target: AwsLogsTarget): void {
         `failed to create Cloudwatch log stream: ${(error as Error).name}: ${(error as Error).message} : exit status 1`,
     );
   }
-  store.markDirty('logs');
+  store.markDirty('logs', target.region, { group: target.group, stream: target.stream } satisfies LogsChange);
 }
 
 /** Appends shipped lines to the local CloudWatch Logs; lines for a group deleted since are dropped, as AWS drops them. */
@@ -57,7 +63,7 @@ export function logsSink(store: StateStore, region: string): LogSink {
   return (group: string, stream: string, events: LogEvent[]) => {
     try {
       appendEvents(logsState(store, region), group, stream, events);
-      store.markDirty('logs');
+      store.markDirty('logs', region, { group, stream } satisfies LogsChange);
     } catch {
       // The group or stream was deleted while the container ran: nowhere to put the lines.
     }

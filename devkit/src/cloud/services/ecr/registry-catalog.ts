@@ -18,13 +18,15 @@ export function ecrRegistryCatalog(store: StateStore): RegistryCatalog {
       if (user !== REGISTRY_USER) return undefined;
       const region = claimedRegion(password);
       const state = store.regions<EcrState>('ecr').find(([r]) => r === region)?.[1];
-      if (!state || !verifyPassword(state.tokenSecret, password, Date.now())) return undefined;
-      return regionNamespace(state, () => store.markDirty('ecr'));
+      if (region === undefined || !state || !verifyPassword(state.tokenSecret, password, Date.now())) {
+        return undefined;
+      }
+      return regionNamespace(state, () => store.commit('ecr', region));
     },
   };
 }
 
-function regionNamespace(state: EcrState, changed: () => void): RegistryNamespace {
+function regionNamespace(state: EcrState, changed: () => Promise<void>): RegistryNamespace {
   const repository = (name: string): RepositoryRecord => state.repositories[name]!;
   const byReference = (name: string, reference: string): ImageRecord | undefined =>
     findImage(
@@ -37,21 +39,21 @@ function regionNamespace(state: EcrState, changed: () => void): RegistryNamespac
     blobSize: (name, digest) => repository(name).blobs[digest],
     linkBlob(name, digest, size) {
       repository(name).blobs[digest] = size;
-      changed();
+      return changed();
     },
     manifest(name, reference) {
       const image = byReference(name, reference);
       return image && { digest: image.digest, mediaType: image.mediaType, content: image.manifest };
     },
-    putManifest(name, tag, manifest) {
+    async putManifest(name, tag, manifest) {
       recordImage(repository(name), tag, manifest, Date.now());
-      changed();
+      await changed();
     },
-    deleteManifest(name, digest) {
+    async deleteManifest(name, digest) {
       const repo = repository(name);
       if (!repo.images[digest]) return false;
       delete repo.images[digest];
-      changed();
+      await changed();
       return true;
     },
     tags: (name) =>

@@ -8,6 +8,7 @@ import {
   describeLogGroups,
   putRetentionPolicy,
 } from './groups.ts';
+import { logsJournal } from './journal.ts';
 import { getLogEvents, putLogEvents } from './log-events.ts';
 import { initialLogsState, type LogsState } from './state.ts';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
@@ -21,6 +22,7 @@ import {
 } from './tags.ts';
 
 export { appendEvents, ensureLogStream, type NewLogEvent } from './events.ts';
+export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
 /** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags. */
@@ -30,6 +32,7 @@ export const logs: ServiceDefinition<LogsState> = {
   targetPrefix: 'Logs_20140328',
   schemas: sdk,
   initialState: initialLogsState,
+  journal: logsJournal,
   operations: {
     CreateLogGroup: createLogGroup,
     DeleteLogGroup: deleteLogGroup,
