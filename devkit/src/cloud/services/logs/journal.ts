@@ -5,6 +5,7 @@
  * changed otherwise (an out-of-order arrival, retention) is recorded whole.
  */
 import type { SliceJournal } from '../../state/store.ts';
+import { nameMap } from '../common.ts';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
 import { findGroupByArn } from './state.ts';
 
@@ -137,7 +138,7 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
     if (record.h) {
       group = state.groups[record.g] = {
         ...record.h,
-        streams: group?.streams ?? (Object.create(null) as Record<string, LogStreamRecord>),
+        streams: group?.streams ?? nameMap(),
       };
     }
     if (!group) return;
