@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCassetteDir, PROJECT_CASSETTES } from '../../src/gemini/cassette-file.ts';
 import { parseSseEvents } from '../../src/gemini/sse.ts';
 import { cassetteModeFromEnv, GeminiCassettes } from '../../src/gemini/vitest-cassettes.ts';
+import { apiRequestBody, generateOutcome, geminiClient } from './contract-support.ts';
 import type { FakeUpstream } from './fake-upstream.ts';
 import { startFakeUpstream } from './fake-upstream.ts';
 
@@ -151,6 +152,22 @@ describe('record, update and wild modes (against a local stand-in for Gemini)', 
       { body: unknown },
     ];
     expect(definition.body).toEqual(JSON.parse(ask('Again')));
+  });
+
+  it("recording through the contract tests' calls writes the request the API sends", async () => {
+    helper = new GeminiCassettes(options('record'));
+    const { baseUrl } = await helper.insert('api-shaped');
+    const question = 'What is a recording?';
+    expect(await generateOutcome(geminiClient(baseUrl), question)).toMatchObject({
+      kind: 'answer',
+      answer: { text: `live: ${question}` },
+    });
+    await helper.eject();
+    const [definition] = JSON.parse(await readFile(join(dir, 'api-shaped.json'), 'utf8')) as [
+      { body: unknown },
+    ];
+    expect(definition.body).toEqual(await apiRequestBody({ question }));
+    expect(definition.body).toHaveProperty('systemInstruction');
   });
 
   it('wild sends the client straight to the upstream', async () => {
