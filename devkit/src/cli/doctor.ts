@@ -6,17 +6,12 @@ import type Docker from 'dockerode';
 import { createClients, destroyClients } from '../deploy/clients.ts';
 import type { Finding } from '../deploy/doctor.ts';
 import { stageFindings } from '../deploy/doctor.ts';
-import { LOCAL_ENDPOINT } from '../deploy/target.ts';
 import type { Stack } from '../stack/load.ts';
 import { dockerProblem, listeningPid, portFree, portTakenLine } from './host.ts';
-import type { StackTargetOptions } from './stack-options.ts';
+import type { CloudChoice } from './cloud-choice.ts';
 import { targetFor } from './stack-target.ts';
 
-export async function doctorFindings(
-  docker: Docker,
-  options: StackTargetOptions,
-  stack: Stack,
-): Promise<Finding[]> {
+export async function doctorFindings(docker: Docker, choice: CloudChoice, stack: Stack): Promise<Finding[]> {
   const findings: Finding[] = [];
   const dockerLine = await dockerProblem(docker);
   if (dockerLine) {
@@ -32,10 +27,10 @@ export async function doctorFindings(
   let cloudAnswers = false;
   let target;
   try {
-    target = await targetFor(options, stack);
+    target = await targetFor(choice, stack);
     cloudAnswers = true;
     findings.push({
-      check: `target ${options.target}`,
+      check: `target ${choice.target}`,
       status: 'pass',
       detail: target.endpoint ? `answers at ${target.endpoint}` : `credentials found for ${target.region}`,
     });
@@ -44,14 +39,14 @@ export async function doctorFindings(
     const [detail, fix] = splitFix(message);
     // Before `npm run up`, a local cloud that is not running yet is expected.
     findings.push({
-      check: `target ${options.target}`,
-      status: options.target === 'local' ? 'warn' : 'fail',
+      check: `target ${choice.target}`,
+      status: choice.target === 'local' ? 'warn' : 'fail',
       detail,
       ...(fix ? { fix } : {}),
     });
   }
-  if (options.target === 'local') {
-    const cloudPort = Number(new URL(options.endpoint ?? LOCAL_ENDPOINT).port);
+  if (choice.target === 'local' && choice.endpoint) {
+    const cloudPort = Number(new URL(choice.endpoint).port);
     findings.push(
       await portFinding(
         'local cloud port',

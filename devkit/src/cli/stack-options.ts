@@ -1,6 +1,8 @@
 /**
- * The options every stage command shares (--stack, --stage, --target, --endpoint, --opt). Light to
- * import: commands register these at start; the SDK loads only when a command runs (stack-target.ts).
+ * The options every stage command shares (--stack, --stage, --target, --endpoint, --state-dir, --opt).
+ * Light to import: commands register these at start; the SDK loads only when a command runs
+ * (stack-target.ts). --target and --endpoint have no default here: unset, the running `up` session
+ * or AWS_ENDPOINT_URL decides (cloud-choice.ts).
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -11,8 +13,10 @@ import { DEFAULT_STACK_FILE } from '../stack/load.ts';
 export interface StackTargetOptions {
   stack: string;
   stage: string;
-  target: TargetName;
+  target?: TargetName;
   endpoint?: string;
+  /** Where `devkit up` keeps its session record. */
+  stateDir: string;
   /** name=value pairs for ${opt:name} in the stack file. */
   opt: string[];
 }
@@ -22,9 +26,16 @@ export function addStackOptions(command: Command): Command {
     .option('--stack <file>', 'the stack file', DEFAULT_STACK_FILE)
     .option('--stage <stage>', 'stage of the stack file (dev, staging, prod)', 'dev')
     .addOption(
-      new Option('--target <target>', 'where the stage lives').choices(TARGET_NAMES).default('local'),
+      new Option(
+        '--target <target>',
+        "where the stage lives (default: the running `devkit up` session's, else local)",
+      ).choices(TARGET_NAMES),
     )
-    .option('--endpoint <url>', 'endpoint of the local cloud or LocalStack (default http://127.0.0.1:4566)')
+    .option(
+      '--endpoint <url>',
+      'endpoint of the local cloud or LocalStack (default: AWS_ENDPOINT_URL, else the running `devkit up` session, else http://127.0.0.1:4566)',
+    )
+    .option('--state-dir <dir>', 'the state folder of `devkit up` (its session record)', '.devkit')
     .option(
       '--opt <name=value>',
       'a value for ${opt:name} in the stack file (repeatable)',

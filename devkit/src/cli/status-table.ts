@@ -1,4 +1,4 @@
-/** `devkit status` as tables: the service, its deployments, its tasks, then recent events. */
+/** `devkit status` as tables: the URL and image, the service, its deployments, its tasks, then recent events. */
 import type { StackStatus } from '../deploy/status.ts';
 import { table } from './table.ts';
 
@@ -10,6 +10,9 @@ export function statusLines(status: StackStatus): string[] {
     return [`no service in cluster ${status.cluster}: deploy the stage first (\`devkit deploy\`)`];
   const counts = (...values: number[]) => values.map(String);
   return [
+    `url:   ${status.url ?? '- (the stage has no service.url)'}`,
+    `image: ${service.image ?? '-'}${service.imageTags.length ? ` (tags: ${service.imageTags.join(', ')})` : ''}`,
+    '',
     ...table(
       ['SERVICE', 'STATUS', 'TASK DEFINITION', 'DESIRED', 'RUNNING', 'PENDING'],
       [

@@ -14,7 +14,10 @@ export function parseSince(text: string): number {
 }
 
 export interface LogOptions {
-  sinceMs: number;
+  /** How far back to start; undefined: the log group's first event. */
+  sinceMs: number | undefined;
+  /** Only the last `tail` events of those (following goes on from there). */
+  tail?: number;
   follow: boolean;
   /** Poll interval when following. */
   pollMs?: number;
@@ -22,9 +25,15 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/** `--tail N`: a whole number of events. */
+export function parseTail(text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new DeployError(`--tail must be a number of events (got '${text}')`);
+  return Number(text);
+}
+
 /**
- * The stage's log events, oldest first, from `sinceMs` ago; with `follow`, keeps polling for new
- * ones (as `aws logs tail --follow` does) until the signal aborts.
+ * The stage's log events, oldest first, from `sinceMs` ago (only the last `tail` of them, if set);
+ * with `follow`, keeps polling for new ones (as `aws logs tail --follow` does) until the signal aborts.
  */
 export async function* readLogs(
   clients: AwsClients,
@@ -32,7 +41,8 @@ export async function* readLogs(
   options: LogOptions,
 ): AsyncGenerator<FilteredLogEvent> {
   const logGroupName = stack.config.logs.group;
-  let startTime = Date.now() - options.sinceMs;
+  let startTime = options.sinceMs === undefined ? undefined : Date.now() - options.sinceMs;
+  let tail = options.tail;
   // Events at the last timestamp seen may be returned again by the next poll; skip those by id.
   let seenAtStart = new Set<string>();
   while (!options.signal?.aborted) {
@@ -52,7 +62,10 @@ export async function* readLogs(
       nextToken = page.nextToken;
     } while (nextToken);
     batch.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
-    for (const event of batch) {
+    // The tail applies to what was there at the start; following prints every new event.
+    const shown = tail === undefined ? batch : batch.slice(Math.max(0, batch.length - tail));
+    tail = undefined;
+    for (const event of shown) {
       if (event.eventId && seenAtStart.has(event.eventId)) continue;
       yield event;
     }

@@ -83,9 +83,13 @@ export class RolloutFailedError extends DeployError {
   }
 }
 
-export async function describeService(clients: AwsClients, ref: ServiceRef): Promise<Service | undefined> {
+export async function describeService(
+  clients: AwsClients,
+  ref: ServiceRef,
+  include?: 'TAGS'[],
+): Promise<Service | undefined> {
   const { services = [] } = await clients.ecs.send(
-    new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }),
+    new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service], include }),
   );
   return services.find((s) => s.status !== 'INACTIVE');
 }

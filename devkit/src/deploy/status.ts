@@ -1,13 +1,17 @@
-import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import type { Tag } from '@aws-sdk/client-ecs';
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
-import { resourceNames } from './names.ts';
+import { LOAD_BALANCER_PORT_TAG, resourceNames } from './names.ts';
 import { revisionName } from './register.ts';
 import { describeService } from './rollout.ts';
 
-/** The stage's service as data for a table: its deployments, its tasks and their health. */
+/** The stage's service as data for a table: its URL, deployments, tasks and their health. */
 export interface StackStatus {
   cluster: string;
+  /** Where the service answers: the stage's service.url, on the port its last deploy tagged. */
+  url: string | undefined;
   service: ServiceStatus | undefined;
 }
 
@@ -15,6 +19,9 @@ export interface ServiceStatus {
   name: string;
   status: string;
   taskDefinition: string;
+  /** The image the service's task definition runs (its app container's), and that image's tags. */
+  image: string | undefined;
+  imageTags: string[];
   desired: number;
   running: number;
   pending: number;
@@ -23,6 +30,7 @@ export interface ServiceStatus {
     status: string;
     rolloutState: string;
     taskDefinition: string;
+    image: string | undefined;
     desired: number;
     running: number;
     pending: number;
@@ -40,14 +48,54 @@ export interface ServiceStatus {
   events: { createdAt: Date | undefined; message: string }[];
 }
 
+/** The stack's service.url on the port the service was tagged with (`--opt lb-port` at its deploy). */
+function deployedUrl(stackUrl: string | undefined, tags: Tag[]): string | undefined {
+  const port = tags.find((t) => t.key === LOAD_BALANCER_PORT_TAG)?.value;
+  if (!stackUrl || !port) return stackUrl;
+  const url = new URL(stackUrl);
+  url.port = port;
+  return url.href.replace(/\/$/, '');
+}
+
+/** Each task definition's image of the named container, one DescribeTaskDefinition per revision. */
+async function imagesOf(
+  clients: AwsClients,
+  container: string,
+  arns: string[],
+): Promise<Map<string, string>> {
+  const images = new Map<string, string>();
+  for (const arn of new Set(arns.filter(Boolean))) {
+    const { taskDefinition } = await clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: arn }),
+    );
+    const image = taskDefinition?.containerDefinitions?.find((c) => c.name === container)?.image;
+    if (image) images.set(arn, image);
+  }
+  return images;
+}
+
+/** The tags of an image pinned by digest (as the pipeline registers it); none when it is gone. */
+async function tagsOf(
+  clients: AwsClients,
+  repositoryName: string,
+  image: string | undefined,
+): Promise<string[]> {
+  const imageDigest = image?.split('@')[1];
+  if (!imageDigest) return [];
+  const found = await clients.ecr
+    .send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest }] }))
+    .catch(() => undefined);
+  return found?.imageDetails?.[0]?.imageTags ?? [];
+}
+
 export async function stackStatus(clients: AwsClients, stack: Stack, eventCount = 10): Promise<StackStatus> {
   const names = resourceNames(stack);
   const ref = { cluster: names.cluster, service: names.service };
-  const service = await describeService(clients, ref).catch((error: Error) => {
+  const service = await describeService(clients, ref, ['TAGS']).catch((error: Error) => {
     if (error.name === 'ClusterNotFoundException') return undefined;
     throw error;
   });
-  if (!service) return { cluster: names.cluster, service: undefined };
+  if (!service) return { cluster: names.cluster, url: stack.config.service.url, service: undefined };
   const taskArns: string[] = [];
   for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
     const page = await clients.ecs.send(
@@ -58,20 +106,30 @@ export async function stackStatus(clients: AwsClients, stack: Stack, eventCount 
   const { tasks = [] } = taskArns.length
     ? await clients.ecs.send(new DescribeTasksCommand({ cluster: ref.cluster, tasks: taskArns }))
     : {};
+  const deployments = service.deployments ?? [];
+  const images = await imagesOf(clients, names.container, [
+    service.taskDefinition ?? '',
+    ...deployments.map((d) => d.taskDefinition ?? ''),
+  ]);
+  const image = images.get(service.taskDefinition ?? '');
   return {
     cluster: names.cluster,
+    url: deployedUrl(stack.config.service.url, service.tags ?? []),
     service: {
       name: service.serviceName ?? names.service,
       status: service.status ?? 'UNKNOWN',
       taskDefinition: revisionName(service.taskDefinition ?? ''),
+      image,
+      imageTags: await tagsOf(clients, names.repository, image),
       desired: service.desiredCount ?? 0,
       running: service.runningCount ?? 0,
       pending: service.pendingCount ?? 0,
-      deployments: (service.deployments ?? []).map((d) => ({
+      deployments: deployments.map((d) => ({
         id: d.id ?? '',
         status: d.status ?? '',
         rolloutState: d.rolloutState ?? '',
         taskDefinition: revisionName(d.taskDefinition ?? ''),
+        image: images.get(d.taskDefinition ?? ''),
         desired: d.desiredCount ?? 0,
         running: d.runningCount ?? 0,
         pending: d.pendingCount ?? 0,

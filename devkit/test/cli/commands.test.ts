@@ -10,6 +10,7 @@ import { silentProgress } from '../../src/deploy/progress.ts';
 import type { ProvisionedStack } from '../../src/deploy/provision.ts';
 import { provision } from '../../src/deploy/provision.ts';
 import { registerTaskDefinition } from '../../src/deploy/register.ts';
+import type { StatusJson } from '../../src/cli/status-json.ts';
 import type { Stack } from '../../src/stack/load.ts';
 import { loadStack } from '../../src/stack/load.ts';
 import type { TestCloud } from '../cloud/harness.ts';
@@ -128,11 +129,16 @@ describe('stage commands against the local cloud', () => {
         },
       }),
     );
-    const { code, stdout } = await cli('status');
+    const { code, stdout, stderr } = await cli('status');
     expect(code).toBe(0);
+    expect(stderr.trim()).toBe(`cloud: local at ${cloud.cloud.url} (--endpoint)`);
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(/^SERVICE +STATUS +TASK DEFINITION +DESIRED +RUNNING +PENDING$/);
-    expect(lines[1]).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +\d +\d$/);
+    expect(lines.slice(0, 2)).toEqual([
+      'url:   http://127.0.0.1:8080',
+      'image: 127.0.0.1:1/iscoolgpt-dev:test',
+    ]);
+    expect(lines[3]).toMatch(/^SERVICE +STATUS +TASK DEFINITION +DESIRED +RUNNING +PENDING$/);
+    expect(lines[4]).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +\d +\d$/);
     expect(stdout).toMatch(
       /^DEPLOYMENT +STATUS +ROLLOUT +TASK DEFINITION +DESIRED +RUNNING +PENDING +FAILED$/m,
     );
@@ -143,7 +149,10 @@ describe('stage commands against the local cloud', () => {
   it('rollback with a single revision says there is nothing to roll back to', async () => {
     const { code, stderr } = await cli('rollback');
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('error: no revision of iscoolgpt-dev before iscoolgpt-dev:1 to roll back to');
+    expect(stderr.trim().split('\n')).toEqual([
+      `cloud: local at ${cloud.cloud.url} (--endpoint)`,
+      'error: no revision of iscoolgpt-dev before iscoolgpt-dev:1 to roll back to',
+    ]);
   });
 
   it('logs prints the stage’s events since a time, oldest first', async () => {
@@ -168,6 +177,57 @@ describe('stage commands against the local cloud', () => {
       `${new Date(now - 60_000).toISOString()} ${logStreamName} {"msg":"request"}`,
       `${new Date(now - 1_000).toISOString()} ${logStreamName} just now`,
     ]);
+  });
+
+  it('logs --tail N prints the last N events, from the whole log group unless --since says otherwise', async () => {
+    const last = await cli('logs', '--tail', '2');
+    expect(last.code).toBe(0);
+    const lines = last.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('request');
+    expect(lines[1]).toContain('just now');
+    // Two hours old: beyond the 10-minute default, within the whole group --tail looks back over.
+    const all = await cli('logs', '--tail', '3');
+    expect(all.stdout.trim().split('\n')[0]).toContain('two hours ago');
+    const windowed = await cli('logs', '--tail', '3', '--since', '1h');
+    expect(windowed.stdout.trim().split('\n')).toHaveLength(2);
+    const bad = await cli('logs', '--tail', 'ten');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe("error: --tail must be a number of events (got 'ten')");
+  });
+
+  it('status --json prints the documented shape', async () => {
+    const { code, stdout } = await cli('status', '--json');
+    expect(code).toBe(0);
+    const status = JSON.parse(stdout) as StatusJson;
+    expect(status).toMatchObject({
+      version: 1,
+      stack: 'iscoolgpt',
+      stage: 'dev',
+      cloud: { target: 'local', endpoint: cloud.cloud.url },
+      cluster: 'iscoolgpt-dev',
+      url: 'http://127.0.0.1:8080',
+      service: {
+        name: 'iscoolgpt-dev',
+        status: 'ACTIVE',
+        taskDefinition: 'iscoolgpt-dev:1',
+        image: '127.0.0.1:1/iscoolgpt-dev:test',
+        desired: 1,
+      },
+    });
+    expect(Object.keys(status.service?.deployments[0] ?? {}).sort()).toEqual([
+      'desired',
+      'failed',
+      'id',
+      'image',
+      'pending',
+      'rolloutState',
+      'running',
+      'status',
+      'taskDefinition',
+    ]);
+    expect(status.service?.deployments[0]?.image).toBe('127.0.0.1:1/iscoolgpt-dev:test');
+    expect(status.service?.events[0]?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('remove --dry-run lists what would go; remove deletes the stage', async () => {

@@ -119,7 +119,7 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
       '--quiet-build',
     );
     expect(stdout).toContain('rolling back to deployment');
-    expect(stderr.trim()).toMatch(
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
       /^error: deploy FAILED: rolled back: ecs-svc\/\d+ \(iscoolgpt-dev:1\) is PRIMARY again/,
     );
     expect(code).toBe(1);

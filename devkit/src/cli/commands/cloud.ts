@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Timings } from '../../cloud/scheduler/facts.ts';
 import { AWS_TIMINGS, LOCAL_TIMINGS } from '../../cloud/scheduler/facts.ts';
+import { DEFAULT_PORTS } from '../default-ports.ts';
 
 interface CloudCommandOptions {
   port: string;
@@ -42,7 +43,7 @@ export function register(program: Command): void {
   program
     .command('cloud')
     .description('run the local AWS-compatible cloud alone, in the foreground')
-    .option('--port <port>', 'port on 127.0.0.1', '4566')
+    .option('--port <port>', 'port on 127.0.0.1', String(DEFAULT_PORTS.cloud))
     .option('--data-dir <dir>', 'where state persists', '.devkit/cloud')
     .option('--verbose', 'log every API call')
     .option('--no-runtime', 'only record ECS tasks, do not run them as containers')

@@ -33,10 +33,8 @@ export function register(program: Command): void {
           const problem = await dockerProblem(docker);
           if (problem) throw new CliError(problem);
         }
-        const { stack, target, clients } = await openStack(options);
-        console.log(
-          `deploying ${stack.config.name} stage ${stack.stage} to ${target.name} (${target.endpoint ?? `AWS ${target.region}`})`,
-        );
+        const { stack, clients } = await openStack(options);
+        console.log(`deploying ${stack.config.name} stage ${stack.stage}`);
         try {
           const progress = terminalProgress({ quietBuild: options.quietBuild ?? false });
           const result = await deploy(clients, stack, progress, {

@@ -14,9 +14,11 @@ export function register(program: Command): void {
     withErrors(async (options: StackTargetOptions) => {
       const { default: Docker } = await import('dockerode');
       const { doctorFindings, findingLines } = await import('../doctor.ts');
-      const { loadStackFrom } = await import('../stack-target.ts');
-      const stack = loadStackFrom(options);
-      const findings = await doctorFindings(new Docker(), options, stack);
+      const { loadStage } = await import('../stack-target.ts');
+      const { cloudLine } = await import('../cloud-choice.ts');
+      const { stack, choice } = await loadStage(options);
+      console.error(cloudLine(choice, stack.config.region));
+      const findings = await doctorFindings(new Docker(), choice, stack);
       for (const line of findingLines(findings)) console.log(line);
       const failed = findings.filter((f) => f.status === 'fail').length;
       console.log(failed ? `${failed} finding(s) need fixing` : 'all good');

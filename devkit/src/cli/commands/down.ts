@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
 import { withErrors } from '../fail.ts';
 import { portOption } from './up.ts';
+import { DEFAULT_PORTS } from '../default-ports.ts';
 
 export function register(program: Command): void {
   program
     .command('down')
     .description('stop what `devkit up` started: the cloud, its containers and networks, the replay server')
-    .option('--port <port>', "the local cloud's port (used when no session record is found)", '4566')
+    .option(
+      '--port <port>',
+      "the local cloud's port (used when no session record is found)",
+      String(DEFAULT_PORTS.cloud),
+    )
     .option('--state-dir <dir>', 'the state folder `up` used', '.devkit')
     .action(
       withErrors(async (options: { port: string; stateDir: string }) => {

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PROJECT_CASSETTES } from '../../gemini/cassette-file.ts';
 import { describeReplay, startReplayFromSettings } from '../../gemini/replay-settings.ts';
+import { DEFAULT_PORTS } from '../default-ports.ts';
+import { CliError, withErrors } from '../fail.ts';
+import { portTakenLine } from '../host.ts';
 
 export function register(program: Command): void {
   program
@@ -9,7 +12,7 @@ export function register(program: Command): void {
     .description(
       'run the Gemini replay server alone, in the foreground (serves cassettes; see devkit/cassettes)',
     )
-    .option('--port <port>', 'port to listen on', '8081')
+    .option('--port <port>', 'port to listen on', String(DEFAULT_PORTS.geminiMock))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--cassettes <dir>', 'folder of cassettes to serve', PROJECT_CASSETTES)
     .option('--fallback', 'answer unmatched requests with a deterministic templated reply')
@@ -23,36 +26,40 @@ export function register(program: Command): void {
       'recorded',
     )
     .action(
-      async (options: {
-        port: string;
-        host: string;
-        cassettes: string;
-        fallback?: boolean;
-        fault?: string;
-        pacing: string;
-      }) => {
-        const settings = {
-          port: options.port,
-          host: options.host,
-          cassettesDir: resolve(options.cassettes),
-          fallback: options.fallback ?? false,
-          pacing: options.pacing,
-          ...(options.fault ? { fault: options.fault } : {}),
-        };
-        const { server, cassettes } = await startReplayFromSettings(settings, (line) =>
-          console.log(line),
-        ).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'EADDRINUSE')
-            program.error(`port ${options.port} is taken: stop what uses it or pass --port`);
-          return program.error(error.message);
-        });
-        console.log(describeReplay(settings, server, cassettes));
-        const stop = async () => {
-          await server.close();
-          process.exit(0);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      },
+      withErrors(
+        async (options: {
+          port: string;
+          host: string;
+          cassettes: string;
+          fallback?: boolean;
+          fault?: string;
+          pacing: string;
+        }) => {
+          const settings = {
+            port: options.port,
+            host: options.host,
+            cassettesDir: resolve(options.cassettes),
+            fallback: options.fallback ?? false,
+            pacing: options.pacing,
+            ...(options.fault ? { fault: options.fault } : {}),
+          };
+          const { server, cassettes } = await startReplayFromSettings(settings, (line) =>
+            console.log(line),
+          ).catch(async (error: NodeJS.ErrnoException) => {
+            throw new CliError(
+              error.code === 'EADDRINUSE'
+                ? await portTakenLine(Number(options.port), '--port')
+                : error.message,
+            );
+          });
+          console.log(describeReplay(settings, server, cassettes));
+          const stop = async () => {
+            await server.close();
+            process.exit(0);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        },
+      ),
     );
 }

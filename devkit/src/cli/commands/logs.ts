@@ -5,7 +5,8 @@ import { addStackOptions } from '../stack-options.ts';
 
 interface LogsCommandOptions extends StackTargetOptions {
   follow?: boolean;
-  since: string;
+  since?: string;
+  tail?: string;
   filter?: string;
 }
 
@@ -14,21 +15,28 @@ export function register(program: Command): void {
     program.command('logs').description("the stage's log events from CloudWatch Logs, oldest first"),
   )
     .option('-f, --follow', 'keep printing new events until Ctrl-C')
-    .option('--since <duration>', 'how far back to start: 30s, 10m, 2h, 1d', '10m')
+    .option(
+      '--since <duration>',
+      'how far back to start: 30s, 10m, 2h, 1d (default: 10m; with --tail, the whole log group)',
+    )
+    .option('--tail <n>', 'only the last n events (then, with -f, every new one)')
     .option('--filter <pattern>', 'a CloudWatch Logs filter pattern, e.g. "ERROR" or "{ $.level = 50 }"')
     .action(
       withErrors(async (options: LogsCommandOptions) => {
-        const { parseSince } = await import('../../deploy/logs.ts');
+        const { parseSince, parseTail } = await import('../../deploy/logs.ts');
         const { openStack } = await import('../stack-target.ts');
         const { destroyClients } = await import('../../deploy/clients.ts');
         const { printLogs } = await import('../print-logs.ts');
-        const sinceMs = parseSince(options.since);
+        const tail = options.tail === undefined ? undefined : parseTail(options.tail);
+        const since = options.since ?? (tail === undefined ? '10m' : undefined);
+        const sinceMs = since === undefined ? undefined : parseSince(since);
         const { stack, clients } = await openStack(options);
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
         try {
           await printLogs(clients, stack, {
             sinceMs,
+            ...(tail === undefined ? {} : { tail }),
             follow: options.follow ?? false,
             signal: abort.signal,
             ...(options.filter ? { filterPattern: options.filter } : {}),

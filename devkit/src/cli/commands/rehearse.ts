@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_STACK_FILE } from '../../stack/load.ts';
 import { CliError, withErrors } from '../fail.ts';
+import { DEFAULT_PORTS } from '../default-ports.ts';
 
 interface RehearseOptions {
   port: string;
@@ -22,9 +23,12 @@ export function register(program: Command): void {
     .description(
       'the whole pipeline end to end on this machine: v1, v2 under load, a broken v3 rolled back, logs, key-leak scan, teardown; writes a report',
     )
-    // Not 4566/8080: a running `npm run up` keeps its ports.
-    .option('--port <port>', "the local cloud's port for the rehearsal", '4599')
-    .option('--lb-port <port>', "the service's load balancer port for the rehearsal", '8099')
+    .option('--port <port>', "the local cloud's port for the rehearsal", String(DEFAULT_PORTS.rehearseCloud))
+    .option(
+      '--lb-port <port>',
+      "the service's load balancer port for the rehearsal",
+      String(DEFAULT_PORTS.rehearseService),
+    )
     .option('--stack <file>', 'the stack file', DEFAULT_STACK_FILE)
     .option('--report-dir <dir>', 'where rehearsal.json and rehearsal.md go', 'reports')
     .action(

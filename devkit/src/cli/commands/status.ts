@@ -7,19 +7,26 @@ export function register(program: Command): void {
   addStackOptions(
     program
       .command('status')
-      .description("the stage's service: deployments, tasks and their health, recent events"),
-  ).action(
-    withErrors(async (options: StackTargetOptions) => {
-      const { openStack } = await import('../stack-target.ts');
-      const { stackStatus } = await import('../../deploy/status.ts');
-      const { destroyClients } = await import('../../deploy/clients.ts');
-      const { statusLines } = await import('../status-table.ts');
-      const { stack, clients } = await openStack(options);
-      try {
-        for (const line of statusLines(await stackStatus(clients, stack))) console.log(line);
-      } finally {
-        destroyClients(clients);
-      }
-    }),
-  );
+      .description("the stage's URL, image and service: deployments, tasks and their health, recent events"),
+  )
+    .option('--json', 'print one JSON document (its shape is in the README) instead of tables')
+    .action(
+      withErrors(async (options: StackTargetOptions & { json?: boolean }) => {
+        const { openStack } = await import('../stack-target.ts');
+        const { stackStatus } = await import('../../deploy/status.ts');
+        const { destroyClients } = await import('../../deploy/clients.ts');
+        const { statusLines } = await import('../status-table.ts');
+        const { statusJson } = await import('../status-json.ts');
+        const { stack, choice, clients } = await openStack(options);
+        try {
+          const status = await stackStatus(clients, stack);
+          if (options.json) {
+            const where = { stack: stack.config.name, stage: stack.stage, choice };
+            console.log(JSON.stringify(statusJson(status, where), null, 2));
+          } else for (const line of statusLines(status)) console.log(line);
+        } finally {
+          destroyClients(clients);
+        }
+      }),
+    );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliError, withErrors } from '../fail.ts';
+import { DEFAULT_PORTS } from '../default-ports.ts';
 
 interface UpCommandOptions {
   target: 'local' | 'localstack';
@@ -29,8 +30,12 @@ export function register(program: Command): void {
       new Option('--target <target>', 'where to run it').choices(['local', 'localstack']).default('local'),
     )
     .option('--detach', 'leave everything running in the background and return (`devkit down` stops it)')
-    .option('--port <port>', "the local cloud's port on 127.0.0.1", '4566')
-    .option('--lb-port <port>', "the service's load balancer port on 127.0.0.1", '8080')
+    .option('--port <port>', "the local cloud's port on 127.0.0.1", String(DEFAULT_PORTS.cloud))
+    .option(
+      '--lb-port <port>',
+      "the service's load balancer port on 127.0.0.1",
+      String(DEFAULT_PORTS.service),
+    )
     .option('--state-dir <dir>', "where the cloud's state, its log and the session record live", '.devkit')
     .option('--stack <file>', 'the stack file', 'stack.yml')
     .option('--verbose-build', "print the image build's own output")

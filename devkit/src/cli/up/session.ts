@@ -1,6 +1,7 @@
 /**
  * The record of a running `devkit up` in its state folder (.devkit/ by default): which process runs
- * it, where the cloud listens, the replay container, the log file. A second `up` and `down` read it.
+ * it, where the cloud listens, the stage it deployed and on which load balancer port, the replay
+ * container, the log file. A second `up`, `down` and every stage command (cloud-choice.ts) read it.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +10,11 @@ export interface UpSession {
   /** The `devkit up` process (foreground) or the detached `devkit cloud` process. */
   pid: number;
   mode: 'foreground' | 'detached';
+  target: 'local' | 'localstack';
   cloudUrl: string;
+  /** The stage `up` deployed and its load balancer port (`--lb-port`, the stack's `${opt:lb-port}`). */
+  stage: string;
+  lbPort: number;
   serviceUrl: string | undefined;
   geminiContainer: string;
   /** The detached cloud's output. */

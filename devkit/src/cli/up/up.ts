@@ -19,7 +19,6 @@ import { dockerProblem, portFree, portTakenLine } from '../host.ts';
 import { startLocalstack } from '../localstack.ts';
 import { printLogs } from '../print-logs.ts';
 import { terminalProgress } from '../progress-printer.ts';
-import type { StackTargetOptions } from '../stack-options.ts';
 import { loadStackFrom } from '../stack-target.ts';
 import { startDetachedCloud, stopProcess } from './detached-cloud.ts';
 import {
@@ -82,7 +81,7 @@ export async function up(options: UpOptions): Promise<void> {
   if (!(await portFree(options.lbPort)))
     throw new CliError(await portTakenLine(options.lbPort, '--lb-port', docker));
   const stack = loadStackFrom(
-    { stack: options.stack, stage: 'dev', target: options.target, opt: [] } satisfies StackTargetOptions,
+    { stack: options.stack, stage: 'dev', opt: [] },
     { 'lb-port': String(options.lbPort) },
   );
   await mkdir(stateDir, { recursive: true });
@@ -110,7 +109,10 @@ export async function up(options: UpOptions): Promise<void> {
     const session: UpSession = {
       pid: options.detach && cloudPid !== undefined ? cloudPid : process.pid,
       mode: options.detach ? 'detached' : 'foreground',
+      target: options.target,
       cloudUrl: target.endpoint ?? '',
+      stage: stack.stage,
+      lbPort: options.lbPort,
       serviceUrl: stack.config.service.url,
       geminiContainer: geminiName,
       logFile: options.detach ? cloudLogFile(stateDir) : undefined,

@@ -1,0 +1,96 @@
+/**
+ * `devkit status --json`: the documented, stable shape (README, "devkit status --json"). Every field
+ * is always present (null when unknown); times are ISO 8601 strings; new fields may be added, none
+ * renamed or removed without a new `version`.
+ */
+import type { StackStatus } from '../deploy/status.ts';
+import type { CloudChoice } from './cloud-choice.ts';
+
+export interface StatusJson {
+  version: 1;
+  stack: string;
+  stage: string;
+  cloud: { target: string; endpoint: string | null };
+  cluster: string;
+  url: string | null;
+  service: {
+    name: string;
+    status: string;
+    taskDefinition: string;
+    image: string | null;
+    imageTags: string[];
+    desired: number;
+    running: number;
+    pending: number;
+    deployments: {
+      id: string;
+      status: string;
+      rolloutState: string | null;
+      taskDefinition: string;
+      image: string | null;
+      desired: number;
+      running: number;
+      pending: number;
+      failed: number;
+    }[];
+    tasks: {
+      id: string;
+      taskDefinition: string;
+      lastStatus: string;
+      health: string;
+      startedAt: string | null;
+      stoppedReason: string | null;
+    }[];
+    /** Newest first. */
+    events: { createdAt: string | null; message: string }[];
+  } | null;
+}
+
+const iso = (date: Date | undefined) => date?.toISOString() ?? null;
+
+export function statusJson(
+  status: StackStatus,
+  where: { stack: string; stage: string; choice: CloudChoice },
+): StatusJson {
+  const { service } = status;
+  return {
+    version: 1,
+    stack: where.stack,
+    stage: where.stage,
+    cloud: { target: where.choice.target, endpoint: where.choice.endpoint ?? null },
+    cluster: status.cluster,
+    url: status.url ?? null,
+    service: service
+      ? {
+          name: service.name,
+          status: service.status,
+          taskDefinition: service.taskDefinition,
+          image: service.image ?? null,
+          imageTags: service.imageTags,
+          desired: service.desired,
+          running: service.running,
+          pending: service.pending,
+          deployments: service.deployments.map((d) => ({
+            id: d.id,
+            status: d.status,
+            rolloutState: d.rolloutState || null,
+            taskDefinition: d.taskDefinition,
+            image: d.image ?? null,
+            desired: d.desired,
+            running: d.running,
+            pending: d.pending,
+            failed: d.failed,
+          })),
+          tasks: service.tasks.map((t) => ({
+            id: t.id,
+            taskDefinition: t.taskDefinition,
+            lastStatus: t.lastStatus,
+            health: t.health,
+            startedAt: iso(t.startedAt),
+            stoppedReason: t.stoppedReason ?? null,
+          })),
+          events: service.events.map((e) => ({ createdAt: iso(e.createdAt), message: e.message })),
+        }
+      : null,
+  };
+}
