@@ -140,9 +140,7 @@ export async function up(options: UpOptions): Promise<void> {
       (error: unknown) => {
         for (const line of errorLines(error)) console.error(line);
         say('');
-        say(
-          `the cloud keeps running: fix the error, then deploy again with \`${retryCommand(options, target)}\``,
-        );
+        say(`the cloud keeps running: fix the error, then deploy again with \`${retryCommand(options)}\``);
         return false;
       },
     );
@@ -212,13 +210,14 @@ async function startTarget(
   return { target: await resolveTarget('local', { region, endpoint: cloud.url }), cloudPid: undefined };
 }
 
-/** The `devkit deploy` that redeploys what this `up` deployed, to the cloud it started. */
-function retryCommand(options: UpOptions, target: Target): string {
+/**
+ * The `devkit deploy` that redeploys what this `up` deployed: it finds this session's cloud, target
+ * and load balancer port in the session record (cloud-choice.ts), so only the files need naming.
+ */
+function retryCommand(options: UpOptions): string {
   const flags = [
-    options.target === 'localstack' ? '--target localstack' : '',
     options.stack !== DEFAULT_STACK_FILE ? `--stack ${options.stack}` : '',
-    options.target === 'local' && options.port !== 4566 ? `--endpoint ${target.endpoint}` : '',
-    options.lbPort !== 8080 ? `--opt lb-port=${options.lbPort}` : '',
+    options.stateDir !== '.devkit' ? `--state-dir ${options.stateDir}` : '',
   ];
   return ['npm run devkit -- deploy', ...flags].filter(Boolean).join(' ');
 }
