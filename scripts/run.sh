@@ -7,8 +7,5 @@ docker_flag=()
 if [ "${1:-}" = "--docker" ]; then docker_flag=(--docker); shift; fi
 "$root/scripts/setup.sh" "${docker_flag[@]}"
 . "$root/scripts/toolchain.sh"
-if [ -f "$root/.toolchain/base-images.env" ]; then
-  set -a; . "$root/.toolchain/base-images.env"; set +a
-fi
 export PATH="$root/node_modules/.bin:$PATH"
 exec "$@"

@@ -2,8 +2,9 @@
 # One-stop set-up, idempotent and fast when already done:
 #   1. Node >= 22.18 (fetched from the npm registry when the machine's is older)
 #   2. npm dependencies (npm ci when package-lock.json changed since the last install)
-#   3. with --docker: a running Docker engine, base images for the service image, and the AWS CLI
-#      (the real client the tests drive the local cloud with)
+#   3. with --docker: a running Docker engine, base images for the service image (`devkit
+#      base-images`: node:24-slim, else local stand-ins made once, before tests build in parallel),
+#      and the AWS CLI (the real client the tests drive the local cloud with)
 # With --docker and no engine: fails when CI=true (Docker tests must never skip silently in CI),
 # otherwise warns and continues (the Docker-backed tests then report themselves as skipped).
 set -euo pipefail
@@ -27,7 +28,7 @@ if [ "${1:-}" = "--docker" ]; then
     exit 1
   fi
   if scripts/docker-engine.sh; then
-    scripts/base-images.sh
+    node devkit/bin/devkit.js base-images >/dev/null
   elif [ "${CI:-}" = "true" ]; then
     echo "setup: CI=true and no Docker engine: failing instead of skipping the Docker tests" >&2
     exit 1

@@ -13,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseImageEnv } from '../test/deploy/base-images.ts';
 import { removeRegistryImages } from '../test/deploy/registry-images.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,7 +50,7 @@ function devkit(args: string[]): Promise<string> {
       [BIN, ...args],
       {
         cwd: REPO,
-        env: { ...process.env, ...baseImageEnv() },
+        env: process.env,
         maxBuffer: 64 * 1024 * 1024,
         timeout: 900_000,
       },

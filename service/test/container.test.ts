@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,22 +15,20 @@ const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const STUB_SOURCE = fileURLToPath(new URL('./support/gemini-stub.ts', import.meta.url));
 const API_KEY = 'container-test-key-5f2c';
-const BASE_IMAGES_ENV = fileURLToPath(new URL('../../.toolchain/base-images.env', import.meta.url));
 
 /**
- * The base image to build on: the environment's (scripts/run.sh exports .toolchain/base-images.env),
- * else that file itself (a bare `npx vitest run`), else the standard image.
+ * The base images to build on, as the devkit picks them for this engine (node:24-slim, else local
+ * stand-ins when no registry answers): its `base-images` command prints them as build args.
  */
-function baseImage(variable: 'ISCOOLGPT_BUILD_IMAGE' | 'ISCOOLGPT_RUNTIME_IMAGE'): string {
-  const fromEnv = process.env[variable];
-  if (fromEnv) return fromEnv;
-  if (existsSync(BASE_IMAGES_ENV)) {
-    const line = readFileSync(BASE_IMAGES_ENV, 'utf8')
+async function baseImageArgs(): Promise<{ BUILD_IMAGE: string; RUNTIME_IMAGE: string }> {
+  const { stdout } = await run(process.execPath, ['devkit/bin/devkit.js', 'base-images'], { cwd: REPO });
+  const args = Object.fromEntries(
+    stdout
+      .trim()
       .split('\n')
-      .find((entry) => entry.startsWith(`${variable}=`));
-    if (line) return line.slice(variable.length + 1).trim();
-  }
-  return 'node:24-slim';
+      .map((line) => line.split('=', 2)),
+  );
+  return { BUILD_IMAGE: args.BUILD_IMAGE, RUNTIME_IMAGE: args.RUNTIME_IMAGE };
 }
 
 async function docker(...args: string[]): Promise<string> {
@@ -68,12 +65,12 @@ describe.skipIf(problem !== undefined)(
     const network = `iscoolgpt-test-${id}`;
     const stub = `iscoolgpt-test-stub-${id}`;
     const api = `iscoolgpt-test-api-${id}`;
-    // Standard images by default; the offline stand-ins when scripts/base-images.sh made them.
-    const buildImage = baseImage('ISCOOLGPT_BUILD_IMAGE');
-    const runtimeImage = baseImage('ISCOOLGPT_RUNTIME_IMAGE');
+    let runtimeImage = '';
     let url = '';
 
     beforeAll(async () => {
+      const base = await baseImageArgs();
+      runtimeImage = base.RUNTIME_IMAGE;
       await docker(
         'build',
         '--quiet',
@@ -86,7 +83,7 @@ describe.skipIf(problem !== undefined)(
         '--build-arg',
         'BUILD_TIME=2026-01-01T00:00:00Z',
         '--build-arg',
-        `BUILD_IMAGE=${buildImage}`,
+        `BUILD_IMAGE=${base.BUILD_IMAGE}`,
         '--build-arg',
         `RUNTIME_IMAGE=${runtimeImage}`,
         '.',

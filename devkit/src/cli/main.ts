@@ -24,6 +24,7 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/rehearse.ts'),
   () => import('./commands/up.ts'),
   () => import('./commands/down.ts'),
+  () => import('./commands/base-images.ts'),
 ];
 
 const program = new Command('devkit')

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import type Docker from 'dockerode';
 import type { Stack } from '../stack/load.ts';
+import { withBaseImages } from './base-images.ts';
 import type { DockerMessage } from './docker-stream.ts';
 import { followDockerStream } from './docker-stream.ts';
 import type { Progress } from './progress.ts';
@@ -62,8 +63,8 @@ class BuildLog {
 
 /**
  * Builds the stack's image with the engine's builder, streaming its output, and tags it
- * `<repository>:<tag>` and `<repository>:latest`. Build args come from the stack file (which reads the
- * offline base-image stand-ins from the environment), plus GIT_COMMIT: the tag. A failing step fails
+ * `<repository>:<tag>` and `<repository>:latest`. Build args come from the stack file, plus GIT_COMMIT:
+ * the tag; base images the engine cannot pull are replaced (base-images.ts). A failing step fails
  * with that step named and the last lines of its own output (the compiler's or npm's message).
  */
 export function buildImage(
@@ -87,7 +88,12 @@ export function buildImage(
             t: `${target.repository}:${target.tag}`,
             dockerfile: image.dockerfile,
             // The image's build metadata (/v1/info reports it); the stack file may override it.
-            buildargs: { GIT_COMMIT: target.tag, ...image.buildArgs },
+            // A node:24-slim base this engine cannot pull becomes the local stand-in.
+            buildargs: await withBaseImages(
+              docker,
+              { GIT_COMMIT: target.tag, ...image.buildArgs },
+              report.output,
+            ),
             labels: { 'devkit.stack': stack.config.name, 'devkit.stage': stack.stage },
             // The classic builder leaves a failed step's container behind unless told otherwise.
             forcerm: true,

@@ -10,8 +10,8 @@ const CONTEXT_FILES = ['devkit/src/gemini', 'devkit/package.json', 'devkit/casse
 
 export interface MockImageOptions {
   tag: string;
-  /** Base image with node at /usr/local/bin/node; default the Dockerfile's (node:24-slim). */
-  runtimeImage?: string;
+  /** Base image with node at /usr/local/bin/node: node:24-slim or its stand-in (deploy/base-images.ts). */
+  runtimeImage: string;
 }
 
 export async function buildGeminiMockImage(docker: Docker, options: MockImageOptions): Promise<void> {
@@ -20,7 +20,7 @@ export async function buildGeminiMockImage(docker: Docker, options: MockImageOpt
     {
       t: options.tag,
       dockerfile: 'devkit/src/gemini/Dockerfile',
-      ...(options.runtimeImage ? { buildargs: { RUNTIME_IMAGE: options.runtimeImage } } : {}),
+      buildargs: { RUNTIME_IMAGE: options.runtimeImage },
     },
   );
   // The build's outcome is in its progress messages: an error there means no image.

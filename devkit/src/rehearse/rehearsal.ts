@@ -184,7 +184,7 @@ export async function rehearse(
       run.note(
         `local cloud with its task runtime at ${started.cloud.url}; the service's load balancer will listen on ${url}`,
       );
-      started.geminiImage = await ensureGeminiImage(docker, process.env.ISCOOLGPT_RUNTIME_IMAGE);
+      started.geminiImage = await ensureGeminiImage(docker);
       started.geminiContainer = geminiContainerName(options.cloudPort);
       await startGeminiContainer(docker, started.geminiContainer, started.geminiImage.image);
       run.note(

@@ -13,7 +13,6 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { freePort } from '../cloud/harness.ts';
-import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeLabelledImages } from '../deploy/labelled-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
@@ -34,7 +33,7 @@ const BROKEN_LINE = 'const broken: number = ;';
 
 describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit deploy', () => {
   const docker = new Docker();
-  const env = () => envWithoutAws(baseImageEnv());
+  const env = () => envWithoutAws();
   // Set on the failing step's layer, so the containers of this build (and only these) can be counted.
   const label = `devkit.test.build-errors=${process.pid}-${Date.now()}`;
   const buildContainers = async () =>

@@ -17,7 +17,6 @@ import { LABELS } from '../../src/cloud/runtime/labels.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { credentials, REGION } from '../cloud/harness.ts';
-import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
 import { freePort } from '../cloud/harness.ts';
@@ -27,7 +26,7 @@ describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => 
   let port: number;
   let lbPort: number;
   let stateDir: string;
-  const env = () => envWithoutAws(baseImageEnv());
+  const env = () => envWithoutAws();
   const args = () => ['--port', String(port), '--state-dir', stateDir];
 
   beforeAll(async () => {

@@ -17,7 +17,6 @@ import { LABELS } from '../../src/cloud/runtime/labels.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { credentials, REGION } from '../cloud/harness.ts';
-import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
 import { freePort } from '../cloud/harness.ts';
@@ -45,7 +44,7 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
     const child = spawn(
       process.execPath,
       [BIN, 'up', '--port', String(port), '--lb-port', String(lbPort), '--state-dir', stateDir],
-      { cwd: REPO_ROOT, env: envWithoutAws(baseImageEnv()), stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: REPO_ROOT, env: envWithoutAws(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 import { disposeDockerConfig, docker, dockerAvailable } from './docker-cli.ts';
 import { awsCliAvailable, startTestCloud, type TestCloud } from './harness.ts';
 import { DOCKER_MANIFEST, RegistryClient, registryAuthorization, sha256 } from './registry-client.ts';
@@ -327,7 +328,7 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the real docker CLI', () 
   });
 
   it('pushes a real multi-layer base image with the digest docker computed', async () => {
-    const base = process.env.ISCOOLGPT_RUNTIME_IMAGE ?? 'devkit-base/node-runtime:24-24.21.0';
+    const base = TEST_BASE_IMAGES.runtime;
     const image = `${registryHost}/docker/runtime:base`;
     await docker(['tag', base, image]);
     created.push(image);

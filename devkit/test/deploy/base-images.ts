@@ -1,27 +1,13 @@
 /**
- * The offline base images the service image builds on: the environment's (scripts/run.sh exports
- * .toolchain/base-images.env), else that file itself (a bare `npx vitest run`). Without either, the
- * stack file falls back to node:24-slim, which needs a registry.
+ * The base images tests build and run on: the ones the devkit's build step picks on this engine
+ * (node:24-slim, else its local stand-ins; src/deploy/base-images.ts). Resolved once on import when
+ * Docker answers, so module-level constants can use them; empty names otherwise (those suites skip).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import type { BaseImages } from '../../src/deploy/base-images.ts';
+import { baseImages } from '../../src/deploy/base-images.ts';
+import { dockerAvailable } from '../cloud/docker-cli.ts';
 
-const BASE_IMAGES_ENV = fileURLToPath(new URL('../../../.toolchain/base-images.env', import.meta.url));
-const NAMES = ['ISCOOLGPT_BUILD_IMAGE', 'ISCOOLGPT_RUNTIME_IMAGE'] as const;
-
-export function baseImageEnv(): Record<string, string> {
-  const fromFile = existsSync(BASE_IMAGES_ENV)
-    ? Object.fromEntries(
-        readFileSync(BASE_IMAGES_ENV, 'utf8')
-          .split('\n')
-          .map((line) => line.split('=', 2))
-          .filter((pair): pair is [string, string] => pair.length === 2),
-      )
-    : {};
-  const env: Record<string, string> = {};
-  for (const name of NAMES) {
-    const value = process.env[name] || fromFile[name];
-    if (value) env[name] = value.trim();
-  }
-  return env;
-}
+export const TEST_BASE_IMAGES: BaseImages = dockerAvailable
+  ? await baseImages(new Docker())
+  : { build: '', runtime: '' };

@@ -16,7 +16,7 @@ import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { MINIMAL } from '../stack/fixture.ts';
-import { baseImageEnv } from './base-images.ts';
+import { TEST_BASE_IMAGES } from './base-images.ts';
 import { removeLabelledImages } from './labelled-images.ts';
 
 /** A stack whose image is built from `dockerfile` in a fresh context (FROM scratch: no base image needed). */
@@ -104,12 +104,12 @@ describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () =>
     expect(events.at(-1)).toMatchObject({ kind: 'failed', step: 'build' });
   });
 
-  it.skipIf(!baseImageEnv().ISCOOLGPT_BUILD_IMAGE)(
+  it.skipIf(!TEST_BASE_IMAGES.build)(
     'a failing RUN step carries its own output (colour codes gone) and leaves no container',
     async () => {
       const label = `devkit.test.build-push=${process.pid}-${Date.now()}`;
       const stack = stackWith(
-        `FROM ${baseImageEnv().ISCOOLGPT_BUILD_IMAGE}\nLABEL ${label}\n` +
+        `FROM ${TEST_BASE_IMAGES.build}\nLABEL ${label}\n` +
           `RUN ["node", "-e", "for (let i = 1; i <= ${FAILED_STEP_LINES + 5}; i++) console.log('line ' + i); setTimeout(() => { console.error('boom: it broke'); process.exit(3); }, 300)"]\n`,
       );
       contexts.push(stack.buildContext);

@@ -27,7 +27,6 @@ import { envWithoutAws, REPO_ROOT, runCli } from '../cli/run-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
-import { baseImageEnv } from './base-images.ts';
 import { removeRegistryImages } from './registry-images.ts';
 import { freePort } from '../cloud/harness.ts';
 
@@ -39,7 +38,6 @@ const fast = {
 
 describe.skipIf(!dockerAvailable)('the pipeline end to end against the local cloud', () => {
   const docker = new Docker();
-  const env = { ...process.env, ...baseImageEnv() };
   let cloud: TestCloud;
   let clients: AwsClients;
   let stack: Stack;
@@ -50,7 +48,8 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
   const progress = { report: (event: ProgressEvent) => events.push(event) };
   const cli = (...args: string[]) =>
     runCli([...args, '--endpoint', cloud.cloud.url, '--opt', `lb-port=${lbPort}`], {
-      env: envWithoutAws(baseImageEnv()),
+      // No base-image settings: the CLI finds (or makes) the base images itself.
+      env: envWithoutAws(),
       timeoutMs: 500_000,
     });
   const containersOf = async (taskArns: string[]) =>
@@ -63,8 +62,8 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
     cloud = await startTestCloud({ runtime: { docker } });
     clients = createClients({ name: 'local', region: REGION, endpoint: cloud.cloud.url, credentials });
     lbPort = await freePort();
-    stack = loadStack(stackFile, { stage: 'dev', env, options: { 'lb-port': String(lbPort) } });
-    const { image } = await ensureGeminiImage(docker, env.ISCOOLGPT_RUNTIME_IMAGE);
+    stack = loadStack(stackFile, { stage: 'dev', env: process.env, options: { 'lb-port': String(lbPort) } });
+    const { image } = await ensureGeminiImage(docker);
     await startGeminiContainer(docker, gemini, image);
   }, 300_000);
   afterAll(async () => {

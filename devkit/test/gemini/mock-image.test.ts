@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGeminiMockImage } from '../../src/gemini/mock-image.ts';
 import { parseSseEvents } from '../../src/gemini/sse.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 import { apiRequestBody } from './contract-support.ts';
 
 const MODEL_PATH = '/v1beta/models/gemini-2.5-flash';
@@ -21,9 +22,7 @@ describe.skipIf(!dockerAvailable)('gemini-mock container image', () => {
   let url: string;
 
   beforeAll(async () => {
-    // scripts/run.sh names an offline stand-in for node:24-slim when no registry is reachable.
-    const runtimeImage = process.env.ISCOOLGPT_RUNTIME_IMAGE;
-    await buildGeminiMockImage(docker, { tag, ...(runtimeImage ? { runtimeImage } : {}) });
+    await buildGeminiMockImage(docker, { tag, runtimeImage: TEST_BASE_IMAGES.runtime });
     container = await docker.createContainer({
       Image: tag,
       Env: ['GEMINI_MOCK_PACING=none'],

@@ -16,11 +16,12 @@ import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { SecretScanner } from '../../src/rehearse/leak-scan.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
 
 const KEY = 'AIzaFAKE-rehearsal-0123456789abcdef';
-const NODE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
+const NODE_IMAGE = TEST_BASE_IMAGES.runtime;
 
 describe('the key-leak scanner', () => {
   const dirs: string[] = [];

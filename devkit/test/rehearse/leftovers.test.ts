@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/cloud/runtime/labels.ts';
 import { leftovers } from '../../src/rehearse/leftovers.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 
-const NODE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
+const NODE_IMAGE = TEST_BASE_IMAGES.runtime;
 
 describe.skipIf(!dockerAvailable)('the teardown check', () => {
   it('names every container, network and image of the run that is left, and nothing once removed', async () => {

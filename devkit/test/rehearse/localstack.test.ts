@@ -14,10 +14,11 @@ import { stringify } from 'yaml';
 import { COMPOSE_FILE, containerSpec, startLocalstack } from '../../src/cli/localstack.ts';
 import { readComposeFile } from '../../src/compose/compose-file.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 import { freePort } from '../cloud/harness.ts';
 
 const REPO_ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
-const NODE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
+const NODE_IMAGE = TEST_BASE_IMAGES.runtime;
 const docker = new Docker();
 const dirs: string[] = [];
 const CLI = join(REPO_ROOT, 'devkit/bin/devkit.js');

@@ -37,10 +37,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestCloud } from '../cloud/harness.ts';
 import { freePort } from '../cloud/harness.ts';
+import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
 const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'probe.mjs'];
-const BASE_IMAGE = process.env.ISCOOLGPT_RUNTIME_IMAGE || 'devkit-base/node-runtime:24-24.21.0';
+const BASE_IMAGE = TEST_BASE_IMAGES.runtime;
 
 /**
  * The fixture's health check: exec form, as the image has no shell. ECS's default timeout and

@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABELS } from '../../cloud/runtime/labels.ts';
+import { baseImages } from '../../deploy/base-images.ts';
 import { buildGeminiMockImage } from '../../gemini/mock-image.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -26,8 +27,8 @@ async function filesUnder(path: string): Promise<string[]> {
 }
 
 /** A tag that changes whenever a source file or the base image changes. */
-export async function geminiImageTag(runtimeImage: string | undefined): Promise<string> {
-  const hash = createHash('sha256').update(runtimeImage ?? 'default');
+export async function geminiImageTag(runtimeImage: string): Promise<string> {
+  const hash = createHash('sha256').update(runtimeImage);
   for (const source of SOURCES) {
     for (const file of await filesUnder(join(REPO_ROOT, source))) {
       hash
@@ -40,11 +41,12 @@ export async function geminiImageTag(runtimeImage: string | undefined): Promise<
   return `${REPOSITORY}:${hash.digest('hex').slice(0, 12)}`;
 }
 
-/** Builds the replay image unless this exact one exists; returns its tag and whether it was built. */
-export async function ensureGeminiImage(
-  docker: Docker,
-  runtimeImage: string | undefined,
-): Promise<{ image: string; built: boolean }> {
+/**
+ * Builds the replay image on this engine's runtime base image (base-images.ts) unless this exact one
+ * exists; returns its tag and whether it was built.
+ */
+export async function ensureGeminiImage(docker: Docker): Promise<{ image: string; built: boolean }> {
+  const { runtime: runtimeImage } = await baseImages(docker);
   const image = await geminiImageTag(runtimeImage);
   const present = await docker
     .getImage(image)
@@ -52,7 +54,7 @@ export async function ensureGeminiImage(
     .then(() => true)
     .catch(() => false);
   if (present) return { image, built: false };
-  await buildGeminiMockImage(docker, { tag: image, ...(runtimeImage ? { runtimeImage } : {}) });
+  await buildGeminiMockImage(docker, { tag: image, runtimeImage });
   return { image, built: true };
 }
 

@@ -121,9 +121,8 @@ export async function up(options: UpOptions): Promise<void> {
     await saveSession(stateDir, session);
     teardown.add('clear the session record', () => clearSession(stateDir));
 
-    const runtimeImage = process.env.ISCOOLGPT_RUNTIME_IMAGE;
     say(`▶ gemini-mock: ensuring the replay server image`);
-    const { image, built } = await ensureGeminiImage(docker, runtimeImage);
+    const { image, built } = await ensureGeminiImage(docker);
     teardown.add('remove the replay server container', () => removeGeminiContainer(docker, geminiName));
     await startGeminiContainer(docker, geminiName, image);
     say(

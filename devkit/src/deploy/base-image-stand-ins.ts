@@ -1,0 +1,99 @@
+/**
+ * Local stand-ins for node:24-slim, for an engine that cannot pull it: made from the Node binary
+ * running the devkit — the executable, the loader and libraries it links (as ldd lists them), CA
+ * certificates, a passwd with the `node` user (uid 1000) — and imported as images. They have no
+ * shell, so the Dockerfiles' RUN, HEALTHCHECK and CMD are exec form. The build image adds npm (and
+ * /usr/bin/env, npm's shebang). Linux only: the host's binary must run in a Linux container.
+ */
+import type Docker from 'dockerode';
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BaseImages } from './base-images.ts';
+import { followDockerStream } from './docker-stream.ts';
+
+const run = promisify(execFile);
+/** Debian/Ubuntu's bundle, then Fedora/RHEL's. */
+const CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
+const NPM = 'npm@11';
+
+/** Named for the image they stand in for and the Node they carry: a new Node makes new ones. */
+export function standInImages(): BaseImages {
+  const tag = `24-${process.versions.node}`;
+  return { build: `devkit-base/node-build:${tag}`, runtime: `devkit-base/node-runtime:${tag}` };
+}
+
+export async function makeStandIns(docker: Docker, images: BaseImages, reason: string): Promise<void> {
+  if (process.platform !== 'linux')
+    throw new Error(
+      `${reason}, and local stand-ins need Linux: give the Docker engine registry access (or \`docker pull node:24-slim\` once)`,
+    );
+  const work = await mkdtemp(join(tmpdir(), 'devkit-base-images-'));
+  try {
+    const runtime = join(work, 'runtime');
+    await makeRootfs(runtime);
+    await importRootfs(docker, runtime, images.runtime);
+    const build = join(work, 'build');
+    await makeRootfs(build);
+    await addNpm(build, work);
+    await importRootfs(docker, build, images.build);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function makeRootfs(fs: string): Promise<void> {
+  for (const dir of ['usr/local/bin', 'etc/ssl/certs', 'tmp', 'home/node', 'app'])
+    await mkdir(join(fs, dir), { recursive: true });
+  await chmod(join(fs, 'tmp'), 0o1777);
+  await copyFile(process.execPath, join(fs, 'usr/local/bin/node'));
+  const { stdout } = await run('ldd', [process.execPath]);
+  // Lines like `libm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x…)` and `/lib64/ld-linux-x86-64.so.2 (0x…)`.
+  for (const [, lib] of stdout.matchAll(/(?:^|\s)(\/\S+)/gm)) {
+    await mkdir(join(fs, dirname(lib!)), { recursive: true });
+    await copyFile(lib!, join(fs, lib!)); // follows symlinks: the library itself
+  }
+  const bundle = CA_BUNDLES.find((path) => existsSync(path));
+  if (bundle) await copyFile(bundle, join(fs, 'etc/ssl/certs/ca-certificates.crt'));
+  await writeFile(
+    join(fs, 'etc/passwd'),
+    'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/home/node:/sbin/nologin\n',
+  );
+  await writeFile(join(fs, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
+}
+
+async function addNpm(fs: string, work: string): Promise<void> {
+  await run('npm', ['pack', '--silent', NPM], { cwd: work });
+  const tarball = (await readdir(work)).find((name) => /^npm-.*\.tgz$/.test(name));
+  if (!tarball) throw new Error(`npm pack ${NPM} wrote no tarball`);
+  const npmDir = join(fs, 'usr/local/lib/node_modules/npm');
+  await mkdir(npmDir, { recursive: true });
+  await run('tar', ['-xzf', join(work, tarball), '-C', npmDir, '--strip-components=1']);
+  await symlink('../lib/node_modules/npm/bin/npm-cli.js', join(fs, 'usr/local/bin/npm'));
+  await mkdir(join(fs, 'usr/bin'), { recursive: true });
+  await copyFile('/usr/bin/env', join(fs, 'usr/bin/env'));
+}
+
+/** Imports `fs` as `image`: every file root's, except the node user's home (as in node:24-slim). */
+async function importRootfs(docker: Docker, fs: string, image: string): Promise<void> {
+  const archive = `${fs}.tar`;
+  const owner = (id: number) => [`--owner=${id}`, `--group=${id}`, '--numeric-owner'];
+  await run('tar', ['-cf', archive, ...owner(0), '--exclude=./home/node', '-C', fs, '.']);
+  await run('tar', ['-rf', archive, ...owner(1000), '-C', fs, './home/node']);
+  const [repo, tag] = image.split(':') as [string, string];
+  const stream = await docker.importImage(createReadStream(archive), {
+    repo,
+    tag,
+    changes: [
+      'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+      // The host's CA bundle: npm works behind a TLS-inspecting proxy too.
+      'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+      `ENV NODE_VERSION=${process.versions.node}`,
+      'CMD ["node"]',
+    ],
+  });
+  await followDockerStream(docker, stream, () => undefined);
+}
