@@ -22,7 +22,6 @@ import { REPO_ROOT } from '../cli/run-cli.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, freePort, REGION, startTestCloud } from '../cloud/harness.ts';
-import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { chatInputOf } from './contract-support.ts';
 
@@ -61,7 +60,6 @@ interface StreamReply {
 
 describe.skipIf(!dockerAvailable)('the Gemini scenarios through the API deployed in the local cloud', () => {
   const docker = new Docker();
-  const env = { ...process.env, ...baseImageEnv() };
   // Its own alias, so the tasks deployed here reach this replay server (with its own replay state)
   // even while another cloud's replay container is on the engine.
   const alias = `gemini-scenarios-${process.pid}`;
@@ -76,10 +74,10 @@ describe.skipIf(!dockerAvailable)('the Gemini scenarios through the API deployed
     const lbPort = await freePort();
     const stack = loadStack(join(REPO_ROOT, 'stack.yml'), {
       stage: 'dev',
-      env,
+      env: process.env,
       options: { 'lb-port': String(lbPort), 'gemini-base-url': `http://${alias}:8080` },
     });
-    const { image } = await ensureGeminiImage(docker, env.ISCOOLGPT_RUNTIME_IMAGE);
+    const { image } = await ensureGeminiImage(docker);
     await startGeminiContainer(docker, container, image, alias);
     await deploy(
       clients,
