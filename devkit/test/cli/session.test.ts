@@ -15,7 +15,6 @@ import type { UpSession } from '../../src/cli/up/session.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { freePort, startTestCloud } from '../cloud/harness.ts';
-import { baseImageEnv } from '../deploy/base-images.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
 
@@ -26,7 +25,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
   let stateDir: string;
   let session: UpSession;
   let other: TestCloud;
-  const env = (extra: Record<string, string> = {}) => envWithoutAws({ ...baseImageEnv(), ...extra });
+  const env = (extra: Record<string, string> = {}) => envWithoutAws(extra);
   const cli = (args: string[], extra: Record<string, string> = {}) =>
     runCli([...args, '--state-dir', stateDir], { env: env(extra), timeoutMs: 500_000 });
   const sessionLine = () =>
