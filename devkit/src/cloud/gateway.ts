@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OperationSchema, ProtocolCodec, Reply } from './protocol/codec.ts';
-import { InternalFailure, ServiceError, UnknownOperationException } from './protocol/errors.ts';
+import {
+  ec2ValidationMessage,
+  hasConstraints,
+  typeMismatchMessage,
+  validationMessage,
+  violations,
+} from './protocol/constraints.ts';
+import {
+  InternalFailure,
+  SerializationException,
+  ServiceError,
+  UnknownOperationException,
+  ValidationException,
+} from './protocol/errors.ts';
 import { awsJson } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
@@ -11,6 +24,8 @@ import type { StateStore } from './state/store.ts';
 
 export const ACCOUNT_ID = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
+/** Region names as AWS forms them (`us-east-1`, `us-gov-west-1`, `eu-central-2`); nothing else reaches state. */
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 
 /** Something else served on the same endpoint (the ECR registry); returns false to pass. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -53,6 +68,11 @@ export class Gateway {
       for (const operation of Object.keys(definition.operations)) {
         if (!definition.schemas[`${operation}$`]) {
           throw new Error(`${definition.signingName}: no SDK schema for operation ${operation}`);
+        }
+        if (!hasConstraints(definition.signingName, operation)) {
+          throw new Error(
+            `${definition.signingName}: ${operation} is not in protocol/aws-constraints.json; run devkit/scripts/generate-constraints.ts`,
+          );
         }
       }
       const bound = { definition, codec: codecFor(definition) };
@@ -98,6 +118,7 @@ export class Gateway {
     let reply: Reply;
     try {
       if (read.kind === 'tooLarge') throw tooLarge();
+      if (scope && !REGION.test(scope.region)) throw invalidRegion(scope.region, target !== undefined);
       if (!bound) {
         throw unknownOperation(target ? 'json' : 'query', operation || '(none)', scope?.service);
       }
@@ -137,7 +158,8 @@ export class Gateway {
       : undefined;
     if (!handler) throw unknownOperation(definition.protocol === 'awsJson1_1' ? 'json' : 'query', operation);
     const schema = definition.schemas[`${operation}$`] as OperationSchema;
-    const input = codec.decode(schema, body);
+    const input = decode(definition, codec, schema, body);
+    checkConstraints(definition, operation, input);
     const stateRegion = definition.global ? 'global' : region;
     const state = this.store.slice(definition.signingName, stateRegion, () =>
       definition.initialState(stateRegion),
@@ -184,6 +206,37 @@ export class Gateway {
   }
 }
 
+function decode(
+  definition: AnyServiceDefinition,
+  codec: ProtocolCodec,
+  schema: OperationSchema,
+  body: string,
+): unknown {
+  try {
+    return codec.decode(schema, body);
+  } catch (error) {
+    // A missing or null member breaks the model like any constraint: the service's own error type.
+    if (error instanceof ValidationException && error.code === 'ValidationException') {
+      throw new ServiceError(error.message, { code: definition.constraintError });
+    }
+    throw error;
+  }
+}
+
+/** The model's constraints, before any handler: the protocol's or the service's error, as AWS answers. */
+function checkConstraints(definition: AnyServiceDefinition, operation: string, input: unknown): void {
+  const found = violations(definition.signingName, operation, input);
+  if (found.length === 0) return;
+  const typeMismatch = found.find((v) => v.kind === 'type');
+  if (typeMismatch && definition.protocol === 'awsJson1_1') {
+    throw new SerializationException(typeMismatchMessage(typeMismatch));
+  }
+  throw new ServiceError(
+    definition.protocol === 'ec2Query' ? ec2ValidationMessage(found[0]!) : validationMessage(found),
+    { code: definition.constraintError },
+  );
+}
+
 function codecFor(definition: AnyServiceDefinition): ProtocolCodec {
   switch (definition.protocol) {
     case 'awsJson1_1':
@@ -219,6 +272,15 @@ function credentialScope(req: IncomingMessage): { region: string; service: strin
   );
   const match = fromHeader ?? fromQuery;
   return match ? { region: match[1]!, service: match[2]! } : undefined;
+}
+
+/** AWS's answer to a signature scoped to a region that is none (`__proto__`, `constructor`, ...). */
+function invalidRegion(region: string, json: boolean): ServiceError {
+  const shown = region.length > 64 ? `${region.slice(0, 64)}...` : region;
+  return new ServiceError(`Credential should be scoped to a valid region, not '${shown}'. `, {
+    code: json ? 'InvalidSignatureException' : 'SignatureDoesNotMatch',
+    status: 403,
+  });
 }
 
 function tooLarge(): ServiceError {

@@ -32,6 +32,12 @@ export interface ServiceDefinition<S = unknown> {
   /** The SDK client module: its exported `<Operation>$` schemas define every request and response. */
   schemas: Record<string, unknown>;
   operations: Record<string, Handler<never, unknown, S>>;
+  /**
+   * The error type this service answers when a request breaks its model's constraints: AWS's
+   * services differ (ECS, ECR and CloudWatch Logs: InvalidParameterException; Secrets Manager:
+   * ValidationException; IAM and STS: ValidationError; EC2: InvalidParameterValue).
+   */
+  constraintError: string;
   /** IAM and STS are not regional: one state for all regions. */
   global?: boolean;
   /** A region's state before its first call (EC2's default VPC and zones depend on the region). */

@@ -60,6 +60,7 @@ const testServices: AnyServiceDefinition[] = [
   {
     signingName: 'ecs',
     protocol: 'awsJson1_1',
+    constraintError: 'InvalidParameterException',
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     schemas: ecsSdk,
     initialState: () => ({ clusters: [] }),
@@ -68,6 +69,7 @@ const testServices: AnyServiceDefinition[] = [
   {
     signingName: 'iam',
     protocol: 'awsQuery',
+    constraintError: 'ValidationError',
     xmlNamespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
     schemas: iamSdk,
     global: true,
@@ -147,7 +149,7 @@ describe('gateway and protocols', () => {
     expect(wrongType.status).toBe(400);
     expect(await wrongType.json()).toEqual({
       __type: 'SerializationException',
-      message: "Expected a string at 'clusterName', found number",
+      message: 'NUMBER_VALUE can not be converted to a String',
     });
 
     const unknown = await fetch(url, { method: 'POST', headers: jsonHeaders('LaunchRockets'), body: '{}' });

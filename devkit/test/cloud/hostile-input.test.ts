@@ -176,3 +176,219 @@ describe('hostile input: decoding stays linear and bounded', () => {
     });
   });
 });
+
+function json(target: string, body: unknown, region?: string): Promise<{ status: number; type?: string }> {
+  const service = target.startsWith('Logs_')
+    ? 'logs'
+    : target.startsWith('secretsmanager')
+      ? 'secretsmanager'
+      : target.startsWith('AmazonEC2ContainerRegistry')
+        ? 'ecr'
+        : 'ecs';
+  return post(JSON.stringify(body), {
+    'x-amz-target': target,
+    'content-type': 'application/x-amz-json-1.1',
+    ...signed(service, region),
+  });
+}
+
+const ECR = 'AmazonEC2ContainerRegistry_V20150921';
+const LOGS = 'Logs_20140328';
+const SECRETS = 'secretsmanager';
+const container = { name: 'app', image: 'app:1' };
+
+describe('hostile input: a null inside a list is refused before any handler', () => {
+  it.each([
+    [
+      'RegisterTaskDefinition containerDefinitions',
+      `${ECS}.RegisterTaskDefinition`,
+      { family: 'f', containerDefinitions: [null] },
+      'InvalidParameterException',
+    ],
+    [
+      'RegisterTaskDefinition portMappings',
+      `${ECS}.RegisterTaskDefinition`,
+      { family: 'f', containerDefinitions: [{ ...container, portMappings: [null] }] },
+      'InvalidParameterException',
+    ],
+    [
+      'RegisterTaskDefinition secrets',
+      `${ECS}.RegisterTaskDefinition`,
+      { family: 'f', containerDefinitions: [{ ...container, secrets: [null] }] },
+      'InvalidParameterException',
+    ],
+    [
+      'CreateService loadBalancers',
+      `${ECS}.CreateService`,
+      { serviceName: 's', loadBalancers: [null] },
+      'InvalidParameterException',
+    ],
+    [
+      'DescribeServices services',
+      `${ECS}.DescribeServices`,
+      { services: [null] },
+      'InvalidParameterException',
+    ],
+    ['DescribeTasks tasks', `${ECS}.DescribeTasks`, { tasks: [null] }, 'InvalidParameterException'],
+    [
+      'RunTask containerOverrides',
+      `${ECS}.RunTask`,
+      { taskDefinition: 'f', overrides: { containerOverrides: [null] } },
+      'InvalidParameterException',
+    ],
+    [
+      'PutLogEvents logEvents',
+      `${LOGS}.PutLogEvents`,
+      { logGroupName: 'g', logStreamName: 's', logEvents: [null] },
+      'InvalidParameterException',
+    ],
+    [
+      'CreateSecret Tags',
+      `${SECRETS}.CreateSecret`,
+      { Name: 'n', SecretString: 'x', Tags: [null] },
+      'ValidationException',
+    ],
+    [
+      'ECR BatchDeleteImage imageIds',
+      `${ECR}.BatchDeleteImage`,
+      { repositoryName: 'repo', imageIds: [null] },
+      'InvalidParameterException',
+    ],
+    [
+      'ECR DescribeImages imageIds',
+      `${ECR}.DescribeImages`,
+      { repositoryName: 'repo', imageIds: [null] },
+      'InvalidParameterException',
+    ],
+  ])('%s', async (_name, target, body, type) => {
+    expect(await json(target, body)).toEqual({ status: 400, type });
+  });
+});
+
+describe('hostile input: wrong types and numbers outside their type are SerializationExceptions', () => {
+  it.each([
+    ['desiredCount 2^31 (Smithy Integer is 32-bit)', { serviceName: 's', desiredCount: 2 ** 31 }],
+    ['desiredCount 1e10', { serviceName: 's', desiredCount: 1e10 }],
+    ['desiredCount 1.5', { serviceName: 's', desiredCount: 1.5 }],
+    ['desiredCount 1e400 (Infinity once parsed)', '{"serviceName":"s","desiredCount":1e400}'],
+    ['desiredCount as a string', { serviceName: 's', desiredCount: '1' }],
+    ['serviceName as a number', { serviceName: 5 }],
+    ['serviceName as an object', { serviceName: {} }],
+    ['loadBalancers as a string', { serviceName: 's', loadBalancers: 'lb' }],
+    ['loadBalancers as an object', { serviceName: 's', loadBalancers: { a: 1 } }],
+    ['a structure given as a string', { serviceName: 's', deploymentConfiguration: 'fast' }],
+    ['a boolean given as a number', { serviceName: 's', enableExecuteCommand: 1 }],
+  ])('CreateService with %s', async (_name, body) => {
+    expect(await ecs('CreateService', body)).toEqual({ status: 400, type: 'SerializationException' });
+  });
+});
+
+describe("hostile input: AWS's model constraints, with each service's error type", () => {
+  it('launchType BOGUS is outside the enum (ECS: InvalidParameterException)', async () => {
+    expect(await ecs('CreateService', { serviceName: 's', launchType: 'BOGUS' })).toEqual({
+      status: 400,
+      type: 'InvalidParameterException',
+    });
+  });
+
+  it('a 300-character ECS tag value is over TagValue max 256', async () => {
+    expect(
+      await ecs('CreateCluster', { clusterName: 'c', tags: [{ key: 'k', value: 'v'.repeat(300) }] }),
+    ).toEqual({ status: 400, type: 'InvalidParameterException' });
+  });
+
+  it('a 70 KB secret is over SecretString max 65536 (Secrets Manager: ValidationException)', async () => {
+    expect(await json(`${SECRETS}.CreateSecret`, { Name: 'big', SecretString: 'x'.repeat(70_000) })).toEqual({
+      status: 400,
+      type: 'ValidationException',
+    });
+  });
+
+  it('a 300-character Secrets Manager tag value is over max 256', async () => {
+    expect(
+      await json(`${SECRETS}.CreateSecret`, {
+        Name: 'tagged',
+        SecretString: 'x',
+        Tags: [{ Key: 'k', Value: 'v'.repeat(300) }],
+      }),
+    ).toEqual({ status: 400, type: 'ValidationException' });
+  });
+
+  it('an empty log group name is under min 1 (CloudWatch Logs: InvalidParameterException)', async () => {
+    expect(await json(`${LOGS}.CreateLogGroup`, { logGroupName: '' })).toEqual({
+      status: 400,
+      type: 'InvalidParameterException',
+    });
+  });
+
+  it('a log group name outside its pattern is refused', async () => {
+    expect(await json(`${LOGS}.CreateLogGroup`, { logGroupName: 'a b$' })).toEqual({
+      status: 400,
+      type: 'InvalidParameterException',
+    });
+  });
+
+  it('an IAM role name of 300 characters is over max 64 (IAM: ValidationError)', async () => {
+    expect(
+      await post(
+        `Action=CreateRole&Version=2010-05-08&RoleName=${'r'.repeat(300)}&AssumeRolePolicyDocument=%7B%7D`,
+        {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...signed('iam'),
+        },
+      ),
+    ).toEqual({ status: 400, type: 'ValidationError' });
+  });
+
+  it('an IAM MaxItems of 1.5 is not an integer', async () => {
+    expect(
+      await post('Action=ListRoles&Version=2010-05-08&MaxItems=1.5', {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...signed('iam'),
+      }),
+    ).toEqual({ status: 400, type: 'ValidationError' });
+  });
+
+  it('an EC2 MaxResults of 2^31 is not an Integer (EC2: InvalidParameterValue)', async () => {
+    expect(
+      await post('Action=DescribeVpcs&Version=2016-11-15&MaxResults=2147483648', {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...signed('ec2'),
+      }),
+    ).toEqual({ status: 400, type: 'InvalidParameterValue' });
+  });
+
+  it('a pattern is never run on a value longer than the model allows (ECR name of 100,000 characters)', async () => {
+    expect(await json(`${ECR}.CreateRepository`, { repositoryName: `${'a-'.repeat(50_000)}!` })).toEqual({
+      status: 400,
+      type: 'InvalidParameterException',
+    });
+  });
+});
+
+describe('hostile input: the region in the SigV4 credential scope must be a region', () => {
+  it.each([
+    'constructor',
+    '__proto__',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'x'.repeat(300),
+    'US-EAST-1',
+  ])('region %s is an InvalidSignatureException (awsJson)', async (region) => {
+    expect(await ecs('ListClusters', {}, region)).toEqual({ status: 403, type: 'InvalidSignatureException' });
+  });
+
+  it('region __proto__ is a SignatureDoesNotMatch (query)', async () => {
+    expect(
+      await post('Action=ListRoles&Version=2010-05-08', {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...signed('iam', '__proto__'),
+      }),
+    ).toEqual({ status: 403, type: 'SignatureDoesNotMatch' });
+  });
+
+  it('a real region still works after them', async () => {
+    expect(await ecs('ListClusters', {}, 'eu-west-1')).toEqual({ status: 200, type: undefined });
+  });
+});

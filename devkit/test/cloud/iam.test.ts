@@ -190,8 +190,15 @@ describe('roles', () => {
     const { Tags, IsTruncated } = await iam.send(new ListRoleTagsCommand({ RoleName: 'r-b' }));
     expect(Tags).toEqual([{ Key: 'team', Value: 'b' }]);
     expect(IsTruncated).toBe(false);
+    // 51 tags in one request break the model (Tags: at most 50) before IAM counts the role's tags.
     const tooMany = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
     expect(await errorOf(iam.send(new TagRoleCommand({ RoleName: 'r-b', Tags: tooMany })))).toMatchObject({
+      name: 'ValidationError',
+      status: 400,
+    });
+    // Within the model, but past the role's quota once added to the tag it has.
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    expect(await errorOf(iam.send(new TagRoleCommand({ RoleName: 'r-b', Tags: fifty })))).toMatchObject({
       name: 'LimitExceeded',
       status: 409,
     });

@@ -602,7 +602,7 @@ describe('tags', () => {
     await logs.send(new UntagLogGroupCommand({ logGroupName: 'tagged', tags: ['a'] }));
     await logs.send(
       new UntagResourceCommand({
-        resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:tagged:*',
+        resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:tagged',
         tagKeys: ['b'],
       }),
     );

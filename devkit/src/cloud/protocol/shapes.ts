@@ -19,9 +19,32 @@ export function requiredCount(ns: Shape): number {
   return Array.isArray(raw) && typeof raw[6] === 'number' ? raw[6] : 0;
 }
 
-function typeError(path: string, expected: string, value: unknown): SerializationException {
-  const found = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
-  return new SerializationException(`Expected ${expected} at '${path || '$'}', found ${found}`);
+/**
+ * AWS's JSON deserializer's own words for a value of the wrong type (`NUMBER_VALUE can not be
+ * converted to a String`, `Start of list found where not expected`, `Expected null` for a scalar
+ * where a structure belongs); no path, as AWS gives none.
+ */
+function typeError(
+  expected: 'String' | 'Number' | 'Boolean' | 'Timestamp' | 'Blob' | 'structure' | 'list' | 'map',
+  value: unknown,
+): SerializationException {
+  if (Array.isArray(value)) return new SerializationException('Start of list found where not expected');
+  if (typeof value === 'object') {
+    return new SerializationException('Start of structure or map found where not expected.');
+  }
+  if (expected === 'structure') return new SerializationException('Expected null');
+  if (expected === 'list' || expected === 'map')
+    return new SerializationException(`Expected ${expected} or null`);
+  const token =
+    typeof value === 'string'
+      ? 'STRING_VALUE'
+      : typeof value === 'number'
+        ? 'NUMBER_VALUE'
+        : value === true
+          ? 'TRUE_VALUE'
+          : 'FALSE_VALUE';
+  const article = /^[AEIOU]/.test(expected) ? 'an' : 'a';
+  return new SerializationException(`${token} can not be converted to ${article} ${expected}`);
 }
 
 function join(path: string, name: string): string {
@@ -34,7 +57,7 @@ function join(path: string, name: string): string {
 export function decodeJson(ns: Shape, value: unknown, path = ''): unknown {
   if (value === null || value === undefined) return undefined;
   if (ns.isStructSchema()) {
-    if (typeof value !== 'object' || Array.isArray(value)) throw typeError(path, 'an object', value);
+    if (typeof value !== 'object' || Array.isArray(value)) throw typeError('structure', value);
     const input = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     const required = requiredCount(ns);
@@ -49,42 +72,57 @@ export function decodeJson(ns: Shape, value: unknown, path = ''): unknown {
     return out;
   }
   if (ns.isListSchema()) {
-    if (!Array.isArray(value)) throw typeError(path, 'a list', value);
+    if (!Array.isArray(value)) throw typeError('list', value);
     const member = ns.getValueSchema();
-    return value.map((item, i) => decodeJson(member, item, `${path}[${i}]`));
+    return value.map((item, i) => {
+      // Lists in these models are dense: a null item is a missing member (handlers never see one).
+      const decoded = decodeJson(member, item, `${path}.${i + 1}.member`);
+      if (decoded === undefined)
+        throw new ValidationException(missingMemberMessage(`${path}.${i + 1}.member`));
+      return decoded;
+    });
   }
   if (ns.isMapSchema()) {
-    if (typeof value !== 'object' || Array.isArray(value)) throw typeError(path, 'a map', value);
+    if (typeof value !== 'object' || Array.isArray(value)) throw typeError('map', value);
     const member = ns.getValueSchema();
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [
         k,
-        decodeJson(member, v, join(path, k)),
+        decodeMapValue(member, v, join(path, k)),
       ]),
     );
   }
   if (ns.isTimestampSchema()) {
     if (typeof value === 'number') return new Date(value * 1000);
     if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value);
-    throw typeError(path, 'a timestamp', value);
+    throw typeError('Timestamp', value);
   }
   if (ns.isBlobSchema()) {
-    if (typeof value !== 'string') throw typeError(path, 'base64 data', value);
+    if (typeof value !== 'string') throw typeError('Blob', value);
     return Buffer.from(value, 'base64');
   }
   if (ns.isStringSchema()) {
-    if (typeof value !== 'string') throw typeError(path, 'a string', value);
+    if (typeof value !== 'string') throw typeError('String', value);
     return value;
   }
   if (ns.isNumericSchema() || ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) {
-    if (typeof value !== 'number') throw typeError(path, 'a number', value);
+    if (typeof value !== 'number') throw typeError('Number', value);
+    // JSON.parse reads 1e400 as Infinity, which no AWS number type holds.
+    if (!Number.isFinite(value))
+      throw new SerializationException('NUMBER_VALUE can not be converted to a Number');
     return value;
   }
   if (ns.isBooleanSchema()) {
-    if (typeof value !== 'boolean') throw typeError(path, 'a boolean', value);
+    if (typeof value !== 'boolean') throw typeError('Boolean', value);
     return value;
   }
   return value; // documents
+}
+
+function decodeMapValue(member: Shape, value: unknown, path: string): unknown {
+  const decoded = decodeJson(member, value, path);
+  if (decoded === undefined) throw new ValidationException(missingMemberMessage(path));
+  return decoded;
 }
 
 /** Turns a handler's output into awsJson: timestamps as epoch seconds, blobs as base64. */
@@ -241,7 +279,7 @@ function decodeQueryValue(
     });
   if (ns.isNumericSchema() || ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) {
     const n = Number(raw);
-    if (raw.trim() === '' || Number.isNaN(n)) throw invalid();
+    if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(raw) || !Number.isFinite(n)) throw invalid();
     return n;
   }
   if (ns.isBooleanSchema()) {

@@ -47,6 +47,7 @@ export type { Ec2State } from './state.ts';
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',
+  constraintError: 'InvalidParameterValue',
   xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
   schemas: sdk,
   initialState: initialEc2State,

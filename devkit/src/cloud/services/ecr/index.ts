@@ -14,6 +14,7 @@ export { ecrRegistryCatalog } from './registry-catalog.ts';
 export const ecr: ServiceDefinition<EcrState> = {
   signingName: 'ecr',
   protocol: 'awsJson1_1',
+  constraintError: 'InvalidParameterException',
   targetPrefix: 'AmazonEC2ContainerRegistry_V20150921',
   schemas: sdk,
   initialState: initialEcrState,

@@ -28,6 +28,7 @@ import { describeTasks, listTasks, runTask, stopTask } from './tasks.ts';
 export const ecs: ServiceDefinition<EcsState> = {
   signingName: 'ecs',
   protocol: 'awsJson1_1',
+  constraintError: 'InvalidParameterException',
   targetPrefix: 'AmazonEC2ContainerServiceV20141113',
   schemas: sdk,
   initialState: initialEcsState,

@@ -30,6 +30,7 @@ export type { IamState } from './state.ts';
 export const iam: ServiceDefinition<IamState> = {
   signingName: 'iam',
   protocol: 'awsQuery',
+  constraintError: 'ValidationError',
   xmlNamespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
   schemas: sdk,
   global: true,

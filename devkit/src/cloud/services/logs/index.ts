@@ -29,6 +29,7 @@ export { initialLogsState, type LogsState } from './state.ts';
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
+  constraintError: 'InvalidParameterException',
   targetPrefix: 'Logs_20140328',
   schemas: sdk,
   initialState: initialLogsState,

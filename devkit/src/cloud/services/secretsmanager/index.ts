@@ -19,6 +19,7 @@ export { initialSecretsState, type SecretsState } from './state.ts';
 export const secretsmanager: ServiceDefinition<SecretsState> = {
   signingName: 'secretsmanager',
   protocol: 'awsJson1_1',
+  constraintError: 'ValidationException',
   targetPrefix: 'secretsmanager',
   schemas: sdk,
   initialState: initialSecretsState,

@@ -12,6 +12,7 @@ const getCallerIdentity: Handler<GetCallerIdentityRequest, GetCallerIdentityResp
 export const sts: ServiceDefinition<Record<string, never>> = {
   signingName: 'sts',
   protocol: 'awsQuery',
+  constraintError: 'ValidationError',
   xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
   schemas: sdk,
   global: true,
