@@ -12,13 +12,14 @@ import { FILE_MODE, syncDir } from './files.ts';
 
 interface Batch {
   text: string;
+  records: number;
   done: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 function newBatch(): Batch {
-  const batch = { text: '' } as Batch;
+  const batch = { text: '', records: 0 } as Batch;
   batch.done = new Promise<void>((resolve, reject) => {
     batch.resolve = resolve;
     batch.reject = reject;
@@ -28,8 +29,15 @@ function newBatch(): Batch {
   return batch;
 }
 
+/** Records written and the fsyncs that made them durable: how well writes share fsyncs. */
+export interface JournalStats {
+  records: number;
+  fsyncs: number;
+}
+
 export class JournalFile {
   readonly path: string;
+  private readonly stats: JournalStats;
   /** Bytes known to be on disk: the file is cut back here when a write fails halfway. */
   private size: number;
   private readonly file: FileHandle;
@@ -38,17 +46,18 @@ export class JournalFile {
   /** The write (and fsync) in progress, if any. */
   private writing: Promise<void> | undefined;
 
-  private constructor(path: string, file: FileHandle, size: number) {
+  private constructor(path: string, file: FileHandle, size: number, stats: JournalStats) {
     this.path = path;
+    this.stats = stats;
     this.file = file;
     this.size = size;
   }
 
   /** Creates a new, empty journal file (owner-only) and makes its name durable. */
-  static async create(path: string): Promise<JournalFile> {
+  static async create(path: string, stats: JournalStats): Promise<JournalFile> {
     const file = await open(path, 'wx', FILE_MODE);
     await syncDir(dirname(path));
-    return new JournalFile(path, file, 0);
+    return new JournalFile(path, file, 0, stats);
   }
 
   get bytes(): number {
@@ -59,6 +68,7 @@ export class JournalFile {
   append(json: string): Promise<void> {
     const batch = (this.next ??= newBatch());
     batch.text += frame(json);
+    batch.records++;
     // Started after the current I/O phase, so every request handled in it joins this batch.
     if (!this.writing)
       this.writing = new Promise((resolve) => setImmediate(resolve)).then(() => this.drain());
@@ -85,6 +95,8 @@ export class JournalFile {
         await this.file.write(bytes, 0, bytes.length, this.size);
         await this.file.datasync();
         this.size += bytes.length;
+        this.stats.records += batch.records;
+        this.stats.fsyncs++;
         batch.resolve();
       } catch (error) {
         // A half-written batch would hide every later record from recovery: cut it off first.

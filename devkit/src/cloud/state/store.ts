@@ -1,7 +1,7 @@
 import { chmod, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_MODE, ownerOnlyDir, removeTempFiles, syncDir, writeAtomically } from './files.ts';
-import { JournalFile, readJournal } from './journal.ts';
+import { JournalFile, readJournal, type JournalStats } from './journal.ts';
 
 /** A state file that cannot be read back. It is left untouched for the user to inspect. */
 export class StateFileError extends Error {
@@ -61,6 +61,8 @@ const DURABLE = Promise.resolve();
  */
 export class StateStore {
   private readonly services = new Map<string, Map<string, unknown>>();
+  /** Records made durable and the fsyncs it took, since the store opened (benchmarks show group commit). */
+  readonly journalStats: JournalStats = { records: 0, fsyncs: 0 };
   private readonly dir: string | undefined;
   private readonly journals: ReadonlyMap<string, SliceJournal>;
   private readonly compactMinBytes: number;
@@ -68,6 +70,8 @@ export class StateStore {
   private lsn = 0;
   private journal: JournalFile | undefined;
   private opening: Promise<JournalFile> | undefined;
+  /** The journal file retired last, until its pending records are written and it is closed. */
+  private closing: Promise<void> | undefined;
   /** Services with records in the active journal file. */
   private journaled = new Set<string>();
   /** Older journal files (from before a restart, or being compacted) and the services they hold. */
@@ -158,7 +162,18 @@ export class StateStore {
 
   /** Resolves once everything journaled so far is on disk; undefined when nothing is pending. */
   settled(): Promise<void> | undefined {
-    return this.opening?.then(() => this.journal?.settled()) ?? this.journal?.settled();
+    const current = this.opening
+      ? this.opening.then(
+          () => this.journal?.settled(),
+          () => {},
+        )
+      : this.journal?.settled();
+    return (
+      this.closing?.then(
+        () => current,
+        () => current,
+      ) ?? current
+    );
   }
 
   /** Folds the journal into the snapshots; resolves when they are on disk and the journal is gone. */
@@ -169,21 +184,28 @@ export class StateStore {
   /** Waits for pending records and closes the journal file, leaving it for the next start to replay. */
   async close(): Promise<void> {
     await this.compacting;
+    await this.retire();
+  }
+
+  /** Ends the current journal file: it joins the retained ones, closed once its records are written. */
+  private async retire(): Promise<void> {
     await this.opening;
     const journal = this.journal;
+    if (!journal) return;
+    this.retained.push({ path: journal.path, services: this.journaled, bytes: journal.bytes });
     this.journal = undefined;
-    if (journal) {
-      this.retained.push({ path: journal.path, services: this.journaled, bytes: journal.bytes });
-      this.journaled = new Set();
-      await journal.close();
-    }
+    this.journaled = new Set();
+    this.closing = journal.close().finally(() => {
+      this.closing = undefined;
+    });
+    await this.closing;
   }
 
   private append(service: string, json: string): Promise<void> {
     this.journaled.add(service);
     const written = this.journal
       ? this.journal.append(json)
-      : (this.opening ??= JournalFile.create(this.journalPath(this.lsn)).finally(() => {
+      : (this.opening ??= JournalFile.create(this.journalPath(this.lsn), this.journalStats).finally(() => {
           this.opening = undefined;
         })).then((journal) => {
           this.journal ??= journal;
@@ -231,14 +253,7 @@ export class StateStore {
   private async compactNow(): Promise<void> {
     const dir = this.dir;
     if (dir === undefined) return;
-    await this.opening;
-    if (this.journal) {
-      this.retained.push({ path: this.journal.path, services: this.journaled, bytes: this.journal.bytes });
-      const closing = this.journal;
-      this.journal = undefined;
-      this.journaled = new Set();
-      await closing.close();
-    }
+    await this.retire();
     const old = this.retained;
     this.retained = [];
     try {
