@@ -29,6 +29,7 @@ import {
   type ContainerDefinition,
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,9 +50,8 @@ import { awsCliAvailable, startTestCloud, type TestCloud } from './harness.ts';
 const ACCOUNT = '000000000000';
 const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`;
 const IMAGE = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/iscoolgpt:abc123`;
-const NETWORK = {
-  awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f67890'], securityGroups: ['sg-0123'] },
-};
+/** The region's default subnet and security group (ECS refuses ids EC2 does not know); set in beforeAll. */
+const NETWORK = { awsvpcConfiguration: { subnets: [] as string[], securityGroups: [] as string[] } };
 
 const app = (overrides: Partial<ContainerDefinition> = {}): ContainerDefinition => ({
   name: 'api',
@@ -89,6 +89,12 @@ let ecs: ECSClient;
 beforeAll(async () => {
   t = await startTestCloud();
   ecs = new ECSClient(t.clientConfig);
+  const ec2 = new EC2Client(t.clientConfig);
+  const { Subnets } = await ec2.send(new DescribeSubnetsCommand({}));
+  const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({}));
+  ec2.destroy();
+  NETWORK.awsvpcConfiguration.subnets.push(Subnets![0]!.SubnetId!);
+  NETWORK.awsvpcConfiguration.securityGroups.push(SecurityGroups![0]!.GroupId!);
 });
 afterAll(async () => {
   ecs.destroy();
@@ -515,7 +521,7 @@ describe('services', () => {
       networkConfiguration: {
         awsvpcConfiguration: {
           subnets: NETWORK.awsvpcConfiguration.subnets,
-          securityGroups: ['sg-0123'],
+          securityGroups: NETWORK.awsvpcConfiguration.securityGroups,
           assignPublicIp: 'DISABLED',
         },
       },
@@ -556,7 +562,7 @@ describe('services', () => {
         attachments: [
           {
             type: 'ElasticNetworkInterface',
-            details: [{ name: 'subnetId', value: 'subnet-0a1b2c3d4e5f67890' }],
+            details: [{ name: 'subnetId', value: NETWORK.awsvpcConfiguration.subnets[0] }],
           },
         ],
       });
@@ -607,6 +613,58 @@ describe('services', () => {
       name: 'InvalidParameterException',
       message: 'Task definition does not support launch_type FARGATE.',
     });
+  });
+
+  it('refuses subnets and security groups EC2 does not know, in ECS wording', async () => {
+    const [subnet] = NETWORK.awsvpcConfiguration.subnets;
+    const unknownSubnet = { awsvpcConfiguration: { subnets: [subnet!, 'subnet-0123456789abcdef0'] } };
+    await expect(createApi({ serviceName: 'x', networkConfiguration: unknownSubnet })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: `Error retrieving subnet information for [${subnet}, subnet-0123456789abcdef0]: The subnet ID 'subnet-0123456789abcdef0' does not exist (ErrorCode: InvalidSubnetID.NotFound)`,
+    });
+    const unknownGroup = {
+      awsvpcConfiguration: { subnets: [subnet!], securityGroups: ['sg-0123456789abcdef0'] },
+    };
+    await expect(createApi({ serviceName: 'x', networkConfiguration: unknownGroup })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message:
+        "Error retrieving security group information for [sg-0123456789abcdef0]: The security group 'sg-0123456789abcdef0' does not exist (ErrorCode: InvalidGroup.NotFound)",
+    });
+    await expect(
+      ecs.send(
+        new RunTaskCommand({
+          cluster: 'apps',
+          taskDefinition: 'iscoolgpt',
+          launchType: 'FARGATE',
+          networkConfiguration: unknownSubnet,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringMatching(/^Error retrieving subnet information/),
+    });
+  });
+
+  it('bounds desiredCount as ECS does: not negative, at most the tasks-per-service quota (5,000)', async () => {
+    for (const desiredCount of [-1, -2147483648]) {
+      await expect(createApi({ serviceName: 'x', desiredCount })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+        message: 'desiredCount cannot be a negative number.',
+      });
+    }
+    for (const desiredCount of [5001, 200_000, 2147483647]) {
+      await expect(createApi({ serviceName: 'x', desiredCount })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+        message: 'Desired count exceeds limit.',
+      });
+      await expect(
+        ecs.send(new UpdateServiceCommand({ cluster: 'apps', service: 'api', desiredCount })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'Desired count exceeds limit.' });
+    }
+    const { services } = await ecs.send(
+      new DescribeServicesCommand({ cluster: 'apps', services: ['api', 'x'] }),
+    );
+    expect(services!.map((service) => [service.serviceName, service.desiredCount])).toEqual([['api', 2]]);
   });
 
   it('reports that EC2 services have nowhere to place tasks, as AWS does without instances', async () => {
@@ -798,6 +856,19 @@ describe('tasks', () => {
     await expect(
       ecs.send(new RunTaskCommand({ cluster: 'apps', taskDefinition: 'nope', launchType: 'FARGATE' })),
     ).rejects.toMatchObject({ name: 'ClientException', message: 'TaskDefinition not found.' });
+    for (const count of [0, 11, 200_000]) {
+      await expect(
+        ecs.send(
+          new RunTaskCommand({
+            cluster: 'apps',
+            taskDefinition: 'job',
+            launchType: 'FARGATE',
+            networkConfiguration: NETWORK,
+            count,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    }
   });
 
   it('keeps a cluster with live tasks from being deleted', async () => {
@@ -905,7 +976,20 @@ describe.skipIf(!awsCliAvailable)('the real AWS CLI', () => {
     expect((tasks.json as { taskArns: string[] }).taskArns.length).toBeGreaterThan(0);
   });
 
+  it('refuses a desired count above the quota (aws ecs update-service)', async () => {
+    const failure = await t
+      .aws(['ecs', 'update-service', '--cluster', 'apps', '--service', 'api', '--desired-count', '200000'])
+      .catch((error: { stderr: string }) => error);
+    expect((failure as { stderr: string }).stderr).toContain(
+      'An error occurred (InvalidParameterException) when calling the UpdateService operation: Desired count exceeds limit.',
+    );
+  });
+
   it('waits for a service with nothing to run to be stable', async () => {
+    // Looked up again: the default VPC that only reads had seen was not saved across the restart above.
+    const ec2 = new EC2Client(t.clientConfig);
+    const { Subnets } = await ec2.send(new DescribeSubnetsCommand({}));
+    ec2.destroy();
     await t.aws([
       'ecs',
       'create-service',
@@ -920,7 +1004,7 @@ describe.skipIf(!awsCliAvailable)('the real AWS CLI', () => {
       '--launch-type',
       'FARGATE',
       '--network-configuration',
-      'awsvpcConfiguration={subnets=[subnet-0a1b2c3d4e5f67890]}',
+      `awsvpcConfiguration={subnets=[${Subnets![0]!.SubnetId}]}`,
     ]);
     const { stdout } = await t.aws([
       'ecs',

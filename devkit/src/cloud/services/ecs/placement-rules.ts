@@ -3,7 +3,8 @@ import type { CapacityProviderStrategyItem, LaunchType, NetworkConfiguration } f
 import { InvalidParameterException } from './errors.ts';
 import type { Placement } from './lifecycle.ts';
 import { isFargate } from './lifecycle.ts';
-import type { ClusterRecord, TaskDefinitionRecord } from './state.ts';
+import type { RequestContext } from '../../service-definition.ts';
+import type { ClusterRecord, EcsState, TaskDefinitionRecord } from './state.ts';
 
 /** Without a launch type or strategy, the cluster's default strategy applies, else EC2. */
 export function resolvePlacement(
@@ -19,8 +20,39 @@ export function resolvePlacement(
   return { launchType: 'EC2' };
 }
 
+/** What ECS reads of EC2's recorded state (services never import each other, so it is restated here). */
+interface Ec2Records {
+  subnets: Record<string, unknown>;
+  securityGroups: Record<string, unknown>;
+}
+
+/**
+ * Subnets and security groups must exist in the region's EC2, as ECS checks them, with its wording.
+ * Without any EC2 state in the region no id can exist (ids are random and handed out by EC2 only).
+ */
+function checkNetworkExists(
+  ctx: RequestContext<EcsState>,
+  subnets: string[],
+  securityGroups: string[],
+): void {
+  const ec2 = ctx.store.regions<Ec2Records>('ec2').find(([region]) => region === ctx.region)?.[1];
+  const missingSubnet = subnets.find((id) => !ec2 || !Object.hasOwn(ec2.subnets, id));
+  if (missingSubnet !== undefined) {
+    throw new InvalidParameterException(
+      `Error retrieving subnet information for [${subnets.join(', ')}]: The subnet ID '${missingSubnet}' does not exist (ErrorCode: InvalidSubnetID.NotFound)`,
+    );
+  }
+  const missingGroup = securityGroups.find((id) => !ec2 || !Object.hasOwn(ec2.securityGroups, id));
+  if (missingGroup !== undefined) {
+    throw new InvalidParameterException(
+      `Error retrieving security group information for [${securityGroups.join(', ')}]: The security group '${missingGroup}' does not exist (ErrorCode: InvalidGroup.NotFound)`,
+    );
+  }
+}
+
 /** Fills what AWS fills in an awsvpc configuration (public IP off) after checking it. */
 export function checkPlacement(
+  ctx: RequestContext<EcsState>,
   td: TaskDefinitionRecord,
   placement: Placement,
   networkConfiguration: NetworkConfiguration | undefined,
@@ -45,10 +77,12 @@ export function checkPlacement(
   const subnets = awsvpc.subnets ?? [];
   if (subnets.length === 0) throw new InvalidParameterException('subnets can not be empty.');
   if (subnets.length > 16) throw new InvalidParameterException('subnets can have at most 16 items.');
+  const securityGroups = awsvpc.securityGroups ?? [];
+  checkNetworkExists(ctx, subnets, securityGroups);
   return {
     awsvpcConfiguration: {
       subnets,
-      securityGroups: awsvpc.securityGroups ?? [],
+      securityGroups,
       assignPublicIp: awsvpc.assignPublicIp ?? 'DISABLED',
     },
   };

@@ -74,6 +74,16 @@ function checkLoadBalancers(td: TaskDefinitionRecord, loadBalancers: LoadBalance
   }
 }
 
+/** ECS's "Tasks per service" quota (the desired count), at its default. */
+const MAX_TASKS_PER_SERVICE = 5000;
+
+/** A desired count ECS accepts: none below 0, none above the tasks-per-service quota. */
+function checkDesiredCount(count: number | undefined): void {
+  if (count === undefined) return;
+  if (count < 0) throw new InvalidParameterException('desiredCount cannot be a negative number.');
+  if (count > MAX_TASKS_PER_SERVICE) throw new InvalidParameterException('Desired count exceeds limit.');
+}
+
 /** ECS uses its service-linked role to register tasks with load balancers. */
 const serviceLinkedRole = (accountId: string) =>
   `arn:aws:iam::${accountId}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`;
@@ -84,6 +94,7 @@ export const createService: Handler<
   CreateServiceResponse,
   EcsState
 > = (input, ctx) => {
+  checkDesiredCount(input.desiredCount);
   const cluster = requireCluster(ctx, input.cluster);
   const td = requireUsableTaskDefinition(ctx.state, input.taskDefinition);
   const serviceArn = serviceArnFor(cluster, input.serviceName);
@@ -93,7 +104,7 @@ export const createService: Handler<
   }
   checkRollingUpdate(input.deploymentController, input.deploymentConfiguration);
   const placement = resolvePlacement(cluster, input);
-  const networkConfiguration = checkPlacement(td, placement, input.networkConfiguration);
+  const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   const loadBalancers = input.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
   const now = Date.now();
@@ -144,6 +155,7 @@ export const updateService: Handler<
   UpdateServiceResponse,
   EcsState
 > = (input, ctx) => {
+  checkDesiredCount(input.desiredCount);
   const cluster = requireCluster(ctx, input.cluster);
   const service = requireService(ctx.state, cluster, input.service);
   if (service.status !== 'ACTIVE') throw new ServiceNotActiveException('Service was not ACTIVE.');
@@ -152,6 +164,7 @@ export const updateService: Handler<
     : taskDefinitionByArn(ctx.state, service.taskDefinition)!;
   checkRollingUpdate(input.deploymentController, input.deploymentConfiguration);
   const networkConfiguration = checkPlacement(
+    ctx,
     td,
     service,
     input.networkConfiguration ?? service.networkConfiguration,

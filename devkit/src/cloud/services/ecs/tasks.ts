@@ -26,7 +26,7 @@ export const runTask: Handler<Checked<RunTaskRequest, 'taskDefinition'>, RunTask
   const cluster = requireCluster(ctx, input.cluster);
   const td = requireUsableTaskDefinition(ctx.state, input.taskDefinition);
   const placement = resolvePlacement(cluster, input);
-  const networkConfiguration = checkPlacement(td, placement, input.networkConfiguration);
+  const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   // The local cloud has no container instances: only Fargate can place tasks, as AWS would say.
   if (!isFargate(placement))
     throw new InvalidParameterException('No Container Instances were found in your cluster.');
