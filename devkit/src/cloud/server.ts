@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { answerClientErrors } from './client-errors.ts';
 import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
-import { BlobStore } from './registry/blob-store.ts';
+import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
 import { MAX_API_BODY_BYTES } from './request-body.ts';
 import { TaskRuntime } from './runtime/driver.ts';
@@ -32,6 +32,8 @@ export interface CloudOptions {
    * without it, the control plane only records.
    */
   runtime?: { docker?: Docker; timings?: Partial<Timings> };
+  /** The registry's upload sessions: how long one may sit idle before it is purged. */
+  registry?: BlobStoreOptions;
 }
 
 export interface Cloud {
@@ -53,7 +55,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const store = await StateStore.open(options.dataDir, {
     journals: Object.fromEntries(allServices.flatMap((s) => (s.journal ? [[s.signingName, s.journal]] : []))),
   });
-  const blobs = await BlobStore.open(options.dataDir);
+  const blobs = await BlobStore.open(options.dataDir, options.registry);
   const started = Date.now();
   let runtime: TaskRuntime | undefined;
   const healthRoute: Route = (req, res) => {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -140,6 +140,8 @@ describe('blob uploads', () => {
       headers: { 'content-range': '10-13' },
     });
     expect(skipped.status).toBe(416);
+    expect(await errorCode(skipped)).toBe('RANGE_INVALID');
+    expect(skipped.headers.get('range')).toBe('0-0');
     await registry.fetch(location, { method: 'PATCH', body: Buffer.from('actual bytes') });
     const wrong = sha256(Buffer.from('claimed bytes'));
     const finished = await registry.fetch(`${location}?digest=${wrong}`, { method: 'PUT' });
@@ -149,6 +151,54 @@ describe('blob uploads', () => {
     const again = await registry.fetch(location, { method: 'GET' });
     expect(again.status).toBe(404);
     expect(await errorCode(again)).toBe('BLOB_UPLOAD_UNKNOWN');
+  });
+
+  it('takes one request at a time into a session: a second PATCH meanwhile gets 416 RANGE_INVALID', async () => {
+    const started = await registry.fetch('/v2/raw/blobs/uploads/', { method: 'POST' });
+    const location = started.headers.get('location')!;
+    const first = [randomBytes(1024), randomBytes(1024)];
+    let sendRest!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(first[0]);
+        sendRest = () => {
+          controller.enqueue(first[1]);
+          controller.close();
+        };
+      },
+    });
+    const writing = registry.fetch(location, { method: 'PATCH', body, duplex: 'half' } as RequestInit);
+    // The session holds the first chunk: the first PATCH is under way.
+    for (let i = 0; ; i++) {
+      const progress = await registry.fetch(location, { method: 'GET' });
+      if (progress.headers.get('range') === '0-1023') break;
+      expect(i, 'the first PATCH never reached the session').toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const second = await registry.fetch(location, { method: 'PATCH', body: randomBytes(512) });
+    expect(second.status).toBe(416);
+    expect(await errorCode(second)).toBe('RANGE_INVALID');
+    expect(second.headers.get('range')).toBe('0-1023');
+    const put = await registry.fetch(`${location}?digest=${sha256(Buffer.concat(first))}`, { method: 'PUT' });
+    expect(put.status).toBe(416);
+    sendRest();
+    expect((await writing).status).toBe(202);
+    const digest = sha256(Buffer.concat(first));
+    expect((await registry.fetch(`${location}?digest=${digest}`, { method: 'PUT' })).status).toBe(201);
+    const got = await registry.fetch(`/v2/raw/blobs/${digest}`);
+    expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.concat(first))).toBe(true);
+  });
+
+  it('removes a cancelled session’s partial file', async () => {
+    const started = await registry.fetch('/v2/raw/blobs/uploads/', { method: 'POST' });
+    const location = started.headers.get('location')!;
+    await registry.fetch(location, { method: 'PATCH', body: randomBytes(4096) });
+    const uploads = join(t.dataDir, 'registry', 'uploads');
+    const id = started.headers.get('docker-upload-uuid')!;
+    expect(await readdir(uploads)).toContain(id);
+    expect((await stat(join(uploads, id))).mode & 0o777).toBe(0o600);
+    expect((await registry.fetch(location, { method: 'DELETE' })).status).toBe(204);
+    expect(await readdir(uploads)).not.toContain(id);
   });
 
   it('mounts a blob from another repository (201), and falls back to an upload when the source lacks it (202)', async () => {
@@ -187,6 +237,45 @@ describe('manifests', () => {
     });
     expect(response.status).toBe(400);
     expect(await errorCode(response)).toBe('MANIFEST_BLOB_UNKNOWN');
+  });
+
+  it('refuses a manifest whose sizes are not its blobs’ or manifests’ sizes (MANIFEST_INVALID)', async () => {
+    const pushed = await registry.pushImage('raw', 'sized', 100);
+    const manifest = JSON.parse(pushed.manifest) as { layers: Array<{ size: number; digest: string }> };
+    for (const size of [99, 101, 0]) {
+      manifest.layers[0]!.size = size;
+      const response = await registry.fetch('/v2/raw/manifests/missized', {
+        method: 'PUT',
+        body: JSON.stringify(manifest),
+        headers: { 'content-type': DOCKER_MANIFEST },
+      });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<{ code: string; detail: unknown }> };
+      expect(errors[0]).toMatchObject({
+        code: 'MANIFEST_INVALID',
+        detail: { digest: manifest.layers[0]!.digest, declared: size, actual: 100 },
+      });
+    }
+    const index = (size: number) =>
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ mediaType: DOCKER_MANIFEST, digest: pushed.digest, size }],
+      });
+    const wrong = await registry.fetch('/v2/raw/manifests/missized-index', {
+      method: 'PUT',
+      body: index(Buffer.byteLength(pushed.manifest) + 1),
+      headers: { 'content-type': OCI_INDEX },
+    });
+    expect(await errorCode(wrong)).toBe('MANIFEST_INVALID');
+    const right = await registry.fetch('/v2/raw/manifests/sized-index', {
+      method: 'PUT',
+      body: index(Buffer.byteLength(pushed.manifest)),
+      headers: { 'content-type': OCI_INDEX },
+    });
+    expect(right.status).toBe(201);
+    const tags = (await (await registry.fetch('/v2/raw/tags/list')).json()) as { tags: string[] };
+    expect(tags.tags).not.toContain('missized');
   });
 
   it('refuses a manifest pushed under a digest that is not its own, and malformed JSON', async () => {
@@ -348,5 +437,35 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the real docker CLI', () 
     await expect(docker(['push', second])).rejects.toThrow(
       "tag invalid: The image tag 'v1' already exists in the 'docker/frozen' repository and cannot be overwritten because the repository is immutable.",
     );
+  });
+});
+
+describe('abandoned upload sessions', () => {
+  it('are purged with their partial files once idle past the limit', async () => {
+    const short = await startTestCloud({ registry: { uploadIdleMs: 300 } });
+    try {
+      const client = new ECRClient(short.clientConfig);
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'idle' }));
+      client.destroy();
+      const idle = new RegistryClient(short, await registryAuthorization(short));
+      const started = await idle.fetch('/v2/idle/blobs/uploads/', { method: 'POST' });
+      const location = started.headers.get('location')!;
+      const id = started.headers.get('docker-upload-uuid')!;
+      await idle.fetch(location, { method: 'PATCH', body: randomBytes(2048) });
+      const uploads = join(short.dataDir, 'registry', 'uploads');
+      expect(await readdir(uploads)).toContain(id);
+      let status = 0;
+      for (let i = 0; i < 200 && status !== 404; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // Reading the session's progress is not using it: only writes keep it alive.
+        status = (await idle.fetch(location, { method: 'GET' })).status;
+      }
+      const gone = await idle.fetch(location, { method: 'GET' });
+      expect(gone.status).toBe(404);
+      expect(await errorCode(gone)).toBe('BLOB_UPLOAD_UNKNOWN');
+      expect(await readdir(uploads)).toEqual([]);
+    } finally {
+      await short.dispose();
+    }
   });
 });

@@ -13,8 +13,8 @@ export interface StoredManifest {
 export interface PushedManifest extends StoredManifest {
   /** Sizes of the layers the manifest lists (an index lists none). */
   layerSizes: number[];
-  /** Digests of the manifests an index lists. */
-  children: string[];
+  /** The manifests an index lists, with the sizes it declares for them. */
+  children: Array<{ digest: string; size: number }>;
   /** The config blob's media type, for image manifests. */
   configMediaType: string | undefined;
 }

@@ -24,5 +24,5 @@ export const manifestUnknown = (reference: string): RegistryError =>
 export const digestInvalid = (message: string, detail?: unknown): RegistryError =>
   new RegistryError('DIGEST_INVALID', 400, message, detail);
 
-export const manifestInvalid = (message: string): RegistryError =>
-  new RegistryError('MANIFEST_INVALID', 400, `manifest invalid: ${message}`);
+export const manifestInvalid = (message: string, detail?: unknown): RegistryError =>
+  new RegistryError('MANIFEST_INVALID', 400, `manifest invalid: ${message}`, detail);

@@ -63,7 +63,7 @@ export function parseManifest(
   if (json.schemaVersion !== 2) throw manifestInvalid('schemaVersion must be 2');
   const base = { digest: sha256Digest(bytes), mediaType, content };
   if (INDEX_TYPES.includes(mediaType)) {
-    const children = descriptors(json.manifests, 'manifests').map((d) => d.digest);
+    const children = descriptors(json.manifests, 'manifests');
     return { ...base, layerSizes: [], children, configMediaType: undefined, blobs: [] };
   }
   if (!json.config) throw manifestInvalid('config is required');

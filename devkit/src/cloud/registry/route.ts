@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Route } from '../gateway.ts';
 import type { BlobStore } from './blob-store.ts';
+import { rangeInvalid } from './blob-store.ts';
 import type { RegistryCatalog, RegistryNamespace } from './catalog.ts';
 import {
   blobUnknown,
@@ -142,29 +143,32 @@ async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
   if (size === undefined) {
     throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 404, 'blob upload unknown to registry', { id });
   }
-  switch (req.method) {
-    case 'GET':
-      progress(id, 204);
-      return;
-    case 'DELETE':
-      await blobs.cancel(id);
-      send(res, 204, {});
-      return;
-    case 'PATCH': {
-      const range = /^(\d+)-(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
-      if (range && Number(range[1]) !== size) {
-        res.setHeader('location', location(id));
-        res.setHeader('range', `0-${Math.max(size - 1, 0)}`);
-        throw new RegistryError('BLOB_UPLOAD_INVALID', 416, 'blob upload invalid: chunk out of order', {
-          expectedStart: size,
-        });
+  try {
+    switch (req.method) {
+      case 'GET':
+        progress(id, 204);
+        return;
+      case 'DELETE':
+        await blobs.cancel(id);
+        send(res, 204, {});
+        return;
+      case 'PATCH': {
+        const range = /^(\d+)-(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
+        if (range && Number(range[1]) !== size) throw rangeInvalid({ size });
+        await blobs.append(id, req);
+        progress(id, 202);
+        return;
       }
-      await blobs.append(id, req);
-      progress(id, 202);
-      return;
+      default:
+        await complete(id, url.searchParams.get('digest'));
     }
-    default:
-      await complete(id, url.searchParams.get('digest'));
+  } catch (error) {
+    // Where the client may resume: the session, and the bytes it holds.
+    if (error instanceof RegistryError && error.code === 'RANGE_INVALID') {
+      res.setHeader('location', location(id));
+      res.setHeader('range', (error.detail as { range: string }).range);
+    }
+    throw error;
   }
 }
 
@@ -211,13 +215,18 @@ async function manifest(call: Call, blobs: BlobStore, reference: string): Promis
           digest: ref.digest,
         });
       }
+      // A wrong size would make every client that pulls it fail its own check; refuse it now.
+      if (size !== ref.size) throw sizeMismatch(ref, size);
     }
     for (const child of pushed.children) {
-      if (!ns.manifest(name, child)) {
+      const stored = ns.manifest(name, child.digest);
+      if (!stored) {
         throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, 'manifest unknown to registry', {
-          digest: child,
+          digest: child.digest,
         });
       }
+      const size = Buffer.byteLength(stored.content);
+      if (size !== child.size) throw sizeMismatch(child, size);
     }
     // The 201 (and so `docker push`'s success) says the image and its tag are on disk.
     await ns.putManifest(name, byDigest ? undefined : reference, pushed);
@@ -240,6 +249,14 @@ async function manifest(call: Call, blobs: BlobStore, reference: string): Promis
     etag: `"${stored.digest}"`,
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function sizeMismatch(ref: { digest: string; size: number }, actual: number): RegistryError {
+  return manifestInvalid(`${ref.digest} is ${actual} bytes, not the ${ref.size} the manifest declares`, {
+    digest: ref.digest,
+    declared: ref.size,
+    actual,
+  });
 }
 
 function readManifestBody(req: IncomingMessage): Promise<Buffer> {

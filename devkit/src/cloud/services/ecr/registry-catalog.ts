@@ -91,7 +91,7 @@ function recordImage(
     // An index is as large as the images it lists.
     sizeBytes:
       sum(manifest.layerSizes) +
-      sum(manifest.children.map((child) => repository.images[child]?.sizeBytes ?? 0)),
+      sum(manifest.children.map((child) => repository.images[child.digest]?.sizeBytes ?? 0)),
     tags: [],
     pushedMs: nowMs,
     ...(repository.scanOnPush ? { scanCompletedMs: nowMs } : {}),
