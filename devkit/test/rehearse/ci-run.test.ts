@@ -1,7 +1,8 @@
 // .ci/run, run for real in a scratch copy of the repository layout with an `npm` stand-in on PATH
-// (the real suite and rehearsal take minutes): the rehearsal runs after the tests whatever they
-// gave, the output always ends with vitest's `N passed, N failed` line, and either failure fails
-// the run. Also: every npm script CI calls exists.
+// and a stand-in .ci/fresh-clone (the real suite, rehearsal and fresh clone take minutes): the
+// rehearsal and the fresh-clone checks run after the tests whatever they gave, the output always
+// ends with one `N passed, N failed` line counting vitest's tests and the fresh-clone checks, and
+// any failure fails the run. Also: every npm script CI calls exists.
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
@@ -25,9 +26,14 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 
 /**
  * The stand-in npm: `npm test …` writes vitest's JSON report with the given counts and exits with
- * its status; `npm run rehearse` prints a line and exits with its status. Each call is logged.
+ * its status; `npm run rehearse` prints a line and exits with its status. Each call is logged. The
+ * stand-in .ci/fresh-clone prints its summary line with the given counts and exits with its status.
  */
-function scratch(tests: { passed: number; failed: number; exit: number }, rehearsalExit: number) {
+function scratch(
+  tests: { passed: number; failed: number; exit: number },
+  rehearsalExit: number,
+  fresh = { passed: 4, failed: 0, exit: 0 },
+) {
   const root = mkdtempSync(join(tmpdir(), 'devkit-ci-run-'));
   dirs.push(root);
   mkdirSync(join(root, '.ci'));
@@ -52,6 +58,16 @@ exit 99
 `,
   );
   chmodSync(join(root, 'bin/npm'), 0o755);
+  writeFileSync(
+    join(root, '.ci/fresh-clone'),
+    `#!/usr/bin/env bash
+echo "fresh-clone" >> "${root}/calls.log"
+echo "fresh clone: ok   npm run setup"
+echo "fresh clone: ${fresh.passed} passed, ${fresh.failed} failed"
+exit ${fresh.exit}
+`,
+  );
+  chmodSync(join(root, '.ci/fresh-clone'), 0o755);
   return root;
 }
 
@@ -66,29 +82,47 @@ async function ciRun(root: string): Promise<{ code: number; lines: string[]; cal
 }
 
 describe('.ci/run', () => {
-  it('runs the tests, then the rehearsal, and ends with the tests summary line', async () => {
+  it('runs the tests, the rehearsal, the fresh clone, and ends with one summary line of both', async () => {
     const run = await ciRun(scratch({ passed: 12, failed: 0, exit: 0 }, 0));
     expect(run.code).toBe(0);
     expect(run.calls).toEqual([
       'npm test -- --reporter=default --reporter=json --outputFile.json=reports/vitest.json',
       'npm run rehearse',
+      'fresh-clone',
     ]);
     expect(run.lines.indexOf('rehearsal output')).toBeGreaterThan(run.lines.indexOf('vitest output'));
-    expect(run.lines.at(-1)).toBe('12 passed, 0 failed');
+    expect(run.lines).toContain('fresh clone: 4 passed, 0 failed');
+    expect(run.lines.at(-1)).toBe('16 passed, 0 failed');
+  });
+
+  it('fails when a fresh-clone check fails, counting it in the summary line', async () => {
+    const run = await ciRun(
+      scratch({ passed: 12, failed: 0, exit: 0 }, 0, { passed: 3, failed: 1, exit: 1 }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.lines.at(-1)).toBe('15 passed, 1 failed');
+  });
+
+  it('counts a fresh clone that ends without its summary as one failure', async () => {
+    const root = scratch({ passed: 12, failed: 0, exit: 0 }, 0);
+    writeFileSync(join(root, '.ci/fresh-clone'), '#!/usr/bin/env bash\necho "clone failed"\nexit 0\n');
+    const run = await ciRun(root);
+    expect(run.code).toBe(1);
+    expect(run.lines.at(-1)).toBe('12 passed, 1 failed');
   });
 
   it('fails when the rehearsal fails, still ending with the summary line', async () => {
     const run = await ciRun(scratch({ passed: 12, failed: 0, exit: 0 }, 1));
     expect(run.code).not.toBe(0);
     expect(run.lines).toContain('rehearsal FAILED (exit 1): see reports/rehearsal.md');
-    expect(run.lines.at(-1)).toBe('12 passed, 0 failed');
+    expect(run.lines.at(-1)).toBe('16 passed, 0 failed');
   });
 
   it('runs the rehearsal even when tests failed, and fails', async () => {
     const run = await ciRun(scratch({ passed: 10, failed: 2, exit: 1 }, 0));
     expect(run.code).toBe(1);
     expect(run.calls).toContain('npm run rehearse');
-    expect(run.lines.at(-1)).toBe('10 passed, 2 failed');
+    expect(run.lines.at(-1)).toBe('14 passed, 2 failed');
   });
 
   it('every npm script CI runs exists in package.json', () => {
