@@ -3,6 +3,8 @@
  * tick (and right after any mutating call) it observes the containers, runs the pure scheduler
  * step over each region's ECS state with what it saw, and performs the step's actions — start a
  * task, stop a task (drain, SIGTERM/SIGKILL, flush logs), route a service's load balancer.
+ * Between ticks it follows the engine's events: a task whose container dies, is signalled to end
+ * or turns unhealthy leaves its load balancer at once; the tick it pokes does the bookkeeping.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type Docker from 'dockerode';
@@ -17,7 +19,10 @@ import { initialEcsState, taskDefinitionByArn } from '../services/ecs/state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { AwsLogsTarget } from './awslogs.ts';
 import { awslogsTarget, logsSink, openLogStream, shippedSoFar } from './awslogs.ts';
-import { LABELS } from './labels.ts';
+import type { ContainerEvent } from './container-events.ts';
+import { ContainerEvents } from './container-events.ts';
+import { LABELS, managedFilter } from './labels.ts';
+import type { LoadBalancerListener } from './routing.ts';
 import { shipLogs } from './log-shipper.ts';
 import type { RegistryAuth } from './task-containers.ts';
 import { TaskContainers } from './task-containers.ts';
@@ -35,7 +40,7 @@ export interface Routing {
   ): void;
   drain(taskArn: string): Promise<void>;
   unreachable(ecs: EcsState, ec2: Ec2State): Map<string, string>;
-  listeners(): Array<{ serviceArn: string; serviceName: string; port: number; targets: number }>;
+  listeners(): LoadBalancerListener[];
   close(): Promise<void>;
 }
 
@@ -72,6 +77,8 @@ interface TaskRun {
   containers: RunContainer[];
   /** Log shipping, one per awslogs container; each resolves once all its lines are delivered. */
   shipping: Array<Promise<void>>;
+  /** An engine event said it is going down: its load balancer no longer routes to it. */
+  outOfRotation?: boolean;
 }
 
 interface RunContainer {
@@ -80,6 +87,8 @@ interface RunContainer {
   hostPorts: Record<number, number>;
   privateIp: string;
   hasHealthCheck: boolean;
+  /** Its end ends the task (ECS stops a task when an essential container exits). */
+  essential: boolean;
 }
 
 /** What the runtime keeps of its own across restarts (the `runtime` state file). */
@@ -110,6 +119,7 @@ export class TaskRuntime {
   private readonly routing: Routing | undefined;
   private readonly containers: TaskContainers;
   private readonly networks: VpcNetworks;
+  private readonly events: ContainerEvents;
   private readonly registryHosts: string[];
   private readonly resolveSecret: SecretResolver;
   private readonly runs = new Map<string, TaskRun>();
@@ -131,10 +141,15 @@ export class TaskRuntime {
     const cloudId = runtimeState(options.store).cloudId;
     this.containers = new TaskContainers(options.docker, cloudId);
     this.networks = new VpcNetworks(this.containers, cloudId);
+    this.events = new ContainerEvents(options.docker, {
+      labels: managedFilter(cloudId).label,
+      onEvent: (event) => this.onContainerEvent(event),
+    });
   }
 
   /** Re-adopts what still runs from before a restart (removing the rest), then starts the loop. */
   async start(): Promise<void> {
+    await this.events.start();
     try {
       await this.adopt();
       await this.networks.connectSharedServices();
@@ -170,6 +185,7 @@ export class TaskRuntime {
   async close(options: { cleanup?: boolean } = {}): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    this.events.close();
     await this.ticking;
     this.stopShipping.abort();
     await this.routing?.close();
@@ -281,9 +297,30 @@ export class TaskRuntime {
     return this.store.slice('ec2', region, () => ec2.initialState(region));
   }
 
+  /**
+   * A task whose container is going down leaves its load balancer now (its in-flight requests
+   * may finish), not when the next tick has seen it; the poked tick stops it as ECS would.
+   */
+  private onContainerEvent(event: ContainerEvent): void {
+    const run = this.runs.get(event.taskArn);
+    // Tasks being stopped by the scheduler were deregistered before their SIGTERM.
+    if (!run || run.fact.phase !== 'up' || run.outOfRotation) return;
+    const index = run.containers.findIndex((c) => c.id === event.containerId);
+    const container = run.containers[index];
+    if (!container) return;
+    // The task goes on without a non-essential container, unless it owned the task's ports.
+    const takesTargetDown = container.essential || (index === 0 && event.kind !== 'unhealthy');
+    if (!takesTargetDown) return;
+    run.outOfRotation = true;
+    void this.routing?.drain(run.taskArn);
+    this.poke();
+  }
+
   /** Where the load balancer reaches a task's container port: published on 127.0.0.1. */
   private address(target: RouteTarget): { host: string; port: number } | undefined {
-    const container = this.runs.get(target.taskArn)?.containers.find((c) => c.name === target.containerName);
+    const run = this.runs.get(target.taskArn);
+    if (run?.outOfRotation) return undefined;
+    const container = run?.containers.find((c) => c.name === target.containerName);
     const port = container?.hostPorts[target.containerPort];
     return port ? { host: '127.0.0.1', port } : undefined;
   }
@@ -326,6 +363,7 @@ export class TaskRuntime {
       run.containers = started.map((c, index) => ({
         ...c,
         hasHealthCheck: spec.containers[index]!.healthCheck !== undefined,
+        essential: spec.containers[index]!.essential,
       }));
       run.fact = {
         phase: 'up',
@@ -494,6 +532,7 @@ export class TaskRuntime {
         ),
         // The task definition's, not the image's: ECS reports health only for checks it defines.
         hasHealthCheck: definition.healthCheck !== undefined,
+        essential: definition.essential !== false,
       });
       const target = awslogsTarget(definition, task.taskArn, region);
       if (target) run.shipping.push(this.ship(info.Id, target));

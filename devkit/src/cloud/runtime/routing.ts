@@ -9,11 +9,20 @@ import { ingressAllows } from '../services/ec2/index.ts';
 import { recordServiceEvent } from '../services/ecs/lifecycle.ts';
 import type { EcsState, ServiceRecord } from '../services/ecs/state.ts';
 import { taskDefinitionByArn } from '../services/ecs/state.ts';
+import type { LoadBalancerStats } from '../lb/load-balancer.ts';
 import { LoadBalancer } from '../lb/load-balancer.ts';
 import type { Action, RouteTarget, Timings } from '../scheduler/facts.ts';
 import { LISTEN_PORT_TAG, balancedContainer } from '../scheduler/service-step.ts';
 
 type RouteAction = Extract<Action, { kind: 'route' }>;
+
+export interface LoadBalancerListener extends LoadBalancerStats {
+  serviceArn: string;
+  serviceName: string;
+  port: number;
+  /** Targets routed to now (not counting those draining). */
+  targets: number;
+}
 
 interface ServiceBalancer {
   serviceName: string;
@@ -129,8 +138,8 @@ export class ServiceRouting {
     return reasons;
   }
 
-  /** Listening load balancers, for health output. */
-  listeners(): Array<{ serviceArn: string; serviceName: string; port: number; targets: number }> {
+  /** Listening load balancers and what they carried, for health output. */
+  listeners(): LoadBalancerListener[] {
     return [...this.balancers]
       .filter(([, b]) => b.port !== undefined)
       .map(([serviceArn, b]) => ({
@@ -138,6 +147,7 @@ export class ServiceRouting {
         serviceName: b.serviceName,
         port: b.port!,
         targets: b.lb.registeredIds().length,
+        ...b.lb.stats,
       }));
   }
 
