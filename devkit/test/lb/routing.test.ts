@@ -113,7 +113,15 @@ describe('service routing', () => {
     await listening();
     expect(new Set(await answers(url, 10))).toEqual(new Set(['a', 'b']));
     expect(routing.listeners()).toEqual([
-      { serviceArn: SERVICE_ARN, serviceName: 'web', port: listenPort, targets: 2 },
+      {
+        serviceArn: SERVICE_ARN,
+        serviceName: 'web',
+        port: listenPort,
+        targets: 2,
+        requests: 10,
+        failures: 0,
+        retries: 0,
+      },
     ]);
 
     routing.apply(route(listenPort, ['b', 'c']), service, resolve);
@@ -226,7 +234,15 @@ describe('service routing', () => {
       expect(await fetch(`http://127.0.0.1:${blocker.port}/`).then((r) => r.text())).toBe('a');
     });
     expect(routing.listeners()).toEqual([
-      { serviceArn: SERVICE_ARN, serviceName: 'web', port: blocker.port, targets: 1 },
+      {
+        serviceArn: SERVICE_ARN,
+        serviceName: 'web',
+        port: blocker.port,
+        targets: 1,
+        requests: 1,
+        failures: 0,
+        retries: 0,
+      },
     ]);
   });
 
