@@ -15,7 +15,7 @@ export interface BuiltImage {
   tags: string[];
 }
 
-const BUILD_STEP = /^Step \d+\/\d+ : .*/;
+const BUILD_STEP = /^Step (\d+\/\d+) : (.*)/;
 /** The builder's own bookkeeping lines, not a step's output. */
 const BUILDER_LINE = /^ ---> |^Removing intermediate container /;
 /** How much of a failing step's own output the error carries (a compiler's or npm's message). */
@@ -62,9 +62,10 @@ class BuildLog {
 }
 
 /**
- * Builds the stack's image with the engine's builder, streaming its output, and tags it
- * `<repository>:<tag>` and `<repository>:latest`. Build args come from the stack file, plus GIT_COMMIT:
- * the tag; base images the engine cannot pull are replaced (base-images.ts). A failing step fails
+ * Builds the stack's image with the engine's builder, reporting each Dockerfile step as the status
+ * and the builder's output as the step's log, and tags it `<repository>:<tag>` and
+ * `<repository>:latest`. Build args come from the stack file, plus GIT_COMMIT: the tag; base images
+ * the engine cannot pull are replaced (base-images.ts). A failing step fails
  * with that step named and the last lines of its own output (the compiler's or npm's message).
  */
 export function buildImage(
@@ -79,7 +80,11 @@ export function buildImage(
     'build',
     `build ${image.context} (${image.dockerfile}) as ${target.repository}:${target.tag}`,
     async (report) => {
-      const log = new BuildLog((line) => report.output(line));
+      const log = new BuildLog((line) => {
+        const step = BUILD_STEP.exec(line);
+        if (step) report.status(`step ${step[1]}: ${step[2]}`);
+        report.log(line);
+      });
       let messages: DockerMessage[];
       try {
         const stream = await docker.buildImage(

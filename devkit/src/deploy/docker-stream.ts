@@ -6,6 +6,8 @@ export interface DockerMessage {
   status?: string;
   id?: string;
   progress?: string;
+  /** Bytes of a layer pushed (or pulled) so far, of its size. */
+  progressDetail?: { current?: number; total?: number };
   error?: string;
   errorDetail?: { message?: string };
   aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };

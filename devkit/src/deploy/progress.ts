@@ -1,6 +1,7 @@
 /**
  * How every pipeline step reports what it does, so the CLI renders steps one way and tests capture
- * them: a step starts, emits output lines, plans and rollout snapshots, and ends done or failed.
+ * them: a step starts, emits lines worth keeping, a live status (where a long step is now), its
+ * tool's own output, plans and rollout snapshots, and ends done or failed.
  */
 export type StepName =
   'provision' | 'build' | 'push' | 'register' | 'rollout' | 'verify' | 'rollback' | 'remove';
@@ -29,7 +30,12 @@ export interface RolloutSnapshot {
 
 export type ProgressEvent =
   | { kind: 'start'; step: StepName; title: string }
+  /** A line worth keeping: what changed, what the service said. */
   | { kind: 'output'; step: StepName; text: string }
+  /** Where a long step is now (build step N/M, bytes pushed); replaces the previous status. */
+  | { kind: 'status'; step: StepName; text: string }
+  /** A tool's own output (the image build's): shown when asked for, the tail kept for failures. */
+  | { kind: 'log'; step: StepName; text: string }
   | { kind: 'plan'; step: StepName; changes: PlannedChange[] }
   | { kind: 'rollout'; step: StepName; snapshot: RolloutSnapshot }
   | { kind: 'done'; step: StepName; summary: string }
@@ -39,9 +45,16 @@ export interface Progress {
   report(event: ProgressEvent): void;
 }
 
+/** A Progress that draws; `close()` finishes the drawing: call it before printing anything else. */
+export interface ProgressRenderer extends Progress {
+  close(): Promise<void>;
+}
+
 /** What a running step uses to report; bound to its step name. */
 export interface StepReport {
   output(text: string): void;
+  status(text: string): void;
+  log(text: string): void;
   plan(changes: PlannedChange[]): void;
   rollout(snapshot: RolloutSnapshot): void;
 }
@@ -73,6 +86,8 @@ export async function runStep<T>(
   progress.report({ kind: 'start', step, title });
   const report: StepReport = {
     output: (text) => progress.report({ kind: 'output', step, text }),
+    status: (text) => progress.report({ kind: 'status', step, text }),
+    log: (text) => progress.report({ kind: 'log', step, text }),
     plan: (changes) => progress.report({ kind: 'plan', step, changes }),
     rollout: (snapshot) => progress.report({ kind: 'rollout', step, snapshot }),
   };

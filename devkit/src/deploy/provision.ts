@@ -65,11 +65,14 @@ export function provision(
       const changes = resources.map(planOf);
       report.plan(changes);
       if (options.dryRun) return { changes, provisioned: undefined };
+      // The plan listed what changes; while it is applied, the status says which one is under way.
+      const changing = changes.filter((c) => c.action !== 'unchanged').length;
+      let applied = 0;
       for (const [index, resource] of resources.entries()) {
-        await resource.apply();
         const change = changes[index];
         if (change && change.action !== 'unchanged')
-          report.output(`${change.action}d ${change.type} ${change.name}`);
+          report.status(`${++applied}/${changing}: ${change.action} ${change.type} ${change.name}`);
+        await resource.apply();
       }
       return { changes, provisioned: provisionedStack(ctx) };
     },
@@ -78,6 +81,8 @@ export function provision(
 }
 
 export function summarizePlan(changes: PlannedChange[]): string {
+  if (changes.length > 0 && changes.every((c) => c.action === 'unchanged'))
+    return `${changes.length} resources unchanged`;
   const count = (action: string) => changes.filter((c) => c.action === action).length;
   return ['create', 'update', 'unchanged', 'delete']
     .filter((action) => count(action) > 0)

@@ -6,12 +6,15 @@ import type { DockerMessage } from './docker-stream.ts';
 import { followDockerStream } from './docker-stream.ts';
 import type { Progress } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
+import { byteSize } from './progress-lines.ts';
 
 export interface PushedImage {
   /** `repository@sha256:...`: what the task definition runs, so a revision always means one image. */
   reference: string;
   digest: string;
   tags: string[];
+  /** Bytes of the layers the registry did not have. */
+  sentBytes: number;
 }
 
 /** Docker credentials from ECR's own token (user AWS), the same for every target. */
@@ -27,7 +30,50 @@ export async function registryAuth(clients: AwsClients): Promise<Docker.AuthConf
   return { username, password, serveraddress: data.proxyEndpoint.replace(/^https?:\/\//, '') };
 }
 
-/** Pushes each tag of the built image to ECR, reporting each layer's progress as it changes. */
+/** What a push stream says about each layer: bytes sent so far, and whether it is there. */
+class LayerProgress {
+  private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
+  /** Bytes of the layers that were sent (not those the registry already had). */
+  sent = 0;
+
+  /** Takes one message; returns whether the counts changed. */
+  take(message: DockerMessage): boolean {
+    const { id, status } = message;
+    if (!id || !status) return false;
+    const layer = this.layers.get(id) ?? { current: 0, total: 0, done: false };
+    this.layers.set(id, layer);
+    if (status === 'Pushing') {
+      layer.current = message.progressDetail?.current ?? layer.current;
+      layer.total = message.progressDetail?.total ?? layer.total;
+    } else if (status === 'Pushed') {
+      layer.done = true;
+      this.sent += Math.max(layer.current, layer.total);
+      layer.current = layer.total = Math.max(layer.current, layer.total);
+    } else if (status === 'Layer already exists') {
+      layer.done = true;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  text(): string {
+    const layers = [...this.layers.values()];
+    const sum = (pick: (l: { current: number; total: number }) => number) =>
+      layers.reduce((total, layer) => total + pick(layer), 0);
+    const sent = sum((l) => l.current);
+    const total = sum((l) => l.total);
+    // The engine leaves out a small layer's size.
+    const bytes =
+      sent === 0 ? '' : total >= sent ? `, ${byteSize(sent)} of ${byteSize(total)}` : `, ${byteSize(sent)}`;
+    return `${layers.filter((l) => l.done).length}/${layers.length} layers${bytes}`;
+  }
+}
+
+/**
+ * Pushes each tag of the built image to ECR: the bytes sent and layers done as the status, each
+ * layer's state changes as the step's log.
+ */
 export function pushImage(
   docker: Docker,
   clients: AwsClients,
@@ -41,16 +87,19 @@ export function pushImage(
     async (report) => {
       const authconfig = await registryAuth(clients);
       let digest: string | undefined;
+      let sent = 0;
       for (const tag of image.tags) {
         const lastStatus = new Map<string, string>();
+        const layers = new LayerProgress();
         const onMessage = (message: DockerMessage) => {
           if (message.aux?.Digest) digest = message.aux.Digest;
+          if (layers.take(message)) report.status(`${tag}: ${layers.text()}`);
           const status = message.status;
           if (!status || status === 'Pushing') return;
           const key = message.id ?? status;
           if (lastStatus.get(key) === status) return;
           lastStatus.set(key, status);
-          report.output(message.id ? `${tag} ${message.id}: ${status}` : `${tag} ${status}`);
+          report.log(message.id ? `${tag} ${message.id}: ${status}` : `${tag} ${status}`);
         };
         try {
           const stream = await docker.getImage(image.repository).push({ tag, authconfig });
@@ -61,10 +110,12 @@ export function pushImage(
             'push',
           );
         }
+        sent += layers.sent;
       }
       if (!digest) throw new DeployError(`push of ${image.repository} reported no digest`, 'push');
-      return { reference: `${image.repository}@${digest}`, digest, tags: image.tags };
+      return { reference: `${image.repository}@${digest}`, digest, tags: image.tags, sentBytes: sent };
     },
-    (pushed) => `${pushed.digest.slice(0, 19)} (${pushed.tags.join(', ')})`,
+    (pushed) =>
+      `${pushed.digest.slice(0, 19)} (${pushed.tags.join(', ')}), ${pushed.sentBytes > 0 ? `${byteSize(pushed.sentBytes)} sent` : 'every layer was there'}`,
   );
 }

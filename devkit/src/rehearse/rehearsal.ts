@@ -14,7 +14,6 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerProblem, portFree, portTakenLine } from '../cli/host.ts';
-import { eventLines } from '../cli/progress-printer.ts';
 import {
   ensureGeminiImage,
   geminiContainerName,
@@ -27,6 +26,7 @@ import type { AwsClients } from '../deploy/clients.ts';
 import { createClients, destroyClients } from '../deploy/clients.ts';
 import type { DeployResult } from '../deploy/deploy.ts';
 import { deploy } from '../deploy/deploy.ts';
+import { plainProgress } from '../deploy/plain-progress.ts';
 import { resourceNames, stackTags } from '../deploy/names.ts';
 import type { Progress } from '../deploy/progress.ts';
 import { RolloutFailedError } from '../deploy/rollout.ts';
@@ -112,13 +112,12 @@ export async function rehearse(
     transcript.push(line);
     log(line);
   };
+  // The pipeline's steps as the CLI prints them in CI; the build's own output only in the transcript.
+  const lines = plainProgress({ write: (line) => say(`  ${line}`) });
   const progress: Progress = {
     report(event) {
-      if (event.kind === 'output' && event.step === 'build') {
-        transcript.push(event.text);
-        return;
-      }
-      for (const line of eventLines(event)) say(`  ${line}`);
+      if (event.kind === 'log') transcript.push(event.text);
+      lines.report(event);
     },
   };
   let stack: Stack;

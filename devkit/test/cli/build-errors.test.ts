@@ -110,6 +110,7 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(up.stderr).toMatch(/^ {2}│ +src\/app\.ts:\d+:\d+:$/m);
     expect(up.stderr).toContain(BROKEN_LINE);
     expect(up.stdout).not.toContain('IsCoolGPT is up');
+    expect(up.stdout).toMatch(/^✘ build: image build failed at Step \d+\/\d+ : RUN .* \(\d+\.\d s\)$/m);
     const hint =
       /the cloud keeps running: fix the error, then deploy again with `npm run devkit -- (deploy [^`]+)`/.exec(
         up.stdout,
@@ -130,6 +131,17 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(stderr).toBe('');
     expect(stdout).toContain(`at http://127.0.0.1:${lbPort}`);
     expect(code).toBe(0);
+    // Plain lines (not a terminal): what up provisioned is unchanged, in one line; the build and the
+    // push say where they are with the time so far, without the builder's own output.
+    expect(stdout).toMatch(/^✔ provision: \d+ resources unchanged \(\d+\.\d s\)$/m);
+    expect(stdout).not.toContain('▶ provision');
+    expect(stdout).toMatch(/^▶ build: /m);
+    expect(stdout).toMatch(
+      /^ {2}\d+\.\d s {2}step \d+\/\d+: RUN \["node", "service\/scripts\/build\.ts"\]$/m,
+    );
+    expect(stdout).not.toContain(' ---> ');
+    expect(stdout).toMatch(/^ {2}\d+\.\d s {2}\S+: \d+\/\d+ layers/m);
+    expect(stdout).toMatch(/^✔ push: sha256:\w+ \(\S+, latest\), [\d.]+ [kM]B sent \(\d+\.\d s\)$/m);
     const response = await fetch(`http://127.0.0.1:${lbPort}/health`);
     expect(response.status).toBe(200);
   }, 600_000);

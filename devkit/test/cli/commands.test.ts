@@ -15,7 +15,7 @@ import type { Stack } from '../../src/stack/load.ts';
 import { loadStack } from '../../src/stack/load.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, REGION, startTestCloud } from '../cloud/harness.ts';
-import { runCli } from './run-cli.ts';
+import { runCli, runCliOnTerminal } from './run-cli.ts';
 import { freePort } from '../cloud/harness.ts';
 
 const stackFile = new URL('../../../stack.yml', import.meta.url).pathname;
@@ -104,6 +104,33 @@ describe('stage commands against the local cloud', () => {
       /^✘ security group ingress +does not admit the app port as declared: allow tcp\/8080-8080 from 0\.0\.0\.0\/0\n +fix: `devkit deploy --stage dev` corrects it/m,
     );
     expect(failing.stdout.trim().split('\n').at(-1)).toBe('1 finding(s) need fixing');
+  });
+
+  it('deploy --dry-run lists what drifted and counts the rest; with nothing to change, provisioning is one line', async () => {
+    const drifted = await cli('deploy', '--dry-run');
+    expect(drifted.stdout).toMatch(/^ {2}~ update +security group +iscoolgpt-dev-app {2}\(/m);
+    expect(drifted.stdout).toMatch(/^ {2}= 15 unchanged$/m);
+    expect(drifted.stdout).not.toMatch(/^ {2}= unchanged/m);
+    await provision(clients, stack, silentProgress);
+    const { code, stdout } = await cli('deploy', '--dry-run');
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^deploying iscoolgpt stage dev to local /),
+      expect.stringMatching(/^✔ provision: 16 resources unchanged \(\d+\.\d s\)$/),
+      'dry run: nothing changed',
+    ]);
+  });
+
+  it('on a terminal the steps are redrawn in place (listr2); piped, they are plain lines', async () => {
+    const { code, stdout } = await runCliOnTerminal(['deploy', '--dry-run', '--endpoint', cloud.cloud.url]);
+    expect(code).toBe(0);
+    // Redrawn: the cursor hidden while drawing, lines erased and written again.
+    expect(stdout).toContain('\u001b[?25l');
+    expect(stdout).toContain('\u001b[2K');
+    expect(stdout).toMatch(/provision: 16 resources unchanged \(\d+\.\d s\)/);
+    expect(stdout).not.toContain('▶ provision');
+    const piped = await cli('deploy', '--dry-run');
+    expect(piped.stdout).not.toContain('\u001b[');
   });
 
   it('status shows the service, its deployment and recent events as tables', async () => {

@@ -44,3 +44,27 @@ export function runCli(
     );
   });
 }
+
+const shellQuote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), as in an interactive shell: stdout is a
+ * TTY and CI is unset. The output is what the terminal received, escape sequences included.
+ */
+export function runCliOnTerminal(args: string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
+  const env = envWithoutAws({ TERM: 'xterm-256color' });
+  delete env.CI;
+  // A pseudo-terminal starts 0 columns wide: give it a real terminal's size.
+  const command = `stty cols 160 rows 50; ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
+  return new Promise((resolve) => {
+    execFile(
+      'script',
+      ['--quiet', '--return', '--command', command, '/dev/null'],
+      { cwd: REPO_ROOT, env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}

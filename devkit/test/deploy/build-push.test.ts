@@ -79,9 +79,14 @@ describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () =>
       'devkit.stage': 'dev',
     });
     expect(events).toContainEqual({
-      kind: 'output',
+      kind: 'log',
       step: 'build',
       text: 'Step 5/8 : LABEL greeting=${GREETING}',
+    });
+    expect(events).toContainEqual({
+      kind: 'status',
+      step: 'build',
+      text: 'step 5/8: LABEL greeting=${GREETING}',
     });
 
     const pushed = await pushImage(docker, clients, built, progress);
@@ -93,6 +98,11 @@ describe.skipIf(!dockerAvailable)('build and push with the Docker engine', () =>
     expect(imageDetails[0]?.imageDigest).toBe(pushed.digest);
     expect(imageDetails[0]?.imageTags?.sort()).toEqual(['latest', 't1']);
     expect(events.filter((e) => e.kind === 'done').map((e) => e.step)).toEqual(['build', 'push']);
+    // The first tag sends the layer, the second finds it there.
+    const pushStatus = events.flatMap((e) => (e.kind === 'status' && e.step === 'push' ? [e.text] : []));
+    expect(pushStatus).toContainEqual(expect.stringMatching(/^t1: 1\/1 layers, \d+ kB/));
+    expect(pushStatus.at(-1)).toBe('latest: 1/1 layers');
+    expect(pushed.sentBytes).toBeGreaterThan(0);
   });
 
   it('fails a broken build naming the step that failed', async () => {

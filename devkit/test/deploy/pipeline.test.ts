@@ -109,14 +109,7 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
         .replace('    retries: 3\n', '    retries: 1\n')
         .replace('    startPeriod: 10\n', '    startPeriod: 0\n'),
     );
-    const { code, stdout, stderr } = await cli(
-      'deploy',
-      '--stack',
-      broken,
-      '--image-tag',
-      'e2e-v2',
-      '--quiet-build',
-    );
+    const { code, stdout, stderr } = await cli('deploy', '--stack', broken, '--image-tag', 'e2e-v2');
     expect(stdout).toContain('rolling back to deployment');
     expect(stderr.trim().split('\n').at(-1)).toMatch(
       /^error: deploy FAILED: rolled back: ecs-svc\/\d+ \(iscoolgpt-dev:1\) is PRIMARY again/,

@@ -6,7 +6,7 @@ import { addStackOptions } from '../stack-options.ts';
 interface DeployCommandOptions extends StackTargetOptions {
   dryRun?: boolean;
   imageTag?: string;
-  quietBuild?: boolean;
+  verbose?: boolean;
 }
 
 export function register(program: Command): void {
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   )
     .option('--dry-run', 'print the provisioning plan (create / update / unchanged) and change nothing')
     .option('--image-tag <tag>', 'tag for the image (default: the git commit, -dirty when files changed)')
-    .option('--quiet-build', "leave the image build's own output out")
+    .option('--verbose', "print the image build's own output, line by line")
     .action(
       withErrors(async (options: DeployCommandOptions) => {
         const { default: Docker } = await import('dockerode');
@@ -35,13 +35,13 @@ export function register(program: Command): void {
         }
         const { stack, clients } = await openStack(options);
         console.log(`deploying ${stack.config.name} stage ${stack.stage}`);
+        const progress = terminalProgress({ verbose: options.verbose ?? false });
         try {
-          const progress = terminalProgress({ quietBuild: options.quietBuild ?? false });
           const result = await deploy(clients, stack, progress, {
             docker,
             dryRun: options.dryRun ?? false,
             ...(options.imageTag ? { imageTag: options.imageTag } : {}),
-          });
+          }).finally(() => progress.close());
           if (options.dryRun) console.log('dry run: nothing changed');
           else
             console.log(

@@ -18,7 +18,10 @@ export function register(program: Command): void {
         const { terminalProgress } = await import('../progress-printer.ts');
         const { stack, clients } = await openStack(options);
         try {
-          await removeStack(clients, stack, terminalProgress(), { dryRun: options.dryRun ?? false });
+          const progress = terminalProgress();
+          await removeStack(clients, stack, progress, { dryRun: options.dryRun ?? false }).finally(() =>
+            progress.close(),
+          );
         } finally {
           destroyClients(clients);
         }

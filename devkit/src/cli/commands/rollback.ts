@@ -19,7 +19,8 @@ export function register(program: Command): void {
       const { terminalProgress } = await import('../progress-printer.ts');
       const { stack, clients } = await openStack(options);
       try {
-        const result = await rollback(clients, stack, terminalProgress());
+        const progress = terminalProgress();
+        const result = await rollback(clients, stack, progress).finally(() => progress.close());
         console.log(`rolled back to ${revisionName(result.taskDefinition)}`);
       } finally {
         destroyClients(clients);

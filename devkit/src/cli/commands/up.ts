@@ -10,7 +10,7 @@ interface UpCommandOptions {
   lbPort: string;
   stateDir: string;
   stack: string;
-  verboseBuild?: boolean;
+  verbose?: boolean;
 }
 
 export function portOption(value: string, flag: string): number {
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     )
     .option('--state-dir <dir>', "where the cloud's state, its log and the session record live", '.devkit')
     .option('--stack <file>', 'the stack file', 'stack.yml')
-    .option('--verbose-build', "print the image build's own output")
+    .option('--verbose', "print the image build's own output, line by line")
     .action(
       withErrors(async (options: UpCommandOptions) => {
         const { up } = await import('../up/up.ts');
@@ -49,7 +49,7 @@ export function register(program: Command): void {
           lbPort: portOption(options.lbPort, '--lb-port'),
           stateDir: options.stateDir,
           stack: options.stack,
-          verboseBuild: options.verboseBuild ?? false,
+          verbose: options.verbose ?? false,
         });
       }),
     );

@@ -40,8 +40,8 @@ export interface UpOptions {
   /** Where the session record, the cloud's state and its log live. */
   stateDir: string;
   stack: string;
-  /** Print the image build's own output. */
-  verboseBuild: boolean;
+  /** Print the image build's own output, line by line. */
+  verbose: boolean;
 }
 
 const say = (line: string) => console.log(line);
@@ -132,11 +132,11 @@ export async function up(options: UpOptions): Promise<void> {
     clients = createClients(target);
     const deployStarted = Date.now();
     // A failed deploy (a build error, a rolled-back rollout) leaves the cloud up: fix, deploy again.
-    const deployed = await deploy(clients, stack, terminalProgress({ quietBuild: !options.verboseBuild }), {
-      docker,
-    }).then(
-      () => true,
-      (error: unknown) => {
+    const progress = terminalProgress({ verbose: options.verbose });
+    const deployed = await deploy(clients, stack, progress, { docker }).then(
+      () => progress.close().then(() => true),
+      async (error: unknown) => {
+        await progress.close();
         for (const line of errorLines(error)) console.error(line);
         say('');
         say(`the cloud keeps running: fix the error, then deploy again with \`${retryCommand(options)}\``);
