@@ -51,6 +51,14 @@ export function nameMap<T>(entries?: Iterable<readonly [string, T]>): Record<str
   return map;
 }
 
+/** AWS's limit on the tags one resource may carry, the same in every service here. */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** How many tags a resource would carry once `added` keys are set on top of `existing` ones. */
+export function mergedTagCount(existing: Iterable<string>, added: Iterable<string>): number {
+  return new Set([...existing, ...added]).size;
+}
+
 /** Epoch milliseconds (how state stores times) to the Date the SDK shapes expect. */
 export function toDate(epochMs: number | undefined): Date | undefined {
   return epochMs === undefined ? undefined : new Date(epochMs);

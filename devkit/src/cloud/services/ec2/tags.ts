@@ -9,7 +9,7 @@ import type {
   TagSpecification,
 } from '@aws-sdk/client-ec2';
 import type { Checked, Handler } from '../../service-definition.ts';
-import { nameMap, paginate } from '../common.ts';
+import { MAX_TAGS_PER_RESOURCE, mergedTagCount, nameMap, paginate } from '../common.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State } from './state.ts';
 import { ec2Error, find } from './state.ts';
@@ -65,6 +65,16 @@ export const createTags: Handler<Checked<CreateTagsRequest, 'Resources' | 'Tags'
     const prefix = prefixOf(id);
     if (!prefix) throw ec2Error('InvalidID', `The ID '${id}' is not valid`);
     find(ctx.state, prefix, id);
+    // Keys already there are overwritten, so they do not count twice.
+    const existing = Object.keys(ctx.state.tags[id] ?? {});
+    if (
+      mergedTagCount(
+        existing,
+        input.Tags.map((t) => t.Key!),
+      ) > MAX_TAGS_PER_RESOURCE
+    ) {
+      throw ec2Error('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
+    }
   }
   for (const id of input.Resources) addTags(ctx.state, id, input.Tags);
 };

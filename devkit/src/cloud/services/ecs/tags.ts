@@ -7,6 +7,7 @@ import type {
   UntagResourceResponse,
 } from '@aws-sdk/client-ecs';
 import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
+import { MAX_TAGS_PER_RESOURCE, mergedTagCount } from '../common.ts';
 import { clusterNotFound, InvalidParameterException, ResourceNotFoundException } from './errors.ts';
 import type { EcsState } from './state.ts';
 import { lastSegment, taskDefinitionByArn } from './state.ts';
@@ -43,6 +44,15 @@ export const tagResource: Handler<
 > = (input, ctx) => {
   const arn = requireTaggable(ctx, input.resourceArn);
   const keys = new Set(input.tags.map((t) => t.key));
+  const existing = (ctx.state.tags[arn] ?? []).map((t) => t.key!);
+  if (
+    mergedTagCount(
+      existing,
+      input.tags.map((t) => t.key!),
+    ) > MAX_TAGS_PER_RESOURCE
+  ) {
+    throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
+  }
   ctx.state.tags[arn] = [...(ctx.state.tags[arn] ?? []).filter((t) => !keys.has(t.key)), ...input.tags];
   return {};
 };

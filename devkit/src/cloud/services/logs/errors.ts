@@ -4,6 +4,7 @@ import { ServiceError } from '../../protocol/errors.ts';
 export class ResourceNotFoundException extends ServiceError {}
 export class ResourceAlreadyExistsException extends ServiceError {}
 export class InvalidParameterException extends ServiceError {}
+export class TooManyTagsException extends ServiceError {}
 
 /** AWS's wording when a value breaks a modelled constraint (CloudWatch Logs reports it as a bad parameter). */
 export function constraintViolation(

@@ -10,8 +10,18 @@ import type {
   UntagResourceRequest,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Checked, Handler } from '../../service-definition.ts';
+import { MAX_TAGS_PER_RESOURCE, mergedTagCount } from '../common.ts';
+import { InvalidParameterException, TooManyTagsException } from './errors.ts';
 import type { LogGroupRecord, LogsState } from './state.ts';
 import { findGroup, findGroupByArn } from './state.ts';
+
+/** Sets tags on a group, refusing to take it past 50 (`error` is the operation's own error for that). */
+function tag(group: LogGroupRecord, tags: Record<string, string>, error: () => Error): void {
+  if (mergedTagCount(Object.keys(group.tags), Object.keys(tags)) > MAX_TAGS_PER_RESOURCE) throw error();
+  Object.assign(group.tags, tags);
+}
+
+const TOO_MANY_TAGS = 'A resource can have no more than 50 tags.';
 
 function untag(group: LogGroupRecord, keys: readonly string[]): void {
   for (const key of keys) delete group.tags[key];
@@ -21,7 +31,12 @@ export const tagLogGroup: Handler<Checked<TagLogGroupRequest, 'logGroupName' | '
   input,
   ctx,
 ) => {
-  Object.assign(findGroup(ctx.state, input.logGroupName).tags, input.tags);
+  // TagLogGroup predates TooManyTagsException: its only refusal is InvalidParameterException.
+  tag(
+    findGroup(ctx.state, input.logGroupName),
+    input.tags,
+    () => new InvalidParameterException(TOO_MANY_TAGS),
+  );
 };
 
 export const untagLogGroup: Handler<
@@ -40,7 +55,11 @@ export const tagResource: Handler<Checked<TagResourceRequest, 'resourceArn' | 't
   input,
   ctx,
 ) => {
-  Object.assign(findGroupByArn(ctx.state, input.resourceArn).tags, input.tags);
+  tag(
+    findGroupByArn(ctx.state, input.resourceArn),
+    input.tags,
+    () => new TooManyTagsException(TOO_MANY_TAGS),
+  );
 };
 
 export const untagResource: Handler<

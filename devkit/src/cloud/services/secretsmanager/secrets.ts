@@ -27,6 +27,7 @@ import {
 } from './errors.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
 import { findSecret, liveSecret, newSecretArn, purgeExpired } from './state.ts';
+import { checkTagCount } from './tags.ts';
 import { addVersion, checkValue, hasValue, holdsValue, versionsToStages } from './versions.ts';
 
 const DAY_MS = 86_400_000;
@@ -74,6 +75,10 @@ export const createSecret: Handler<
     secretBinary: input.SecretBinary,
   };
   checkValue(value);
+  checkTagCount(
+    [],
+    (input.Tags ?? []).map((t) => t.Key ?? ''),
+  );
   purgeExpired(ctx.state);
   const existing = Object.hasOwn(ctx.state.secrets, name) ? ctx.state.secrets[name] : undefined;
   if (existing?.deletedMs !== undefined) {
