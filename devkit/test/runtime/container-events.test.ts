@@ -13,6 +13,7 @@ import type { ContainerEvent } from '../../src/cloud/runtime/container-events.ts
 import { ContainerEvents, containerEvent } from '../../src/cloud/runtime/container-events.ts';
 import { LABELS } from '../../src/cloud/runtime/labels.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
+import { startTestCloud } from '../cloud/harness.ts';
 import { buildFixtureImage } from './fixture.ts';
 
 describe('container events: which engine events count', () => {
@@ -209,4 +210,38 @@ describe.skipIf(!dockerAvailable)('container events from the real engine', () =>
       await proxy.close();
     }
   }, 120_000);
+
+  it('starts while the engine is away and tells what happens once it is back', async () => {
+    const proxy = await engineProxy();
+    try {
+      proxy.away();
+      const seen = await watch(proxy.docker);
+      await vi.waitFor(() => expect(proxy.attemptsWhileAway).toBeGreaterThanOrEqual(2), { timeout: 30_000 });
+      proxy.back();
+      const container = await task('task/late');
+      await container.kill();
+      await vi.waitFor(() => expect(kinds(seen, 'task/late')).toContain('died'), { timeout: 30_000 });
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe('a cloud whose Docker engine is not there', () => {
+  it('starts, says so in its health output, and closes', async () => {
+    const t = await startTestCloud({
+      runtime: { docker: new Docker({ socketPath: '/nonexistent/devkit-test/docker.sock' }) },
+    });
+    try {
+      const health = (await fetch(`${t.cloud.url}/_devkit/health`).then((r) => r.json())) as {
+        runtime: { docker: { reachable: boolean; error?: string } };
+      };
+      expect(health.runtime.docker).toMatchObject({
+        reachable: false,
+        error: expect.stringContaining('ENOENT'),
+      });
+    } finally {
+      await t.dispose();
+    }
+  });
 });
