@@ -6,7 +6,10 @@
  *
  *   node devkit/scripts/generate-constraints.ts [botocore-data-dir]
  *
- * Run it again after adding an operation (a test fails until the table covers it).
+ * Run it again after adding an operation (the gateway refuses to start until the table covers it).
+ * Use a botocore as recent as the pinned @aws-sdk clients: older models lack enum values the SDK
+ * sends (ECS's MANAGED_INSTANCES is not in the AWS CLI 2.9 that Debian ships). The committed table
+ * was made from botocore 1.43.11's data directory (pip's botocore/data); its `source` says so.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
