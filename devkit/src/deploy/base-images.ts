@@ -11,6 +11,7 @@ import { makeStandIns, standInImages } from './base-image-stand-ins.ts';
 import { followDockerStream } from './docker-stream.ts';
 
 export const STANDARD_NODE_IMAGE = 'node:24-slim';
+const PULL_QUIET_MS = 60_000;
 
 export interface BaseImages {
   /** node and npm, for build stages. */
@@ -79,16 +80,26 @@ const present = (docker: Docker, image: string) =>
 
 /** Pulls `image`; the engine's error when it cannot (no registry, no network). */
 async function pull(docker: Docker, image: string): Promise<string | undefined> {
+  // A registry that stops answering (a firewall dropping packets) must not hold every build: give up
+  // after a quiet minute, however long a pull that keeps moving takes.
+  const quiet = new AbortController();
+  const silence = `no answer from the registry for ${PULL_QUIET_MS / 1000} s`;
+  let timer = setTimeout(() => quiet.abort(), PULL_QUIET_MS);
   try {
-    // A registry that answers but stalls must not hold a build forever.
-    const stream = await docker.pull(image, { abortSignal: AbortSignal.timeout(300_000) });
-    await followDockerStream(docker, stream, () => undefined);
-    return undefined;
+    const stream = await docker.pull(image, { abortSignal: quiet.signal });
+    await followDockerStream(docker, stream, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => quiet.abort(), PULL_QUIET_MS);
+    });
+    return quiet.signal.aborted ? silence : undefined;
   } catch (error) {
+    if (quiet.signal.aborted) return silence;
     // dockerode prefixes the engine's message with `(HTTP code 500) server error - `.
     return (error as Error).message
       .replace(/^\(HTTP code \d+\)[^-]*- /, '')
       .trim()
       .split('\n')[0];
+  } finally {
+    clearTimeout(timer);
   }
 }
