@@ -182,28 +182,52 @@ describe('stage commands against the local cloud', () => {
     ]);
   });
 
-  it('logs prints the stage’s events since a time, oldest first', async () => {
+  it('logs prints the stage’s events since a time, oldest first: readable, without health checks; --json raw', async () => {
     const logGroupName = stack.config.logs.group;
     const logStreamName = 'iscoolgpt/iscoolgpt/abc';
     await clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
     const now = Date.now();
+    const access = (path: string, method: string, requestId: string, at: number) =>
+      JSON.stringify({
+        level: 'info',
+        time: new Date(at).toISOString(),
+        service: 'iscoolgpt',
+        requestId,
+        event: 'access',
+        method,
+        path,
+        status: 200,
+        durationMs: 12.3,
+        msg: 'request',
+      });
+    const health = access('/health', 'GET', 'probe-1', now - 90_000);
+    const chat = access('/v1/chat', 'POST', 'req-1', now - 60_000);
     await clients.logs.send(
       new PutLogEventsCommand({
         logGroupName,
         logStreamName,
         logEvents: [
           { message: 'two hours ago', timestamp: now - 7_200_000 },
-          { message: '{"msg":"request"}', timestamp: now - 60_000 },
+          { message: health, timestamp: now - 90_000 },
+          { message: chat, timestamp: now - 60_000 },
           { message: 'just now', timestamp: now - 1_000 },
         ],
       }),
     );
-    const { code, stdout } = await cli('logs', '--since', '1h');
-    expect(code).toBe(0);
-    expect(stdout.trim().split('\n')).toEqual([
-      `${new Date(now - 60_000).toISOString()} ${logStreamName} {"msg":"request"}`,
-      `${new Date(now - 1_000).toISOString()} ${logStreamName} just now`,
+    const readable = await cli('logs', '--since', '1h');
+    expect(readable.code).toBe(0);
+    expect(readable.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request POST \/v1\/chat 200 12\.3 ms \[req-1\]$/,
+      ),
+      'just now',
     ]);
+    const raw = await cli('logs', '--since', '1h', '--json');
+    expect(raw.stdout.trim().split('\n')).toEqual([health, chat, 'just now']);
+    const verbose = await cli('logs', '--since', '1h', '--verbose');
+    expect(verbose.stdout.trim().split('\n')[0]).toMatch(
+      / INFO: request GET \/health 200 12\.3 ms \[probe-1\]$/,
+    );
   });
 
   it('logs --tail N prints the last N events, from the whole log group unless --since says otherwise', async () => {
@@ -214,8 +238,9 @@ describe('stage commands against the local cloud', () => {
     expect(lines[0]).toContain('request');
     expect(lines[1]).toContain('just now');
     // Two hours old: beyond the 10-minute default, within the whole group --tail looks back over.
-    const all = await cli('logs', '--tail', '3');
+    const all = await cli('logs', '--tail', '4');
     expect(all.stdout.trim().split('\n')[0]).toContain('two hours ago');
+    // The last three within the hour, the health check's line left out.
     const windowed = await cli('logs', '--tail', '3', '--since', '1h');
     expect(windowed.stdout.trim().split('\n')).toHaveLength(2);
     const bad = await cli('logs', '--tail', 'ten');

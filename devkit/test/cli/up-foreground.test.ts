@@ -69,6 +69,18 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
     });
     expect(response.status).toBe(200);
     await until(requestId);
+    // Readable (not raw JSON), and the health probes every 5 s are left out of the stream, though
+    // CloudWatch has them (raw with --json).
+    expect(stdout).toMatch(
+      new RegExp(`^\\[[\\d:.]+\\] INFO: request POST /v1/chat 200 [\\d.]+ ms \\[${requestId}\\]$`, 'm'),
+    );
+    expect(stdout).not.toContain('"msg":');
+    const raw = await runCli(['logs', '--json', '--since', '10m', '--state-dir', stateDir]);
+    expect(raw.stdout).toMatch(/"method":"GET","path":"\/health"/);
+    expect(stdout).not.toMatch(/request GET \/health/);
+    // The build and the push said where they were while they ran (plain lines: not a terminal).
+    expect(stdout).toMatch(/^ {2}\d+\.\d s {2}step \d+\/\d+: /m);
+    expect(stdout).toMatch(/^ {2}\d+\.\d s {2}\S+: \d+\/\d+ layers/m);
     // This cloud's task containers and their network, to check they are gone after Ctrl-C.
     const clients = createClients({
       name: 'local',

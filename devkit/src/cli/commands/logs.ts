@@ -8,6 +8,8 @@ interface LogsCommandOptions extends StackTargetOptions {
   since?: string;
   tail?: string;
   filter?: string;
+  json?: boolean;
+  verbose?: boolean;
 }
 
 export function register(program: Command): void {
@@ -21,6 +23,8 @@ export function register(program: Command): void {
     )
     .option('--tail <n>', 'only the last n events (then, with -f, every new one)')
     .option('--filter <pattern>', 'a CloudWatch Logs filter pattern, e.g. "ERROR" or "{ $.level = 50 }"')
+    .option('--json', 'the lines as the service wrote them (JSON), one per event, health checks included')
+    .option('--verbose', "keep the health checks' access lines (GET /health every few seconds per task)")
     .action(
       withErrors(async (options: LogsCommandOptions) => {
         const { parseSince, parseTail } = await import('../../deploy/logs.ts');
@@ -40,6 +44,8 @@ export function register(program: Command): void {
             follow: options.follow ?? false,
             signal: abort.signal,
             ...(options.filter ? { filterPattern: options.filter } : {}),
+            json: options.json ?? false,
+            healthChecks: options.verbose ?? false,
           });
         } finally {
           destroyClients(clients);

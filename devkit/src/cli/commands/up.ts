@@ -11,6 +11,7 @@ interface UpCommandOptions {
   stateDir: string;
   stack: string;
   verbose?: boolean;
+  json?: boolean;
 }
 
 export function portOption(value: string, flag: string): number {
@@ -38,7 +39,8 @@ export function register(program: Command): void {
     )
     .option('--state-dir <dir>', "where the cloud's state, its log and the session record live", '.devkit')
     .option('--stack <file>', 'the stack file', 'stack.yml')
-    .option('--verbose', "print the image build's own output, line by line")
+    .option('--verbose', "print the image build's own output and the health checks' log lines")
+    .option('--json', "stream the service's log lines as it wrote them (JSON)")
     .action(
       withErrors(async (options: UpCommandOptions) => {
         const { up } = await import('../up/up.ts');
@@ -50,6 +52,7 @@ export function register(program: Command): void {
           stateDir: options.stateDir,
           stack: options.stack,
           verbose: options.verbose ?? false,
+          json: options.json ?? false,
         });
       }),
     );

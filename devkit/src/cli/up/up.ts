@@ -40,8 +40,10 @@ export interface UpOptions {
   /** Where the session record, the cloud's state and its log live. */
   stateDir: string;
   stack: string;
-  /** Print the image build's own output, line by line. */
+  /** Print the image build's own output, line by line, and the health checks' log lines. */
   verbose: boolean;
+  /** Stream the service's log lines raw (JSON). */
+  json: boolean;
 }
 
 const say = (line: string) => console.log(line);
@@ -168,6 +170,8 @@ export async function up(options: UpOptions): Promise<void> {
       follow: true,
       pollMs: 1_000,
       signal: logs.signal,
+      json: options.json,
+      healthChecks: options.verbose,
     });
     // Only Ctrl-C ends the log stream; `stop` finishes the job.
     await new Promise(() => undefined);
