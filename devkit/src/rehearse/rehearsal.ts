@@ -289,7 +289,9 @@ export async function rehearse(
           await untilAnswered(load, v2.version, 10_000);
           outcome = await deployRelease(v3, started, docker, progress, run, {
             verify: false,
-            afterPush: () => (imageScan = scanImages()),
+            afterPush: () => {
+              imageScan = scanImages();
+            },
           }).catch((e: unknown) => e);
           // The deploy fails as soon as the rollback starts: keep the load on until the rollback
           // deployment completed and a few more answers came.

@@ -10,11 +10,11 @@ async function target(
   delayMs = 0,
 ): Promise<{ server: Server; port: number; received: { count: number } }> {
   const received = { count: 0 };
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
     received.count++;
     let body = '';
-    for await (const chunk of req) body += String(chunk);
-    setTimeout(() => res.end(body ? `${name} ${body}` : name), delayMs);
+    req.on('data', (chunk: Buffer) => (body += String(chunk)));
+    req.on('end', () => setTimeout(() => res.end(body ? `${name} ${body}` : name), delayMs));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port, received };
@@ -59,10 +59,11 @@ function post(
     const req = request(
       url,
       { method: 'POST', headers: { 'content-length': Buffer.byteLength(body) } },
-      async (res) => {
+      (res) => {
         let text = '';
-        for await (const chunk of res) text += String(chunk);
-        resolve({ status: res.statusCode!, text });
+        res.on('data', (chunk: Buffer) => (text += String(chunk)));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+        res.on('error', reject);
       },
     );
     req.on('error', reject);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Timings } from '../../cloud/scheduler/facts.ts';
 import { AWS_TIMINGS, LOCAL_TIMINGS } from '../../cloud/scheduler/facts.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
+import { onShutdown } from '../shutdown.ts';
 
 interface CloudCommandOptions {
   port: string;
@@ -95,11 +96,6 @@ export function register(program: Command): void {
       console.log(
         `try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${cloud.url} sts get-caller-identity`,
       );
-      const stop = async () => {
-        await cloud.close({ cleanup: options.cleanup === true });
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      onShutdown(() => cloud.close({ cleanup: options.cleanup === true }));
     });
 }

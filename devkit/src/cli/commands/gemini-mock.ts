@@ -5,6 +5,7 @@ import { describeReplay, startReplayFromSettings } from '../../gemini/replay-set
 import { DEFAULT_PORTS } from '../default-ports.ts';
 import { CliError, withErrors } from '../fail.ts';
 import { portTakenLine } from '../host.ts';
+import { onShutdown } from '../shutdown.ts';
 
 export function register(program: Command): void {
   program
@@ -53,12 +54,7 @@ export function register(program: Command): void {
             );
           });
           console.log(describeReplay(settings, server, cassettes));
-          const stop = async () => {
-            await server.close();
-            process.exit(0);
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          onShutdown(() => server.close());
         },
       ),
     );

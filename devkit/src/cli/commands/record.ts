@@ -8,6 +8,7 @@ import { GEMINI_API, startRecorder } from '../../gemini/recorder.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
 import { CliError, withErrors } from '../fail.ts';
 import { portTakenLine } from '../host.ts';
+import { onShutdown } from '../shutdown.ts';
 
 export function register(program: Command): void {
   program
@@ -57,13 +58,10 @@ export function register(program: Command): void {
           console.log(
             `point the client at ${recorder.url} (e.g. GEMINI_BASE_URL=${recorder.url}); Ctrl-C to stop`,
           );
-          const stop = async () => {
+          onShutdown(async () => {
             await recorder.close();
             console.log(`${recorder.recorded} exchange(s) in ${cassetteFile}`);
-            process.exit(0);
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          });
         },
       ),
     );

@@ -18,6 +18,7 @@ import { CliError, errorLines } from '../fail.ts';
 import { dockerProblem, portFree, portTakenLine } from '../host.ts';
 import { startLocalstack } from '../localstack.ts';
 import { printLogs } from '../print-logs.ts';
+import { onShutdown } from '../shutdown.ts';
 import { terminalProgress } from '../progress-printer.ts';
 import { loadStackFrom } from '../stack-target.ts';
 import { startDetachedCloud, stopProcess } from './detached-cloud.ts';
@@ -91,18 +92,15 @@ export async function up(options: UpOptions): Promise<void> {
   const teardown = new Teardown();
   let stopping = false;
   const logs = new AbortController();
-  const stop = () => {
-    if (stopping) return;
+  const removeShutdown = onShutdown(async () => {
+    // A failure already tearing down (the catch below) finishes that job and reports it.
+    if (stopping) return new Promise<void>(() => undefined);
     stopping = true;
     say('stopping…');
     logs.abort();
-    void teardown.run().then(() => {
-      say('stopped: the cloud, its containers and networks, and the replay server are gone');
-      process.exit(0);
-    });
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    await teardown.run();
+    say('stopped: the cloud, its containers and networks, and the replay server are gone');
+  });
 
   let clients: AwsClients | undefined;
   try {
@@ -160,8 +158,7 @@ export async function up(options: UpOptions): Promise<void> {
       );
       if (!deployed) process.exitCode = 1;
       destroyClients(clients);
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
+      removeShutdown();
       return;
     }
     say("the service's logs follow; Ctrl-C stops everything");
