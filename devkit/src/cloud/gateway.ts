@@ -15,12 +15,13 @@ import {
   UnknownOperationException,
   ValidationException,
 } from './protocol/errors.ts';
-import { awsJson } from './protocol/json.ts';
+import { awsJson, awsJsonCodec } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
 import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
 import type { StateStore } from './state/store.ts';
+import { shapeOf } from './protocol/shapes.ts';
 
 export const ACCOUNT_ID = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
@@ -76,7 +77,11 @@ export class Gateway {
         }
       }
       const bound = { definition, codec: codecFor(definition) };
-      this.bySigningName.set(definition.signingName, bound);
+      // Requests without an X-Amz-Target are query requests: a query-compatible service answers them so.
+      this.bySigningName.set(
+        definition.signingName,
+        definition.queryCompatible ? { definition, codec: awsQuery(definition.xmlNamespace ?? '') } : bound,
+      );
       if (definition.targetPrefix) this.byTarget.set(definition.targetPrefix, bound);
     }
   }
@@ -101,6 +106,15 @@ export class Gateway {
     const started = performance.now();
     const read = await readBody(req);
     if (read.kind === 'incomplete') return;
+    if (read.kind === 'undecodable') {
+      const error = new ServiceError(read.reason, { code: 'SerializationException' });
+      send(
+        req,
+        res,
+        (header(req, 'x-amz-target') ? awsJson : awsQuery('')).encodeError(error, requestId, undefined),
+      );
+      return;
+    }
     const scope = credentialScope(req);
     const target = header(req, 'x-amz-target');
     const body = read.kind === 'complete' ? read.body : '';
@@ -156,10 +170,10 @@ export class Gateway {
     const handler = Object.hasOwn(definition.operations, operation)
       ? definition.operations[operation]
       : undefined;
-    if (!handler) throw unknownOperation(definition.protocol === 'awsJson1_1' ? 'json' : 'query', operation);
+    if (!handler) throw unknownOperation(isJson(codec) ? 'json' : 'query', operation);
     const schema = definition.schemas[`${operation}$`] as OperationSchema;
     const input = decode(definition, codec, schema, body);
-    checkConstraints(definition, operation, input);
+    checkConstraints(definition, operation, input, isJson(codec));
     const stateRegion = definition.global ? 'global' : region;
     const state = this.store.slice(definition.signingName, stateRegion, () =>
       definition.initialState(stateRegion),
@@ -198,7 +212,7 @@ export class Gateway {
 
   private guessByAction(action: string): BoundService | undefined {
     for (const bound of this.bySigningName.values()) {
-      if (bound.definition.protocol !== 'awsJson1_1' && Object.hasOwn(bound.definition.operations, action)) {
+      if (!isJson(bound.codec) && Object.hasOwn(bound.definition.operations, action)) {
         return bound;
       }
     }
@@ -224,11 +238,16 @@ function decode(
 }
 
 /** The model's constraints, before any handler: the protocol's or the service's error, as AWS answers. */
-function checkConstraints(definition: AnyServiceDefinition, operation: string, input: unknown): void {
+function checkConstraints(
+  definition: AnyServiceDefinition,
+  operation: string,
+  input: unknown,
+  json: boolean,
+): void {
   const found = violations(definition.signingName, operation, input);
   if (found.length === 0) return;
   const typeMismatch = found.find((v) => v.kind === 'type');
-  if (typeMismatch && definition.protocol === 'awsJson1_1') {
+  if (typeMismatch && json) {
     throw new SerializationException(typeMismatchMessage(typeMismatch));
   }
   throw new ServiceError(
@@ -237,15 +256,40 @@ function checkConstraints(definition: AnyServiceDefinition, operation: string, i
   );
 }
 
+const jsonCodecs = new WeakSet<ProtocolCodec>([awsJson]);
+
+function isJson(codec: ProtocolCodec): boolean {
+  return jsonCodecs.has(codec);
+}
+
 function codecFor(definition: AnyServiceDefinition): ProtocolCodec {
   switch (definition.protocol) {
     case 'awsJson1_1':
       return awsJson;
+    case 'awsJson1_0': {
+      const codec = awsJsonCodec('1.0', definition.queryCompatible ? queryErrorNames(definition) : undefined);
+      jsonCodecs.add(codec);
+      return codec;
+    }
     case 'awsQuery':
       return awsQuery(definition.xmlNamespace ?? '');
     case 'ec2Query':
       return ec2Query(definition.xmlNamespace ?? '');
   }
+}
+
+/** A query-compatible service's error shapes by their query codes (`InvalidParameterValue` → `InvalidParameterValueException`). */
+function queryErrorNames(definition: AnyServiceDefinition): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const schema of Object.values(definition.schemas)) {
+    // Error schemas are `[-3, namespace, name, traits, ...]`.
+    if (!Array.isArray(schema) || schema[0] !== -3) continue;
+    const traits = shapeOf(schema).getMergedTraits() as { awsQueryError?: [string, number] };
+    const code = traits.awsQueryError?.[0];
+    // Two shapes may share a code (DashboardNotFoundError and ResourceNotFound): the one named for it wins.
+    if (code !== undefined && (!names.has(code) || schema[2] === code)) names.set(code, String(schema[2]));
+  }
+  return names;
 }
 
 function unknownOperation(kind: 'json' | 'query', operation: string, service?: string): ServiceError {

@@ -4,6 +4,10 @@
  * handler and is never answered.
  */
 import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+
+const gunzipAsync = promisify(gunzip);
 
 /** API bodies are small; the registry streams its uploads and never comes through here. */
 export const MAX_API_BODY_BYTES = 16 * 1024 * 1024;
@@ -13,7 +17,9 @@ export type BodyResult =
   /** Over the limit: answer 413 and close; the rest of the body is discarded, not buffered. */
   | { kind: 'tooLarge' }
   /** The client aborted mid-body or sent a malformed (e.g. chunked) body: nobody to answer. */
-  | { kind: 'incomplete' };
+  | { kind: 'incomplete' }
+  /** A `Content-Encoding` the cloud does not read, or a gzip body that does not decompress. */
+  | { kind: 'undecodable'; reason: string };
 
 export function readBody(req: IncomingMessage, limit = MAX_API_BODY_BYTES): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
@@ -34,11 +40,31 @@ export function readBody(req: IncomingMessage, limit = MAX_API_BODY_BYTES): Prom
       } else chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => resolve({ kind: 'complete', body: Buffer.concat(chunks).toString('utf8') }));
+    req.on('end', () => resolve(decoded(req.headers['content-encoding'], Buffer.concat(chunks), limit)));
     // 'error' (aborted, bad chunk framing) is followed by 'close'; `complete` tells them apart.
     req.on('error', () => resolve({ kind: 'incomplete' }));
     req.on('close', () => {
       if (!req.complete) resolve({ kind: 'incomplete' });
     });
   });
+}
+
+/**
+ * The SDK gzips big requests of operations AWS marks so (CloudWatch's PutMetricData over 10 KB).
+ * The decompressed body has the same bound as a plain one, so a small bomb cannot grow past it.
+ */
+async function decoded(encoding: string | undefined, raw: Buffer, limit: number): Promise<BodyResult> {
+  const coding = (encoding ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return { kind: 'complete', body: raw.toString('utf8') };
+  if (coding !== 'gzip') return { kind: 'undecodable', reason: `Unsupported Content-Encoding: ${coding}` };
+  try {
+    return { kind: 'complete', body: (await gunzipAsync(raw, { maxOutputLength: limit })).toString('utf8') };
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? { kind: 'tooLarge' }
+      : {
+          kind: 'undecodable',
+          reason: `The gzip request body does not decompress: ${(error as Error).message}`,
+        };
+  }
 }

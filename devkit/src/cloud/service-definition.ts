@@ -1,7 +1,7 @@
 import type { SliceJournal, StateStore } from './state/store.ts';
 
 /** The wire protocol a service speaks (checked against each pinned @aws-sdk/client-* package). */
-export type Protocol = 'awsJson1_1' | 'awsQuery' | 'ec2Query';
+export type Protocol = 'awsJson1_0' | 'awsJson1_1' | 'awsQuery' | 'ec2Query';
 
 export interface RequestContext<S> {
   /** Region from the SigV4 credential scope (us-east-1 when the request is unsigned). */
@@ -25,10 +25,16 @@ export interface ServiceDefinition<S = unknown> {
   /** The SigV4 signing name, which is also how requests are routed (`ecs`, `logs`, `iam`, ...). */
   signingName: string;
   protocol: Protocol;
-  /** awsJson1_1: the `X-Amz-Target` prefix before the dot. */
+  /** awsJson: the `X-Amz-Target` prefix before the dot. */
   targetPrefix?: string;
-  /** Query protocols: the response's XML namespace. */
+  /** Query protocols (and awsQuery-compatible JSON services): the response's XML namespace. */
   xmlNamespace?: string;
+  /**
+   * A JSON service AWS moved from awsQuery (its awsQueryCompatible trait: CloudWatch). Newer SDKs
+   * send JSON, older clients (the Debian AWS CLI v2.9) still send form-encoded queries: both are
+   * answered, and errors carry their query codes in either.
+   */
+  queryCompatible?: boolean;
   /** The SDK client module: its exported `<Operation>$` schemas define every request and response. */
   schemas: Record<string, unknown>;
   operations: Record<string, Handler<never, unknown, S>>;

@@ -3,8 +3,6 @@ import type { ServiceError } from './errors.ts';
 import { SerializationException } from './errors.ts';
 import { decodeJson, encodeJson, shapeOf } from './shapes.ts';
 
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
-
 /**
  * JSON.parse's time grows with the values it builds (here about 1.5 µs each, so a 16 MB body of
  * `[[[]]]` blocks the loop for seconds) and deep nesting makes it slower still. Bodies are
@@ -35,38 +33,50 @@ function checkJsonBounds(body: string): void {
   }
 }
 
-/** awsJson1_1: `POST /`, `X-Amz-Target: Prefix.Operation`, timestamps as epoch seconds. */
-export const awsJson: ProtocolCodec = {
-  decode(operation: OperationSchema, body: string): unknown {
-    let parsed: unknown = {};
-    if (body.trim() !== '') {
-      checkJsonBounds(body);
-      try {
-        parsed = JSON.parse(body);
-      } catch (error) {
-        throw new SerializationException(`Malformed JSON request body: ${(error as Error).message}`);
+/**
+ * awsJson1_0 / awsJson1_1: `POST /`, `X-Amz-Target: Prefix.Operation`, timestamps as epoch seconds.
+ * A service AWS moved from awsQuery (its awsQueryCompatible trait, e.g. CloudWatch) names its
+ * errors by their query codes: `queryErrors` maps each code to the JSON error shape's name, and the
+ * code itself goes in `x-amzn-query-error`, where the SDK reads it.
+ */
+export function awsJsonCodec(
+  version: '1.0' | '1.1',
+  queryErrors?: ReadonlyMap<string, string>,
+): ProtocolCodec {
+  const contentType = `application/x-amz-json-${version}`;
+  const reply = (status: number, body: string, requestId: string): Reply => ({
+    status,
+    body,
+    headers: { 'content-type': contentType, 'x-amzn-requestid': requestId },
+  });
+  return {
+    decode(operation: OperationSchema, body: string): unknown {
+      let parsed: unknown = {};
+      if (body.trim() !== '') {
+        checkJsonBounds(body);
+        try {
+          parsed = JSON.parse(body);
+        } catch (error) {
+          throw new SerializationException(`Malformed JSON request body: ${(error as Error).message}`);
+        }
       }
-    }
-    return decodeJson(shapeOf(operation[4]), parsed) ?? {};
-  },
+      return decodeJson(shapeOf(operation[4]), parsed) ?? {};
+    },
 
-  encode(operation: OperationSchema, output: unknown, requestId: string): Reply {
-    const shape = shapeOf(operation[5]);
-    const body = shape.isUnitSchema() ? {} : (encodeJson(shape, output ?? {}) ?? {});
-    return reply(200, JSON.stringify(body), requestId);
-  },
+    encode(operation: OperationSchema, output: unknown, requestId: string): Reply {
+      const shape = shapeOf(operation[5]);
+      const body = shape.isUnitSchema() ? {} : (encodeJson(shape, output ?? {}) ?? {});
+      return reply(200, JSON.stringify(body), requestId);
+    },
 
-  encodeError(error: ServiceError, requestId: string): Reply {
-    const reply_ = reply(
-      error.status,
-      JSON.stringify({ __type: error.code, message: error.message }),
-      requestId,
-    );
-    reply_.headers['x-amzn-errortype'] = error.code;
-    return reply_;
-  },
-};
-
-function reply(status: number, body: string, requestId: string): Reply {
-  return { status, body, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId } };
+    encodeError(error: ServiceError, requestId: string): Reply {
+      const type = queryErrors?.get(error.code) ?? error.code;
+      const reply_ = reply(error.status, JSON.stringify({ __type: type, message: error.message }), requestId);
+      reply_.headers['x-amzn-errortype'] = type;
+      if (queryErrors) reply_.headers['x-amzn-query-error'] = `${error.code};${error.fault}`;
+      return reply_;
+    },
+  };
 }
+
+export const awsJson: ProtocolCodec = awsJsonCodec('1.1');
