@@ -143,6 +143,9 @@ export function constraintsOf(model: BotocoreModel, operations: string[], skippe
   return { operations: inputs, shapes };
 }
 
+/** botocore names a few models otherwise than their signing names. */
+const MODEL_NAMES: Record<string, string> = { monitoring: 'cloudwatch' };
+
 function main(): void {
   const dataDir = process.argv[2] ?? DEFAULT_DIRS.find((d) => existsSync(d));
   if (!dataDir)
@@ -151,7 +154,11 @@ function main(): void {
   const services = Object.fromEntries(
     allServices.map((definition) => [
       definition.signingName,
-      constraintsOf(readModel(dataDir, definition.signingName), Object.keys(definition.operations), skipped),
+      constraintsOf(
+        readModel(dataDir, MODEL_NAMES[definition.signingName] ?? definition.signingName),
+        Object.keys(definition.operations),
+        skipped,
+      ),
     ]),
   );
   const table = { source: `${botocoreVersion(dataDir)} service models (service-2.json)`, services };

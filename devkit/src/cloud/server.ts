@@ -12,6 +12,7 @@ import { TaskRuntime } from './runtime/driver.ts';
 import { ServiceRouting } from './runtime/routing.ts';
 import { LOCAL_TIMINGS, type Timings } from './scheduler/facts.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
+import { type CloudWatchState, evaluateAlarms } from './services/cloudwatch/index.ts';
 import { ecrRegistryCatalog } from './services/ecr/index.ts';
 import { allServices } from './services/index.ts';
 import { StateStore } from './state/store.ts';
@@ -34,7 +35,11 @@ export interface CloudOptions {
   runtime?: { docker?: Docker; timings?: Partial<Timings> };
   /** The registry's upload sessions: how long one may sit idle before it is purged. */
   registry?: BlobStoreOptions;
+  /** How often CloudWatch alarms are evaluated, in seconds (AWS: 60; locally 10 by default). */
+  alarmEvaluationSeconds?: number;
 }
+
+const LOCAL_ALARM_EVALUATION_SECONDS = 10;
 
 export interface Cloud {
   url: string;
@@ -57,6 +62,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   });
   const blobs = await BlobStore.open(options.dataDir, options.registry);
   const started = Date.now();
+  const alarmEvaluationSeconds = options.alarmEvaluationSeconds ?? LOCAL_ALARM_EVALUATION_SECONDS;
   let runtime: TaskRuntime | undefined;
   const healthRoute: Route = (req, res) => {
     if (req.method !== 'GET' || req.url !== '/_devkit/health') return false;
@@ -66,6 +72,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       services: Object.fromEntries(gateway.services.map((s) => [s.signingName, 'running'])),
       runtime: runtime?.health() ?? { enabled: false },
+      alarmEvaluationSeconds,
     });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     return true;
@@ -94,6 +101,12 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     server.listen(options.port ?? 4566, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const alarms = setInterval(() => {
+    for (const [region, state] of store.regions<CloudWatchState>('monitoring')) {
+      const changed = evaluateAlarms(state, Date.now());
+      if (changed.length > 0) store.markDirty('monitoring', region, { alarms: changed });
+    }
+  }, alarmEvaluationSeconds * 1000);
   if (options.runtime) {
     const timings = { ...LOCAL_TIMINGS, ...options.runtime.timings };
     runtime = new TaskRuntime({
@@ -111,6 +124,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     store,
     runtime,
     async close(closeOptions = {}) {
+      clearInterval(alarms);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

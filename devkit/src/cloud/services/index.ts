@@ -1,4 +1,5 @@
 import type { AnyServiceDefinition } from '../service-definition.ts';
+import { cloudwatch } from './cloudwatch/index.ts';
 import { ec2 } from './ec2/index.ts';
 import { ecr } from './ecr/index.ts';
 import { ecs } from './ecs/index.ts';
@@ -8,4 +9,13 @@ import { secretsmanager } from './secretsmanager/index.ts';
 import { sts } from './sts/index.ts';
 
 /** Every service the local cloud serves; each lives in its own folder and never imports another. */
-export const allServices: AnyServiceDefinition[] = [sts, iam, ec2, ecs, ecr, logs, secretsmanager];
+export const allServices: AnyServiceDefinition[] = [
+  sts,
+  iam,
+  ec2,
+  ecs,
+  ecr,
+  logs,
+  secretsmanager,
+  cloudwatch,
+];
