@@ -46,6 +46,8 @@ export interface Routing {
 
 export interface RuntimeHealth {
   enabled: true;
+  /** The cloud's identity on the engine: what a container beside it names in its serves-cloud label. */
+  cloudId: string;
   docker: { reachable: boolean; error?: string };
   timings: Timings;
   tasksRunning: number;
@@ -115,6 +117,8 @@ function regionOf(arn: string): string {
 
 export class TaskRuntime {
   readonly timings: Timings;
+  /** Stable across restarts on the same data directory (the `runtime` state file). */
+  readonly cloudId: string;
   private readonly store: StateStore;
   private readonly routing: Routing | undefined;
   private readonly containers: TaskContainers;
@@ -138,11 +142,11 @@ export class TaskRuntime {
     this.timings = options.timings;
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
     this.resolveSecret = secretsManagerResolver(options.store);
-    const cloudId = runtimeState(options.store).cloudId;
-    this.containers = new TaskContainers(options.docker, cloudId);
-    this.networks = new VpcNetworks(this.containers, cloudId);
+    this.cloudId = runtimeState(options.store).cloudId;
+    this.containers = new TaskContainers(options.docker, this.cloudId);
+    this.networks = new VpcNetworks(this.containers, this.cloudId);
     this.events = new ContainerEvents(options.docker, {
-      labels: managedFilter(cloudId).label,
+      labels: managedFilter(this.cloudId).label,
       onEvent: (event) => this.onContainerEvent(event),
     });
   }
@@ -167,6 +171,7 @@ export class TaskRuntime {
   health(): RuntimeHealth {
     return {
       enabled: true,
+      cloudId: this.cloudId,
       docker: {
         reachable: this.dockerError === undefined,
         ...(this.dockerError ? { error: this.dockerError } : {}),
