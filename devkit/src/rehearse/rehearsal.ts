@@ -185,7 +185,12 @@ export async function rehearse(
       );
       started.geminiImage = await ensureGeminiImage(docker);
       started.geminiContainer = geminiContainerName(options.cloudPort);
-      await startGeminiContainer(docker, started.geminiContainer, started.geminiImage.image);
+      await startGeminiContainer(
+        docker,
+        started.geminiContainer,
+        started.geminiImage.image,
+        started.cloud.runtime?.cloudId,
+      );
       run.note(
         `Gemini replay server ${started.geminiContainer} (${started.geminiImage.image}${started.geminiImage.built ? ', built' : ''}) reachable by tasks as http://gemini-mock:8080`,
       );
@@ -389,7 +394,7 @@ export async function rehearse(
   await step('teardown', 'Tear everything down', async (run) => {
     for (const line of await teardown(started, docker)) run.note(line);
     const left = await leftovers(docker, {
-      cloudId: started.cloud ? cloudIdOf(started.cloud) : undefined,
+      cloudId: started.cloud?.runtime?.cloudId,
       images: [...started.images, ...(started.geminiImage?.built ? [started.geminiImage.image] : [])],
       containers: started.geminiContainer ? [started.geminiContainer] : [],
       repositories: started.cloud ? [repositoryOf(started.cloud, stack)] : [],
@@ -551,10 +556,6 @@ async function teardown(started: Started, docker: Docker): Promise<string[]> {
 /** ECR's repositoryUri on the local cloud: <cloud host>/<repository>. */
 function repositoryOf(cloud: Cloud, stack: Stack): string {
   return `${new URL(cloud.url).host}/${resourceNames(stack).repository}`;
-}
-
-function cloudIdOf(cloud: Cloud): string {
-  return cloud.store.slice('runtime', 'local', () => ({ cloudId: '' })).cloudId;
 }
 
 async function dockerVersion(docker: Docker): Promise<string> {

@@ -84,7 +84,15 @@ describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => 
     expect(networks).toHaveLength(1);
     const gemini = await docker.getContainer(geminiContainerName(port)).inspect();
     expect(gemini.State.Running).toBe(true);
-    expect(Object.keys(gemini.NetworkSettings.Networks)).toContain(networks[0]);
+    // The replay server serves the background cloud (its id from its health output) and joins only
+    // that cloud's networks, whatever other clouds run on this engine.
+    const health = (await (await fetch(`http://127.0.0.1:${port}/_devkit/health`)).json()) as {
+      runtime: { cloudId: string };
+    };
+    expect(gemini.Config.Labels[LABELS.servesCloud]).toBe(health.runtime.cloudId);
+    expect(Object.keys(gemini.NetworkSettings.Networks).filter((n) => n.startsWith('devkit-'))).toEqual(
+      networks,
+    );
 
     const again = await runCli(['up', '--detach', ...args(), '--lb-port', String(lbPort)], { env: env() });
     expect(again.code).toBe(1);

@@ -100,6 +100,11 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
     expect(running).toHaveLength(1);
     const networks = Object.keys(running[0]?.NetworkSettings.Networks ?? {});
     expect(networks).toHaveLength(1);
+    // The replay server joins this cloud's network, and no other cloud's on this engine.
+    const gemini = await docker.getContainer(geminiContainerName(port)).inspect();
+    expect(Object.keys(gemini.NetworkSettings.Networks).filter((n) => n.startsWith('devkit-'))).toEqual(
+      networks,
+    );
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -64,7 +64,7 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
     lbPort = await freePort();
     stack = loadStack(stackFile, { stage: 'dev', env: process.env, options: { 'lb-port': String(lbPort) } });
     const { image } = await ensureGeminiImage(docker);
-    await startGeminiContainer(docker, gemini, image);
+    await startGeminiContainer(docker, gemini, image, cloud.cloud.runtime!.cloudId);
   }, 300_000);
   afterAll(async () => {
     await removeGeminiContainer(docker, gemini).catch(() => undefined);

@@ -60,9 +60,6 @@ interface StreamReply {
 
 describe.skipIf(!dockerAvailable)('the Gemini scenarios through the API deployed in the local cloud', () => {
   const docker = new Docker();
-  // Its own alias, so the tasks deployed here reach this replay server (with its own replay state)
-  // even while another cloud's replay container is on the engine.
-  const alias = `gemini-scenarios-${process.pid}`;
   const container = `devkit-gemini-mock-scenarios-${process.pid}`;
   let cloud: TestCloud;
   let clients: AwsClients;
@@ -75,10 +72,12 @@ describe.skipIf(!dockerAvailable)('the Gemini scenarios through the API deployed
     const stack = loadStack(join(REPO_ROOT, 'stack.yml'), {
       stage: 'dev',
       env: process.env,
-      options: { 'lb-port': String(lbPort), 'gemini-base-url': `http://${alias}:8080` },
+      options: { 'lb-port': String(lbPort) },
     });
     const { image } = await ensureGeminiImage(docker);
-    await startGeminiContainer(docker, container, image, alias);
+    // As `gemini-mock`, like every other replay server on the engine: only this cloud joins it, so
+    // the tasks deployed here reach this one (with its own replay state) and no other.
+    await startGeminiContainer(docker, container, image, cloud.cloud.runtime!.cloudId);
     await deploy(
       clients,
       stack,

@@ -26,7 +26,7 @@ import { dockerAvailable } from '../cloud/docker-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
 import { startTestCloud } from '../cloud/harness.ts';
 import type { FixtureTaskOptions } from './fixture.ts';
-import { LABELS } from '../../src/cloud/runtime/labels.ts';
+import { besideCloudLabels } from '../../src/cloud/runtime/labels.ts';
 import {
   buildFixtureImage,
   createFixtureService,
@@ -112,6 +112,7 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
     const health = (await (await fetch(`${t.cloud.url}/_devkit/health`)).json()) as { runtime: unknown };
     expect(health.runtime).toMatchObject({
       enabled: true,
+      cloudId: t.cloud.runtime!.cloudId,
       docker: { reachable: true },
       timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1, deregistrationDelaySeconds: 5 },
       tasksRunning: 1,
@@ -371,7 +372,7 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
   it('tasks reach a container the devkit runs beside the cloud by its network alias', async () => {
     const helper = await docker.createContainer({
       Image: await buildFixtureImage(docker),
-      Labels: { [LABELS.networkAlias]: 'beside-the-cloud' },
+      Labels: besideCloudLabels(t.cloud.runtime!.cloudId, 'beside-the-cloud'),
     });
     await helper.start();
     try {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { RuntimeHealth } from '../../cloud/runtime/driver.ts';
 import { processAlive } from './session.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/devkit.js', import.meta.url));
@@ -18,10 +19,13 @@ export interface DetachedCloudOptions {
   readyTimeoutMs?: number;
 }
 
-/** Starts the cloud process, detached from this one, and waits until it answers. */
+/**
+ * Starts the cloud process, detached from this one, and waits until it answers; its health output
+ * gives its runtime's id, which a container beside it is labelled with.
+ */
 export async function startDetachedCloud(
   options: DetachedCloudOptions,
-): Promise<{ pid: number; url: string }> {
+): Promise<{ pid: number; url: string; cloudId: string | undefined }> {
   const log = await open(options.logFile, 'a');
   const child = spawn(
     process.execPath,
@@ -35,10 +39,10 @@ export async function startDetachedCloud(
   const url = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
-    const ok = await fetch(`${url}/_devkit/health`, { signal: AbortSignal.timeout(2_000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { pid, url };
+    const health = await fetch(`${url}/_devkit/health`, { signal: AbortSignal.timeout(2_000) })
+      .then((r) => (r.ok ? (r.json() as Promise<{ runtime?: Partial<RuntimeHealth> }>) : undefined))
+      .catch(() => undefined);
+    if (health) return { pid, url, cloudId: health.runtime?.cloudId };
     if (!processAlive(pid) || Date.now() > deadline) {
       const last = (await readFile(options.logFile, 'utf8').catch(() => '')).trim().split('\n').at(-1);
       if (processAlive(pid)) process.kill(pid, 'SIGTERM');

@@ -1,14 +1,15 @@
 /**
  * The Gemini replay server beside the local cloud: its image built when missing or stale (the tag is
- * a hash of what goes into it), run with the network-alias label so the cloud's runtime joins it to
- * every VPC network as `gemini-mock`, and the managed label that marks it as the devkit's.
+ * a hash of what goes into it), run with the labels that make the runtime of the cloud it serves (and
+ * no other) join it to that cloud's VPC networks as `gemini-mock`, and the managed label that marks it
+ * as the devkit's.
  */
 import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LABELS } from '../../cloud/runtime/labels.ts';
+import { besideCloudLabels, LABELS } from '../../cloud/runtime/labels.ts';
 import { baseImages } from '../../deploy/base-images.ts';
 import { buildGeminiMockImage } from '../../gemini/mock-image.ts';
 
@@ -59,13 +60,15 @@ export async function ensureGeminiImage(docker: Docker): Promise<{ image: string
 }
 
 /**
- * Starts the replay container under `name`, replacing a leftover one of that name. Tasks reach it as
- * `alias` (a test gives its own, so the tasks it deploys reach its replay server and no other).
+ * Starts the replay container under `name`, replacing a leftover one of that name. The tasks of the
+ * cloud `cloudId` (its runtime's id, TaskRuntime.cloudId or `/_devkit/health`) reach it as `alias`;
+ * no other cloud's tasks do. Without a cloud id (LocalStack) no local cloud joins it.
  */
 export async function startGeminiContainer(
   docker: Docker,
   name: string,
   image: string,
+  cloudId: string | undefined,
   alias: string = GEMINI_ALIAS,
 ): Promise<string> {
   await removeGeminiContainer(docker, name);
@@ -73,7 +76,7 @@ export async function startGeminiContainer(
     name,
     Image: image,
     Env: [`GEMINI_MOCK_PORT=${GEMINI_PORT}`],
-    Labels: { [LABELS.managed]: 'true', [LABELS.networkAlias]: alias },
+    Labels: { [LABELS.managed]: 'true', ...(cloudId ? besideCloudLabels(cloudId, alias) : {}) },
     HostConfig: { RestartPolicy: { Name: 'no' } },
   });
   await container.start();

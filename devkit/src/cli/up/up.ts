@@ -104,7 +104,7 @@ export async function up(options: UpOptions): Promise<void> {
 
   let clients: AwsClients | undefined;
   try {
-    const { target, cloudPid } = await startTarget(options, stack, docker, teardown, stateDir);
+    const { target, cloudPid, cloudId } = await startTarget(options, stack, docker, teardown, stateDir);
     const geminiName = geminiContainerName(options.port);
     const session: UpSession = {
       pid: options.detach && cloudPid !== undefined ? cloudPid : process.pid,
@@ -124,7 +124,7 @@ export async function up(options: UpOptions): Promise<void> {
     say(`▶ gemini-mock: ensuring the replay server image`);
     const { image, built } = await ensureGeminiImage(docker);
     teardown.add('remove the replay server container', () => removeGeminiContainer(docker, geminiName));
-    await startGeminiContainer(docker, geminiName, image);
+    await startGeminiContainer(docker, geminiName, image, cloudId);
     say(
       `✔ gemini-mock: ${geminiName} running ${image}${built ? ' (built)' : ''}, reachable by tasks as http://gemini-mock:8080`,
     );
@@ -181,19 +181,22 @@ export async function up(options: UpOptions): Promise<void> {
   }
 }
 
-/** The local cloud in this process or detached, or LocalStack; registered for teardown. */
+/**
+ * The local cloud in this process or detached, or LocalStack; registered for teardown. `cloudId` is
+ * the local cloud's, for the replay server beside it.
+ */
 async function startTarget(
   options: UpOptions,
   stack: Stack,
   docker: Docker,
   teardown: Teardown,
   stateDir: string,
-): Promise<{ target: Target; cloudPid: number | undefined }> {
+): Promise<{ target: Target; cloudPid: number | undefined; cloudId: string | undefined }> {
   const region = stack.config.region;
   if (options.target === 'localstack') {
     const localstack = await startLocalstack({ docker, region, log: say });
     teardown.add('stop LocalStack', () => localstack.stop());
-    return { target: localstack.target, cloudPid: undefined };
+    return { target: localstack.target, cloudPid: undefined, cloudId: undefined };
   }
   const dataDir = cloudDataDir(stateDir);
   say(`▶ cloud: starting the local cloud on port ${options.port} (state in ${dataDir})`);
@@ -201,13 +204,15 @@ async function startTarget(
     const cloud = await startDetachedCloud({ port: options.port, dataDir, logFile: cloudLogFile(stateDir) });
     teardown.add('stop the local cloud', () => stopProcess(cloud.pid));
     say(`✔ cloud: ${cloud.url} (pid ${cloud.pid}, log ${cloudLogFile(stateDir)})`);
-    return { target: await resolveTarget('local', { region, endpoint: cloud.url }), cloudPid: cloud.pid };
+    const target = await resolveTarget('local', { region, endpoint: cloud.url });
+    return { target, cloudPid: cloud.pid, cloudId: cloud.cloudId };
   }
   const cloud = await startCloud({ port: options.port, dataDir, runtime: { docker } });
   // cleanup: every task container and network this cloud made goes with it.
   teardown.add('stop the local cloud', () => cloud.close({ cleanup: true }));
   say(`✔ cloud: ${cloud.url}`);
-  return { target: await resolveTarget('local', { region, endpoint: cloud.url }), cloudPid: undefined };
+  const target = await resolveTarget('local', { region, endpoint: cloud.url });
+  return { target, cloudPid: undefined, cloudId: cloud.runtime?.cloudId };
 }
 
 /**

@@ -280,9 +280,14 @@ export class TaskContainers {
     return this.docker.listContainers({ all: true, filters: managedFilter(this.cloudId) });
   }
 
-  /** Containers the devkit runs beside the cloud that want a name on every VPC network. */
+  /**
+   * Containers the devkit runs beside this cloud that want a name on its VPC networks; those beside
+   * another cloud on the engine answer that cloud's tasks, never this one's.
+   */
   aliased(): Promise<Docker.ContainerInfo[]> {
-    return this.docker.listContainers({ filters: { label: [LABELS.networkAlias] } });
+    return this.docker.listContainers({
+      filters: { label: [LABELS.networkAlias, `${LABELS.servesCloud}=${this.cloudId}`] },
+    });
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * awsvpc, emulated: one Docker network per VPC (found through the task's subnet in the local EC2),
- * each task with its own address on it. Containers the devkit runs beside the cloud with a
- * network-alias label (the Gemini replay server) are connected to every such network under that
- * alias, so tasks reach them by name (http://gemini-mock:8080).
+ * each task with its own address on it. Containers the devkit runs beside this cloud (the Gemini
+ * replay server; labelled with the alias and this cloud's id, labels.ts) are connected to every
+ * such network under that alias, so tasks reach them by name (http://gemini-mock:8080).
  */
 import type { Ec2State } from '../services/ec2/index.ts';
 import type { TaskRecord } from '../services/ecs/state.ts';
@@ -40,7 +40,7 @@ export class VpcNetworks {
     return `devkit-${this.cloudId.slice(0, 8)}-${vpcId}`;
   }
 
-  /** Connects every aliased container to the given networks (all of this cloud's by default). */
+  /** Connects every aliased container beside this cloud to the given networks (all of its own by default). */
   async connectSharedServices(networks?: string[]): Promise<void> {
     const targets = networks ?? (await this.containers.networks());
     if (targets.length === 0) return;
