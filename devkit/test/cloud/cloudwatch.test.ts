@@ -20,6 +20,7 @@ import {
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudWatchState } from '../../src/cloud/services/cloudwatch/index.ts';
 import { cloudWatchJournal } from '../../src/cloud/services/cloudwatch/journal.ts';
@@ -384,6 +385,28 @@ describe('CloudWatch through the SDK (awsJson1_0)', () => {
     expect(listed.Metrics).toEqual([
       { Namespace: 'Sdk', MetricName: 'Requests', Dimensions: [{ Name: '__proto__', Value: 'constructor' }] },
     ]);
+  });
+
+  it('reads a gzip body as the SDK sends one, and refuses one that does not decompress', async () => {
+    const call = (body: Buffer) =>
+      fetch(t.cloud.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-encoding': 'gzip',
+          'x-amz-target': 'GraniteServiceVersion20100801.PutMetricData',
+        },
+        body,
+      });
+    const ok = await call(
+      gzipSync(JSON.stringify({ Namespace: 'Gzip', MetricData: [{ MetricName: 'g', Value: 3 }] })),
+    );
+    expect(ok.status).toBe(200);
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'Gzip' }));
+    expect(listed.Metrics?.map((m) => m.MetricName)).toEqual(['g']);
+    const bad = await call(Buffer.from('not gzip at all'));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { __type: string }).__type).toBe('SerializationException');
   });
 
   it('answers errors with the SDK exception classes (query-compatible codes)', async () => {
