@@ -410,6 +410,17 @@ describe('CloudWatch through the SDK (awsJson1_0)', () => {
   });
 
   it('answers errors with the SDK exception classes (query-compatible codes)', async () => {
+    const tooMany = await sdkError(
+      cw.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: Array.from({ length: 501 }, (_, i) => ({ Id: `e${i}`, Expression: 'm1' })),
+          StartTime: new Date(base),
+          EndTime: new Date(base + MINUTE),
+        }),
+      ),
+    );
+    expect(tooMany).toBeInstanceOf(InvalidParameterValueException);
+    expect(tooMany.message).toBe('The collection MetricDataQueries must not have a size greater than 500.');
     const invalid = await sdkError(
       cw.send(new PutMetricDataCommand({ Namespace: 'AWS/X', MetricData: [{ MetricName: 'a', Value: 1 }] })),
     );

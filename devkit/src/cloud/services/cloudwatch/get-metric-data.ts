@@ -13,6 +13,7 @@ import type { CloudWatchState } from './state.ts';
 import { aggregate, checkStatistic, isPercentile, statistic } from './statistics.ts';
 
 const DEFAULT_MAX_DATAPOINTS = 100_800;
+const MAX_QUERIES = 500;
 
 export interface QueryResult {
   id: string;
@@ -23,6 +24,12 @@ export interface QueryResult {
 
 /** Checks a set of queries as AWS does: unique ids, one of MetricStat or Expression each, something returned. */
 export function checkQueries(queries: readonly MetricDataQuery[], parameter: string): void {
+  // AWS's documented limit (the model does not carry it); it also bounds one call's work.
+  if (queries.length > MAX_QUERIES) {
+    throw new InvalidParameterValue(
+      `The collection ${parameter} must not have a size greater than ${MAX_QUERIES}.`,
+    );
+  }
   const ids = new Set<string>();
   queries.forEach((q, i) => {
     const at = `${parameter}.member.${i + 1}`;
