@@ -645,6 +645,24 @@ describe('services', () => {
     });
   });
 
+  it('refuses cluster and service names that are empty, too long or not letters, digits, - and _', async () => {
+    for (const serviceName of ['', 'a'.repeat(256), 'api.v2', 'api/x']) {
+      await expect(createApi({ serviceName })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+        message: `Service must match ^[a-zA-Z0-9\\-_]{1,255}$, but was ${serviceName}`,
+      });
+    }
+    await expect(ecs.send(new CreateClusterCommand({ clusterName: 'a b' }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Cluster must match ^[a-zA-Z0-9\\-_]{1,255}$, but was a b',
+    });
+    const longest = 'a'.repeat(255);
+    await expect(createApi({ serviceName: longest })).resolves.toMatchObject({
+      service: { serviceName: longest },
+    });
+    await ecs.send(new DeleteServiceCommand({ cluster: 'apps', service: longest, force: true }));
+  });
+
   it('bounds desiredCount as ECS does: not negative, at most the tasks-per-service quota (5,000)', async () => {
     for (const desiredCount of [-1, -2147483648]) {
       await expect(createApi({ serviceName: 'x', desiredCount })).rejects.toMatchObject({

@@ -14,7 +14,7 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { ClusterContainsServicesException, ClusterContainsTasksException } from './errors.ts';
-import { clusterArnFor, clusterNameFrom, requireCluster } from './references.ts';
+import { checkName, clusterArnFor, clusterNameFrom, requireCluster } from './references.ts';
 import type { EcsState } from './state.ts';
 import { isLive } from './state.ts';
 import { clusterToAws } from './views.ts';
@@ -30,7 +30,7 @@ function mergeSettings(current: ClusterSetting[], changes: ClusterSetting[] | un
 
 /** Idempotent, as on AWS: creating an ACTIVE cluster again returns it. No name means "default". */
 export const createCluster: Handler<CreateClusterRequest, CreateClusterResponse, EcsState> = (input, ctx) => {
-  const name = input.clusterName ?? 'default';
+  const name = checkName('Cluster', input.clusterName ?? 'default');
   const existing = ctx.state.clusters[name];
   if (existing?.status !== 'ACTIVE') {
     const clusterArn = clusterArnFor(ctx, name);

@@ -4,11 +4,22 @@
  */
 import type { RequestContext } from '../../service-definition.ts';
 import { arn } from '../common.ts';
-import { ClientException, clusterNotFound, serviceNotFound } from './errors.ts';
+import { ClientException, clusterNotFound, InvalidParameterException, serviceNotFound } from './errors.ts';
 import type { ClusterRecord, EcsState, ServiceRecord, TaskDefinitionRecord } from './state.ts';
 import { lastSegment, siblingArn } from './state.ts';
 
 type Ctx = RequestContext<EcsState>;
+
+/**
+ * Cluster and service names: up to 255 letters, digits, hyphens and underscores. The model has no
+ * constraint on them; the wording is ECS's own, as it answers for a cluster name.
+ */
+export function checkName(what: 'Cluster' | 'Service', name: string): string {
+  if (!/^[a-zA-Z0-9_-]{1,255}$/.test(name)) {
+    throw new InvalidParameterException(`${what} must match ^[a-zA-Z0-9\\-_]{1,255}$, but was ${name}`);
+  }
+  return name;
+}
 
 export function clusterArnFor(ctx: Ctx, name: string): string {
   return arn('ecs', ctx.region, ctx.accountId, `cluster/${name}`);

@@ -20,6 +20,7 @@ import { InvalidParameterException, ServiceNotActiveException } from './errors.t
 import { isFargate, newDeployment, scaleDeployment, settleDrainingService } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
 import {
+  checkName,
   findService,
   requireCluster,
   requireService,
@@ -94,6 +95,7 @@ export const createService: Handler<
   CreateServiceResponse,
   EcsState
 > = (input, ctx) => {
+  checkName('Service', input.serviceName);
   checkDesiredCount(input.desiredCount);
   const cluster = requireCluster(ctx, input.cluster);
   const td = requireUsableTaskDefinition(ctx.state, input.taskDefinition);
