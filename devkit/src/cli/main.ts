@@ -18,6 +18,8 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/deploy.ts'),
   () => import('./commands/status.ts'),
   () => import('./commands/logs.ts'),
+  () => import('./commands/wait.ts'),
+  () => import('./commands/verify.ts'),
   () => import('./commands/rollback.ts'),
   () => import('./commands/remove.ts'),
   () => import('./commands/doctor.ts'),

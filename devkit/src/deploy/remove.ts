@@ -6,6 +6,7 @@ import { resourceNames } from './names.ts';
 import type { PlannedChange, Progress, StepReport } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import { newProvisionContext, summarizePlan } from './provision.ts';
+import type { InspectedResource } from './provision/resources.ts';
 import { inspectAll, stageResources } from './provision/resources.ts';
 import { describeService } from './rollout.ts';
 
@@ -42,6 +43,19 @@ async function removeService(clients: AwsClients, stack: Stack, report: StepRepo
   }
 }
 
+/** What `removeStack` would delete: every existing resource of the stage, in reverse creation order. */
+export async function removalPlan(clients: AwsClients, stack: Stack): Promise<PlannedChange[]> {
+  return asDeletions(await existingResources(clients, stack));
+}
+
+async function existingResources(clients: AwsClients, stack: Stack): Promise<InspectedResource[]> {
+  const ctx = await newProvisionContext(clients, stack);
+  return (await inspectAll(stageResources(ctx))).filter((resource) => resource.exists).reverse();
+}
+
+const asDeletions = (resources: InspectedResource[]): PlannedChange[] =>
+  resources.map((resource) => ({ type: resource.type, name: resource.name, action: 'delete', details: [] }));
+
 /** Deletes every resource of the stage, in reverse creation order. */
 export function removeStack(
   clients: AwsClients,
@@ -54,16 +68,8 @@ export function removeStack(
     'remove',
     `remove ${stack.config.name} (${stack.stage})`,
     async (report) => {
-      const ctx = await newProvisionContext(clients, stack);
-      const existing = (await inspectAll(stageResources(ctx)))
-        .filter((resource) => resource.exists)
-        .reverse();
-      const changes: PlannedChange[] = existing.map((resource) => ({
-        type: resource.type,
-        name: resource.name,
-        action: 'delete',
-        details: [],
-      }));
+      const existing = await existingResources(clients, stack);
+      const changes = asDeletions(existing);
       report.plan(changes);
       if (options.dryRun) return changes;
       await removeService(clients, stack, report, options);

@@ -269,3 +269,42 @@ export function rollOut(
     (result) => `${result.deploymentId} COMPLETED with ${revisionName(result.taskDefinition)}`,
   );
 }
+
+/**
+ * Follows the service's current rollout (its PRIMARY deployment) to the end, as `devkit wait`: a
+ * deploy left mid-rollout (Ctrl-C) is judged as the deploy would have judged it, a rollback included.
+ */
+export function followCurrentRollout(
+  clients: AwsClients,
+  stack: Stack,
+  progress: Progress,
+  options: RolloutOptions = DEFAULT_ROLLOUT_OPTIONS,
+): Promise<RolloutResult> {
+  const names = resourceNames(stack);
+  const ref = { cluster: names.cluster, service: names.service };
+  return runStep(
+    progress,
+    'rollout',
+    `follow the rollout of ${names.service}`,
+    async (report) => {
+      const service = await describeService(clients, ref).catch((error: Error) => {
+        if (error.name === 'ClusterNotFoundException') return undefined;
+        throw error;
+      });
+      const primary = service?.deployments?.find((d) => d.status === 'PRIMARY');
+      if (!service || !primary?.id)
+        throw new DeployError(
+          `service ${names.service} is not deployed: \`devkit deploy\` deploys it`,
+          'rollout',
+        );
+      // The events since the PRIMARY deployment began count, so a rollback already under way (or
+      // done: the old deployment PRIMARY again) fails the wait as it failed the deploy.
+      const began = primary.createdAt?.getTime() ?? 0;
+      const seen = new Set(
+        (service.events ?? []).flatMap((e) => (e.id && (e.createdAt?.getTime() ?? 0) < began ? [e.id] : [])),
+      );
+      return followRollout(clients, ref, primary.id, seen, report, options);
+    },
+    (result) => `${result.deploymentId} COMPLETED with ${revisionName(result.taskDefinition)}`,
+  );
+}

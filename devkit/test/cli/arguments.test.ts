@@ -32,7 +32,19 @@ describe('devkit CLI: arguments and human errors', () => {
   it('lists every command in --help', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
-    for (const command of ['up', 'down', 'deploy', 'status', 'logs', 'rollback', 'remove', 'doctor', 'cloud'])
+    for (const command of [
+      'up',
+      'down',
+      'deploy',
+      'status',
+      'logs',
+      'rollback',
+      'remove',
+      'doctor',
+      'cloud',
+      'wait',
+      'verify',
+    ])
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
@@ -77,7 +89,7 @@ describe('devkit CLI: arguments and human errors', () => {
   });
 
   it('says how to start the local cloud when it does not answer', async () => {
-    for (const command of ['status', 'logs', 'rollback', 'remove']) {
+    for (const command of ['status', 'logs', 'rollback', 'remove', 'wait', 'verify']) {
       const { code, stderr } = await runCli([command, '--endpoint', nowhere]);
       expect(code).toBe(1);
       expect(oneErrorLine(stderr)).toBe(

@@ -287,7 +287,7 @@ describe('stage commands against the local cloud', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^ {2}- delete +ECS cluster +iscoolgpt-dev$/m);
     expect(dry.stdout).toContain('✔ remove: 16 delete');
-    const removed = await cli('remove');
+    const removed = await cli('remove', '--yes');
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('deleted ECS service iscoolgpt-dev');
     expect(removed.stdout).toContain('✔ remove: 16 delete');

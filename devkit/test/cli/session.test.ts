@@ -5,18 +5,28 @@
  * find it; AWS_ENDPOINT_URL and --endpoint override it. The session is shared by the checks below,
  * in order, to keep this file to one `up`.
  */
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { execFile, spawn } from 'node:child_process';
 import Docker from 'dockerode';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusJson } from '../../src/cli/status-json.ts';
 import type { UpSession } from '../../src/cli/up/session.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
+import type { Deployment } from '@aws-sdk/client-ecs';
 import { freePort, startTestCloud } from '../cloud/harness.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
-import { envWithoutAws, runCli } from './run-cli.ts';
+import { geminiContainerName } from '../../src/cli/up/gemini-container.ts';
+import { processAlive } from '../../src/cli/up/session.ts';
+import { createClients, destroyClients } from '../../src/deploy/clients.ts';
+import { credentials, REGION } from '../cloud/harness.ts';
+import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/devkit.js', import.meta.url));
 
 describe.skipIf(!dockerAvailable)('stage commands find the running devkit up session', () => {
   const docker = new Docker();
@@ -90,4 +100,118 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
       new RegExp(`^✔ load balancer port ${lbPort} +held by the local cloud \\(pid ${session.pid}\\)$`, 'm'),
     );
   });
+
+  it("logs --tail 1 prints the last event of the session's stage", async () => {
+    const { code, stdout, stderr } = await cli(['logs', '--tail', '1']);
+    expect(stderr.trim()).toBe(sessionLine());
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('Ctrl-C mid-rollout says the rollout goes on and how to follow it; wait follows it; verify checks it', async () => {
+    const clients = createClients({
+      name: 'local',
+      region: REGION,
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials,
+    });
+    const primary = async (): Promise<Deployment | undefined> => {
+      const { services = [] } = await clients.ecs.send(
+        new DescribeServicesCommand({ cluster: 'iscoolgpt-dev', services: ['iscoolgpt-dev'] }),
+      );
+      return services[0]?.deployments?.find((d) => d.status === 'PRIMARY');
+    };
+    try {
+      // No --endpoint, no --opt lb-port: the session supplies both.
+      const child = spawn(
+        process.execPath,
+        [BIN, 'deploy', '--image-tag', 'session-v2', '--state-dir', stateDir],
+        { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Interrupt once the cloud rolls out the new revision (read from ECS, not from the output).
+      const deadline = Date.now() + 480_000;
+      for (;;) {
+        const deployment = await primary();
+        if (deployment?.taskDefinition?.endsWith(':2') && deployment.rolloutState === 'IN_PROGRESS') break;
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`no rollout of revision 2 (exit ${child.exitCode}): ${output.slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(output).toContain(sessionLine());
+      expect(output).toMatch(
+        new RegExp(
+          `^interrupted: the rollout( of ecs-svc/\\d+ \\(iscoolgpt-dev:2\\))? goes on in the cloud; \`devkit wait --state-dir ${stateDir}\` follows it to the end, \`devkit status --state-dir ${stateDir}\` shows where it is$`,
+          'm',
+        ),
+      );
+
+      const waited = await cli(['wait']);
+      expect(waited.stderr.trim()).toBe(sessionLine());
+      expect(waited.stdout).toMatch(/ecs-svc\/\d+ COMPLETED with iscoolgpt-dev:2/);
+      expect(waited.code).toBe(0);
+      expect(await primary()).toMatchObject({ rolloutState: 'COMPLETED' });
+      expect((await primary())?.taskDefinition).toMatch(/:2$/);
+
+      // The deploy kept the load balancer on the session's port.
+      expect((await fetch(`http://127.0.0.1:${lbPort}/health`)).status).toBe(200);
+      const verified = await cli(['verify']);
+      expect(verified.stdout).toContain('healthy, answered, logged');
+      expect(verified.code).toBe(0);
+      const status = JSON.parse((await cli(['status', '--json'])).stdout) as StatusJson;
+      expect(status.url).toBe(`http://127.0.0.1:${lbPort}`);
+      expect(status.service?.imageTags).toContain('session-v2');
+    } finally {
+      destroyClients(clients);
+    }
+  }, 600_000);
+
+  it('remove asks first: answered no on a terminal, or without a terminal and --yes, it deletes nothing', async () => {
+    // A terminal for the question, through util-linux `script`; the answer is typed on its stdin.
+    const asked = await new Promise<{ code: number; output: string }>((resolve) => {
+      const command = [process.execPath, BIN, 'remove', '--state-dir', stateDir].join(' ');
+      const child = execFile(
+        'script',
+        ['-qec', command, '/dev/null'],
+        { cwd: REPO_ROOT, env: env(), timeout: 120_000 },
+        (error, stdout) => resolve({ code: error ? Number(error.code) : 0, output: stdout }),
+      );
+      child.stdin?.end('n\n');
+    });
+    expect(asked.output).toMatch(/^ {2}- delete +ECS cluster +iscoolgpt-dev\r?$/m);
+    expect(asked.output).toContain('delete these 16 resources of the dev stage of iscoolgpt? [y/N]');
+    expect(asked.output).toContain('error: not confirmed: nothing was changed');
+    expect(asked.code).toBe(1);
+
+    const refused = await cli(['remove']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      sessionLine(),
+      'error: stdin is not a terminal to confirm on: pass --yes to delete the dev stage of iscoolgpt (16 resources) without asking, or --dry-run to list them',
+    ]);
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as StatusJson;
+    expect(status.service?.status).toBe('ACTIVE');
+  }, 300_000);
+
+  it('remove --yes deletes the stage and the cloud keeps running; wait then says there is nothing to follow', async () => {
+    const removed = await cli(['remove', '--yes']);
+    expect(removed.stdout).toContain('deleted ECS service iscoolgpt-dev');
+    expect(removed.code).toBe(0);
+    expect(processAlive(session.pid)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/_devkit/health`)).status).toBe(200);
+    expect((await docker.getContainer(geminiContainerName(port)).inspect()).State.Running).toBe(true);
+    expect((await cli(['status'])).stdout.trim()).toBe(
+      'no service in cluster iscoolgpt-dev: deploy the stage first (`devkit deploy`)',
+    );
+    const waited = await cli(['wait']);
+    expect(waited.code).toBe(1);
+    expect(waited.stderr.trim().split('\n').at(-1)).toBe(
+      'error: service iscoolgpt-dev is not deployed: `devkit deploy` deploys it',
+    );
+  }, 300_000);
 });

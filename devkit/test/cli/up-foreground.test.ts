@@ -1,6 +1,7 @@
 /**
  * `devkit up` in the foreground through the real CLI: it deploys, prints the URL, streams the
- * service's logs (the chat request made here shows up in them), and Ctrl-C (SIGINT) stops it all:
+ * service's logs (the chat request made here shows up in them), keeps running when `devkit remove`
+ * deletes its stage and follows the logs again after `devkit deploy`, and Ctrl-C (SIGINT) stops it all:
  * exit 0, and no replay server, task container, network or port left. Non-default ports.
  */
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
@@ -28,6 +29,7 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
   let port: number;
   let lbPort: number;
   let stateDir: string;
+  const env = () => envWithoutAws();
 
   beforeAll(async () => {
     port = await freePort();
@@ -40,11 +42,11 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('streams the logs until SIGINT, then removes everything it started', async () => {
+  it('streams the logs, outlives a removal of its stage, and on SIGINT removes everything it started', async () => {
     const child = spawn(
       process.execPath,
       [BIN, 'up', '--port', String(port), '--lb-port', String(lbPort), '--state-dir', stateDir],
-      { cwd: REPO_ROOT, env: envWithoutAws(), stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
@@ -106,6 +108,30 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
       networks,
     );
 
+    // Another command removes the stage: `up` says so and keeps running, the cloud with it; a deploy
+    // (which finds this session by itself) brings the stage back and its logs follow again.
+    const removed = await runCli(['remove', '--yes', '--state-dir', stateDir], { env: env() });
+    expect(removed.code).toBe(0);
+    await until(
+      'the dev stage was removed by another command; the cloud keeps running; `devkit deploy` to deploy again',
+    );
+    expect(child.exitCode).toBe(null);
+    expect((await fetch(`http://127.0.0.1:${port}/_devkit/health`)).status).toBe(200);
+    const redeployed = await runCli(['deploy', '--state-dir', stateDir], {
+      env: env(),
+      timeoutMs: 480_000,
+    });
+    expect(redeployed.code).toBe(0);
+    await until('the dev stage is back; its logs follow');
+    const again = `up-foreground-again-${process.pid}`;
+    const answer = await fetch(`http://127.0.0.1:${lbPort}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': again },
+      body: JSON.stringify({ question: 'What is a container?' }),
+    });
+    expect(answer.status).toBe(200);
+    await until(again);
+
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stdout).toContain(
@@ -119,5 +145,5 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
     expect((await docker.listNetworks()).map((n) => n.Name)).not.toContain(networks[0]);
     expect(await portFree(port)).toBe(true);
     expect(await portFree(lbPort)).toBe(true);
-  }, 600_000);
+  }, 900_000);
 });

@@ -134,7 +134,7 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
     );
     expect(taskArns.length).toBeGreaterThan(0);
     expect((await containersOf(taskArns)).filter((c) => c.State === 'running')).not.toEqual([]);
-    const { code, stdout } = await cli('remove');
+    const { code, stdout } = await cli('remove', '--yes');
     expect(stdout).toContain('✔ remove: 16 delete');
     expect(code).toBe(0);
     expect((await containersOf(taskArns)).filter((c) => c.State === 'running')).toEqual([]);

@@ -28,6 +28,7 @@ export function register(program: Command): void {
         const { deploy } = await import('../../deploy/deploy.ts');
         const { destroyClients } = await import('../../deploy/clients.ts');
         const { terminalProgress } = await import('../progress-printer.ts');
+        const { explainInterrupt } = await import('../interrupt.ts');
         const docker = new Docker();
         if (!options.dryRun) {
           const problem = await dockerProblem(docker);
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         }
         const { stack, clients } = await openStack(options);
         console.log(`deploying ${stack.config.name} stage ${stack.stage}`);
-        const progress = terminalProgress({ verbose: options.verbose ?? false });
+        const progress = explainInterrupt(terminalProgress({ verbose: options.verbose ?? false }), options);
         try {
           const result = await deploy(clients, stack, progress, {
             docker,

@@ -17,9 +17,10 @@ export function register(program: Command): void {
       const { revisionName } = await import('../../deploy/register.ts');
       const { destroyClients } = await import('../../deploy/clients.ts');
       const { terminalProgress } = await import('../progress-printer.ts');
+      const { explainInterrupt } = await import('../interrupt.ts');
       const { stack, clients } = await openStack(options);
       try {
-        const progress = terminalProgress();
+        const progress = explainInterrupt(terminalProgress(), options);
         const result = await rollback(clients, stack, progress).finally(() => progress.close());
         console.log(`rolled back to ${revisionName(result.taskDefinition)}`);
       } finally {

@@ -17,7 +17,6 @@ import { DEFAULT_STACK_FILE } from '../../stack/load.ts';
 import { CliError, errorLines } from '../fail.ts';
 import { dockerProblem, portFree, portTakenLine } from '../host.ts';
 import { startLocalstack } from '../localstack.ts';
-import { printLogs } from '../print-logs.ts';
 import { onShutdown } from '../shutdown.ts';
 import { terminalProgress } from '../progress-printer.ts';
 import { loadStackFrom } from '../stack-target.ts';
@@ -29,6 +28,7 @@ import {
   startGeminiContainer,
 } from './gemini-container.ts';
 import type { UpSession } from './session.ts';
+import { followStageLogs } from './stage-logs.ts';
 import { clearSession, cloudDataDir, cloudLogFile, runningSession, saveSession } from './session.ts';
 
 export interface UpOptions {
@@ -162,14 +162,19 @@ export async function up(options: UpOptions): Promise<void> {
       return;
     }
     say("the service's logs follow; Ctrl-C stops everything");
-    await printLogs(clients, stack, {
-      sinceMs: Date.now() - deployStarted + 60_000,
-      follow: true,
-      pollMs: 1_000,
-      signal: logs.signal,
-      json: options.json,
-      healthChecks: options.verbose,
-    });
+    await followStageLogs(
+      clients,
+      stack,
+      {
+        sinceMs: Date.now() - deployStarted + 60_000,
+        follow: true,
+        pollMs: 1_000,
+        signal: logs.signal,
+        json: options.json,
+        healthChecks: options.verbose,
+      },
+      say,
+    );
     // Only Ctrl-C ends the log stream; `stop` finishes the job.
     await new Promise(() => undefined);
   } catch (error) {
