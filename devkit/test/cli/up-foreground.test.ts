@@ -121,7 +121,7 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
       env: env(),
       timeoutMs: 480_000,
     });
-    expect(redeployed.code).toBe(0);
+    expect(redeployed.code, `${redeployed.stdout.slice(-3000)}\n${redeployed.stderr}`).toBe(0);
     await until('the dev stage is back; its logs follow');
     const again = `up-foreground-again-${process.pid}`;
     const answer = await fetch(`http://127.0.0.1:${lbPort}/v1/chat`, {
