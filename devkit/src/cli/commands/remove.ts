@@ -32,7 +32,7 @@ export function register(program: Command): void {
             const plan = await removalPlan(clients, stack);
             const what = `the ${stack.stage} stage of ${stack.config.name}`;
             if (plan.length > 0) {
-              if (process.stdin.isTTY) for (const line of planLines(plan)) console.log(line);
+              if (process.stdin.isTTY) for (const line of planLines(plan)) console.log(`  ${line}`);
               await confirmOrRefuse(
                 `delete these ${plan.length} resources of ${what}?`,
                 `pass --yes to delete ${what} (${plan.length} resources) without asking, or --dry-run to list them`,
