@@ -246,7 +246,7 @@ describe('stage commands against the local cloud', () => {
     const bad = await cli('logs', '--tail', 'ten');
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe("error: --tail must be a number of events (got 'ten')");
-  });
+  }, 180_000);
 
   it('status --json prints the documented shape', async () => {
     const { code, stdout } = await cli('status', '--json');
