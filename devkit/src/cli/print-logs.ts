@@ -4,6 +4,7 @@
  * (the lines as the service wrote them, for jq). The health probe's access lines (a GET /health
  * every few seconds per task) are left out unless asked for: they bury the requests that matter.
  */
+import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { prettyFactory } from 'pino-pretty';
 import type { AwsClients } from '../deploy/clients.ts';
 import type { LogOptions } from '../deploy/logs.ts';
@@ -51,10 +52,14 @@ export async function printLogs(
   options: LogOptions & PrintOptions,
 ): Promise<void> {
   const readable = readableLine(process.stdout.isTTY === true && !process.env.NO_COLOR);
+  // Filtered where they are read, so `--tail N` counts the lines shown.
+  const keep =
+    options.healthChecks || options.json
+      ? undefined
+      : (event: FilteredLogEvent) => !isHealthProbe((event.message ?? '').trimEnd());
   try {
-    for await (const event of readLogs(clients, stack, options)) {
+    for await (const event of readLogs(clients, stack, { ...options, ...(keep ? { keep } : {}) })) {
       const message = (event.message ?? '').trimEnd();
-      if (!options.healthChecks && !options.json && isHealthProbe(message)) continue;
       console.log(options.json ? message : readable(message));
     }
   } catch (error) {

@@ -18,6 +18,8 @@ export interface LogOptions {
   sinceMs: number | undefined;
   /** Only the last `tail` events of those (following goes on from there). */
   tail?: number;
+  /** Which events to yield (and count in `tail`); all by default. */
+  keep?: (event: FilteredLogEvent) => boolean;
   follow: boolean;
   /** Poll interval when following. */
   pollMs?: number;
@@ -63,7 +65,8 @@ export async function* readLogs(
     } while (nextToken);
     batch.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
     // The tail applies to what was there at the start; following prints every new event.
-    const shown = tail === undefined ? batch : batch.slice(Math.max(0, batch.length - tail));
+    const kept = options.keep ? batch.filter(options.keep) : batch;
+    const shown = tail === undefined ? kept : kept.slice(Math.max(0, kept.length - tail));
     tail = undefined;
     for (const event of shown) {
       if (event.eventId && seenAtStart.has(event.eventId)) continue;
