@@ -27,6 +27,7 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,7 +78,7 @@ export default async function controlPlane(): Promise<void> {
   const ecs = new ECSClient(config);
   const logs = new CloudWatchLogsClient(config);
   try {
-    await setUpService(ecs);
+    await setUpService(ecs, new EC2Client(config));
     await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/bench' }));
     await logs.send(
       new CreateLogStreamCommand({ logGroupName: '/ecs/bench', logStreamName: 'api/api/bench' }),
@@ -271,7 +272,11 @@ function cannedReply(body: Uint8Array) {
 }
 
 /** A Fargate service with its tasks recorded (the control plane alone: no containers run). */
-async function setUpService(ecs: ECSClient): Promise<void> {
+async function setUpService(ecs: ECSClient, ec2: EC2Client): Promise<void> {
+  // ECS checks that the subnet exists in the region's EC2: the default VPC's first one.
+  const { Subnets } = await ec2.send(new DescribeSubnetsCommand({}));
+  const subnet = Subnets?.[0]?.SubnetId;
+  if (!subnet) throw new Error('the default VPC has no subnet');
   await ecs.send(new CreateClusterCommand({ clusterName: 'bench' }));
   await ecs.send(
     new RegisterTaskDefinitionCommand({
@@ -306,7 +311,7 @@ async function setUpService(ecs: ECSClient): Promise<void> {
       taskDefinition: 'bench',
       desiredCount: TASKS,
       launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f67890'] } },
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnet] } },
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
     }),
   );
