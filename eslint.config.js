@@ -2,6 +2,39 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+/**
+ * Arrows one way (DESIGN.md): the parts each folder of devkit/src must not import. cli/ and
+ * rehearse/ sit on top; deploy/ reaches the cloud over HTTP only, like AWS; the cloud never imports
+ * the pipeline; net/ and stack/ are leaves. `npm run lint` fails on an upward import.
+ */
+const forbidden = {
+  deploy: ['cli', 'rehearse', 'cloud', 'gemini'],
+  gemini: ['cli', 'rehearse'],
+  cloud: ['cli', 'rehearse', 'deploy', 'gemini', 'stack'],
+  stack: ['cli', 'rehearse', 'deploy', 'cloud', 'gemini'],
+  host: ['cli', 'rehearse', 'deploy', 'cloud', 'gemini', 'stack'],
+  net: ['cli', 'rehearse', 'deploy', 'cloud', 'gemini', 'stack', 'host'],
+};
+const upward = (parts) => ({
+  regex: `^(\\.\\./)+(${parts.join('|')})/`,
+  message: `an upward import: this folder must not import ${parts.map((p) => `${p}/`).join(', ')} (DESIGN.md's arrows)`,
+});
+/** A cloud service never imports another (what they share lives in services/common.ts). */
+const otherService = {
+  regex: '^\\.\\./[^./][^/]*/',
+  message: 'a cloud service must not import another service: share through services/common.ts',
+};
+const arrows = [
+  ...Object.entries(forbidden).map(([folder, parts]) => ({
+    files: [`devkit/src/${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [upward(parts)] }] },
+  })),
+  {
+    files: ['devkit/src/cloud/services/*/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [upward(forbidden.cloud), otherService] }] },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.toolchain/**', 'reports/**', 'coverage/**'] },
   js.configs.recommended,
@@ -32,4 +65,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...arrows,
 );

@@ -7,7 +7,7 @@ import { createClients, destroyClients } from '../deploy/clients.ts';
 import type { Finding } from '../deploy/doctor.ts';
 import { stageFindings } from '../deploy/doctor.ts';
 import type { Stack } from '../stack/load.ts';
-import { dockerProblem, listeningPid, portFree, portTakenLine } from './host.ts';
+import { dockerProblem, listeningPid, portFree, portTakenLine } from '../host/preflight.ts';
 import type { CloudChoice } from './cloud-choice.ts';
 import { targetFor } from './stack-target.ts';
 

@@ -13,13 +13,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dockerProblem, portFree, portTakenLine } from '../cli/host.ts';
+import { dockerProblem, portFree, portTakenLine } from '../host/preflight.ts';
 import {
   ensureGeminiImage,
   geminiContainerName,
   removeGeminiContainer,
   startGeminiContainer,
-} from '../cli/up/gemini-container.ts';
+} from '../gemini/container.ts';
 import type { Cloud } from '../cloud/server.ts';
 import { startCloud } from '../cloud/server.ts';
 import type { AwsClients } from '../deploy/clients.ts';

@@ -20,7 +20,7 @@ import type { TestCloud } from '../cloud/harness.ts';
 import type { Deployment } from '@aws-sdk/client-ecs';
 import { freePort, startTestCloud } from '../cloud/harness.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
-import { geminiContainerName } from '../../src/cli/up/gemini-container.ts';
+import { geminiContainerName } from '../../src/gemini/container.ts';
 import { processAlive } from '../../src/cli/up/session.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { credentials, REGION } from '../cloud/harness.ts';

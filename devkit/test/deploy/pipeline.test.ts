@@ -15,7 +15,7 @@ import {
   ensureGeminiImage,
   removeGeminiContainer,
   startGeminiContainer,
-} from '../../src/cli/up/gemini-container.ts';
+} from '../../src/gemini/container.ts';
 import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { deploy } from '../../src/deploy/deploy.ts';

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(
       withErrors(async () => {
         const { default: Docker } = await import('dockerode');
-        const { dockerProblem } = await import('../host.ts');
+        const { dockerProblem } = await import('../../host/preflight.ts');
         const { baseImages } = await import('../../deploy/base-images.ts');
         const docker = new Docker();
         const problem = await dockerProblem(docker);

@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .action(
       withErrors(async (options: DeployCommandOptions) => {
         const { default: Docker } = await import('dockerode');
-        const { dockerProblem } = await import('../host.ts');
+        const { dockerProblem } = await import('../../host/preflight.ts');
         const { openStack } = await import('../stack-target.ts');
         const { deploy } = await import('../../deploy/deploy.ts');
         const { destroyClients } = await import('../../deploy/clients.ts');

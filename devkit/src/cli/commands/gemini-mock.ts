@@ -4,7 +4,7 @@ import { PROJECT_CASSETTES } from '../../gemini/cassette-file.ts';
 import { describeReplay, startReplayFromSettings } from '../../gemini/replay-settings.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
 import { CliError, withErrors } from '../fail.ts';
-import { portTakenLine } from '../host.ts';
+import { portTakenLine } from '../../host/preflight.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export function register(program: Command): void {

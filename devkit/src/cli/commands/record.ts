@@ -7,7 +7,7 @@ import { PROJECT_CASSETTES } from '../../gemini/cassette-file.ts';
 import { GEMINI_API, startRecorder } from '../../gemini/recorder.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
 import { CliError, withErrors } from '../fail.ts';
-import { portTakenLine } from '../host.ts';
+import { portTakenLine } from '../../host/preflight.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export function register(program: Command): void {

@@ -6,9 +6,9 @@
 import Docker from 'dockerode';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { listeningPid } from '../host.ts';
+import { listeningPid } from '../../host/preflight.ts';
 import { stopProcess } from './detached-cloud.ts';
-import { geminiContainerName, removeGeminiContainer } from './gemini-container.ts';
+import { geminiContainerName, removeGeminiContainer } from '../../gemini/container.ts';
 import { clearSession, runningSession } from './session.ts';
 
 export interface DownOptions {

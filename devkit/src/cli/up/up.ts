@@ -15,7 +15,7 @@ import { resolveTarget } from '../../deploy/target.ts';
 import type { Stack } from '../../stack/load.ts';
 import { DEFAULT_STACK_FILE } from '../../stack/load.ts';
 import { CliError, errorLines } from '../fail.ts';
-import { dockerProblem, portFree, portTakenLine } from '../host.ts';
+import { dockerProblem, portFree, portTakenLine } from '../../host/preflight.ts';
 import { startLocalstack } from '../localstack.ts';
 import { onShutdown } from '../shutdown.ts';
 import { terminalProgress } from '../progress-printer.ts';
@@ -26,7 +26,7 @@ import {
   geminiContainerName,
   removeGeminiContainer,
   startGeminiContainer,
-} from './gemini-container.ts';
+} from '../../gemini/container.ts';
 import type { UpSession } from './session.ts';
 import { followStageLogs } from './stage-logs.ts';
 import { clearSession, cloudDataDir, cloudLogFile, runningSession, saveSession } from './session.ts';

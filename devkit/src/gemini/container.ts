@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { besideCloudLabels, LABELS } from '../../cloud/runtime/labels.ts';
-import { baseImages } from '../../deploy/base-images.ts';
-import { buildGeminiMockImage } from '../../gemini/mock-image.ts';
+import { besideCloudLabels, LABELS } from '../cloud/runtime/labels.ts';
+import { baseImages } from '../deploy/base-images.ts';
+import { buildGeminiMockImage } from './mock-image.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** What the image is made of (as mock-image.ts sends it to the engine). */
