@@ -14,6 +14,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { ConstraintShape } from '../src/cloud/protocol/constraints.ts';
 import { allServices } from '../src/cloud/services/index.ts';
 import { jsPattern } from './java-pattern.ts';
 
@@ -39,24 +40,6 @@ interface BotocoreModel {
   metadata: { serviceId: string };
   operations: Record<string, { input?: { shape: string } }>;
   shapes: Record<string, BotocoreShape>;
-}
-
-/** The table's shape: only what validation needs, under short keys (it ships with the cloud). */
-export interface ConstraintShape {
-  /** string, list, map, structure, integer, long, float, double, blob, ... */
-  type: string;
-  min?: number;
-  max?: number;
-  /** The model's (Java) pattern, for messages. */
-  pattern?: string;
-  /** The same pattern as JavaScript source (`u` flag), when it translates faithfully and safely. */
-  regex?: string;
-  enum?: string[];
-  sensitive?: true;
-  members?: Record<string, string>;
-  member?: string;
-  key?: string;
-  value?: string;
 }
 
 function readModel(dataDir: string, service: string): BotocoreModel {

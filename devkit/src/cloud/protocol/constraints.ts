@@ -6,11 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface ConstraintShape {
+/** The table's shape: only what validation needs (it ships with the cloud). */
+export interface ConstraintShape {
+  /** string, list, map, structure, integer, long, float, double, blob, ... */
   type: string;
   min?: number;
   max?: number;
+  /** The model's (Java) pattern, for messages. */
   pattern?: string;
+  /** The same pattern as JavaScript source (`u` flag), when it translates faithfully and safely. */
   regex?: string;
   enum?: string[];
   sensitive?: true;
