@@ -13,7 +13,7 @@ import { besideCloudLabels, LABELS } from '../cloud/runtime/labels.ts';
 import { baseImages } from '../deploy/base-images.ts';
 import { buildGeminiMockImage } from './mock-image.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** What the image is made of (as mock-image.ts sends it to the engine). */
 const SOURCES = ['devkit/src/gemini', 'devkit/package.json', 'devkit/cassettes'];
 export const GEMINI_ALIAS = 'gemini-mock';
