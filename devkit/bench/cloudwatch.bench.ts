@@ -18,7 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallRecord } from '../src/cloud/gateway.ts';
 import { startCloud } from '../src/cloud/server.ts';
-import { fmt, percentile } from './stats.ts';
+import { fmt, percentile, row, runCalls } from './stats.ts';
 
 const CALLS = 1_000;
 const WARMUP_CALLS = 100;
@@ -125,34 +125,4 @@ export default async function cloudwatchBench(): Promise<void> {
     await cloud.close();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-async function runCalls(
-  call: () => Promise<unknown>,
-  count: number,
-  concurrency: number,
-): Promise<{ latencies: number[]; seconds: number; cpuMsPerCall: number }> {
-  const latencies: number[] = [];
-  const cpu = process.cpuUsage();
-  let started = 0;
-  const worker = async () => {
-    while (started < count) {
-      started++;
-      const t0 = performance.now();
-      await call();
-      latencies.push(performance.now() - t0);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const used = process.cpuUsage(cpu);
-  return {
-    latencies,
-    seconds: (performance.now() - t0) / 1000,
-    cpuMsPerCall: (used.user + used.system) / 1000 / count,
-  };
-}
-
-function row([first, ...rest]: string[]): string {
-  return `  ${first!.padEnd(21)}${rest.map((cell) => cell.padStart(12)).join('')}`;
 }

@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import type { CallRecord } from '../src/cloud/gateway.ts';
 import { startCloud } from '../src/cloud/server.ts';
 import { JournalFile } from '../src/cloud/state/journal.ts';
-import { percentile } from './stats.ts';
+import { percentile, row, runCalls } from './stats.ts';
 
 const CALLS = 2_000;
 const WARMUP_CALLS = 200;
@@ -365,38 +365,6 @@ async function fsyncLatency(dir: string): Promise<{ p50: number; p99: number }> 
     await rm(path, { force: true });
   }
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
-}
-
-/** `count` calls, `concurrency` at a time; every call's latency in ms and the wall time. */
-async function runCalls(
-  call: () => Promise<unknown>,
-  count: number,
-  concurrency: number,
-): Promise<{ latencies: number[]; seconds: number; cpuMsPerCall: number }> {
-  const latencies: number[] = [];
-  const cpu = process.cpuUsage();
-  let started = 0;
-  const worker = async () => {
-    while (started < count) {
-      started++;
-      const t0 = performance.now();
-      await call();
-      latencies.push(performance.now() - t0);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const used = process.cpuUsage(cpu);
-  return {
-    latencies,
-    seconds: (performance.now() - t0) / 1000,
-    cpuMsPerCall: (used.user + used.system) / 1000 / count,
-  };
-}
-
-/** One table row: the operation left-aligned, figures right-aligned. */
-function row([first, ...rest]: string[]): string {
-  return `  ${first!.padEnd(21)}${rest.map((cell) => cell.padStart(12)).join('')}`;
 }
 
 /** Nearest-rank percentile. */
