@@ -27,7 +27,7 @@ import {
   fixtureNetwork,
   pushFixture,
   registerFixtureTask,
-} from '../test/runtime/fixture.ts';
+} from '../test/cloud/runtime/fixture.ts';
 import { freePort } from '../test/cloud/harness.ts';
 import { median } from './stats.ts';
 

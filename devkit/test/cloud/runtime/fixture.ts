@@ -1,0 +1,282 @@
+/**
+ * The runtime tests' app (fixture/): a tiny node HTTP server built FROM the local node-runtime base
+ * (no shell), whose behaviour each test picks through environment variables (see server.mjs),
+ * pushed to the local cloud's ECR; plus helpers to register it as a Fargate task definition,
+ * place tasks on the default VPC and wait for ECS to report something.
+ */
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  RepositoryAlreadyExistsException,
+} from '@aws-sdk/client-ecr';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import type {
+  ContainerDefinition,
+  CreateServiceCommandInput,
+  HealthCheck,
+  NetworkConfiguration,
+  Secret,
+  Service,
+} from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import type Docker from 'dockerode';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestCloud } from '../harness.ts';
+import { freePort } from '../harness.ts';
+import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
+
+export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
+const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'probe.mjs'];
+const BASE_IMAGE = TEST_BASE_IMAGES.runtime;
+
+/**
+ * The fixture's health check: exec form, as the image has no shell. ECS's default timeout and
+ * retries: a probe is a node process in a 0.25 vCPU container, slow on a busy machine.
+ */
+export const FIXTURE_HEALTH_CHECK: HealthCheck = {
+  command: ['CMD', 'node', '/app/probe.mjs'],
+  interval: 5,
+  timeout: 5,
+  retries: 3,
+  startPeriod: 0,
+};
+
+/** The local image name: content-addressed, so a changed fixture is rebuilt and an unchanged one is not. */
+export function fixtureImageName(): string {
+  const hash = createHash('sha256').update(BASE_IMAGE);
+  for (const file of FIXTURE_FILES) hash.update(readFileSync(FIXTURE_DIR + file));
+  return `devkit-test/runtime-fixture:${hash.digest('hex').slice(0, 12)}`;
+}
+
+async function follow(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
+      const failed = error?.message ?? events.find((e) => e.error)?.error;
+      if (failed) reject(new Error(`${what} failed: ${failed}`));
+      else resolve();
+    });
+  });
+}
+
+/** Builds the fixture image unless this exact version already exists; returns its name. */
+export async function buildFixtureImage(docker: Docker): Promise<string> {
+  const name = fixtureImageName();
+  const present = await docker
+    .getImage(name)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (present) return name;
+  const stream = await docker.buildImage(
+    { context: FIXTURE_DIR, src: FIXTURE_FILES },
+    { t: name, buildargs: { BASE: BASE_IMAGE } },
+  );
+  await follow(docker, stream, `build of ${name}`);
+  return name;
+}
+
+/** The registry login ECR hands out (`AWS` and a token), as dockerode wants it. */
+export async function ecrAuth(
+  t: TestCloud,
+): Promise<{ username: string; password: string; serveraddress: string }> {
+  const ecr = new ECRClient(t.clientConfig);
+  const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+  const [username, password] = Buffer.from(authorizationData![0]!.authorizationToken!, 'base64')
+    .toString('utf8')
+    .split(':') as [string, string];
+  return { username, password, serveraddress: new URL(t.cloud.url).host };
+}
+
+/**
+ * Builds the fixture (if needed) and pushes it to `repository:tag` in the cloud's ECR (created when
+ * missing); returns the image URI a task definition names.
+ */
+export async function pushFixture(
+  docker: Docker,
+  t: TestCloud,
+  repository = 'runtime-fixture',
+  tag = 'v1',
+): Promise<string> {
+  const local = await buildFixtureImage(docker);
+  const ecr = new ECRClient(t.clientConfig);
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: repository })).catch((error: unknown) => {
+    if (!(error instanceof RepositoryAlreadyExistsException)) throw error;
+  });
+  const registry = new URL(t.cloud.url).host;
+  const uri = `${registry}/${repository}:${tag}`;
+  await docker.getImage(local).tag({ repo: `${registry}/${repository}`, tag });
+  const stream = (await docker
+    .getImage(uri)
+    .push({ authconfig: await ecrAuth(t) })) as unknown as NodeJS.ReadableStream;
+  await follow(docker, stream, `push of ${uri}`);
+  // The engine only needs the registry's copy: the test's tag would otherwise pile up.
+  await docker
+    .getImage(uri)
+    .remove({ noprune: true })
+    .catch(() => undefined);
+  return uri;
+}
+
+export interface FixtureTaskOptions {
+  family?: string;
+  image: string;
+  /** The app's environment (see server.mjs for what each variable does). */
+  env?: Record<string, string>;
+  healthCheck?: HealthCheck;
+  secrets?: Secret[];
+  /** awslogs to this group (created by the test, or with awslogs-create-group). */
+  logGroup?: string;
+  logStreamPrefix?: string;
+  createLogGroup?: boolean;
+  /** The container's hard memory limit in MiB. */
+  memory?: number;
+  stopTimeout?: number;
+  /** More containers of the same task, after the app (named `app`). */
+  sidecars?: ContainerDefinition[];
+  region?: string;
+}
+
+/** Registers the fixture as a Fargate task definition (256 CPU, 512 MiB, port 8080); returns its ARN. */
+export async function registerFixtureTask(ecs: ECSClient, options: FixtureTaskOptions): Promise<string> {
+  const app: ContainerDefinition = {
+    name: 'app',
+    image: options.image,
+    essential: true,
+    portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+    environment: Object.entries(options.env ?? {}).map(([name, value]) => ({ name, value })),
+    ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}),
+    ...(options.logGroup
+      ? {
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': options.logGroup,
+              'awslogs-region': options.region ?? 'us-east-1',
+              'awslogs-stream-prefix': options.logStreamPrefix ?? 'fixture',
+              ...(options.createLogGroup ? { 'awslogs-create-group': 'true' } : {}),
+            },
+          },
+        }
+      : {}),
+  };
+  const { taskDefinition } = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: options.family ?? 'fixture',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
+      containerDefinitions: [app, ...(options.sidecars ?? [])],
+    }),
+  );
+  return taskDefinition!.taskDefinitionArn!;
+}
+
+/**
+ * The default VPC's first subnet and a new security group on it; with `ingressPort`, the group
+ * allows that TCP port from anywhere (without, it allows nothing in — the mistake the load
+ * balancer must report).
+ */
+export async function fixtureNetwork(
+  t: TestCloud,
+  options: { ingressPort?: number } = {},
+): Promise<NetworkConfiguration> {
+  const ec2 = new EC2Client(t.clientConfig);
+  const { Vpcs } = await ec2.send(
+    new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
+  );
+  const vpcId = Vpcs![0]!.VpcId!;
+  const { Subnets } = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({
+      GroupName: `fixture-${randomUUID().slice(0, 8)}`,
+      Description: 'runtime fixture',
+      VpcId: vpcId,
+    }),
+  );
+  if (options.ingressPort !== undefined) {
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: options.ingressPort,
+            ToPort: options.ingressPort,
+            IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+          },
+        ],
+      }),
+    );
+  }
+  return { awsvpcConfiguration: { subnets: [Subnets![0]!.SubnetId!], securityGroups: [GroupId!] } };
+}
+
+/** A cluster for the test (CreateCluster is idempotent). */
+export async function fixtureCluster(ecs: ECSClient, name = 'runtime'): Promise<string> {
+  const { cluster } = await ecs.send(new CreateClusterCommand({ clusterName: name }));
+  return cluster!.clusterArn!;
+}
+
+/** Creates a Fargate service of the fixture; `loadBalancerPort` sets the devkit's listen-port tag. */
+export async function createFixtureService(
+  ecs: ECSClient,
+  options: {
+    cluster: string;
+    serviceName: string;
+    taskDefinition: string;
+    desiredCount: number;
+    networkConfiguration: NetworkConfiguration;
+    /** A free port when not given: never the container port, which parallel tests would share. */
+    loadBalancerPort?: number;
+  } & Partial<CreateServiceCommandInput>,
+): Promise<Service> {
+  const { loadBalancerPort = await freePort(), ...input } = options;
+  const { service } = await ecs.send(
+    new CreateServiceCommand({
+      launchType: 'FARGATE',
+      ...input,
+      tags: [...(input.tags ?? []), { key: 'devkit:load-balancer-port', value: String(loadBalancerPort) }],
+    }),
+  );
+  return service!;
+}
+
+/** Polls `probe` every 200 ms until `done` holds; fails with the last value seen after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (done(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last, null, 1)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
