@@ -3,8 +3,16 @@
  * ECS recorded while it ran. A step that throws is failed with the error as its reason; a failed
  * expectation fails the step but lets it finish, so the report says everything that went wrong.
  */
+import type { RehearsalContext } from './context.ts';
 import type { LoadStats } from './load.ts';
 import type { RehearsalReport, StepRecord } from './report.ts';
+
+/** One step of the rehearsal: a module of steps/, run over the shared context. */
+export interface RehearsalStep {
+  name: string;
+  title: string;
+  run(ctx: RehearsalContext, step: StepRun): Promise<void>;
+}
 
 export class StepRun {
   readonly record: StepRecord;

@@ -1,0 +1,125 @@
+/**
+ * What every rehearsal step works on: the run's identity, its stack and releases, what the run
+ * started (so teardown removes it whatever happened before), and what one step hands to a later one.
+ */
+import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import type { Cloud } from '../cloud/server.ts';
+import type { AwsClients } from '../deploy/clients.ts';
+import type { DeployResult } from '../deploy/deploy.ts';
+import { resourceNames } from '../deploy/names.ts';
+import { plainProgress } from '../deploy/plain-progress.ts';
+import type { Progress } from '../deploy/progress.ts';
+import type { Stack } from '../stack/load.ts';
+import { ImageScan } from './image-scan.ts';
+import { SecretScanner } from './leak-scan.ts';
+import type { Release } from './releases.ts';
+import { releases } from './releases.ts';
+import { ServiceEvents } from './service-events.ts';
+
+export interface RehearsalOptions {
+  /** The local cloud's port: not 4566, so a running `npm run up` is left alone. */
+  cloudPort: number;
+  /** The service's load balancer port (stage dev's service.url). */
+  lbPort: number;
+  stackFile: string;
+  reportDir: string;
+  log: (line: string) => void;
+}
+
+/** Everything the run starts, so teardown knows what to remove whatever happened. */
+export interface Started {
+  dataDir?: string;
+  cloud?: Cloud;
+  clients?: AwsClients;
+  geminiContainer?: string;
+  geminiImage?: { image: string; built: boolean };
+  images: string[];
+}
+
+/** The rehearsal's output: printed, and kept as a transcript the leak scan reads. */
+export interface RehearsalOutput {
+  say: (line: string) => void;
+  transcript: string[];
+  /** The pipeline's steps as the CLI prints them in CI; the build's own output only in the transcript. */
+  progress: Progress;
+}
+
+export interface RehearsalContext extends RehearsalOutput {
+  options: RehearsalOptions;
+  docker: Docker;
+  /** Keeps this run's versions, tags and request ids apart from any other run's. */
+  runId: string;
+  /** The value of the Gemini key secret, which the leak scan looks for everywhere. */
+  fakeKey: string;
+  stack: Stack;
+  /** Where the service answers: its load balancer. */
+  url: string;
+  releases: Record<Release['name'], Release>;
+  started: Started;
+  events: ServiceEvents;
+  scanner: SecretScanner;
+  imageScan: ImageScan;
+  /** Ids of the chat requests that succeeded, by step: the logs step looks each up. */
+  chatIds: Record<string, string[]>;
+  deployed: Partial<Record<Release['name'], DeployResult>>;
+}
+
+/** A fake key, new each run, so the leak scan cannot be fooled by an old copy or a real key. */
+export function newFakeKey(): string {
+  return `AIzaFAKE-rehearsal-${randomBytes(12).toString('hex')}`;
+}
+
+export function rehearsalOutput(log: (line: string) => void): RehearsalOutput {
+  const transcript: string[] = [];
+  const say = (line: string) => {
+    transcript.push(line);
+    log(line);
+  };
+  const lines = plainProgress({ write: (line) => say(`  ${line}`) });
+  const progress: Progress = {
+    report(event) {
+      if (event.kind === 'log') transcript.push(event.text);
+      lines.report(event);
+    },
+  };
+  return { say, transcript, progress };
+}
+
+export function rehearsalContext(
+  options: RehearsalOptions,
+  docker: Docker,
+  fakeKey: string,
+  stack: Stack,
+  output: RehearsalOutput,
+): RehearsalContext {
+  const runId = randomBytes(3).toString('hex');
+  const [v1, v2, v3] = releases(stack, runId) as [Release, Release, Release];
+  const started: Started = { images: [] };
+  const scanner = new SecretScanner(fakeKey);
+  return {
+    ...output,
+    options,
+    docker,
+    runId,
+    fakeKey,
+    stack,
+    url: stack.config.service.url ?? `http://127.0.0.1:${options.lbPort}`,
+    releases: { v1, v2, v3 },
+    started,
+    events: new ServiceEvents(),
+    scanner,
+    // Every image the run built or started.
+    imageScan: new ImageScan(docker, scanner, () => [
+      ...started.images,
+      ...(started.geminiImage ? [started.geminiImage.image] : []),
+    ]),
+    chatIds: {},
+    deployed: {},
+  };
+}
+
+/** ECR's repositoryUri on the local cloud: <cloud host>/<repository>. */
+export function repositoryOf(cloud: Cloud, stack: Stack): string {
+  return `${new URL(cloud.url).host}/${resourceNames(stack).repository}`;
+}
