@@ -10,6 +10,7 @@ import {
 } from './protocol/constraints.ts';
 import {
   InternalFailure,
+  NotImplemented,
   SerializationException,
   ServiceError,
   UnknownOperationException,
@@ -18,7 +19,7 @@ import {
 import { awsJson, awsJsonCodec } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
-import { isReadOnlyOperation } from './service-definition.ts';
+import { isReadOnlyOperation, modelledOperations } from './service-definition.ts';
 import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
 import type { StateStore } from './state/store.ts';
 import { shapeOf } from './protocol/shapes.ts';
@@ -42,6 +43,8 @@ export interface CallRecord {
 interface BoundService {
   definition: AnyServiceDefinition;
   codec: ProtocolCodec;
+  /** Every operation of the service's AWS model, served or not. */
+  modelled: ReadonlySet<string>;
 }
 
 /**
@@ -76,11 +79,14 @@ export class Gateway {
           );
         }
       }
-      const bound = { definition, codec: codecFor(definition) };
+      const modelled = new Set(modelledOperations(definition));
+      const bound = { definition, codec: codecFor(definition), modelled };
       // Requests without an X-Amz-Target are query requests: a query-compatible service answers them so.
       this.bySigningName.set(
         definition.signingName,
-        definition.queryCompatible ? { definition, codec: awsQuery(definition.xmlNamespace ?? '') } : bound,
+        definition.queryCompatible
+          ? { definition, codec: awsQuery(definition.xmlNamespace ?? ''), modelled }
+          : bound,
       );
       if (definition.targetPrefix) this.byTarget.set(definition.targetPrefix, bound);
     }
@@ -170,7 +176,10 @@ export class Gateway {
     const handler = Object.hasOwn(definition.operations, operation)
       ? definition.operations[operation]
       : undefined;
-    if (!handler) throw unknownOperation(isJson(codec) ? 'json' : 'query', operation);
+    if (!handler) {
+      if (bound.modelled.has(operation)) throw notImplemented(bound, operation);
+      throw unknownOperation(isJson(codec) ? 'json' : 'query', operation, definition.signingName);
+    }
     const schema = definition.schemas[`${operation}$`] as OperationSchema;
     const input = decode(definition, codec, schema, body);
     checkConstraints(definition, operation, input, isJson(codec));
@@ -210,13 +219,13 @@ export class Gateway {
     return codec.encode(schema, output, requestId);
   }
 
+  /** An unsigned query request's service: the one serving the action, else one whose model has it. */
   private guessByAction(action: string): BoundService | undefined {
-    for (const bound of this.bySigningName.values()) {
-      if (!isJson(bound.codec) && Object.hasOwn(bound.definition.operations, action)) {
-        return bound;
-      }
-    }
-    return undefined;
+    const query = [...this.bySigningName.values()].filter((bound) => !isJson(bound.codec));
+    return (
+      query.find((bound) => Object.hasOwn(bound.definition.operations, action)) ??
+      query.find((bound) => bound.modelled.has(action))
+    );
   }
 }
 
@@ -292,14 +301,27 @@ function queryErrorNames(definition: AnyServiceDefinition): Map<string, string> 
   return names;
 }
 
+/** AWS's answer to an operation name that is none of the service's. */
 function unknownOperation(kind: 'json' | 'query', operation: string, service?: string): ServiceError {
-  if (kind === 'json') {
-    return new UnknownOperationException(`Operation ${operation} is not supported by the local cloud`);
-  }
   const where = service ? ` (service ${service})` : '';
+  if (kind === 'json') {
+    return new UnknownOperationException(
+      `Operation ${operation} is not an operation of this service${where}.`,
+    );
+  }
   return new ServiceError(`The action ${operation} is not valid for this web service${where}.`, {
     code: 'InvalidAction',
   });
+}
+
+/** A real operation of the service that the local cloud does not serve: which one, and where to look. */
+function notImplemented(bound: BoundService, operation: string): ServiceError {
+  const { signingName, operations } = bound.definition;
+  const served = Object.keys(operations).length;
+  return new NotImplemented(
+    `${operation} (service ${signingName}) is not implemented by the local cloud: it serves ${served} of ` +
+      `${signingName}'s ${bound.modelled.size} operations (README, "AWS operations served").`,
+  );
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -56,6 +56,14 @@ export interface ServiceDefinition<S = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyServiceDefinition = ServiceDefinition<any>;
 
+/** Every operation of the service's AWS model, from the SDK's operation schemas (`[9, namespace, name, ...]`). */
+export function modelledOperations(definition: AnyServiceDefinition): string[] {
+  return Object.values(definition.schemas)
+    .filter((schema): schema is readonly [number, string, string] => Array.isArray(schema) && schema[0] === 9)
+    .map((schema) => schema[2])
+    .sort();
+}
+
 /** Operations that only read; every other call journals its change before it answers. */
 export function isReadOnlyOperation(operation: string): boolean {
   return /^(Describe|List|Get|BatchGet|Filter)/.test(operation);

@@ -23,8 +23,19 @@ export class SerializationException extends ServiceError {}
 /** A required member is missing or a value breaks a modelled constraint. */
 export class ValidationException extends ServiceError {}
 
-/** The operation is not one this service implements. */
+/** The operation is not one of this service's (a typo, or another service's). */
 export class UnknownOperationException extends ServiceError {}
+
+/**
+ * An operation of the service's AWS model that the local cloud does not serve. HTTP's own 501: the
+ * gap is the emulator's, not the caller's, and neither the SDK nor the AWS CLI retries a 501 (they
+ * retry 500/502/503/504), so the caller sees this one clear answer at once.
+ */
+export class NotImplemented extends ServiceError {
+  constructor(message: string) {
+    super(message, { status: 501 });
+  }
+}
 
 /** Something broke inside the local cloud: reported as AWS reports its own faults. */
 export class InternalFailure extends ServiceError {
