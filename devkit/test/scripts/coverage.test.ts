@@ -6,7 +6,10 @@ import { allServices } from '../../src/cloud/services/index.ts';
 describe('the README coverage table', () => {
   it('agrees with the gateway registry and the installed SDK models', () => {
     const readme = readFileSync(README, 'utf8');
-    expect(withBlock(readme, coverageBlock(coverageOf(allServices)))).toBe(readme);
+    expect(
+      withBlock(readme, coverageBlock(coverageOf(allServices))),
+      'README.md is out of date: run node devkit/scripts/coverage.ts',
+    ).toBe(readme);
   });
 
   it('counts every registered operation as one of the model operations', () => {

@@ -202,6 +202,20 @@ describe('a VPC for a Fargate service', () => {
     expect(await errorOf(ec2.send(new DescribeVpcsCommand({ VpcIds: ['nope'] })))).toMatchObject({
       code: 'InvalidVpcID.Malformed',
     });
+    // Old 8-digit ids are well formed; 9 digits are not (AWS: "The vpc ID vpc-012345678 is malformed").
+    expect(await errorOf(ec2.send(new DescribeVpcsCommand({ VpcIds: ['vpc-12345678'] })))).toEqual({
+      code: 'InvalidVpcID.NotFound',
+      message: "The vpc ID 'vpc-12345678' does not exist",
+    });
+    expect(await errorOf(ec2.send(new DescribeVpcsCommand({ VpcIds: ['vpc-012345678'] })))).toMatchObject({
+      code: 'InvalidVpcID.Malformed',
+    });
+    expect(
+      await errorOf(ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: ['acl-0123456789abcdef0'] }))),
+    ).toEqual({
+      code: 'InvalidNetworkAclID.NotFound',
+      message: "The networkAcl ID 'acl-0123456789abcdef0' does not exist",
+    });
     expect(
       await errorOf(ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] }))),
     ).toMatchObject({ code: 'InvalidParameterValue', message: "The filter 'colour' is invalid" });

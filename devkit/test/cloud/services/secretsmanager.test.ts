@@ -193,6 +193,28 @@ describe('versions', () => {
     });
   });
 
+  it('makes the first value of a secret created without one AWSCURRENT, whatever else it is labelled', async () => {
+    await sm.send(new CreateSecretCommand({ Name: 'empty-first' }));
+    const put = await sm.send(
+      new PutSecretValueCommand({
+        SecretId: 'empty-first',
+        SecretString: 'v1',
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    expect([...put.VersionStages!].sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
+    expect(await valueOf('empty-first')).toBe('v1');
+    const second = await sm.send(
+      new PutSecretValueCommand({
+        SecretId: 'empty-first',
+        SecretString: 'v2',
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    expect(second.VersionStages).toEqual(['AWSPENDING']);
+    expect(await valueOf('empty-first')).toBe('v1');
+  });
+
   it('refuses unknown versions and labels', async () => {
     await create('versions/unknown', 'x');
     expect(await errorOf(valueOf('versions/unknown', { VersionStage: 'AWSPREVIOUS' }))).toEqual({

@@ -99,7 +99,7 @@ const KINDS = {
   igw: { code: 'InvalidInternetGatewayID', noun: 'internetGateway ID', collection: 'internetGateways' },
   rtb: { code: 'InvalidRouteTableID', noun: 'routeTable ID', collection: 'routeTables' },
   sg: { code: 'InvalidGroup', noun: 'security group', collection: 'securityGroups' },
-  acl: { code: 'InvalidNetworkAclID', noun: 'network ACL', collection: 'networkAcls' },
+  acl: { code: 'InvalidNetworkAclID', noun: 'networkAcl ID', collection: 'networkAcls' },
 } as const;
 
 type Kind = keyof typeof KINDS;
@@ -108,7 +108,8 @@ type RecordOf<K extends Kind> = Ec2State[(typeof KINDS)[K]['collection']][string
 /** The resource with this id, or AWS's `<Kind>.Malformed` / `<Kind>.NotFound` error. */
 export function find<K extends Kind>(state: Ec2State, kind: K, id: string): RecordOf<K> {
   const { code, noun, collection } = KINDS[kind];
-  if (!new RegExp(`^${kind}-[0-9a-f]{8,17}$`).test(id)) {
+  // AWS's ids have 8 hex digits (before 2018) or 17; any other length is malformed, as AWS says.
+  if (!new RegExp(`^${kind}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`).test(id)) {
     throw ec2Error(`${code === 'InvalidGroup' ? 'InvalidGroupId' : code}.Malformed`, `Invalid id: "${id}"`);
   }
   const record = (state[collection] as Record<string, RecordOf<K>>)[id];

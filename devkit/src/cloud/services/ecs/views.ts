@@ -37,7 +37,8 @@ export function clusterToAws(state: EcsState, cluster: ClusterRecord, include?: 
     activeServicesCount: services.length,
     statistics: [],
     tags: include?.includes('TAGS') ? tagsOf(state, cluster.clusterArn) : [],
-    ...(include?.includes('SETTINGS') ? { settings: cluster.settings } : {}),
+    // Not asked for, AWS still answers the lists, empty (its describe-clusters example shows it).
+    settings: include?.includes('SETTINGS') ? cluster.settings : [],
     ...(include?.includes('CONFIGURATIONS') && cluster.configuration
       ? { configuration: cluster.configuration }
       : {}),

@@ -69,7 +69,9 @@ export function addVersion(secret: SecretRecord, value: NewSecretValue, now: num
       "You can't modify an existing version, you can only create a new version.",
     );
   }
-  const stages = [...new Set(value.versionStages ?? [CURRENT])];
+  // A secret's first version is AWSCURRENT whatever else it is labelled (PutSecretValue's documentation).
+  const first = secret.versions.length === 0 ? [CURRENT] : [];
+  const stages = [...new Set([...first, ...(value.versionStages ?? [CURRENT])])];
   for (const stage of stages) {
     const left = removeStage(secret, stage);
     if (stage === CURRENT && left) {
