@@ -35,6 +35,8 @@ export interface Started {
   geminiContainer?: string;
   geminiImage?: { image: string; built: boolean };
   images: string[];
+  /** Image ids already under the run's repository when it began (an interrupted earlier run's). */
+  earlierImages: string[];
 }
 
 /** The rehearsal's output: printed, and kept as a transcript the leak scan reads. */
@@ -95,7 +97,7 @@ export function rehearsalContext(
 ): RehearsalContext {
   const runId = randomBytes(3).toString('hex');
   const [v1, v2, v3] = releases(stack, runId) as [Release, Release, Release];
-  const started: Started = { images: [] };
+  const started: Started = { images: [], earlierImages: [] };
   const scanner = new SecretScanner(fakeKey);
   return {
     ...output,

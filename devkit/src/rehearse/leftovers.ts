@@ -13,6 +13,24 @@ export interface RunArtifacts {
   images: string[];
   /** Repositories only the run used: any image still listed under them (by tag or digest) is left over. */
   repositories: string[];
+  /** Ids of images already under those repositories when the run began: an earlier run's, not this one's. */
+  earlier?: string[];
+}
+
+export interface ListedImage {
+  id: string;
+  name: string;
+}
+
+/** Images listed under the repositories (by tag, or by digest once the tags are gone). */
+export async function imagesUnder(docker: Docker, repositories: string[]): Promise<ListedImage[]> {
+  const found: ListedImage[] = [];
+  for (const image of await docker.listImages({ all: true })) {
+    const names = [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])];
+    const name = names.find((n) => repositories.includes(repositoryOfName(n)));
+    if (name) found.push({ id: image.Id, name });
+  }
+  return found;
 }
 
 export async function leftovers(docker: Docker, made: RunArtifacts): Promise<string[]> {
@@ -36,12 +54,19 @@ export async function leftovers(docker: Docker, made: RunArtifacts): Promise<str
   }
   for (const image of await docker.listImages({ all: true })) {
     const names = [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])];
-    // An image pulled by digest stays listed under its repository's RepoDigests once its tags are gone.
-    const ours = names.find(
-      (name) =>
-        made.images.includes(name) || made.repositories.includes(name.replace(/(:[^:/]+|@sha256:\w+)$/, '')),
-    );
-    if (ours) left.push(`image ${ours}`);
+    // A cached build can give this run's image an earlier run's id: its own tags count regardless.
+    const own = names.find((name) => made.images.includes(name));
+    if (own) left.push(`image ${own}`);
+    else if (!made.earlier?.includes(image.Id)) {
+      // An image pulled by digest stays listed under its repository's RepoDigests once its tags are gone.
+      const under = names.find((name) => made.repositories.includes(repositoryOfName(name)));
+      if (under) left.push(`image ${under}`);
+    }
   }
   return left;
+}
+
+/** `repo:tag` or `repo@sha256:…` → `repo` (a registry's host:port stays). */
+function repositoryOfName(name: string): string {
+  return name.replace(/(:[^:/]+|@sha256:\w+)$/, '');
 }

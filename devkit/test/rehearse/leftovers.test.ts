@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/cloud/runtime/labels.ts';
-import { leftovers } from '../../src/rehearse/leftovers.ts';
+import { imagesUnder, leftovers } from '../../src/rehearse/leftovers.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import { TEST_BASE_IMAGES } from '../deploy/base-images.ts';
 
@@ -52,5 +52,36 @@ describe.skipIf(!dockerAvailable)('the teardown check', () => {
     expect(await leftovers(docker, made)).toEqual([]);
     // The base image the tag pointed at is not the run's: it stays, and is not reported.
     expect(await docker.getImage(NODE_IMAGE).inspect()).toBeTruthy();
+  });
+
+  it("leaves an earlier run's image under the repository out, yet still names this run's own tag on the same image", async () => {
+    const docker = new Docker();
+    const repository = `127.0.0.1:1/leftover-test-${randomUUID().slice(0, 8)}`;
+    await docker.getImage(NODE_IMAGE).tag({ repo: repository, tag: 'rehearsal-v1-earlier' });
+    try {
+      const earlier = await imagesUnder(docker, [repository]);
+      expect(earlier.map((image) => image.name)).toEqual([`${repository}:rehearsal-v1-earlier`]);
+      const made = {
+        cloudId: undefined,
+        containers: [],
+        images: [`${repository}:rehearsal-v1-now`],
+        repositories: [repository],
+        earlier: earlier.map((image) => image.id),
+      };
+      expect(await leftovers(docker, made)).toEqual([]);
+      // Without the snapshot the earlier image counts: the check is not blind to the repository.
+      expect(await leftovers(docker, { ...made, earlier: [] })).toEqual([
+        `image ${repository}:rehearsal-v1-earlier`,
+      ]);
+      // A cached build gives this run's tag the same image id: it is still this run's, and named.
+      await docker.getImage(NODE_IMAGE).tag({ repo: repository, tag: 'rehearsal-v1-now' });
+      expect(await leftovers(docker, made)).toEqual([`image ${repository}:rehearsal-v1-now`]);
+    } finally {
+      for (const tag of ['rehearsal-v1-earlier', 'rehearsal-v1-now'])
+        await docker
+          .getImage(`${repository}:${tag}`)
+          .remove()
+          .catch(() => undefined);
+    }
   });
 });

@@ -12,6 +12,8 @@ import { stackTags } from '../../deploy/names.ts';
 import { resolveTarget } from '../../deploy/target.ts';
 import { ensureGeminiImage, geminiContainerName, startGeminiContainer } from '../../gemini/container.ts';
 import { dockerProblem, portFree, portTakenLine } from '../../host/preflight.ts';
+import { repositoryOf } from '../context.ts';
+import { imagesUnder } from '../leftovers.ts';
 import type { RehearsalStep } from '../step.ts';
 
 export const start: RehearsalStep = {
@@ -38,6 +40,12 @@ export const start: RehearsalStep = {
     run.note(
       `local cloud with its task runtime at ${started.cloud.url}; the service's load balancer will listen on ${ctx.url}`,
     );
+    const earlier = await imagesUnder(docker, [repositoryOf(started.cloud, stack)]);
+    started.earlierImages = earlier.map((image) => image.id);
+    if (earlier.length > 0)
+      run.note(
+        `left as they are, not this run's: ${earlier.map((image) => image.name).join(', ')} (an earlier, interrupted run; \`docker rmi\` them)`,
+      );
     started.geminiImage = await ensureGeminiImage(docker);
     started.geminiContainer = geminiContainerName(options.cloudPort);
     await startGeminiContainer(

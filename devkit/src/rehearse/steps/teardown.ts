@@ -19,6 +19,7 @@ export const teardown: RehearsalStep = {
       images: [...started.images, ...(started.geminiImage?.built ? [started.geminiImage.image] : [])],
       containers: started.geminiContainer ? [started.geminiContainer] : [],
       repositories: started.cloud ? [repositoryOf(started.cloud, ctx.stack)] : [],
+      earlier: started.earlierImages,
     });
     for (const thing of left) run.expect(false, `left behind: ${thing}`);
     if (left.length === 0)
