@@ -127,7 +127,7 @@ export function constraintsOf(model: BotocoreModel, operations: string[], skippe
 }
 
 /** botocore names a few models otherwise than their signing names. */
-const MODEL_NAMES: Record<string, string> = { monitoring: 'cloudwatch' };
+const MODEL_NAMES: Record<string, string> = { monitoring: 'cloudwatch', elasticloadbalancing: 'elbv2' };
 
 function main(): void {
   const dataDir = process.argv[2] ?? DEFAULT_DIRS.find((d) => existsSync(d));

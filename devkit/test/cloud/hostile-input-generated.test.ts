@@ -272,7 +272,12 @@ async function postStatus(body: string, headers: Record<string, string>): Promis
   return res?.status;
 }
 
-const VERSIONS: Record<string, string> = { iam: '2010-05-08', sts: '2011-06-15', ec2: '2016-11-15' };
+const VERSIONS: Record<string, string> = {
+  iam: '2010-05-08',
+  sts: '2011-06-15',
+  ec2: '2016-11-15',
+  elasticloadbalancing: '2015-12-01',
+};
 
 for (const definition of allServices) {
   describe(`generated hostile input: ${definition.signingName}`, () => {

@@ -240,9 +240,24 @@ function decodeQueryValue(
     const base = flat ? prefix : `${prefix}.${segment}`;
     const out: unknown[] = [];
     for (let i = 1; items?.children?.has(String(i)); i++) {
-      out.push(
-        decodeQueryValue(member, items.children.get(String(i)), `${base}.${i}`, dialect, `${path}[${i}]`),
+      const item = decodeQueryValue(
+        member,
+        items.children.get(String(i)),
+        `${base}.${i}`,
+        dialect,
+        `${path}[${i}]`,
       );
+      // Lists are dense, as in JSON: an item that decodes to nothing (a scalar where a structure
+      // belongs) is a missing member, never a hole a handler would trip on.
+      if (item === undefined) {
+        throw new ValidationException(
+          dialect.ec2
+            ? `The request must contain the parameter ${base}.${i}`
+            : missingMemberMessage(`${path}[${i}]`),
+          dialect.ec2 ? { code: 'MissingParameter' } : { code: 'ValidationError' },
+        );
+      }
+      out.push(item);
     }
     return out;
   }

@@ -3,6 +3,7 @@ import { cloudwatch } from './cloudwatch/index.ts';
 import { ec2 } from './ec2/index.ts';
 import { ecr } from './ecr/index.ts';
 import { ecs } from './ecs/index.ts';
+import { elbv2 } from './elbv2/index.ts';
 import { iam } from './iam/index.ts';
 import { logs } from './logs/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
@@ -18,4 +19,5 @@ export const allServices: AnyServiceDefinition[] = [
   logs,
   secretsmanager,
   cloudwatch,
+  elbv2,
 ];
