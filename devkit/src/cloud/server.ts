@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { answerClientErrors } from './client-errors.ts';
 import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
+import { ContainerInsights } from './metrics/container-insights.ts';
 import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
 import { MAX_API_BODY_BYTES } from './request-body.ts';
@@ -64,6 +65,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const started = Date.now();
   const alarmEvaluationSeconds = options.alarmEvaluationSeconds ?? LOCAL_ALARM_EVALUATION_SECONDS;
   let runtime: TaskRuntime | undefined;
+  let metrics: ContainerInsights | undefined;
   const healthRoute: Route = (req, res) => {
     if (req.method !== 'GET' || req.url !== '/_devkit/health') return false;
     const body = JSON.stringify({
@@ -109,14 +111,18 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   }, alarmEvaluationSeconds * 1000);
   if (options.runtime) {
     const timings = { ...LOCAL_TIMINGS, ...options.runtime.timings };
+    const docker = options.runtime.docker ?? new Docker();
     runtime = new TaskRuntime({
       store,
-      docker: options.runtime.docker ?? new Docker(),
+      docker,
       timings,
       routing: new ServiceRouting({ timings, onServiceEvent: () => store.markDirty('ecs') }),
       registryPort: port,
     });
     await runtime.start();
+    const running = runtime;
+    metrics = new ContainerInsights({ store, docker, timings, tasks: () => running.runningTasks() });
+    metrics.start();
   }
   return {
     url: `http://${host}:${port}`,
@@ -125,6 +131,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     runtime,
     async close(closeOptions = {}) {
       clearInterval(alarms);
+      await metrics?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

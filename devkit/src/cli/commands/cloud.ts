@@ -15,6 +15,7 @@ interface CloudCommandOptions {
   healthGrace?: string;
   deregistrationDelay?: string;
   stoppedTaskRetention?: string;
+  metricsSampling?: string;
   cleanup?: boolean;
 }
 
@@ -33,10 +34,15 @@ function timingsFrom(options: CloudCommandOptions, fail: (message: string) => ne
   const grace = seconds('health-grace', options.healthGrace);
   const delay = seconds('deregistration-delay', options.deregistrationDelay);
   const retention = seconds('stopped-task-retention', options.stoppedTaskRetention);
+  const sampling = seconds('metrics-sampling', options.metricsSampling);
   if (interval !== undefined) overrides.healthCheckIntervalSeconds = interval;
   if (grace !== undefined) overrides.noHealthCheckGraceSeconds = grace;
   if (delay !== undefined) overrides.deregistrationDelaySeconds = delay;
   if (retention !== undefined) overrides.stoppedTaskRetentionSeconds = retention;
+  if (sampling !== undefined) {
+    if (sampling < 1) fail(`--metrics-sampling must be at least 1 second, got '${options.metricsSampling}'`);
+    overrides.metricsSamplingSeconds = sampling;
+  }
   return { ...base!, ...overrides };
 }
 
@@ -53,6 +59,7 @@ export function register(program: Command): void {
     .option('--health-grace <s>', 'seconds after RUNNING when a task without health checks counts as healthy')
     .option('--deregistration-delay <s>', 'longest wait for in-flight requests before a task stops')
     .option('--stopped-task-retention <s>', 'how long STOPPED tasks stay visible')
+    .option('--metrics-sampling <s>', 'how often task containers are sampled for CloudWatch metrics')
     .option('--cleanup', 'on exit, remove every task container and network (else they keep running)')
     .action(async (options: CloudCommandOptions) => {
       const port = Number(options.port);
@@ -90,7 +97,7 @@ export function register(program: Command): void {
           `ECS tasks run as containers (Docker ${health.docker.reachable ? 'reachable' : `unreachable: ${health.docker.error}`}); ` +
             `timings: health grace ${t.noHealthCheckGraceSeconds}s, deregistration delay ${t.deregistrationDelaySeconds}s, ` +
             `health-check interval ${t.healthCheckIntervalSeconds === undefined ? 'as defined' : `${t.healthCheckIntervalSeconds}s`}, ` +
-            `stopped tasks kept ${t.stoppedTaskRetentionSeconds}s`,
+            `stopped tasks kept ${t.stoppedTaskRetentionSeconds}s, metrics sampled every ${t.metricsSamplingSeconds}s`,
         );
       }
       console.log(

@@ -54,6 +54,12 @@ export interface RuntimeHealth {
   loadBalancers: ReturnType<Routing['listeners']>;
 }
 
+export interface RunningTask {
+  taskArn: string;
+  region: string;
+  containers: Array<{ name: string; id: string }>;
+}
+
 export interface TaskRuntimeOptions {
   store: StateStore;
   docker: Docker;
@@ -180,6 +186,17 @@ export class TaskRuntime {
       tasksRunning: [...this.runs.values()].filter((r) => r.fact.phase === 'up').length,
       loadBalancers: this.routing?.listeners() ?? [],
     };
+  }
+
+  /** Each task that is up, with its containers: what the metrics sampler reads from the engine. */
+  runningTasks(): RunningTask[] {
+    return [...this.runs.values()]
+      .filter((run) => run.fact.phase === 'up')
+      .map((run) => ({
+        taskArn: run.taskArn,
+        region: run.region,
+        containers: run.containers.map((c) => ({ name: c.name, id: c.id })),
+      }));
   }
 
   /**

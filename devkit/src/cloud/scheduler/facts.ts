@@ -61,16 +61,20 @@ export interface Timings {
   stoppedTaskRetentionSeconds: number;
   /** Replaces every health check's interval when set (ECS's minimum is 5 s; tests want less). */
   healthCheckIntervalSeconds?: number;
+  /** How often task containers are sampled for CloudWatch metrics and Container Insights (AWS: 60). */
+  metricsSamplingSeconds: number;
 }
 
 export const AWS_TIMINGS: Timings = {
   noHealthCheckGraceSeconds: 40,
   deregistrationDelaySeconds: 300,
   stoppedTaskRetentionSeconds: 3600,
+  metricsSamplingSeconds: 60,
 };
 
 export const LOCAL_TIMINGS: Timings = {
   noHealthCheckGraceSeconds: 3,
   deregistrationDelaySeconds: 5,
   stoppedTaskRetentionSeconds: 3600,
+  metricsSamplingSeconds: 5,
 };

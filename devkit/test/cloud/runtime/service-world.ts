@@ -37,7 +37,7 @@ export const FAST_TIMINGS: Partial<Timings> = {
  * CI runner starting one can take seconds; a healthy task must never flap, or rollouts would fail
  * for the wrong reason. A task whose health endpoint fails is still found out in about 10 s.
  */
-const TOLERANT_HEALTH_CHECK = { ...FIXTURE_HEALTH_CHECK, timeout: 10, retries: 5, startPeriod: 5 };
+export const TOLERANT_HEALTH_CHECK = { ...FIXTURE_HEALTH_CHECK, timeout: 10, retries: 5, startPeriod: 5 };
 
 export interface ServiceWorld {
   t: TestCloud;
@@ -66,9 +66,10 @@ export interface ServiceWorld {
   close(): Promise<void>;
 }
 
-export async function serviceWorld(name: string): Promise<ServiceWorld> {
+/** `timings` go on top of FAST_TIMINGS. */
+export async function serviceWorld(name: string, timings: Partial<Timings> = {}): Promise<ServiceWorld> {
   const docker = new Docker();
-  const t = await startTestCloud({ runtime: { docker, timings: FAST_TIMINGS } });
+  const t = await startTestCloud({ runtime: { docker, timings: { ...FAST_TIMINGS, ...timings } } });
   const clients = new Map<string, ECSClient>();
   const client = () => {
     const { endpoint } = t.clientConfig;

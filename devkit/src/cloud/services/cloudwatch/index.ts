@@ -16,7 +16,7 @@ import { initialCloudWatchState, type CloudWatchState } from './state.ts';
 
 export { evaluateAlarms } from './alarm-evaluation.ts';
 export { storeEntries, type MetricEntry } from './metric-store.ts';
-export { type CloudWatchState } from './state.ts';
+export { type CloudWatchState, sortedDimensions } from './state.ts';
 
 /**
  * CloudWatch metrics and alarms. The SDK speaks awsJson1_0 to it, the Debian AWS CLI v2.9 awsQuery

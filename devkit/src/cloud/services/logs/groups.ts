@@ -57,15 +57,33 @@ export const createLogGroup: Handler<Checked<CreateLogGroupRequest, 'logGroupNam
     throw new ResourceAlreadyExistsException('The specified log group already exists');
   }
   ctx.state.groups[name] = {
-    name,
-    arn: logGroupArn(ctx.region, ctx.accountId, name),
-    creationTime: Date.now(),
+    ...newGroup(name, ctx.region, ctx.accountId),
     ...(input.kmsKeyId ? { kmsKeyId: input.kmsKeyId } : {}),
     logGroupClass: input.logGroupClass ?? 'STANDARD',
     tags: nameMap(Object.entries(input.tags ?? {})),
-    streams: nameMap(),
   };
 };
+
+function newGroup(name: string, region: string, accountId: string): LogGroupRecord {
+  return {
+    name,
+    arn: logGroupArn(region, accountId, name),
+    creationTime: Date.now(),
+    logGroupClass: 'STANDARD',
+    tags: nameMap(),
+    streams: nameMap(),
+  };
+}
+
+/**
+ * The group, created when missing, as AWS services that log on their own create theirs (Container
+ * Insights' performance group); true when it was created.
+ */
+export function ensureLogGroup(state: LogsState, name: string, region: string, accountId: string): boolean {
+  if (Object.hasOwn(state.groups, name)) return false;
+  state.groups[name] = newGroup(name, region, accountId);
+  return true;
+}
 
 export const deleteLogGroup: Handler<Checked<DeleteLogGroupRequest, 'logGroupName'>, void, LogsState> = (
   input,

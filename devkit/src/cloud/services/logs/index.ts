@@ -22,6 +22,7 @@ import {
 } from './tags.ts';
 
 export { appendEvents, ensureLogStream, type NewLogEvent } from './events.ts';
+export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 

@@ -1,0 +1,228 @@
+/**
+ * Container Insights through the real AWS CLI: a service of the fixture on a cluster with the
+ * setting enabled is sampled from the engine (every second here), and its metrics, the AWS/ECS
+ * utilization and the performance log events read back as AWS serves them; a task pushed past its
+ * memory limit is OOM-killed, and both the metric and the stopped reason show it.
+ */
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCliAvailable } from '../harness.ts';
+import { registerFixtureTask, waitFor } from '../runtime/fixture.ts';
+import { serviceWorld, TOLERANT_HEALTH_CHECK, type ServiceWorld } from '../runtime/service-world.ts';
+
+const CLUSTER = 'insights';
+let world: ServiceWorld;
+
+beforeAll(async () => {
+  world = await serviceWorld(CLUSTER, { metricsSamplingSeconds: 1 });
+  await world.t.aws([
+    'ecs',
+    'update-cluster-settings',
+    '--cluster',
+    CLUSTER,
+    '--settings',
+    'name=containerInsights,value=enabled',
+  ]);
+}, 240_000);
+
+afterAll(async () => {
+  await world?.close();
+});
+
+interface Datapoint {
+  Maximum?: number;
+  Average?: number;
+  Unit?: string;
+}
+
+/** The last ten minutes of `name`'s Maximum per minute, through `get-metric-statistics`. */
+async function maxima(namespace: string, name: string, dimensions: string[]): Promise<Datapoint[]> {
+  const now = Date.now();
+  const { json } = await world.t.aws([
+    'cloudwatch',
+    'get-metric-statistics',
+    '--namespace',
+    namespace,
+    '--metric-name',
+    name,
+    '--dimensions',
+    ...dimensions,
+    '--start-time',
+    new Date(now - 10 * 60_000).toISOString(),
+    '--end-time',
+    new Date(now + 60_000).toISOString(),
+    '--period',
+    '60',
+    '--statistics',
+    'Maximum',
+    'Average',
+  ]);
+  return (json as { Datapoints: Datapoint[] }).Datapoints;
+}
+
+const peak = (points: Datapoint[]) => Math.max(0, ...points.map((p) => p.Maximum ?? 0));
+
+describe.skipIf(!awsCliAvailable)('Container Insights (AWS CLI)', () => {
+  it('publishes ECS/ContainerInsights and AWS/ECS metrics and the performance log events of a running service', async () => {
+    const taskDefinition = await world.revision('v1', { ALLOCATE_MB: '48' });
+    await world.service({ name: 'api', taskDefinition, desiredCount: 1 });
+    await world.steady('api');
+    const service = [`Name=ClusterName,Value=${CLUSTER}`, 'Name=ServiceName,Value=api'];
+
+    const memory = await waitFor(
+      'MemoryUtilized of the service to show the 48 MB it holds',
+      () => maxima('ECS/ContainerInsights', 'MemoryUtilized', service),
+      (points) => peak(points) >= 48,
+    );
+    expect(memory[0]!.Unit).toBe('Megabytes');
+
+    const { json: listed } = await world.t.aws([
+      'cloudwatch',
+      'list-metrics',
+      '--namespace',
+      'ECS/ContainerInsights',
+    ]);
+    const metrics = (
+      listed as { Metrics: Array<{ MetricName: string; Dimensions: Array<{ Name: string }> }> }
+    ).Metrics;
+    const names = (dims: string[]) =>
+      new Set(
+        metrics
+          .filter(
+            (m) =>
+              m.Dimensions.map((d) => d.Name)
+                .sort()
+                .join() === dims.join(),
+          )
+          .map((m) => m.MetricName),
+      );
+    const resource = [
+      'CpuUtilized',
+      'CpuReserved',
+      'MemoryUtilized',
+      'MemoryReserved',
+      'NetworkRxBytes',
+      'NetworkTxBytes',
+      'StorageReadBytes',
+      'StorageWriteBytes',
+    ];
+    for (const dims of [
+      ['ClusterName'],
+      ['ClusterName', 'ServiceName'],
+      ['ClusterName', 'TaskDefinitionFamily'],
+    ]) {
+      expect([...names(dims)]).toEqual(expect.arrayContaining(resource));
+    }
+    expect([...names(['ClusterName', 'ServiceName'])]).toEqual(
+      expect.arrayContaining([
+        'DesiredTaskCount',
+        'RunningTaskCount',
+        'PendingTaskCount',
+        'DeploymentCount',
+        'TaskSetCount',
+      ]),
+    );
+    expect([...names(['ClusterName'])]).toEqual(expect.arrayContaining(['TaskCount', 'ServiceCount']));
+
+    const reserved = await maxima('ECS/ContainerInsights', 'CpuReserved', service);
+    expect(peak(reserved)).toBe(256);
+    const running = await maxima('ECS/ContainerInsights', 'RunningTaskCount', service);
+    expect(peak(running)).toBe(1);
+
+    const cpu = await waitFor(
+      'AWS/ECS CPUUtilization of the service',
+      () => maxima('AWS/ECS', 'CPUUtilization', service),
+      (points) => points.length > 0,
+    );
+    expect(cpu[0]!.Unit).toBe('Percent');
+    const memoryPercent = await maxima('AWS/ECS', 'MemoryUtilization', service);
+    // 48 MB held of the task's 512 MiB: at least 9 %.
+    expect(peak(memoryPercent)).toBeGreaterThanOrEqual(9);
+
+    const { json: logged } = await world.t.aws([
+      'logs',
+      'filter-log-events',
+      '--log-group-name',
+      `/aws/ecs/containerinsights/${CLUSTER}/performance`,
+      '--filter-pattern',
+      '{ $.Type = "Task" }',
+    ]);
+    const events = (logged as { events: Array<{ message: string }> }).events.map(
+      (e) => JSON.parse(e.message) as Record<string, unknown>,
+    );
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({
+      Version: '0',
+      Type: 'Task',
+      ClusterName: CLUSTER,
+      ServiceName: 'api',
+      TaskDefinitionFamily: `${CLUSTER}-app`,
+      LaunchType: 'FARGATE',
+      KnownStatus: 'RUNNING',
+      CpuReserved: 256,
+      MemoryReserved: 512,
+      CloudWatchMetrics: [
+        expect.objectContaining({
+          Namespace: 'ECS/ContainerInsights',
+          Metrics: expect.arrayContaining([{ Name: 'MemoryUtilized', Unit: 'Megabytes' }]),
+        }),
+      ],
+    });
+    expect(events.at(-1)!.MemoryUtilized).toBeGreaterThanOrEqual(48);
+  }, 240_000);
+
+  it('OOM-kills a task at its memory limit: the metric climbs to it and the stopped reason says so', async () => {
+    const taskDefinition = await registerFixtureTask(world.ecs, {
+      family: 'hog',
+      image: world.image,
+      memory: 128,
+      env: { ALLOCATE_MB: '64', ALLOCATE_PACE_MS: '400' },
+      healthCheck: TOLERANT_HEALTH_CHECK,
+    });
+    const { url } = await world.service({ name: 'hog', taskDefinition, desiredCount: 1 });
+    await world.steady('hog');
+    const family = [`Name=ClusterName,Value=${CLUSTER}`, 'Name=TaskDefinitionFamily,Value=hog'];
+    await waitFor(
+      'MemoryUtilized of the hog to show its 64 MB',
+      () => maxima('ECS/ContainerInsights', 'MemoryUtilized', family),
+      (points) => peak(points) >= 64,
+    );
+    // 8 MB every 400 ms: the container crosses its 128 MiB limit within seconds, seen on the way.
+    const answer = await fetch(`${url}allocate?mb=256`, { method: 'POST' });
+    expect(answer.status).toBe(202);
+
+    const stopped = await waitFor(
+      'the hog task to be stopped for its memory',
+      async () => {
+        const { taskArns = [] } = await world.ecs.send(
+          new ListTasksCommand({ cluster: CLUSTER, serviceName: 'hog', desiredStatus: 'STOPPED' }),
+        );
+        if (taskArns.length === 0) return [];
+        const { tasks = [] } = await world.ecs.send(
+          new DescribeTasksCommand({ cluster: CLUSTER, tasks: taskArns }),
+        );
+        return tasks;
+      },
+      (tasks) => tasks.some((t) => t.lastStatus === 'STOPPED'),
+      120_000,
+    );
+    const task = stopped.find((t) => t.lastStatus === 'STOPPED')!;
+    expect(task.stoppedReason).toBe('OutOfMemoryError: Container killed due to memory usage');
+    expect(task.containers![0]!.reason).toBe('OutOfMemoryError: Container killed due to memory usage');
+    const { json: described } = await world.t.aws([
+      'ecs',
+      'describe-tasks',
+      '--cluster',
+      CLUSTER,
+      '--tasks',
+      task.taskArn!,
+    ]);
+    expect((described as { tasks: Array<{ stoppedReason: string }> }).tasks[0]!.stoppedReason).toBe(
+      'OutOfMemoryError: Container killed due to memory usage',
+    );
+    // The samples taken while it climbed: above what it held before, toward the 128 MiB limit.
+    const memory = await maxima('ECS/ContainerInsights', 'MemoryUtilized', family);
+    expect(peak(memory)).toBeGreaterThan(72);
+    expect(peak(memory)).toBeLessThanOrEqual(128);
+  }, 300_000);
+});
