@@ -12,6 +12,7 @@ interface UpCommandOptions {
   stack: string;
   verbose?: boolean;
   json?: boolean;
+  watch?: boolean;
 }
 
 export function portOption(value: string, flag: string): number {
@@ -41,6 +42,10 @@ export function register(program: Command): void {
     .option('--stack <file>', 'the stack file', 'stack.yml')
     .option('--verbose', "print the image build's own output and the health checks' log lines")
     .option('--json', "stream the service's log lines as it wrote them (JSON)")
+    .option(
+      '--watch',
+      "redeploy on every saved change under the service's folder: new image, task definition revision and rolling deployment, as `devkit deploy` does",
+    )
     .action(
       withErrors(async (options: UpCommandOptions) => {
         const { up } = await import('../up/up.ts');
@@ -53,6 +58,7 @@ export function register(program: Command): void {
           stack: options.stack,
           verbose: options.verbose ?? false,
           json: options.json ?? false,
+          watch: options.watch ?? false,
         });
       }),
     );

@@ -29,6 +29,7 @@ import {
 } from '../../gemini/container.ts';
 import type { UpSession } from './session.ts';
 import { followStageLogs } from './stage-logs.ts';
+import { redeployOnSave } from './watch.ts';
 import { clearSession, cloudDataDir, cloudLogFile, runningSession, saveSession } from './session.ts';
 
 export interface UpOptions {
@@ -45,6 +46,8 @@ export interface UpOptions {
   verbose: boolean;
   /** Stream the service's log lines raw (JSON). */
   json: boolean;
+  /** Redeploy on every saved change under the service's folder (foreground only). */
+  watch: boolean;
 }
 
 const say = (line: string) => console.log(line);
@@ -69,6 +72,8 @@ class Teardown {
 }
 
 export async function up(options: UpOptions): Promise<void> {
+  if (options.watch && options.detach)
+    throw new CliError('--watch needs `up` in the foreground (it deploys on each save): drop --detach');
   const stateDir = resolve(options.stateDir);
   const running = await runningSession(stateDir);
   if (running) {
@@ -139,7 +144,11 @@ export async function up(options: UpOptions): Promise<void> {
         await progress.close();
         for (const line of errorLines(error)) console.error(line);
         say('');
-        say(`the cloud keeps running: fix the error, then deploy again with \`${retryCommand(options)}\``);
+        say(
+          options.watch
+            ? 'the cloud keeps running: fix the error and save; the change deploys'
+            : `the cloud keeps running: fix the error, then deploy again with \`${retryCommand(options)}\``,
+        );
         return false;
       },
     );
@@ -161,6 +170,8 @@ export async function up(options: UpOptions): Promise<void> {
       removeShutdown();
       return;
     }
+    if (options.watch)
+      await redeployOnSave({ clients, stack, docker, verbose: options.verbose, signal: logs.signal, say });
     say("the service's logs follow; Ctrl-C stops everything");
     await followStageLogs(
       clients,
