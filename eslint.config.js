@@ -3,17 +3,22 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 /**
- * Arrows one way (DESIGN.md): the parts each folder of devkit/src must not import. cli/ and
- * rehearse/ sit on top; deploy/ reaches the cloud over HTTP only, like AWS; the cloud never imports
- * the pipeline; net/ and stack/ are leaves. `npm run lint` fails on an upward import.
+ * Arrows one way (DESIGN.md): the parts each folder of devkit/src must not import. cli/ sits on top;
+ * rehearse/ and rightsize/ below it, side by side (neither imports the other); deploy/ reaches the
+ * cloud over HTTP only, like AWS; the cloud never imports the pipeline; load/, net/ and stack/ are
+ * leaves. `npm run lint` fails on an upward import.
  */
+const top = ['cli', 'rehearse', 'rightsize'];
 const forbidden = {
-  deploy: ['cli', 'rehearse', 'cloud', 'gemini'],
-  gemini: ['cli', 'rehearse'],
-  cloud: ['cli', 'rehearse', 'deploy', 'gemini', 'stack'],
-  stack: ['cli', 'rehearse', 'deploy', 'cloud', 'gemini'],
-  host: ['cli', 'rehearse', 'deploy', 'cloud', 'gemini', 'stack'],
-  net: ['cli', 'rehearse', 'deploy', 'cloud', 'gemini', 'stack', 'host'],
+  rehearse: ['cli', 'rightsize'],
+  rightsize: ['cli', 'rehearse'],
+  deploy: [...top, 'cloud', 'gemini'],
+  gemini: top,
+  cloud: [...top, 'deploy', 'gemini', 'stack'],
+  stack: [...top, 'deploy', 'cloud', 'gemini'],
+  host: [...top, 'deploy', 'cloud', 'gemini', 'stack'],
+  net: [...top, 'deploy', 'cloud', 'gemini', 'stack', 'host'],
+  load: [...top, 'deploy', 'cloud', 'gemini', 'stack', 'host'],
 };
 const upward = (parts) => ({
   regex: `^(\\.\\./)+(${parts.join('|')})/`,

@@ -2,7 +2,8 @@
  * The Gemini replay server beside the local cloud: its image built when missing or stale (the tag is
  * a hash of what goes into it), run with the labels that make the runtime of the cloud it serves (and
  * no other) join it to that cloud's VPC networks as `gemini-mock`, and the managed label that marks it
- * as the devkit's.
+ * as the devkit's. Its port is also published on 127.0.0.1 (a free port the engine picks), so host
+ * tools can reach it: `devkit rightsize` sets Gemini's latency there while it drives load.
  */
 import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
@@ -77,10 +78,27 @@ export async function startGeminiContainer(
     Image: image,
     Env: [`GEMINI_MOCK_PORT=${GEMINI_PORT}`],
     Labels: { [LABELS.managed]: 'true', ...(cloudId ? besideCloudLabels(cloudId, alias) : {}) },
-    HostConfig: { RestartPolicy: { Name: 'no' } },
+    ExposedPorts: { [`${GEMINI_PORT}/tcp`]: {} },
+    HostConfig: {
+      RestartPolicy: { Name: 'no' },
+      PortBindings: { [`${GEMINI_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+    },
   });
   await container.start();
   return container.id;
+}
+
+/**
+ * The replay server's address on this host (its published port); undefined when the container is
+ * gone or was started without one (by an older devkit).
+ */
+export async function geminiHostUrl(docker: Docker, name: string): Promise<string | undefined> {
+  const info = await docker
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined);
+  const port = info?.NetworkSettings.Ports?.[`${GEMINI_PORT}/tcp`]?.[0]?.HostPort;
+  return info?.State.Running && port ? `http://127.0.0.1:${port}` : undefined;
 }
 
 /** Removes the container if it exists; true when there was one. */

@@ -2,6 +2,8 @@
  * The Gemini replay server: serves cassettes over HTTP for containers and local runs, on
  * `/{version}/models/{model}:generateContent`, `:streamGenerateContent?alt=sse` and `:countTokens`.
  * Node built-ins only, so its container image is a Node runtime plus these files.
+ * `PUT /_devkit/faults` (the body a fault spec, empty for none) replaces the faults applied to every
+ * request while it runs, so a load test can set Gemini's latency without a restart; `GET` reads them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -43,6 +45,7 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
+export const FAULTS_PATH = '/_devkit/faults';
 const GEMINI_ROUTE =
   /^\/(v[^/]+)\/models\/([^/:?]+):(generateContent|streamGenerateContent|countTokens)(?:\?|$)/;
 
@@ -108,8 +111,13 @@ async function handle(
     );
     return;
   }
-  const route = GEMINI_ROUTE.exec(url);
   const body = await readBody(request);
+  if (url === FAULTS_PATH && (request.method === 'GET' || request.method === 'PUT')) {
+    if (request.method === 'PUT') setFaults(context, body.trim(), response);
+    else send(response, jsonReply(200, { faults: context.faults }));
+    return;
+  }
+  const route = GEMINI_ROUTE.exec(url);
   if (request.method !== 'POST' || !route) {
     context.log(`gemini-mock: ${request.method} ${url}: not a Gemini generate/stream/countTokens call`);
     send(
@@ -151,6 +159,18 @@ async function handle(
   )?.kind;
   if (reply.events) await sendEvents(response, reply, eventDelays(reply, context.pacing), mangle);
   else send(response, reply, mangle);
+}
+
+function setFaults(context: ReplayContext, spec: string, response: ServerResponse): void {
+  try {
+    context.faults = spec ? parseFaults(spec) : [];
+  } catch (error) {
+    if (!(error instanceof FaultSpecError)) throw error;
+    send(response, jsonReply(400, geminiError(400, 'INVALID_ARGUMENT', `${FAULTS_PATH}: ${error.message}`)));
+    return;
+  }
+  context.log(`gemini-mock: faults for every request now: ${spec || 'none'}`);
+  send(response, jsonReply(200, { faults: context.faults }));
 }
 
 function findReply(

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VersionRun } from './load.ts';
+import type { VersionRun } from '../load/load.ts';
 
 export interface StepRequests {
   sent: number;

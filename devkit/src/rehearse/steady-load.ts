@@ -1,7 +1,7 @@
 /** The steady load a rollout runs under, and what the rehearsal expects of it: not one failed request. */
 import type { RehearsalContext } from './context.ts';
-import type { LoadOptions, LoadStats, RunningLoad } from './load.ts';
-import { startLoad } from './load.ts';
+import type { LoadOptions, LoadStats, RunningLoad } from '../load/load.ts';
+import { startLoad } from '../load/load.ts';
 import type { StepRun } from './step.ts';
 
 const LOAD: Omit<LoadOptions, 'baseUrl' | 'requestIdPrefix'> = {

@@ -4,7 +4,7 @@
  * expectation fails the step but lets it finish, so the report says everything that went wrong.
  */
 import type { RehearsalContext } from './context.ts';
-import type { LoadStats } from './load.ts';
+import type { LoadStats } from '../load/load.ts';
 import type { RehearsalReport, StepRecord } from './report.ts';
 
 /** One step of the rehearsal: a module of steps/, run over the shared context. */

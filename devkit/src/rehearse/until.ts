@@ -1,6 +1,6 @@
 /** Waits of the rehearsal: bounded polls whose outcome the checks after them judge. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunningLoad } from './load.ts';
+import type { RunningLoad } from '../load/load.ts';
 
 /** Polls `done` until it holds or the time is up (the checks after it say what did not happen). */
 export async function until(timeoutMs: number, done: () => Promise<boolean>): Promise<void> {

@@ -4,7 +4,7 @@ import type { Cassette } from '../../src/gemini/cassette.ts';
 import { loadCassetteDir, PROJECT_CASSETTES } from '../../src/gemini/cassette-file.ts';
 import { parseFaults } from '../../src/gemini/faults.ts';
 import type { ReplayServer, ReplayServerOptions } from '../../src/gemini/replay-server.ts';
-import { startReplayServer } from '../../src/gemini/replay-server.ts';
+import { FAULTS_PATH, startReplayServer } from '../../src/gemini/replay-server.ts';
 import { parseSseEvents } from '../../src/gemini/sse.ts';
 import { apiRequestBody } from './contract-support.ts';
 
@@ -289,6 +289,49 @@ describe('fault injection', () => {
       expect((await post(flaky, 'generateContent', short())).status).toBe(200);
     } finally {
       await flaky.close();
+    }
+  });
+});
+
+describe('faults set while it runs (PUT /_devkit/faults)', () => {
+  const short = () => JSON.stringify(cassette('short-answer').definitions[0]!.body);
+  const putFaults = (server: ReplayServer, spec: string) =>
+    fetch(`${server.url}${FAULTS_PATH}`, { method: 'PUT', body: spec });
+
+  it('replaces the faults of every request, reads them back, and clears them with an empty spec', async () => {
+    const { server, lines } = await withServer({});
+    try {
+      expect((await post(server, 'generateContent', short())).status).toBe(200);
+      const set = await putFaults(server, '503');
+      expect(set.status).toBe(200);
+      expect(await set.json()).toEqual({
+        faults: [{ fault: { kind: 'status', code: 503 }, probability: 1 }],
+      });
+      expect((await post(server, 'generateContent', short())).status).toBe(503);
+      expect(await (await fetch(`${server.url}${FAULTS_PATH}`)).json()).toEqual(
+        await (await putFaults(server, '503')).json(),
+      );
+      expect((await putFaults(server, '')).status).toBe(200);
+      expect((await post(server, 'generateContent', short())).status).toBe(200);
+      expect(lines).toContain('gemini-mock: faults for every request now: none');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a spec it cannot read with a 400 saying why, and keeps the faults it had', async () => {
+    const { server } = await withServer({ faults: parseFaults('latency=1ms') });
+    try {
+      const response = await putFaults(server, 'latency=fast');
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { status: 'INVALID_ARGUMENT', message: expect.stringContaining("'fast' is not a duration") },
+      });
+      expect(await (await fetch(`${server.url}${FAULTS_PATH}`)).json()).toEqual({
+        faults: [{ fault: { kind: 'latency', delay: { kind: 'fixed', ms: 1 } }, probability: 1 }],
+      });
+    } finally {
+      await server.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 /** Deploy v2: a rolling update under steady load, with not one failed request. */
 import { deployRelease } from '../deploy-release.ts';
-import type { LoadStats } from '../load.ts';
-import { versionsSeen } from '../load.ts';
+import type { LoadStats } from '../../load/load.ts';
+import { versionsSeen } from '../../load/load.ts';
 import { expectNoFailures, loadNote, startSteadyLoad } from '../steady-load.ts';
 import type { RehearsalStep } from '../step.ts';
 import { untilAnswered } from '../until.ts';

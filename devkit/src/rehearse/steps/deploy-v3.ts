@@ -4,8 +4,8 @@
  */
 import { RolloutFailedError } from '../../deploy/rollout.ts';
 import { deployRelease } from '../deploy-release.ts';
-import type { LoadStats } from '../load.ts';
-import { versionsSeen } from '../load.ts';
+import type { LoadStats } from '../../load/load.ts';
+import { versionsSeen } from '../../load/load.ts';
 import { expectNoFailures, loadNote, startSteadyLoad } from '../steady-load.ts';
 import type { RehearsalStep } from '../step.ts';
 import { until, untilAnswered } from '../until.ts';

@@ -2,7 +2,8 @@
  * A bounded load generator: steady request starts at a fixed rate against one base URL, never more
  * than `maxInFlight` at once, and never more than `maxRequests` or `maxDurationMs` in all, whatever
  * the caller does. It counts every request it sent and every one that failed (any status outside
- * 2xx, a network error or a timeout), and which build version answered, in order.
+ * 2xx, a network error or a timeout), which build version answered, in order, and how long each
+ * successful request took.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -51,6 +52,8 @@ export interface LoadStats {
   versions: VersionRun[];
   /** Ids of the requests that succeeded, by path. */
   succeededIds: Record<string, string[]>;
+  /** How long each successful request took, start to last byte, ms, in order of completion. */
+  latenciesMs: number[];
   durationMs: number;
   stoppedBy: 'stop' | 'maxRequests' | 'maxDuration';
 }
@@ -92,6 +95,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
     failures: [],
     versions: [],
     succeededIds: {},
+    latenciesMs: [],
     durationMs: 0,
     stoppedBy: 'stop',
   };
@@ -111,6 +115,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
   async function send(n: number): Promise<void> {
     const request = options.requests[n % options.requests.length]!;
     const requestId = `${options.requestIdPrefix}-${n}`;
+    const sentAt = performance.now();
     try {
       const response = await fetch(new URL(request.path, options.baseUrl), {
         method: request.method,
@@ -127,6 +132,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
         return;
       }
       stats.succeeded++;
+      stats.latenciesMs.push(performance.now() - sentAt);
       (stats.succeededIds[request.path] ??= []).push(requestId);
       const version = versionOf(text);
       if (version !== undefined) sawVersion(version);

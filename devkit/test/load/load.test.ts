@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LoadOptions } from '../../src/rehearse/load.ts';
-import { startLoad, versionsSeen } from '../../src/rehearse/load.ts';
+import type { LoadOptions } from '../../src/load/load.ts';
+import { startLoad, versionsSeen } from '../../src/load/load.ts';
 
 interface Target {
   url: string;
@@ -129,6 +129,23 @@ describe('the bounded load generator', () => {
     expect(stats.sent).toBe(target.received.length);
     expect(stats.skipped).toBeGreaterThanOrEqual(10);
     expect(stats.failed).toBe(0);
+  });
+
+  it('times each successful request, start to last byte (failures are not timed)', async () => {
+    // Every other request is held 100 ms before a 200; the rest fail at once.
+    const target = await serve((_req, res, n) => {
+      if (n % 2 === 1) json(res, 500, {});
+      else setTimeout(() => json(res, 200, {}), 100);
+    });
+    const running = startLoad(options(target.url, { maxRequests: 6 }));
+    while (running.snapshot().succeeded + running.snapshot().failed < 6) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const stats = await running.stop();
+    expect(stats.succeeded).toBe(3);
+    expect(stats.latenciesMs).toHaveLength(3);
+    // A reply held 100 ms cannot arrive sooner (a floor, not a timing assertion).
+    for (const ms of stats.latenciesMs) expect(ms).toBeGreaterThanOrEqual(99);
   });
 
   it('stops by itself at maxDurationMs', async () => {
