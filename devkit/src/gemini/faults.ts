@@ -38,6 +38,28 @@ export function parseFaults(spec: string): FaultRule[] {
   return splitItems(spec).map(parseRule);
 }
 
+/** The spec that parses back into these rules (parseFaults's inverse); empty for none. */
+export function formatFaults(rules: readonly FaultRule[]): string {
+  return rules
+    .map(({ fault, probability }) => `${formatFault(fault)}${probability < 1 ? `@${probability}` : ''}`)
+    .join(',');
+}
+
+function formatFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'latency': {
+      const { delay } = fault;
+      if (delay.kind === 'fixed') return `latency=${delay.ms}ms`;
+      if (delay.kind === 'uniform') return `latency=uniform(${delay.minMs}ms,${delay.maxMs}ms)`;
+      return `latency=normal(${delay.meanMs}ms,${delay.sdMs}ms)`;
+    }
+    case 'status':
+      return fault.code === 429 ? `429=${fault.retryDelay}` : String(fault.code);
+    default:
+      return fault.kind;
+  }
+}
+
 /** The faults that apply to one request, each rule drawn independently. */
 export function drawFaults(rules: readonly FaultRule[], random: () => number): Fault[] {
   return rules

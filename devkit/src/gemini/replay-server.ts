@@ -12,7 +12,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cassette } from './cassette.ts';
 import { fallbackCountTokens, fallbackGenerateContent, fallbackStream } from './fallback.ts';
 import type { Fault, FaultRule } from './faults.ts';
-import { drawFaults, FAULT_HEADER, FaultSpecError, parseFaults, sampleDelayMs } from './faults.ts';
+import {
+  drawFaults,
+  FAULT_HEADER,
+  FaultSpecError,
+  formatFaults,
+  parseFaults,
+  sampleDelayMs,
+} from './faults.ts';
 import type { GeminiErrorBody } from './gemini-errors.ts';
 import { geminiError, internalError, noRecording, resourceExhausted, unavailable } from './gemini-errors.ts';
 import { listen } from './listen.ts';
@@ -114,7 +121,7 @@ async function handle(
   const body = await readBody(request);
   if (url === FAULTS_PATH && (request.method === 'GET' || request.method === 'PUT')) {
     if (request.method === 'PUT') setFaults(context, body.trim(), response);
-    else send(response, jsonReply(200, { faults: context.faults }));
+    else send(response, jsonReply(200, faultsBody(context)));
     return;
   }
   const route = GEMINI_ROUTE.exec(url);
@@ -170,8 +177,14 @@ function setFaults(context: ReplayContext, spec: string, response: ServerRespons
     return;
   }
   context.log(`gemini-mock: faults for every request now: ${spec || 'none'}`);
-  send(response, jsonReply(200, { faults: context.faults }));
+  send(response, jsonReply(200, faultsBody(context)));
 }
+
+/** The faults as their spec (what a PUT takes back) and as data. */
+const faultsBody = (context: ReplayContext) => ({
+  fault: formatFaults(context.faults),
+  faults: context.faults,
+});
 
 function findReply(
   context: ReplayContext,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { drawFaults, FaultSpecError, parseFaults, sampleDelayMs } from '../../src/gemini/faults.ts';
+import {
+  drawFaults,
+  FaultSpecError,
+  formatFaults,
+  parseFaults,
+  sampleDelayMs,
+} from '../../src/gemini/faults.ts';
 
 describe('fault specs', () => {
   it('parses every fault kind', () => {
@@ -49,5 +55,15 @@ describe('fault specs', () => {
     // A normal draw far below zero is clamped: a delay is never negative.
     const draws = [0.999999, 0.5]; // z = -5.3: 100ms - 5.3 × 1000ms
     expect(sampleDelayMs(normal!, () => draws.shift()!)).toBe(0);
+  });
+
+  it('formats rules back into the spec that parses into them', () => {
+    const spec =
+      'latency=200ms,latency=uniform(50ms,150ms)@0.5,latency=normal(3000ms,1000ms),429=30s@0.1,500,503,reset,cut-stream,malformed-chunk';
+    expect(formatFaults(parseFaults(spec))).toBe(spec);
+    expect(parseFaults(formatFaults(parseFaults('latency=1.5s@10%')))).toEqual(
+      parseFaults('latency=1.5s@10%'),
+    );
+    expect(formatFaults([])).toBe('');
   });
 });

@@ -305,6 +305,7 @@ describe('faults set while it runs (PUT /_devkit/faults)', () => {
       const set = await putFaults(server, '503');
       expect(set.status).toBe(200);
       expect(await set.json()).toEqual({
+        fault: '503',
         faults: [{ fault: { kind: 'status', code: 503 }, probability: 1 }],
       });
       expect((await post(server, 'generateContent', short())).status).toBe(503);
@@ -328,6 +329,7 @@ describe('faults set while it runs (PUT /_devkit/faults)', () => {
         error: { status: 'INVALID_ARGUMENT', message: expect.stringContaining("'fast' is not a duration") },
       });
       expect(await (await fetch(`${server.url}${FAULTS_PATH}`)).json()).toEqual({
+        fault: 'latency=1ms',
         faults: [{ fault: { kind: 'latency', delay: { kind: 'fixed', ms: 1 } }, probability: 1 }],
       });
     } finally {
