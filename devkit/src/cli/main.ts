@@ -24,6 +24,7 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/remove.ts'),
   () => import('./commands/doctor.ts'),
   () => import('./commands/rehearse.ts'),
+  () => import('./commands/rightsize.ts'),
   () => import('./commands/up.ts'),
   () => import('./commands/down.ts'),
   () => import('./commands/base-images.ts'),

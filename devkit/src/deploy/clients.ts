@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -12,6 +13,7 @@ export interface AwsClients {
   ecs: ECSClient;
   ecr: ECRClient;
   logs: CloudWatchLogsClient;
+  cloudwatch: CloudWatchClient;
   iam: IAMClient;
   ec2: EC2Client;
   secrets: SecretsManagerClient;
@@ -28,6 +30,7 @@ export function createClients(target: Target): AwsClients {
     ecs: new ECSClient(config),
     ecr: new ECRClient(config),
     logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
     iam: new IAMClient(config),
     ec2: new EC2Client(config),
     secrets: new SecretsManagerClient(config),

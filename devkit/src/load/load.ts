@@ -48,6 +48,8 @@ export interface LoadStats {
   skipped: number;
   /** The first failures, up to 20, to say why. */
   failures: LoadFailure[];
+  /** Every failure counted by its HTTP status, or "network" when no response came back. */
+  failedByStatus: Record<string, number>;
   /** Versions that answered, in the order the answers arrived, consecutive answers merged. */
   versions: VersionRun[];
   /** Ids of the requests that succeeded, by path. */
@@ -93,6 +95,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
     failed: 0,
     skipped: 0,
     failures: [],
+    failedByStatus: {},
     versions: [],
     succeededIds: {},
     latenciesMs: [],
@@ -104,6 +107,8 @@ export function startLoad(options: LoadOptions): RunningLoad {
 
   const fail = (failure: LoadFailure) => {
     stats.failed++;
+    const status = failure.status === undefined ? 'network' : String(failure.status);
+    stats.failedByStatus[status] = (stats.failedByStatus[status] ?? 0) + 1;
     if (stats.failures.length < MAX_FAILURES_KEPT) stats.failures.push(failure);
   };
   const sawVersion = (version: string) => {

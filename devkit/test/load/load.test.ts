@@ -85,6 +85,7 @@ describe('the bounded load generator', () => {
     const served503 = target.received.filter((_, n) => n % 7 === 3).length;
     expect(load.failed).toBe(served503);
     expect(load.failures.every((f) => f.status === 503 && f.reason.includes('overloaded'))).toBe(true);
+    expect(load.failedByStatus).toEqual({ '503': served503 });
     expect(load.versions.map((run) => run.version)).toEqual(['v1', 'v2']);
     expect(load.versions.reduce((sum, run) => sum + run.count, 0)).toBe(load.succeeded);
     expect(versionsSeen(load)).toEqual(['v1', 'v2']);
@@ -168,6 +169,7 @@ describe('the bounded load generator', () => {
     })();
     expect(hanging).toMatchObject({ sent: 2, succeeded: 0, failed: 2 });
     expect(hanging.failures.map((f) => f.status)).toEqual([undefined, undefined]);
+    expect(hanging.failedByStatus).toEqual({ network: 2 });
     expect(hanging.failures[0]?.reason).toMatch(/timeout|aborted/i);
 
     const closed = await serve(() => undefined);

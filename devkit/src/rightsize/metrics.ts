@@ -1,0 +1,177 @@
+/**
+ * What the service's tasks used during each load step, read as on AWS: CloudWatch's GetMetricData
+ * over Container Insights (ECS/ContainerInsights CpuUtilized in CPU units, MemoryUtilized in MiB,
+ * per ClusterName+ServiceName, where each task's sample is one datapoint, so Maximum is the busiest
+ * task), else the AWS/ECS CPUUtilization and MemoryUtilization percentages of the task size; and
+ * which tasks ECS stopped for running out of memory.
+ */
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { ECSClient, Task } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import type { ServiceRef } from '../deploy/rollout.ts';
+import type { FargateSize } from './fargate-sizes.ts';
+
+export interface Window {
+  start: number;
+  end: number;
+}
+
+export interface Peaks {
+  /** Per task, CPU units. */
+  cpu: number | undefined;
+  /** Per task, MiB. */
+  memory: number | undefined;
+  source: 'ECS/ContainerInsights' | 'AWS/ECS' | undefined;
+}
+
+type Series = Map<number, number>;
+
+function query(
+  id: string,
+  namespace: string,
+  name: string,
+  ref: ServiceRef,
+  period: number,
+): MetricDataQuery {
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: namespace,
+        MetricName: name,
+        Dimensions: [
+          { Name: 'ClusterName', Value: ref.cluster },
+          { Name: 'ServiceName', Value: ref.service },
+        ],
+      },
+      Period: period,
+      Stat: 'Maximum',
+    },
+  };
+}
+
+/** Each query's datapoints (timestamp → value) over the whole span, all pages. */
+async function readSeries(
+  cloudwatch: CloudWatchClient,
+  queries: MetricDataQuery[],
+  span: Window,
+): Promise<Map<string, Series>> {
+  const series = new Map<string, Series>(queries.map((q) => [q.Id!, new Map()]));
+  let NextToken: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: new Date(span.start),
+        EndTime: new Date(span.end),
+        ScanBy: 'TimestampAscending',
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
+    for (const result of page.MetricDataResults ?? []) {
+      const points = series.get(result.Id!)!;
+      (result.Timestamps ?? []).forEach((at, i) => points.set(at.getTime(), result.Values![i]!));
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return series;
+}
+
+/**
+ * The peak of the datapoints whose period starts inside the window; when none does (a step shorter
+ * than the period), of those that overlap it.
+ */
+export function peakIn(series: Series, window: Window, periodMs: number): number | undefined {
+  const starting = [...series].filter(([at]) => at >= window.start && at < window.end);
+  const overlapping = [...series].filter(([at]) => at < window.end && at + periodMs > window.start);
+  const points = starting.length ? starting : overlapping;
+  return points.length ? Math.max(...points.map(([, value]) => value)) : undefined;
+}
+
+/** Per window, the busiest task's CPU and memory. */
+export async function readPeaks(
+  cloudwatch: CloudWatchClient,
+  ref: ServiceRef,
+  size: FargateSize,
+  windows: readonly Window[],
+  periodSeconds: number,
+): Promise<Peaks[]> {
+  if (windows.length === 0) return [];
+  const periodMs = periodSeconds * 1000;
+  const span = {
+    start: Math.min(...windows.map((w) => w.start)) - periodMs,
+    end: Math.max(...windows.map((w) => w.end)) + periodMs,
+  };
+  const series = await readSeries(
+    cloudwatch,
+    [
+      query('insightsCpu', 'ECS/ContainerInsights', 'CpuUtilized', ref, periodSeconds),
+      query('insightsMemory', 'ECS/ContainerInsights', 'MemoryUtilized', ref, periodSeconds),
+      query('ecsCpu', 'AWS/ECS', 'CPUUtilization', ref, periodSeconds),
+      query('ecsMemory', 'AWS/ECS', 'MemoryUtilization', ref, periodSeconds),
+    ],
+    span,
+  );
+  const peak = (id: string, window: Window) => peakIn(series.get(id)!, window, periodMs);
+  return windows.map((window) => {
+    const cpu = peak('insightsCpu', window);
+    const memory = peak('insightsMemory', window);
+    if (cpu !== undefined || memory !== undefined) return { cpu, memory, source: 'ECS/ContainerInsights' };
+    const cpuPercent = peak('ecsCpu', window);
+    const memoryPercent = peak('ecsMemory', window);
+    if (cpuPercent === undefined && memoryPercent === undefined) {
+      return { cpu: undefined, memory: undefined, source: undefined };
+    }
+    return {
+      cpu: cpuPercent === undefined ? undefined : (cpuPercent / 100) * size.cpu,
+      memory: memoryPercent === undefined ? undefined : (memoryPercent / 100) * size.memory,
+      source: 'AWS/ECS',
+    };
+  });
+}
+
+const OUT_OF_MEMORY = /OutOfMemory/i;
+
+/** Whether ECS stopped the task because a container ran out of memory (its reason says so). */
+export const stoppedForMemory = (task: Task): boolean =>
+  OUT_OF_MEMORY.test(task.stoppedReason ?? '') ||
+  (task.containers ?? []).some((c) => OUT_OF_MEMORY.test(c.reason ?? ''));
+
+/** Per window, how many of the service's tasks stopped within it for running out of memory. */
+export async function countOomKills(
+  ecs: ECSClient,
+  ref: ServiceRef,
+  windows: readonly Window[],
+): Promise<number[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(
+      new ListTasksCommand({
+        cluster: ref.cluster,
+        serviceName: ref.service,
+        desiredStatus: 'STOPPED',
+        ...(nextToken ? { nextToken } : {}),
+      }),
+    );
+    arns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const stopped: Task[] = [];
+  // DescribeTasks takes at most 100 tasks.
+  for (let i = 0; i < arns.length; i += 100) {
+    const { tasks = [] } = await ecs.send(
+      new DescribeTasksCommand({ cluster: ref.cluster, tasks: arns.slice(i, i + 100) }),
+    );
+    stopped.push(...tasks);
+  }
+  const killed = stopped.filter(stoppedForMemory);
+  return windows.map(
+    (window) =>
+      killed.filter((task) => {
+        const at = (task.stoppingAt ?? task.stoppedAt ?? task.executionStoppedAt)?.getTime();
+        return at !== undefined && at >= window.start && at < window.end;
+      }).length,
+  );
+}
