@@ -18,6 +18,7 @@ import {
 } from './protocol/errors.ts';
 import { awsJson, awsJsonCodec } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
+import { resolveCaller, type Caller } from './access/caller.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
 import { isReadOnlyOperation, modelledOperations } from './service-definition.ts';
 import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
@@ -143,7 +144,19 @@ export class Gateway {
         throw unknownOperation(target ? 'json' : 'query', operation || '(none)', scope?.service);
       }
       const host = header(req, 'host') ?? `${req.socket.localAddress}:${req.socket.localPort}`;
-      reply = await this.invoke(bound, operation, body, scope?.region ?? DEFAULT_REGION, requestId, host);
+      const caller = resolveCaller(
+        this.store,
+        ACCOUNT_ID,
+        { accessKeyId: scope?.accessKeyId, sessionToken: sessionToken(req) },
+        Date.now(),
+        isJson(bound.codec) ? 'json' : 'query',
+      );
+      reply = await this.invoke(bound, operation, body, {
+        region: scope?.region ?? DEFAULT_REGION,
+        requestId,
+        host,
+        caller,
+      });
     } catch (error) {
       const serviceError =
         error instanceof ServiceError
@@ -168,10 +181,9 @@ export class Gateway {
     bound: BoundService,
     operation: string,
     body: string,
-    region: string,
-    requestId: string,
-    host: string,
+    call: { region: string; requestId: string; host: string; caller: Caller },
   ): Promise<Reply> {
+    const { region, requestId } = call;
     const { definition, codec } = bound;
     const handler = Object.hasOwn(definition.operations, operation)
       ? definition.operations[operation]
@@ -189,14 +201,7 @@ export class Gateway {
     );
     let output: unknown;
     try {
-      output = await handler(input as never, {
-        region,
-        accountId: ACCOUNT_ID,
-        requestId,
-        host,
-        state,
-        store: this.store,
-      });
+      output = await handler(input as never, { ...call, accountId: ACCOUNT_ID, state, store: this.store });
     } catch (error) {
       // A failed call may still have changed state before it threw; it acknowledges nothing.
       if (!isReadOnlyOperation(operation)) {
@@ -330,14 +335,26 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** `Credential=AKID/20250101/us-east-1/ecs/aws4_request` from the header or a presigned query. */
-function credentialScope(req: IncomingMessage): { region: string; service: string } | undefined {
+function credentialScope(
+  req: IncomingMessage,
+): { accessKeyId: string; region: string; service: string } | undefined {
   const auth = header(req, 'authorization') ?? '';
-  const fromHeader = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
-  const fromQuery = /X-Amz-Credential=[^&]*?%2F\d{8}%2F([^%&]+)%2F([^%&]+)%2Faws4_request/i.exec(
+  const fromHeader = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+  const fromQuery = /X-Amz-Credential=([^&%]*)%2F\d{8}%2F([^%&]+)%2F([^%&]+)%2Faws4_request/i.exec(
     req.url ?? '',
   );
   const match = fromHeader ?? fromQuery;
-  return match ? { region: match[1]!, service: match[2]! } : undefined;
+  return match ? { accessKeyId: match[1]!, region: match[2]!, service: match[3]! } : undefined;
+}
+
+/** The session token of temporary credentials: a header, or a presigned URL's query. */
+function sessionToken(req: IncomingMessage): string | undefined {
+  const fromHeader = header(req, 'x-amz-security-token');
+  if (fromHeader !== undefined) return fromHeader;
+  const query = (req.url ?? '').indexOf('?');
+  return query < 0
+    ? undefined
+    : (new URLSearchParams((req.url ?? '').slice(query + 1)).get('X-Amz-Security-Token') ?? undefined);
 }
 
 /** AWS's answer to a signature scoped to a region that is none (`__proto__`, `constructor`, ...). */

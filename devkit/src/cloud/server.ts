@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { localIssuerRoute } from './access/local-issuer.ts';
 import { answerClientErrors } from './client-errors.ts';
 import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
@@ -82,7 +83,11 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const gateway: Gateway = new Gateway({
     services: allServices,
     store,
-    routes: [healthRoute, registryRoute({ catalog: ecrRegistryCatalog(store), blobs })],
+    routes: [
+      healthRoute,
+      localIssuerRoute(store),
+      registryRoute({ catalog: ecrRegistryCatalog(store), blobs }),
+    ],
     onCall: (call) => {
       // A change may give the runtime something to do: it looks at once rather than at its next tick.
       if (call.status < 400 && !isReadOnlyOperation(call.operation)) runtime?.poke();

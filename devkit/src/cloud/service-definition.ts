@@ -1,3 +1,4 @@
+import type { Caller } from './access/caller.ts';
 import type { SliceJournal, StateStore } from './state/store.ts';
 
 /** The wire protocol a service speaks (checked against each pinned @aws-sdk/client-* package). */
@@ -14,6 +15,8 @@ export interface RequestContext<S> {
   state: S;
   /** The whole store, for the rare operation that reads another service's recorded state. */
   store: StateStore;
+  /** Who calls: a role session the local STS issued, or the account's root for other credentials. */
+  caller: Caller;
 }
 
 // Handlers are typed with the AWS SDK's own Input/Output shapes at their definition; the table

@@ -61,3 +61,15 @@ export function usableAddresses(cidr: Cidr): number {
 export function nthBlock(cidr: Cidr, prefix: number, i: number): string {
   return formatCidr({ base: cidr.base + i * 2 ** (32 - prefix), prefix });
 }
+
+/**
+ * Whether an IPv4 `address` is inside `block` (`203.0.113.0/24`, or one address as `203.0.113.7`),
+ * as IAM's IpAddress condition reads blocks: host bits in the block are ignored.
+ */
+export function addressInBlock(address: string, block: string): boolean {
+  const ip = parseAddressAndPrefix(`${address}/32`);
+  const range = parseAddressAndPrefix(block.includes('/') ? block : `${block}/32`);
+  if (!ip || !range) return false;
+  const hostBits = 2 ** (32 - range.prefix);
+  return Math.floor(ip.base / hostBits) === Math.floor(range.base / hostBits);
+}

@@ -1,6 +1,16 @@
 /** IAM through the real SDK and the real AWS CLI: roles, trust policies, managed and inline policies, tags. */
 import {
+  AddClientIDToOpenIDConnectProviderCommand,
   AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  DeleteOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListOpenIDConnectProviderTagsCommand,
+  RemoveClientIDFromOpenIDConnectProviderCommand,
+  TagOpenIDConnectProviderCommand,
+  UntagOpenIDConnectProviderCommand,
+  UpdateOpenIDConnectProviderThumbprintCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   DeletePolicyCommand,
@@ -375,6 +385,121 @@ describe('persistence', () => {
   });
 });
 
+describe('OpenID Connect providers', () => {
+  const GITHUB_ARN = 'arn:aws:iam::000000000000:oidc-provider/token.actions.githubusercontent.com';
+
+  it('creates, reads, updates, tags and deletes a provider as IAM does', async () => {
+    const created = await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: 'https://token.actions.githubusercontent.com',
+        ClientIDList: ['sts.amazonaws.com'],
+        ThumbprintList: ['6938FD4D98BAB03FAADB97B34396831E3780AEA1'],
+        Tags: [{ Key: 'purpose', Value: 'ci' }],
+      }),
+    );
+    expect(created.OpenIDConnectProviderArn).toBe(GITHUB_ARN);
+    expect(created.Tags).toEqual([{ Key: 'purpose', Value: 'ci' }]);
+    const arn = { OpenIDConnectProviderArn: GITHUB_ARN };
+    await iam.send(new AddClientIDToOpenIDConnectProviderCommand({ ...arn, ClientID: 'my-app' }));
+    await iam.send(new AddClientIDToOpenIDConnectProviderCommand({ ...arn, ClientID: 'my-app' }));
+    await iam.send(
+      new RemoveClientIDFromOpenIDConnectProviderCommand({ ...arn, ClientID: 'sts.amazonaws.com' }),
+    );
+    await iam.send(
+      new UpdateOpenIDConnectProviderThumbprintCommand({
+        ...arn,
+        ThumbprintList: ['1c58a3a8518e8759bf075b76b750d4f2df264fcd'],
+      }),
+    );
+    await iam.send(
+      new TagOpenIDConnectProviderCommand({ ...arn, Tags: [{ Key: 'team', Value: 'platform' }] }),
+    );
+    await iam.send(new UntagOpenIDConnectProviderCommand({ ...arn, TagKeys: ['purpose'] }));
+    const got = await iam.send(new GetOpenIDConnectProviderCommand(arn));
+    // IAM gives the URL back without its scheme.
+    expect(got).toMatchObject({
+      Url: 'token.actions.githubusercontent.com',
+      ClientIDList: ['my-app'],
+      ThumbprintList: ['1c58a3a8518e8759bf075b76b750d4f2df264fcd'],
+      Tags: [{ Key: 'team', Value: 'platform' }],
+    });
+    expect(got.CreateDate).toBeInstanceOf(Date);
+    expect((await iam.send(new ListOpenIDConnectProviderTagsCommand(arn))).Tags).toEqual([
+      { Key: 'team', Value: 'platform' },
+    ]);
+    expect((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList).toEqual([
+      { Arn: GITHUB_ARN },
+    ]);
+    await iam.send(new DeleteOpenIDConnectProviderCommand(arn));
+    expect((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList).toEqual([]);
+    expect(await errorOf(iam.send(new GetOpenIDConnectProviderCommand(arn)))).toEqual({
+      name: 'NoSuchEntity',
+      message: `OpenIDConnect Provider not found for arn ${GITHUB_ARN}`,
+      status: 404,
+    });
+  });
+
+  it('refuses a duplicate URL, a URL that is not https, and a bad thumbprint', async () => {
+    const url = 'https://oidc.example.com/tenant';
+    const arn = (await iam.send(new CreateOpenIDConnectProviderCommand({ Url: url, ClientIDList: ['a'] })))
+      .OpenIDConnectProviderArn!;
+    expect(arn).toBe('arn:aws:iam::000000000000:oidc-provider/oidc.example.com/tenant');
+    expect(await errorOf(iam.send(new CreateOpenIDConnectProviderCommand({ Url: url })))).toEqual({
+      name: 'EntityAlreadyExists',
+      message: `Provider with url ${url} already exists.`,
+      status: 409,
+    });
+    expect(
+      await errorOf(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://oidc.example.com' }))),
+    ).toMatchObject({ name: 'InvalidInput', status: 400 });
+    expect(
+      await errorOf(
+        iam.send(
+          new CreateOpenIDConnectProviderCommand({
+            Url: 'https://x.example.com',
+            ThumbprintList: ['z'.repeat(40)],
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'InvalidInput' });
+    await iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+  });
+});
+
+describe('policy grammar behind every IAM operation that stores a document', () => {
+  const missingEffect = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Action: 'ecs:*', Resource: '*' }],
+  });
+  const badResource = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'ecs:*', Resource: 'cluster/prod' }],
+  });
+
+  it('answers MalformedPolicyDocument from CreatePolicy, PutRolePolicy and UpdateAssumeRolePolicy', async () => {
+    expect(
+      await errorOf(iam.send(new CreatePolicyCommand({ PolicyName: 'bad', PolicyDocument: missingEffect }))),
+    ).toEqual({ name: 'MalformedPolicyDocument', message: 'Syntax errors in policy.', status: 400 });
+    await iam.send(new CreateRoleCommand({ RoleName: 'grammar', AssumeRolePolicyDocument: trust }));
+    expect(
+      await errorOf(
+        iam.send(
+          new PutRolePolicyCommand({ RoleName: 'grammar', PolicyName: 'p', PolicyDocument: badResource }),
+        ),
+      ),
+    ).toMatchObject({
+      name: 'MalformedPolicyDocument',
+      message: 'Resource cluster/prod must be in ARN format or "*".',
+    });
+    const unknownElement = trust.replace('"Action"', '"Acton"');
+    expect(
+      await errorOf(
+        iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'grammar', PolicyDocument: unknownElement })),
+      ),
+    ).toMatchObject({ name: 'MalformedPolicyDocument', message: 'Syntax errors in policy.' });
+  });
+});
+
 // The AWS CLI takes a second or more to start, so each test makes few calls.
 describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
   it('creates a role from a file and attaches the execution policy and an inline policy', async () => {
@@ -432,5 +557,37 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
     expect(listed.Roles).toHaveLength(1);
     expect(listed.NextToken).toBeDefined();
     await expect(t.aws(['iam', 'get-role', '--role-name', 'nobody'])).rejects.toThrow(/NoSuchEntity/);
+  });
+});
+
+describe.skipIf(!awsCliAvailable)('the AWS CLI with OIDC providers and malformed policies', () => {
+  it('creates an OIDC provider and refuses a policy with a bad Version', async () => {
+    const created = (
+      await t.aws([
+        'iam',
+        'create-open-id-connect-provider',
+        '--url',
+        'https://cli.example.com',
+        '--client-id-list',
+        'sts.amazonaws.com',
+        '--thumbprint-list',
+        'a'.repeat(40),
+      ])
+    ).json as { OpenIDConnectProviderArn: string };
+    expect(created.OpenIDConnectProviderArn).toBe('arn:aws:iam::000000000000:oidc-provider/cli.example.com');
+    const listed = (await t.aws(['iam', 'list-open-id-connect-providers'])).json as {
+      OpenIDConnectProviderList: Array<{ Arn: string }>;
+    };
+    expect(listed.OpenIDConnectProviderList).toContainEqual({ Arn: created.OpenIDConnectProviderArn });
+    const badVersion = JSON.stringify({
+      Version: '2012-01-01',
+      Statement: [{ Effect: 'Allow', Action: 'ecs:*', Resource: '*' }],
+    });
+    const refused = await t
+      .aws(['iam', 'create-policy', '--policy-name', 'bad-version', '--policy-document', badVersion])
+      .catch((error: { stderr: string }) => error.stderr);
+    expect(refused).toContain(
+      'An error occurred (MalformedPolicyDocument) when calling the CreatePolicy operation: Syntax errors in policy.',
+    );
   });
 });

@@ -3,7 +3,7 @@
  * and of its inline policies. For callers outside the API, such as `devkit doctor`'s least-privilege
  * check or the ECS runtime deciding whether an execution role may read a secret.
  */
-import { parsePolicyDocument, type PolicyDocument } from './policy-document.ts';
+import { parsePolicyDocument, type PolicyDocument } from '../../access/policy-document.ts';
 import { defaultVersion, findPolicy, type IamState } from './state.ts';
 
 export interface EffectivePolicy {

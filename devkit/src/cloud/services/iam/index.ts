@@ -12,6 +12,18 @@ import {
   listPolicies,
 } from './managed-policies.ts';
 import {
+  addClientIDToOpenIDConnectProvider,
+  createOpenIDConnectProvider,
+  deleteOpenIDConnectProvider,
+  getOpenIDConnectProvider,
+  listOpenIDConnectProviders,
+  listOpenIDConnectProviderTags,
+  removeClientIDFromOpenIDConnectProvider,
+  tagOpenIDConnectProvider,
+  untagOpenIDConnectProvider,
+  updateOpenIDConnectProviderThumbprint,
+} from './oidc-providers.ts';
+import {
   createRole,
   deleteRole,
   getRole,
@@ -26,7 +38,7 @@ import { initialIamState, type IamState } from './state.ts';
 export { effectivePolicies, type EffectivePolicy } from './effective-policies.ts';
 export type { IamState } from './state.ts';
 
-/** IAM: roles with trust policies, managed (AWS and customer) and inline policies. Global. */
+/** IAM: roles with trust policies, managed (AWS and customer) and inline policies, OIDC providers. Global. */
 export const iam: ServiceDefinition<IamState> = {
   signingName: 'iam',
   protocol: 'awsQuery',
@@ -56,5 +68,15 @@ export const iam: ServiceDefinition<IamState> = {
     GetRolePolicy: getRolePolicy,
     DeleteRolePolicy: deleteRolePolicy,
     ListRolePolicies: listRolePolicies,
+    CreateOpenIDConnectProvider: createOpenIDConnectProvider,
+    GetOpenIDConnectProvider: getOpenIDConnectProvider,
+    ListOpenIDConnectProviders: listOpenIDConnectProviders,
+    DeleteOpenIDConnectProvider: deleteOpenIDConnectProvider,
+    AddClientIDToOpenIDConnectProvider: addClientIDToOpenIDConnectProvider,
+    RemoveClientIDFromOpenIDConnectProvider: removeClientIDFromOpenIDConnectProvider,
+    UpdateOpenIDConnectProviderThumbprint: updateOpenIDConnectProviderThumbprint,
+    TagOpenIDConnectProvider: tagOpenIDConnectProvider,
+    UntagOpenIDConnectProvider: untagOpenIDConnectProvider,
+    ListOpenIDConnectProviderTags: listOpenIDConnectProviderTags,
   },
 };

@@ -9,7 +9,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
-import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
+import { encodePolicyDocument, parsePolicyDocument } from '../../access/policy-document.ts';
 import type { IamState, RoleRecord } from './state.ts';
 import { findRole, noSuchEntity } from './state.ts';
 

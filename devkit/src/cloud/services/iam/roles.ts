@@ -10,19 +10,15 @@ import type {
   ListRoleTagsRequest,
   ListRoleTagsResponse,
   Role,
-  Tag,
   TagRoleRequest,
   UntagRoleRequest,
   UpdateAssumeRolePolicyRequest,
 } from '@aws-sdk/client-iam';
-import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { nameMap, paginate, toDate } from '../common.ts';
-import { encodePolicyDocument, parsePolicyDocument } from './policy-document.ts';
+import { encodePolicyDocument, parsePolicyDocument } from '../../access/policy-document.ts';
 import type { IamState, RoleRecord } from './state.ts';
-import { checkPath, deleteConflict, entityAlreadyExists, findRole, uniqueId } from './state.ts';
-
-const MAX_TAGS_PER_ROLE = 50;
+import { checkPath, deleteConflict, entityAlreadyExists, findRole, mergeTags, uniqueId } from './state.ts';
 
 function roleShape(role: RoleRecord, withDetails: boolean): Role {
   return {
@@ -37,18 +33,6 @@ function roleShape(role: RoleRecord, withDetails: boolean): Role {
     // ListRoles leaves tags and last use out; GetRole and CreateRole include them.
     ...(withDetails ? { RoleLastUsed: {}, ...(role.tags.length ? { Tags: role.tags } : {}) } : {}),
   };
-}
-
-function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
-  const merged = new Map(existing.map((t) => [t.Key, t.Value]));
-  for (const tag of added) merged.set(tag.Key, tag.Value);
-  if (merged.size > MAX_TAGS_PER_ROLE) {
-    throw new ServiceError(`Cannot exceed quota for TagsPerRole: ${MAX_TAGS_PER_ROLE}.`, {
-      code: 'LimitExceeded',
-      status: 409,
-    });
-  }
-  return [...merged].map(([Key, Value]) => ({ Key, Value }));
 }
 
 export const createRole: Handler<
@@ -69,7 +53,7 @@ export const createRole: Handler<
     createdMs: Date.now(),
     assumeRolePolicyDocument: input.AssumeRolePolicyDocument,
     maxSessionDuration: input.MaxSessionDuration ?? 3600,
-    tags: mergeTags([], input.Tags ?? []),
+    tags: mergeTags([], input.Tags ?? [], 'TagsPerRole'),
     attachedPolicyArns: [],
     inlinePolicies: nameMap(),
     ...(input.Description === undefined ? {} : { description: input.Description }),
@@ -124,7 +108,7 @@ export const tagRole: Handler<Checked<TagRoleRequest, 'RoleName' | 'Tags'>, void
   ctx,
 ) => {
   const role = findRole(ctx.state, input.RoleName);
-  role.tags = mergeTags(role.tags, input.Tags);
+  role.tags = mergeTags(role.tags, input.Tags, 'TagsPerRole');
 };
 
 export const untagRole: Handler<Checked<UntagRoleRequest, 'RoleName' | 'TagKeys'>, void, IamState> = (

@@ -1,19 +1,15 @@
 /** IAM's recorded state and the lookups every IAM handler shares. */
 import type { Tag } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
-import { nameMap } from '../common.ts';
+import { MAX_TAGS_PER_RESOURCE, nameMap } from '../common.ts';
+import type { IamRecords, OidcProviderRecord, RoleFacts } from '../../access/identities.ts';
 import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
 
-export interface RoleRecord {
-  name: string;
-  id: string;
+/** A role: what those who assume it read (RoleFacts, shared with STS), and what IAM alone keeps. */
+export interface RoleRecord extends RoleFacts {
   path: string;
-  arn: string;
   createdMs: number;
-  /** The trust policy as the caller sent it (decoded JSON text). */
-  assumeRolePolicyDocument: string;
   description?: string;
-  maxSessionDuration: number;
   tags: Tag[];
   attachedPolicyArns: string[];
   /** Inline policies: name → document text. */
@@ -39,14 +35,23 @@ export interface ManagedPolicyRecord {
   tags: Tag[];
 }
 
-export interface IamState {
+export interface IamState extends IamRecords {
   /** Keyed by lower-cased name: IAM names are unique regardless of case. */
   roles: Record<string, RoleRecord>;
   /** Customer managed policies, keyed by ARN. */
   policies: Record<string, ManagedPolicyRecord>;
 }
 
-export const initialIamState = (): IamState => ({ roles: nameMap(), policies: nameMap() });
+export const initialIamState = (): IamState => ({
+  roles: nameMap(),
+  policies: nameMap(),
+  openIdConnectProviders: nameMap(),
+});
+
+/** OIDC providers by ARN (created on first use in state saved before providers existed). */
+export function oidcProviders(state: IamState): Record<string, OidcProviderRecord> {
+  return (state.openIdConnectProviders ??= nameMap());
+}
 
 export function noSuchEntity(message: string): ServiceError {
   return new ServiceError(message, { code: 'NoSuchEntity', status: 404 });
@@ -58,6 +63,23 @@ export function entityAlreadyExists(message: string): ServiceError {
 
 export function deleteConflict(message: string): ServiceError {
   return new ServiceError(message, { code: 'DeleteConflict', status: 409 });
+}
+
+/** `existing` with `added` set over it, within IAM's quota of 50 tags per resource. */
+export function mergeTags(
+  existing: Tag[],
+  added: Tag[],
+  quota: 'TagsPerRole' | 'TagsPerOpenIdConnectProvider',
+): Tag[] {
+  const merged = new Map(existing.map((t) => [t.Key, t.Value]));
+  for (const tag of added) merged.set(tag.Key, tag.Value);
+  if (merged.size > MAX_TAGS_PER_RESOURCE) {
+    throw new ServiceError(`Cannot exceed quota for ${quota}: ${MAX_TAGS_PER_RESOURCE}.`, {
+      code: 'LimitExceeded',
+      status: 409,
+    });
+  }
+  return [...merged].map(([Key, Value]) => ({ Key, Value }));
 }
 
 export function findRole(state: IamState, name: string): RoleRecord {

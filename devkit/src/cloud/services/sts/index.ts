@@ -1,21 +1,30 @@
 import * as sdk from '@aws-sdk/client-sts';
 import type { GetCallerIdentityRequest, GetCallerIdentityResponse } from '@aws-sdk/client-sts';
 import type { Handler, ServiceDefinition } from '../../service-definition.ts';
+import { assumeRole, assumeRoleWithWebIdentity } from './assume-role.ts';
+import { initialStsState, type StsState } from './state.ts';
 
-/** The local cloud has one identity: the account's root user, whatever credentials are sent. */
-const getCallerIdentity: Handler<GetCallerIdentityRequest, GetCallerIdentityResponse> = (_input, ctx) => ({
-  UserId: ctx.accountId,
-  Account: ctx.accountId,
-  Arn: `arn:aws:iam::${ctx.accountId}:root`,
-});
+/** The caller: a role session STS issued, or the account's root for any other credentials. */
+const getCallerIdentity: Handler<GetCallerIdentityRequest, GetCallerIdentityResponse, StsState> = (
+  _input,
+  ctx,
+) =>
+  ctx.caller.kind === 'session'
+    ? { UserId: ctx.caller.session.assumedRoleId, Account: ctx.accountId, Arn: ctx.caller.arn }
+    : { UserId: ctx.accountId, Account: ctx.accountId, Arn: ctx.caller.arn };
 
-export const sts: ServiceDefinition<Record<string, never>> = {
+/** STS: who am I, and temporary credentials for roles (AssumeRole, AssumeRoleWithWebIdentity). Global. */
+export const sts: ServiceDefinition<StsState> = {
   signingName: 'sts',
   protocol: 'awsQuery',
   constraintError: 'ValidationError',
   xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
   schemas: sdk,
   global: true,
-  initialState: () => ({}),
-  operations: { GetCallerIdentity: getCallerIdentity },
+  initialState: initialStsState,
+  operations: {
+    GetCallerIdentity: getCallerIdentity,
+    AssumeRole: assumeRole,
+    AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
+  },
 };
