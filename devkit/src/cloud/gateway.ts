@@ -22,6 +22,7 @@ import { resolveCaller, type Caller } from './access/caller.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
 import { isReadOnlyOperation, modelledOperations } from './service-definition.ts';
 import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
+import type { BlobStore } from './registry/blob-store.ts';
 import type { StateStore } from './state/store.ts';
 import { shapeOf } from './protocol/shapes.ts';
 
@@ -57,16 +58,19 @@ export class Gateway {
   private readonly byTarget = new Map<string, BoundService>();
   private readonly bySigningName = new Map<string, BoundService>();
   private readonly store: StateStore;
+  private readonly blobs: BlobStore;
   private readonly routes: Route[];
   private readonly onCall: ((call: CallRecord) => void) | undefined;
 
   constructor(options: {
     services: AnyServiceDefinition[];
     store: StateStore;
+    blobs: BlobStore;
     routes?: Route[];
     onCall?: (call: CallRecord) => void;
   }) {
     this.store = options.store;
+    this.blobs = options.blobs;
     this.routes = options.routes ?? [];
     this.onCall = options.onCall;
     for (const definition of options.services) {
@@ -201,7 +205,13 @@ export class Gateway {
     );
     let output: unknown;
     try {
-      output = await handler(input as never, { ...call, accountId: ACCOUNT_ID, state, store: this.store });
+      output = await handler(input as never, {
+        ...call,
+        accountId: ACCOUNT_ID,
+        state,
+        store: this.store,
+        blobs: this.blobs,
+      });
     } catch (error) {
       // A failed call may still have changed state before it threw; it acknowledges nothing.
       if (!isReadOnlyOperation(operation)) {

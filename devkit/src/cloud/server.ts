@@ -83,6 +83,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const gateway: Gateway = new Gateway({
     services: allServices,
     store,
+    blobs,
     routes: [
       healthRoute,
       localIssuerRoute(store),

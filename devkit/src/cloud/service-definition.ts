@@ -1,4 +1,5 @@
 import type { Caller } from './access/caller.ts';
+import type { BlobStore } from './registry/blob-store.ts';
 import type { SliceJournal, StateStore } from './state/store.ts';
 
 /** The wire protocol a service speaks (checked against each pinned @aws-sdk/client-* package). */
@@ -17,6 +18,8 @@ export interface RequestContext<S> {
   store: StateStore;
   /** Who calls: a role session the local STS issued, or the account's root for other credentials. */
   caller: Caller;
+  /** The registry's blobs on disk, which ECR's layer operations share with the registry route. */
+  blobs: BlobStore;
 }
 
 // Handlers are typed with the AWS SDK's own Input/Output shapes at their definition; the table

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway } from '../../src/cloud/gateway.ts';
+import { BlobStore } from '../../src/cloud/registry/blob-store.ts';
 import { ServiceError } from '../../src/cloud/protocol/errors.ts';
 import type { AnyServiceDefinition, Handler } from '../../src/cloud/service-definition.ts';
 import { startCloud } from '../../src/cloud/server.ts';
@@ -78,8 +79,8 @@ const testServices: AnyServiceDefinition[] = [
   },
 ];
 
-async function serve(store: StateStore): Promise<{ server: Server; url: string }> {
-  const gateway = new Gateway({ services: testServices, store });
+async function serve(store: StateStore, blobs: BlobStore): Promise<{ server: Server; url: string }> {
+  const gateway = new Gateway({ services: testServices, store, blobs });
   const server = createServer((req, res) => void gateway.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -102,16 +103,19 @@ const jsonHeaders = (operation: string) => ({
 describe('gateway and protocols', () => {
   let dataDir: string;
   let store: StateStore;
+  let blobs: BlobStore;
   let server: Server;
   let url: string;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'devkit-core-'));
     store = await StateStore.open(dataDir);
-    ({ server, url } = await serve(store));
+    blobs = await BlobStore.open(dataDir);
+    ({ server, url } = await serve(store, blobs));
   });
   afterAll(async () => {
     await close(server);
+    await blobs.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@
  * is a 501 NotImplemented naming itself and its service; a name that is no operation gets AWS's own
  * UnknownOperationException / InvalidAction. Through the real SDK clients and the real AWS CLI.
  */
-import { ECRClient, PutRegistryPolicyCommand } from '@aws-sdk/client-ecr';
+import { DescribePullThroughCacheRulesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { EC2Client, DescribeNatGatewaysCommand } from '@aws-sdk/client-ec2';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,8 @@ describe('operations the local cloud does not serve', () => {
   it.each([
     [
       'ecr',
-      'PutRegistryPolicy',
-      () => new ECRClient(t.clientConfig).send(new PutRegistryPolicyCommand({ policyText: '{}' })),
+      'DescribePullThroughCacheRules',
+      () => new ECRClient(t.clientConfig).send(new DescribePullThroughCacheRulesCommand({})),
     ],
     [
       'ec2',
@@ -51,8 +51,8 @@ describe('operations the local cloud does not serve', () => {
   );
 
   it.runIf(awsCliAvailable)('the AWS CLI shows the same one-line error', async () => {
-    await expect(t.aws(['ecr', 'put-registry-policy', '--policy-text', '{}'])).rejects.toThrow(
-      /An error occurred \(NotImplemented\) when calling the PutRegistryPolicy operation: PutRegistryPolicy \(service ecr\) is not implemented by the local cloud/,
+    await expect(t.aws(['ecr', 'describe-pull-through-cache-rules'])).rejects.toThrow(
+      /An error occurred \(NotImplemented\) when calling the DescribePullThroughCacheRules operation: DescribePullThroughCacheRules \(service ecr\) is not implemented by the local cloud/,
     );
     await expect(
       t.aws(['secretsmanager', 'validate-resource-policy', '--resource-policy', '{}']),

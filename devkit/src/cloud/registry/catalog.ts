@@ -3,6 +3,9 @@
  * speaks the distribution protocol and stores blobs; the catalog decides who may push where and
  * records images where the service's API sees them.
  */
+/** The query parameter of a blob download URL (`/v2/<name>/blobs/<digest>?token=...`) that carries its credentials. */
+export const DOWNLOAD_TOKEN = 'token';
+
 export interface StoredManifest {
   digest: string;
   mediaType: string;
@@ -41,6 +44,11 @@ export interface RegistryNamespace {
 export interface RegistryCatalog {
   /** The caller's namespace for these Basic credentials, or undefined when they do not authenticate. */
   authenticate(user: string, password: string): RegistryNamespace | undefined;
+  /**
+   * The namespace a download URL's `token` opens (ECR's GetDownloadUrlForLayer hands out URLs that
+   * need no credentials, as AWS's presigned ones); good for reading blobs only.
+   */
+  authenticateDownload(token: string): RegistryNamespace | undefined;
   /** The `WWW-Authenticate` challenge sent with a 401 to a client that addressed `host`. */
   challenge(host: string): string;
 }

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Route } from '../gateway.ts';
 import type { BlobStore } from './blob-store.ts';
 import { rangeInvalid } from './blob-store.ts';
-import type { RegistryCatalog, RegistryNamespace } from './catalog.ts';
+import { DOWNLOAD_TOKEN, type RegistryCatalog, type RegistryNamespace } from './catalog.ts';
 import {
   blobUnknown,
   digestInvalid,
@@ -43,7 +43,7 @@ export function registryRoute(options: { catalog: RegistryCatalog; blobs: BlobSt
     if (!url || (url.pathname !== '/v2' && !url.pathname.startsWith('/v2/'))) return false;
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     try {
-      const ns = authenticate(req, catalog);
+      const ns = authenticate(req, catalog) ?? authenticateDownload(req, url, catalog);
       if (!ns) {
         res.setHeader('WWW-Authenticate', catalog.challenge(req.headers.host ?? ''));
         throw new RegistryError('UNAUTHORIZED', 401, 'authentication required');
@@ -63,6 +63,18 @@ function authenticate(req: IncomingMessage, catalog: RegistryCatalog): RegistryN
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return catalog.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+}
+
+/** A download URL (`/v2/<name>/blobs/<digest>?token=...`): reads one blob, nothing else. */
+function authenticateDownload(
+  req: IncomingMessage,
+  url: URL,
+  catalog: RegistryCatalog,
+): RegistryNamespace | undefined {
+  const token = url.searchParams.get(DOWNLOAD_TOKEN);
+  const read = req.method === 'GET' || req.method === 'HEAD';
+  if (!token || !read || !/^\/v2\/.+\/blobs\/sha256:[a-f0-9]+$/.test(url.pathname)) return undefined;
+  return catalog.authenticateDownload(token);
 }
 
 async function dispatch(

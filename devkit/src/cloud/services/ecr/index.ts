@@ -3,14 +3,41 @@ import type { ServiceDefinition } from '../../service-definition.ts';
 import { getAuthorizationToken } from './authorization.ts';
 import { batchDeleteImage, batchGetImage, describeImages, listImages } from './images.ts';
 import { deleteLifecyclePolicy, getLifecyclePolicy, putLifecyclePolicy } from './lifecycle-policy.ts';
-import { createRepository, deleteRepository, describeRepositories } from './repositories.ts';
+import {
+  batchCheckLayerAvailability,
+  completeLayerUpload,
+  getDownloadUrlForLayer,
+  initiateLayerUpload,
+  uploadLayerPart,
+} from './layers.ts';
+import {
+  deleteRegistryPolicy,
+  deleteRepositoryPolicy,
+  describeRegistry,
+  getRegistryPolicy,
+  getRepositoryPolicy,
+  putRegistryPolicy,
+  putReplicationConfiguration,
+  setRepositoryPolicy,
+} from './policies.ts';
+import { putImage } from './put-image.ts';
+import {
+  createRepository,
+  deleteRepository,
+  describeRepositories,
+  putImageScanningConfiguration,
+  putImageTagMutability,
+} from './repositories.ts';
 import { describeImageScanFindings, startImageScan } from './scans.ts';
 import { initialEcrState, type EcrState } from './state.ts';
 
 export { REGISTRY_USER, registryPassword } from './authorization.ts';
 export { ecrRegistryCatalog } from './registry-catalog.ts';
 
-/** ECR: repositories, images (pushed through the registry on the same endpoint), lifecycle, scans. */
+/**
+ * ECR: repositories, images (pushed through the registry on the same endpoint or the layer API and
+ * PutImage, over the same blobs), lifecycle, scans, policies and replication settings.
+ */
 export const ecr: ServiceDefinition<EcrState> = {
   signingName: 'ecr',
   protocol: 'awsJson1_1',
@@ -22,11 +49,27 @@ export const ecr: ServiceDefinition<EcrState> = {
     CreateRepository: createRepository,
     DescribeRepositories: describeRepositories,
     DeleteRepository: deleteRepository,
+    PutImageTagMutability: putImageTagMutability,
+    PutImageScanningConfiguration: putImageScanningConfiguration,
+    SetRepositoryPolicy: setRepositoryPolicy,
+    GetRepositoryPolicy: getRepositoryPolicy,
+    DeleteRepositoryPolicy: deleteRepositoryPolicy,
+    PutRegistryPolicy: putRegistryPolicy,
+    GetRegistryPolicy: getRegistryPolicy,
+    DeleteRegistryPolicy: deleteRegistryPolicy,
+    DescribeRegistry: describeRegistry,
+    PutReplicationConfiguration: putReplicationConfiguration,
     GetAuthorizationToken: getAuthorizationToken,
     DescribeImages: describeImages,
     ListImages: listImages,
     BatchGetImage: batchGetImage,
     BatchDeleteImage: batchDeleteImage,
+    PutImage: putImage,
+    BatchCheckLayerAvailability: batchCheckLayerAvailability,
+    GetDownloadUrlForLayer: getDownloadUrlForLayer,
+    InitiateLayerUpload: initiateLayerUpload,
+    UploadLayerPart: uploadLayerPart,
+    CompleteLayerUpload: completeLayerUpload,
     PutLifecyclePolicy: putLifecyclePolicy,
     GetLifecyclePolicy: getLifecyclePolicy,
     DeleteLifecyclePolicy: deleteLifecyclePolicy,

@@ -3,17 +3,21 @@
  * region's repositories; pushes become images in ECR's state, with ECR's rules applied — the
  * repository must exist, immutable tags stay put, scan on push, the lifecycle policy runs.
  */
-import type { PushedManifest, RegistryCatalog, RegistryNamespace } from '../../registry/catalog.ts';
+import type { RegistryCatalog, RegistryNamespace } from '../../registry/catalog.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import type { StateStore } from '../../state/store.ts';
 import { claimedRegion, REGISTRY_USER, verifyPassword } from './authorization.ts';
-import { applyLifecyclePolicy } from './lifecycle.ts';
+import { ImageTagAlreadyExistsException } from './errors.ts';
+import { recordImage } from './push.ts';
 import type { EcrState, ImageRecord, RepositoryRecord } from './state.ts';
 import { findImage } from './state.ts';
 
 export function ecrRegistryCatalog(store: StateStore): RegistryCatalog {
   return {
     challenge: (host) => `Basic realm="http://${host}/",service="ecr.amazonaws.com"`,
+    authenticateDownload(token) {
+      return this.authenticate(REGISTRY_USER, token);
+    },
     authenticate(user, password) {
       if (user !== REGISTRY_USER) return undefined;
       const region = claimedRegion(password);
@@ -46,7 +50,15 @@ function regionNamespace(state: EcrState, changed: () => Promise<void>): Registr
       return image && { digest: image.digest, mediaType: image.mediaType, content: image.manifest };
     },
     async putManifest(name, tag, manifest) {
-      recordImage(repository(name), tag, manifest, Date.now());
+      try {
+        recordImage(repository(name), tag, manifest, Date.now());
+      } catch (error) {
+        // Docker prints this as "tag invalid: The image tag ...", exactly as against ECR.
+        if (error instanceof ImageTagAlreadyExistsException) {
+          throw new RegistryError('TAG_INVALID', 400, error.message);
+        }
+        throw error;
+      }
       await changed();
     },
     async deleteManifest(name, digest) {
@@ -61,45 +73,4 @@ function regionNamespace(state: EcrState, changed: () => Promise<void>): Registr
         .flatMap((image) => image.tags)
         .sort(),
   };
-}
-
-function recordImage(
-  repository: RepositoryRecord,
-  tag: string | undefined,
-  manifest: PushedManifest,
-  nowMs: number,
-): void {
-  if (tag !== undefined) {
-    const holder = Object.values(repository.images).find((image) => image.tags.includes(tag));
-    if (holder && holder.digest !== manifest.digest) {
-      if (repository.tagMutability === 'IMMUTABLE') {
-        // Docker prints this as "tag invalid: The image tag ...", exactly as against ECR.
-        throw new RegistryError(
-          'TAG_INVALID',
-          400,
-          `The image tag '${tag}' already exists in the '${repository.name}' repository and cannot be overwritten because the repository is immutable.`,
-        );
-      }
-      holder.tags = holder.tags.filter((t) => t !== tag);
-    }
-  }
-  const image = (repository.images[manifest.digest] ??= {
-    digest: manifest.digest,
-    manifest: manifest.content,
-    mediaType: manifest.mediaType,
-    ...(manifest.configMediaType ? { artifactMediaType: manifest.configMediaType } : {}),
-    // An index is as large as the images it lists.
-    sizeBytes:
-      sum(manifest.layerSizes) +
-      sum(manifest.children.map((child) => repository.images[child.digest]?.sizeBytes ?? 0)),
-    tags: [],
-    pushedMs: nowMs,
-    ...(repository.scanOnPush ? { scanCompletedMs: nowMs } : {}),
-  });
-  if (tag !== undefined && !image.tags.includes(tag)) image.tags.push(tag);
-  applyLifecyclePolicy(repository, nowMs);
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }

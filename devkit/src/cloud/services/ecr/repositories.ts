@@ -1,4 +1,4 @@
-/** Repositories: create, describe, delete. */
+/** Repositories: create, describe, delete, and their settings (tag mutability, scan on push). */
 import type {
   CreateRepositoryRequest,
   CreateRepositoryResponse,
@@ -6,6 +6,11 @@ import type {
   DeleteRepositoryResponse,
   DescribeRepositoriesRequest,
   DescribeRepositoriesResponse,
+  ImageTagMutability,
+  PutImageScanningConfigurationRequest,
+  PutImageScanningConfigurationResponse,
+  PutImageTagMutabilityRequest,
+  PutImageTagMutabilityResponse,
   Repository,
 } from '@aws-sdk/client-ecr';
 import type { Checked, Handler } from '../../service-definition.ts';
@@ -43,6 +48,15 @@ function checkName(name: string): void {
   }
 }
 
+function checkMutability(mutability: ImageTagMutability): 'MUTABLE' | 'IMMUTABLE' {
+  if (mutability !== 'MUTABLE' && mutability !== 'IMMUTABLE') {
+    throw new InvalidParameterException(
+      `Invalid parameter at 'imageTagMutability': ${mutability} is not supported by the local cloud (MUTABLE or IMMUTABLE)`,
+    );
+  }
+  return mutability;
+}
+
 export const createRepository: Handler<
   Checked<CreateRepositoryRequest, 'repositoryName'>,
   CreateRepositoryResponse,
@@ -50,12 +64,7 @@ export const createRepository: Handler<
 > = (input, ctx) => {
   const name = input.repositoryName;
   checkName(name);
-  const mutability = input.imageTagMutability ?? 'MUTABLE';
-  if (mutability !== 'MUTABLE' && mutability !== 'IMMUTABLE') {
-    throw new InvalidParameterException(
-      `Invalid parameter at 'imageTagMutability': ${mutability} is not supported by the local cloud (MUTABLE or IMMUTABLE)`,
-    );
-  }
+  const mutability = checkMutability(input.imageTagMutability ?? 'MUTABLE');
   if (Object.hasOwn(ctx.state.repositories, name)) {
     throw new RepositoryAlreadyExistsException(
       `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
@@ -99,4 +108,33 @@ export const deleteRepository: Handler<
   }
   delete ctx.state.repositories[repository.name];
   return { repository: repositoryShape(repository, ctx.accountId, ctx.host) };
+};
+
+/** IMMUTABLE applies to pushes from now on, through the registry and PutImage alike. */
+export const putImageTagMutability: Handler<
+  Checked<PutImageTagMutabilityRequest, 'repositoryName' | 'imageTagMutability'>,
+  PutImageTagMutabilityResponse,
+  EcrState
+> = (input, ctx) => {
+  const repository = findRepository(ctx.state, input.repositoryName, ctx.accountId);
+  repository.tagMutability = checkMutability(input.imageTagMutability);
+  return {
+    registryId: ctx.accountId,
+    repositoryName: repository.name,
+    imageTagMutability: repository.tagMutability,
+  };
+};
+
+export const putImageScanningConfiguration: Handler<
+  Checked<PutImageScanningConfigurationRequest, 'repositoryName' | 'imageScanningConfiguration'>,
+  PutImageScanningConfigurationResponse,
+  EcrState
+> = (input, ctx) => {
+  const repository = findRepository(ctx.state, input.repositoryName, ctx.accountId);
+  repository.scanOnPush = input.imageScanningConfiguration.scanOnPush ?? false;
+  return {
+    registryId: ctx.accountId,
+    repositoryName: repository.name,
+    imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
+  };
 };

@@ -1,5 +1,6 @@
 /** ECR's recorded state (per region) and the lookups its handlers and its registry share. */
 import { randomBytes } from 'node:crypto';
+import type { ReplicationConfiguration } from '@aws-sdk/client-ecr';
 import { arn, nameMap } from '../common.ts';
 import { ImageNotFoundException, RepositoryNotFoundException } from './errors.ts';
 
@@ -28,12 +29,18 @@ export interface RepositoryRecord {
   /** Blobs pushed to or mounted into this repository (digest → size); the bytes are shared on disk. */
   blobs: Record<string, number>;
   lifecyclePolicy?: { text: string; lastEvaluatedMs?: number };
+  /** SetRepositoryPolicy's text, as given. */
+  policyText?: string;
 }
 
 export interface EcrState {
   /** Signs this region's registry passwords, so tokens survive restarts and cannot be forged. */
   tokenSecret: string;
   repositories: Record<string, RepositoryRecord>;
+  /** PutRegistryPolicy's text, as given. */
+  registryPolicy?: string;
+  /** Recorded as given; nothing is replicated (one local registry). */
+  replicationConfiguration?: ReplicationConfiguration;
 }
 
 export const initialEcrState = (): EcrState => ({
