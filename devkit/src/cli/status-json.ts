@@ -22,6 +22,9 @@ export interface StatusJson {
     desired: number;
     running: number;
     pending: number;
+    /** AWS/ECS utilization in percent of the tasks' size (latest minute with data). */
+    cpuUtilization: number | null;
+    memoryUtilization: number | null;
     deployments: {
       id: string;
       status: string;
@@ -40,6 +43,9 @@ export interface StatusJson {
       health: string;
       startedAt: string | null;
       stoppedReason: string | null;
+      /** A running task's latest Container Insights figures: CPU units and MiB, used and reserved. */
+      cpu: { used: number; reserved: number } | null;
+      memory: { usedMiB: number; reservedMiB: number } | null;
     }[];
     /** Newest first. */
     events: { createdAt: string | null; message: string }[];
@@ -70,6 +76,8 @@ export function statusJson(
           desired: service.desired,
           running: service.running,
           pending: service.pending,
+          cpuUtilization: service.cpuPercent ?? null,
+          memoryUtilization: service.memoryPercent ?? null,
           deployments: service.deployments.map((d) => ({
             id: d.id,
             status: d.status,
@@ -88,6 +96,8 @@ export function statusJson(
             health: t.health,
             startedAt: iso(t.startedAt),
             stoppedReason: t.stoppedReason ?? null,
+            cpu: t.usage ? { used: t.usage.cpuUnits, reserved: t.usage.cpuReserved } : null,
+            memory: t.usage ? { usedMiB: t.usage.memoryMiB, reservedMiB: t.usage.memoryReservedMiB } : null,
           })),
           events: service.events.map((e) => ({ createdAt: iso(e.createdAt), message: e.message })),
         }

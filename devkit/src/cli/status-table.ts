@@ -3,6 +3,10 @@ import type { StackStatus } from '../deploy/status.ts';
 import { table } from './table.ts';
 
 const time = (date: Date | undefined) => (date ? date.toISOString().slice(11, 19) : '-');
+const percent = (value: number | undefined) => (value === undefined ? '-' : `${value.toFixed(1)}%`);
+/** Used of reserved: `37/256` CPU units, `61/512 MiB`. */
+const share = (used: number | undefined, reserved: number | undefined, unit = '') =>
+  used === undefined ? '-' : `${Math.round(used)}/${reserved ?? '-'}${unit}`;
 
 export function statusLines(status: StackStatus): string[] {
   const { service } = status;
@@ -14,13 +18,15 @@ export function statusLines(status: StackStatus): string[] {
     `image: ${service.image ?? '-'}${service.imageTags.length ? ` (tags: ${service.imageTags.join(', ')})` : ''}`,
     '',
     ...table(
-      ['SERVICE', 'STATUS', 'TASK DEFINITION', 'DESIRED', 'RUNNING', 'PENDING'],
+      ['SERVICE', 'STATUS', 'TASK DEFINITION', 'DESIRED', 'RUNNING', 'PENDING', 'CPU', 'MEMORY'],
       [
         [
           service.name,
           service.status,
           service.taskDefinition,
           ...counts(service.desired, service.running, service.pending),
+          percent(service.cpuPercent),
+          percent(service.memoryPercent),
         ],
       ],
     ),
@@ -39,13 +45,15 @@ export function statusLines(status: StackStatus): string[] {
     ...(service.tasks.length === 0
       ? ['no tasks']
       : table(
-          ['TASK', 'TASK DEFINITION', 'STATUS', 'HEALTH', 'STARTED', 'STOPPED REASON'],
+          ['TASK', 'TASK DEFINITION', 'STATUS', 'HEALTH', 'STARTED', 'CPU', 'MEMORY', 'STOPPED REASON'],
           service.tasks.map((t) => [
             t.id,
             t.taskDefinition,
             t.lastStatus,
             t.health,
             time(t.startedAt),
+            share(t.usage?.cpuUnits, t.usage?.cpuReserved),
+            share(t.usage?.memoryMiB, t.usage?.memoryReservedMiB, ' MiB'),
             t.stoppedReason ?? '',
           ]),
         )),

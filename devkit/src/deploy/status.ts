@@ -6,6 +6,8 @@ import type { AwsClients } from './clients.ts';
 import { LOAD_BALANCER_PORT_TAG, resourceNames } from './names.ts';
 import { revisionName } from './register.ts';
 import { describeService } from './rollout.ts';
+import type { TaskUsage } from './task-metrics.ts';
+import { serviceUtilization, taskUsage } from './task-metrics.ts';
 
 /** The stage's service as data for a table: its URL, deployments, tasks and their health. */
 export interface StackStatus {
@@ -25,6 +27,9 @@ export interface ServiceStatus {
   desired: number;
   running: number;
   pending: number;
+  /** AWS/ECS utilization of the service's tasks (percent of their size), latest minute with data. */
+  cpuPercent: number | undefined;
+  memoryPercent: number | undefined;
   deployments: {
     id: string;
     status: string;
@@ -43,6 +48,8 @@ export interface ServiceStatus {
     health: string;
     startedAt: Date | undefined;
     stoppedReason: string | undefined;
+    /** The running task's latest Container Insights figures (absent when insights are off). */
+    usage: TaskUsage | undefined;
   }[];
   /** Newest first, as ECS lists them. */
   events: { createdAt: Date | undefined; message: string }[];
@@ -112,11 +119,18 @@ export async function stackStatus(clients: AwsClients, stack: Stack, eventCount 
     ...deployments.map((d) => d.taskDefinition ?? ''),
   ]);
   const image = images.get(service.taskDefinition ?? '');
+  const serviceName = service.serviceName ?? names.service;
+  const taskId = (arn: string | undefined) => arn?.split('/').at(-1) ?? '';
+  const running = tasks.filter((t) => t.lastStatus === 'RUNNING').map((t) => taskId(t.taskArn));
+  const [utilization, usage] = await Promise.all([
+    serviceUtilization(clients, names.cluster, serviceName),
+    taskUsage(clients, names.cluster, running),
+  ]);
   return {
     cluster: names.cluster,
     url: deployedUrl(stack.config.service.url, service.tags ?? []),
     service: {
-      name: service.serviceName ?? names.service,
+      name: serviceName,
       status: service.status ?? 'UNKNOWN',
       taskDefinition: revisionName(service.taskDefinition ?? ''),
       image,
@@ -124,6 +138,8 @@ export async function stackStatus(clients: AwsClients, stack: Stack, eventCount 
       desired: service.desiredCount ?? 0,
       running: service.runningCount ?? 0,
       pending: service.pendingCount ?? 0,
+      cpuPercent: utilization.cpuPercent,
+      memoryPercent: utilization.memoryPercent,
       deployments: deployments.map((d) => ({
         id: d.id ?? '',
         status: d.status ?? '',
@@ -136,12 +152,13 @@ export async function stackStatus(clients: AwsClients, stack: Stack, eventCount 
         failed: d.failedTasks ?? 0,
       })),
       tasks: tasks.map((t) => ({
-        id: t.taskArn?.split('/').at(-1) ?? '',
+        id: taskId(t.taskArn),
         taskDefinition: revisionName(t.taskDefinitionArn ?? ''),
         lastStatus: t.lastStatus ?? '',
         health: t.healthStatus ?? 'UNKNOWN',
         startedAt: t.startedAt,
         stoppedReason: t.stoppedReason,
+        usage: t.lastStatus === 'RUNNING' ? usage.get(taskId(t.taskArn)) : undefined,
       })),
       events: (service.events ?? [])
         .slice(0, eventCount)

@@ -24,6 +24,7 @@ import { geminiContainerName } from '../../src/gemini/container.ts';
 import { processAlive } from '../../src/cli/up/session.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { credentials, REGION } from '../cloud/harness.ts';
+import { waitFor } from '../cloud/runtime/fixture.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/devkit.js', import.meta.url));
@@ -68,8 +69,29 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
     expect(stdout).toMatch(
       new RegExp(`^image: 127\\.0\\.0\\.1:${port}/iscoolgpt-dev@sha256:[0-9a-f]{64} \\(tags: .+\\)$`, 'm'),
     );
-    expect(stdout).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +1 +0$/m);
+    expect(stdout).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +1 +0 +(-|\d+\.\d%) +(-|\d+\.\d%)$/m);
   });
+
+  it("status shows the service's utilization and each running task's CPU and memory, read from CloudWatch", async () => {
+    // The stack enables Container Insights; the session's cloud samples every 5 s (local timings).
+    const status = await waitFor(
+      'the running task to have Container Insights figures',
+      async () => JSON.parse((await cli(['status', '--json'])).stdout) as StatusJson,
+      (s) =>
+        s.service?.memoryUtilization != null &&
+        s.service.tasks.some((t) => t.lastStatus === 'RUNNING' && t.memory),
+      120_000,
+    );
+    const task = status.service!.tasks.find((t) => t.lastStatus === 'RUNNING' && t.memory)!;
+    // The stack's size: 1024 CPU units, 3072 MiB; a node server holds some tens of MiB.
+    expect(task.cpu!.reserved).toBe(1024);
+    expect(task.memory!.reservedMiB).toBe(3072);
+    expect(task.memory!.usedMiB).toBeGreaterThan(10);
+    expect(status.service!.memoryUtilization).toBeGreaterThan(0);
+    const { stdout } = await cli(['status']);
+    expect(stdout).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +1 +0 +\d+\.\d% +\d+\.\d%$/m);
+    expect(stdout).toMatch(new RegExp(`^${task.id} .* RUNNING +\\S+ +\\S+ +\\d+/1024 +\\d+/3072 MiB`, 'm'));
+  }, 180_000);
 
   it('AWS_ENDPOINT_URL overrides the session, and --endpoint overrides both', async () => {
     const fromEnv = await cli(['status'], { AWS_ENDPOINT_URL: other.cloud.url });

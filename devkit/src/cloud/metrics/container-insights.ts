@@ -170,7 +170,8 @@ export class ContainerInsights {
     }
     for (const cluster of Object.values(ecs.clusters)) {
       if (cluster.status !== 'ACTIVE' || !insightsEnabled(ecs, cluster.clusterName)) continue;
-      log(cluster.clusterName, 'ClusterTelemetry', clusterInsights(ecs, cluster.clusterArn, now));
+      const events = clusterInsights(ecs, cluster.clusterArn, now);
+      if (events.length > 0) log(cluster.clusterName, 'ClusterTelemetry', events);
     }
     if (entries.length > 0) {
       storeEntries(
@@ -223,14 +224,22 @@ function serviceUtilization(task: SampledTask, now: number, resolution: number):
   return entries;
 }
 
-/** The Service events of a cluster's active services and its Cluster event. */
+/**
+ * The Service events of a cluster's active services and its Cluster event; as on AWS, only for
+ * resources with tasks running (a cluster or service without any sends nothing).
+ */
 function clusterInsights(ecs: EcsState, clusterArn: string, now: number): PerformanceEvent[] {
   const clusterName = clusterNameOf(clusterArn);
   const services = Object.values(ecs.services).filter(
     (s) => s.clusterArn === clusterArn && s.status === 'ACTIVE',
   );
-  const events = services.map((service) => {
+  const running = Object.values(ecs.tasks).filter(
+    (t) => t.clusterArn === clusterArn && t.lastStatus === 'RUNNING',
+  ).length;
+  if (running === 0) return [];
+  const events = services.flatMap((service) => {
     const tasks = serviceTasks(ecs, service);
+    if (!tasks.some((t) => t.lastStatus === 'RUNNING')) return [];
     return serviceEvent(
       clusterName,
       service.serviceName,
@@ -244,9 +253,6 @@ function clusterInsights(ecs: EcsState, clusterArn: string, now: number): Perfor
       now,
     );
   });
-  const running = Object.values(ecs.tasks).filter(
-    (t) => t.clusterArn === clusterArn && t.lastStatus === 'RUNNING',
-  ).length;
   return [...events, clusterEvent(clusterName, { tasks: running, services: services.length }, now)];
 }
 
