@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import { createClients, destroyClients } from '../deploy/clients.ts';
 import type { Finding } from '../deploy/doctor.ts';
+import { bootstrapFindings } from '../deploy/bootstrap.ts';
 import { stageFindings } from '../deploy/doctor.ts';
 import type { Stack } from '../stack/load.ts';
 import { dockerProblem, listeningPid, portFree, portTakenLine } from '../host/preflight.ts';
@@ -74,6 +75,8 @@ export async function doctorFindings(docker: Docker, choice: CloudChoice, stack:
     const clients = createClients(target);
     try {
       findings.push(...(await stageFindings(clients, stack)));
+      // On AWS, CI assumes the stage's deploy role through GitHub's OIDC provider (deploy.yml).
+      if (choice.target === 'aws') findings.push(...(await bootstrapFindings(clients, stack)));
     } finally {
       destroyClients(clients);
     }

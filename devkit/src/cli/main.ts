@@ -23,6 +23,8 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/rollback.ts'),
   () => import('./commands/remove.ts'),
   () => import('./commands/doctor.ts'),
+  () => import('./commands/bootstrap.ts'),
+  () => import('./commands/oidc-token.ts'),
   () => import('./commands/rehearse.ts'),
   () => import('./commands/rightsize.ts'),
   () => import('./commands/up.ts'),

@@ -188,7 +188,7 @@ function role(ctx: ProvisionContext, spec: RoleSpec): AnyResource {
 }
 
 /** IAM returns policy documents URL-encoded. */
-function readPolicy(document: string | undefined): unknown {
+export function readPolicy(document: string | undefined): unknown {
   if (!document) return {};
   return JSON.parse(document.trimStart().startsWith('{') ? document : decodeURIComponent(document));
 }
