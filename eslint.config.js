@@ -29,14 +29,29 @@ const otherService = {
   regex: '^\\.\\./[^./][^/]*/',
   message: 'a cloud service must not import another service: share through services/common.ts',
 };
+/**
+ * The console (cloud/console/) sits on top of the cloud: it reads the services' state and serves
+ * pages, and only server.ts mounts it; nothing else in the cloud imports it.
+ */
+const intoConsole = {
+  regex: '^(\\.\\./)+console/',
+  message: 'only cloud/server.ts mounts the console: the cloud parts never import cloud/console/',
+};
 const arrows = [
   ...Object.entries(forbidden).map(([folder, parts]) => ({
     files: [`devkit/src/${folder}/**/*.ts`],
     rules: { 'no-restricted-imports': ['error', { patterns: [upward(parts)] }] },
   })),
   {
+    files: ['devkit/src/cloud/*/**/*.ts'],
+    ignores: ['devkit/src/cloud/console/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [upward(forbidden.cloud), intoConsole] }] },
+  },
+  {
     files: ['devkit/src/cloud/services/*/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [upward(forbidden.cloud), otherService] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [upward(forbidden.cloud), otherService, intoConsole] }],
+    },
   },
 ];
 
@@ -49,6 +64,20 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  // The console's browser script: the page's globals, and echarts (loaded before it by the page).
+  {
+    files: ['devkit/src/cloud/console/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        EventSource: 'readonly',
+        echarts: 'readonly',
+      },
+    },
   },
   {
     rules: {

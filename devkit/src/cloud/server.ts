@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { localIssuerRoute } from './access/local-issuer.ts';
 import { answerClientErrors } from './client-errors.ts';
+import { consoleRoute } from './console/route.ts';
+import { CONSOLE_PATH } from './console/page.ts';
 import type { CallRecord, Route } from './gateway.ts';
 import { Gateway } from './gateway.ts';
 import { ContainerInsights } from './metrics/container-insights.ts';
@@ -18,6 +20,8 @@ import { type CloudWatchState, evaluateAlarms } from './services/cloudwatch/inde
 import { ecrRegistryCatalog } from './services/ecr/index.ts';
 import { allServices } from './services/index.ts';
 import { StateStore } from './state/store.ts';
+
+export { CONSOLE_PATH };
 
 export const CLOUD_VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -45,6 +49,8 @@ const LOCAL_ALARM_EVALUATION_SECONDS = 10;
 
 export interface Cloud {
   url: string;
+  /** The console's page (`<url>/_devkit/`). */
+  consoleUrl: string;
   port: number;
   store: StateStore;
   /** The task runtime, when enabled. */
@@ -86,6 +92,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     blobs,
     routes: [
       healthRoute,
+      consoleRoute(store),
       localIssuerRoute(store),
       registryRoute({ catalog: ecrRegistryCatalog(store), blobs }),
     ],
@@ -132,6 +139,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   }
   return {
     url: `http://${host}:${port}`,
+    consoleUrl: `http://${host}:${port}${CONSOLE_PATH}`,
     port,
     store,
     runtime,

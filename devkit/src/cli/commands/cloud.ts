@@ -88,7 +88,7 @@ export function register(program: Command): void {
         }
         program.error(error.message);
       });
-      console.log(`local cloud on ${cloud.url} (state in ${dataDir})`);
+      console.log(`local cloud on ${cloud.url} (state in ${dataDir}); console: ${cloud.consoleUrl}`);
       const health = cloud.runtime?.health();
       if (!health) console.log('ECS tasks are recorded only (--no-runtime)');
       else {

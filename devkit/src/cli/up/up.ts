@@ -6,7 +6,7 @@
 import Docker from 'dockerode';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { startCloud } from '../../cloud/server.ts';
+import { CONSOLE_PATH, startCloud } from '../../cloud/server.ts';
 import type { AwsClients } from '../../deploy/clients.ts';
 import { createClients, destroyClients } from '../../deploy/clients.ts';
 import { deploy } from '../../deploy/deploy.ts';
@@ -156,6 +156,7 @@ export async function up(options: UpOptions): Promise<void> {
     if (deployed) {
       say('');
       say(`IsCoolGPT is up: ${url}`);
+      if (options.target === 'local') say(`console: ${session.cloudUrl}${CONSOLE_PATH}`);
       say('try:');
       say(
         `  curl -s ${url}/v1/chat -H 'content-type: application/json' -d '{"question":"What is a container?"}'`,
@@ -219,14 +220,16 @@ async function startTarget(
   if (options.detach) {
     const cloud = await startDetachedCloud({ port: options.port, dataDir, logFile: cloudLogFile(stateDir) });
     teardown.add('stop the local cloud', () => stopProcess(cloud.pid));
-    say(`✔ cloud: ${cloud.url} (pid ${cloud.pid}, log ${cloudLogFile(stateDir)})`);
+    say(
+      `✔ cloud: ${cloud.url} (pid ${cloud.pid}, log ${cloudLogFile(stateDir)}); console: ${cloud.url}${CONSOLE_PATH}`,
+    );
     const target = await resolveTarget('local', { region, endpoint: cloud.url });
     return { target, cloudPid: cloud.pid, cloudId: cloud.cloudId };
   }
   const cloud = await startCloud({ port: options.port, dataDir, runtime: { docker } });
   // cleanup: every task container and network this cloud made goes with it.
   teardown.add('stop the local cloud', () => cloud.close({ cleanup: true }));
-  say(`✔ cloud: ${cloud.url}`);
+  say(`✔ cloud: ${cloud.url}; console: ${cloud.consoleUrl}`);
   const target = await resolveTarget('local', { region, endpoint: cloud.url });
   return { target, cloudPid: undefined, cloudId: cloud.runtime?.cloudId };
 }
