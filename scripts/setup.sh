@@ -4,7 +4,8 @@
 #   2. npm dependencies (npm ci when package-lock.json changed since the last install)
 #   3. with --docker: a running Docker engine, base images for the service image (`devkit
 #      base-images`: node:24-slim, else local stand-ins made once, before tests build in parallel),
-#      and the AWS CLI (the real client the tests drive the local cloud with)
+#      the AWS CLI (the real client the tests drive the local cloud with) and Chromium (the
+#      console's browser tests)
 # With --docker and no engine: fails when CI=true (Docker tests must never skip silently in CI),
 # otherwise warns and continues (the Docker-backed tests then report themselves as skipped).
 set -euo pipefail
@@ -25,6 +26,15 @@ if [ "${1:-}" = "--docker" ]; then
       "install the AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)" &&
     [ "${CI:-}" = "true" ]; then
     echo "setup: CI=true and no AWS CLI: failing instead of skipping the AWS CLI tests" >&2
+    exit 1
+  fi
+  # The console's tests drive a real headless browser: Debian's chromium (or CHROME_PATH, or the
+  # CI runner's Chrome at /usr/bin/google-chrome).
+  if [ -z "${CHROME_PATH:-}" ] && [ ! -x /usr/bin/google-chrome ] &&
+    ! scripts/debian-tool.sh /usr/bin/chromium chromium \
+      "install Chromium (or set CHROME_PATH) for the console's browser tests" &&
+    [ "${CI:-}" = "true" ]; then
+    echo "setup: CI=true and no Chromium: failing instead of skipping the browser tests" >&2
     exit 1
   fi
   if scripts/docker-engine.sh; then
