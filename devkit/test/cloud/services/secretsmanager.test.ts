@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CancelRotateSecretCommand,
   CreateSecretCommand,
+  DeleteResourcePolicyCommand,
+  GetRandomPasswordCommand,
+  GetResourcePolicyCommand,
+  PutResourcePolicyCommand,
+  RotateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -632,5 +638,123 @@ describe.skipIf(!awsCliAvailable)('AWS CLI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('random passwords, resource policies and rotation configuration', () => {
+  it('generates passwords from the documented character classes, one of each included type by default', async () => {
+    const { RandomPassword } = await sm.send(new GetRandomPasswordCommand({}));
+    expect(RandomPassword).toHaveLength(32);
+    for (const cls of [/[A-Z]/, /[a-z]/, /[0-9]/, /[!-/:-@[-`{-~]/]) expect(RandomPassword).toMatch(cls);
+    expect(RandomPassword).not.toContain(' ');
+    const digits = await sm.send(
+      new GetRandomPasswordCommand({
+        PasswordLength: 64,
+        ExcludeUppercase: true,
+        ExcludeLowercase: true,
+        ExcludePunctuation: true,
+        ExcludeCharacters: '01',
+      }),
+    );
+    expect(digits.RandomPassword).toMatch(/^[2-9]{64}$/);
+    const spaced = await sm.send(
+      new GetRandomPasswordCommand({ PasswordLength: 5, IncludeSpace: true, ExcludePunctuation: true }),
+    );
+    expect(spaced.RandomPassword).toContain(' ');
+    expect(
+      (
+        await errorOf(
+          sm.send(
+            new GetRandomPasswordCommand({
+              ExcludeUppercase: true,
+              ExcludeLowercase: true,
+              ExcludeNumbers: true,
+              ExcludePunctuation: true,
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidParameterException');
+    expect((await errorOf(sm.send(new GetRandomPasswordCommand({ PasswordLength: 3 })))).name).toBe(
+      'InvalidParameterException',
+    );
+    expect((await errorOf(sm.send(new GetRandomPasswordCommand({ PasswordLength: 0 })))).name).toBe(
+      'ValidationException',
+    );
+  });
+
+  it('stores, returns and deletes a resource policy, refusing one that is no JSON object', async () => {
+    const { ARN } = await create('with-policy', 'v');
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::000000000000:root' },
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: '*',
+        },
+      ],
+    });
+    expect(
+      await sm.send(new PutResourcePolicyCommand({ SecretId: 'with-policy', ResourcePolicy: policy })),
+    ).toMatchObject({
+      ARN,
+      Name: 'with-policy',
+    });
+    expect(await sm.send(new GetResourcePolicyCommand({ SecretId: ARN! }))).toMatchObject({
+      ARN,
+      ResourcePolicy: policy,
+    });
+    expect(
+      await errorOf(sm.send(new PutResourcePolicyCommand({ SecretId: 'with-policy', ResourcePolicy: '[1' }))),
+    ).toEqual({
+      name: 'MalformedPolicyDocumentException',
+      message: 'This resource policy contains a syntax error.',
+    });
+    await sm.send(new DeleteResourcePolicyCommand({ SecretId: 'with-policy' }));
+    expect(
+      (await sm.send(new GetResourcePolicyCommand({ SecretId: 'with-policy' }))).ResourcePolicy,
+    ).toBeUndefined();
+    expect(await errorOf(sm.send(new GetResourcePolicyCommand({ SecretId: 'no-such-secret' })))).toEqual(
+      NOT_FOUND,
+    );
+  });
+
+  it('records rotation as DescribeSecret shows it; CancelRotateSecret turns it off and keeps the function', async () => {
+    await create('rotated', 'v');
+    expect((await errorOf(sm.send(new RotateSecretCommand({ SecretId: 'rotated' })))).name).toBe(
+      'InvalidRequestException',
+    );
+    const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:SecretsManagerTestRotationLambda';
+    const rotated = await sm.send(
+      new RotateSecretCommand({
+        SecretId: 'rotated',
+        RotationLambdaARN: lambda,
+        RotationRules: { ScheduleExpression: 'cron(0 16 1,15 * ? *)', Duration: '2h' },
+      }),
+    );
+    expect(rotated).toMatchObject({ Name: 'rotated' });
+    expect(await sm.send(new DescribeSecretCommand({ SecretId: 'rotated' }))).toMatchObject({
+      RotationEnabled: true,
+      RotationLambdaARN: lambda,
+      RotationRules: { ScheduleExpression: 'cron(0 16 1,15 * ? *)', Duration: '2h' },
+    });
+    await sm.send(new CancelRotateSecretCommand({ SecretId: 'rotated' }));
+    expect(await sm.send(new DescribeSecretCommand({ SecretId: 'rotated' }))).toMatchObject({
+      RotationEnabled: false,
+      RotationLambdaARN: lambda,
+    });
+  });
+
+  it.runIf(awsCliAvailable)('answers get-random-password as its documented example', async () => {
+    const { json } = await t.aws([
+      'secretsmanager',
+      'get-random-password',
+      '--require-each-included-type',
+      '--password-length',
+      '20',
+    ]);
+    expect((json as { RandomPassword: string }).RandomPassword).toHaveLength(20);
   });
 });

@@ -8,6 +8,9 @@ import {
   restoreSecret,
   updateSecret,
 } from './secrets.ts';
+import { getRandomPassword } from './random-password.ts';
+import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy } from './resource-policy.ts';
+import { cancelRotateSecret, rotateSecret } from './rotation.ts';
 import { initialSecretsState, type SecretsState } from './state.ts';
 import { tagResource, untagResource } from './tags.ts';
 import { getSecretValue, putSecretValue } from './values.ts';
@@ -15,7 +18,10 @@ import { getSecretValue, putSecretValue } from './values.ts';
 export { resolveSecretValue } from './resolve.ts';
 export { initialSecretsState, type SecretsState } from './state.ts';
 
-/** Secrets Manager: secrets with versions and staging labels, deletion with a recovery window, tags. */
+/**
+ * Secrets Manager: secrets with versions and staging labels, deletion with a recovery window, tags,
+ * random passwords; resource policies and rotation configuration as stored state.
+ */
 export const secretsmanager: ServiceDefinition<SecretsState> = {
   signingName: 'secretsmanager',
   protocol: 'awsJson1_1',
@@ -34,5 +40,11 @@ export const secretsmanager: ServiceDefinition<SecretsState> = {
     PutSecretValue: putSecretValue,
     TagResource: tagResource,
     UntagResource: untagResource,
+    GetRandomPassword: getRandomPassword,
+    PutResourcePolicy: putResourcePolicy,
+    GetResourcePolicy: getResourcePolicy,
+    DeleteResourcePolicy: deleteResourcePolicy,
+    RotateSecret: rotateSecret,
+    CancelRotateSecret: cancelRotateSecret,
   },
 };

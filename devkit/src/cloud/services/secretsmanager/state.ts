@@ -1,5 +1,6 @@
 /** Secrets Manager's recorded state (per region) and how a SecretId finds its secret. */
 import { randomInt } from 'node:crypto';
+import type { RotationRulesType } from '@aws-sdk/client-secrets-manager';
 import { arn, nameMap } from '../common.ts';
 import { markedForDeletion, secretNotFound } from './errors.ts';
 
@@ -31,6 +32,10 @@ export interface SecretRecord {
   deletionMs?: number;
   /** In creation order. */
   versions: SecretVersionRecord[];
+  /** PutResourcePolicy's text, as given. */
+  resourcePolicy?: string;
+  /** RotateSecret's configuration; CancelRotateSecret keeps it, disabled, as AWS does. */
+  rotation?: { enabled: boolean; lambdaArn: string; rules?: RotationRulesType };
 }
 
 export interface SecretsState {
