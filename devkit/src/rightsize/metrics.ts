@@ -3,7 +3,7 @@
  * over Container Insights (ECS/ContainerInsights CpuUtilized in CPU units, MemoryUtilized in MiB,
  * per ClusterName+ServiceName, where each task's sample is one datapoint, so Maximum is the busiest
  * task), else the AWS/ECS CPUUtilization and MemoryUtilization percentages of the task size; and
- * which tasks ECS stopped for running out of memory.
+ * which tasks ECS stopped because they failed (out of memory, health checks) during a step.
  */
 import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -132,18 +132,29 @@ export async function readPeaks(
 }
 
 const OUT_OF_MEMORY = /OutOfMemory/i;
+/** ECS's reasons for stopping a task that failed (not one a deployment or a user replaced). */
+const FAILED = /health checks|Essential container in task exited/i;
 
 /** Whether ECS stopped the task because a container ran out of memory (its reason says so). */
 export const stoppedForMemory = (task: Task): boolean =>
   OUT_OF_MEMORY.test(task.stoppedReason ?? '') ||
   (task.containers ?? []).some((c) => OUT_OF_MEMORY.test(c.reason ?? ''));
 
-/** Per window, how many of the service's tasks stopped within it for running out of memory. */
-export async function countOomKills(
+export interface StoppedTasks {
+  /** OOM-killed. */
+  oom: number;
+  /** Failed otherwise: container or load balancer health checks, an essential container exited. */
+  failed: number;
+  /** ECS's stopped reasons, distinct. */
+  reasons: string[];
+}
+
+/** Per window, the service's tasks that ECS stopped within it because they failed. */
+export async function stoppedTasks(
   ecs: ECSClient,
   ref: ServiceRef,
   windows: readonly Window[],
-): Promise<number[]> {
+): Promise<StoppedTasks[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -166,12 +177,17 @@ export async function countOomKills(
     );
     stopped.push(...tasks);
   }
-  const killed = stopped.filter(stoppedForMemory);
-  return windows.map(
-    (window) =>
-      killed.filter((task) => {
-        const at = (task.stoppingAt ?? task.stoppedAt ?? task.executionStoppedAt)?.getTime();
-        return at !== undefined && at >= window.start && at < window.end;
-      }).length,
-  );
+  return windows.map((window) => {
+    const within = stopped.filter((task) => {
+      const at = (task.stoppingAt ?? task.stoppedAt ?? task.executionStoppedAt)?.getTime();
+      return at !== undefined && at >= window.start && at < window.end;
+    });
+    const oom = within.filter(stoppedForMemory);
+    const failed = within.filter((task) => !stoppedForMemory(task) && FAILED.test(task.stoppedReason ?? ''));
+    return {
+      oom: oom.length,
+      failed: failed.length,
+      reasons: [...new Set([...oom, ...failed].map((task) => task.stoppedReason ?? ''))],
+    };
+  });
 }

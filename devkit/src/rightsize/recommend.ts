@@ -34,6 +34,8 @@ export interface StepMeasure {
   memoryPeak: number | undefined;
   /** Tasks stopped for running out of memory during the step. */
   oomKills: number;
+  /** Tasks stopped for failing otherwise (health checks, an exited container) during the step. */
+  tasksFailed: number;
 }
 
 export interface Budget {
@@ -52,7 +54,7 @@ export interface Goal {
   maxTasks: number;
 }
 
-export type Verdict = 'held' | 'latency' | 'errors' | 'oom' | 'no-data';
+export type Verdict = 'held' | 'latency' | 'errors' | 'oom' | 'tasks-failed' | 'no-data';
 
 export interface Recommendation {
   size: FargateSize;
@@ -75,6 +77,7 @@ export type Outcome = { ok: true; recommendation: Recommendation } | { ok: false
 /** Why a step failed its budget, or that it held. */
 export function verdictOf(step: StepMeasure, budget: Budget): Verdict {
   if (step.oomKills > 0) return 'oom';
+  if (step.tasksFailed > 0) return 'tasks-failed';
   if (step.requests === 0) return 'no-data';
   if (errorRate(step) > budget.errorRate) return 'errors';
   if (!step.latencyMs || step.latencyMs.p95 > budget.p95Ms) return 'latency';
@@ -87,11 +90,12 @@ const perTask = (step: StepMeasure): number => step.concurrency / Math.max(1, st
 /** What bound a failing step on the measured size: a resource near its limit, or neither. */
 export function bottleneckOf(step: StepMeasure, measured: FargateSize): string {
   if (step.oomKills > 0) return `memory: ${step.oomKills} task(s) OOM-killed`;
+  const failed = step.tasksFailed > 0 ? `${step.tasksFailed} task(s) failed health checks or exited, ` : '';
   const cpu = step.cpuPeak === undefined ? 0 : step.cpuPeak / measured.cpu;
   const memory = step.memoryPeak === undefined ? 0 : step.memoryPeak / measured.memory;
-  if (cpu >= 0.9) return `cpu: ${percent(cpu)} of ${measured.cpu / 1024} vCPU`;
-  if (memory >= 0.9) return `memory: ${percent(memory)} of ${measured.memory} MiB`;
-  return `neither CPU (${percent(cpu)}) nor memory (${percent(memory)}): the service's own limits or its upstream`;
+  if (cpu >= 0.9) return `${failed}cpu: ${percent(cpu)} of ${measured.cpu / 1024} vCPU`;
+  if (memory >= 0.9) return `${failed}memory: ${percent(memory)} of ${measured.memory} MiB`;
+  return `${failed}neither CPU (${percent(cpu)}) nor memory (${percent(memory)}) near its limit: the service's own limits, its health checks or its upstream`;
 }
 
 export function recommend(
@@ -213,6 +217,7 @@ function failure(step: StepMeasure, budget: Budget, measured: FargateSize): stri
     latency: `p95 rose to ${p95} (budget ${budget.p95Ms} ms)`,
     errors: `errors rose to ${percent(errorRate(step))} (budget ${percent(budget.errorRate)})`,
     oom: `tasks were OOM-killed`,
+    'tasks-failed': `tasks failed and were replaced`,
     'no-data': 'no request completed',
   };
   return `${what[verdictOf(step, budget)]}; bound by ${bottleneckOf(step, measured)}`;

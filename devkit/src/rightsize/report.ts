@@ -16,6 +16,8 @@ export interface StepRecord extends StepMeasure {
   end: string;
   verdict: Verdict;
   failedByStatus: Record<string, number>;
+  /** Why ECS stopped the tasks that failed during the step. */
+  stoppedReasons: string[];
   metricSource: 'ECS/ContainerInsights' | 'AWS/ECS' | undefined;
 }
 
@@ -49,7 +51,7 @@ export const STEP_HEADERS = [
   'errors',
   'CPU peak/task',
   'memory peak/task',
-  'OOM',
+  'OOM/failed tasks',
   'verdict',
 ];
 
@@ -77,7 +79,7 @@ export function stepRows(report: RightsizeReport): string[][] {
     step.memoryPeak === undefined
       ? '-'
       : `${Math.round(step.memoryPeak)} MiB (${pct(step.memoryPeak / size.memory)})`,
-    String(step.oomKills),
+    `${step.oomKills}/${step.tasksFailed}`,
     step.verdict,
   ]);
 }
@@ -124,6 +126,12 @@ function markdown(report: RightsizeReport, svgName: string): string {
     ...stepRows(report).map(row),
     '',
     ...(report.stoppedEarly ? [`Stepping stopped early: ${report.stoppedEarly}`, ''] : []),
+    ...report.steps
+      .filter((step) => step.stoppedReasons.length)
+      .map(
+        (step) => `- At ${step.concurrency} in flight, ECS stopped tasks: ${step.stoppedReasons.join('; ')}`,
+      ),
+    '',
     ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${n}`), ''] : []),
     '## Chart',
     '',

@@ -16,7 +16,7 @@ import type { StepResult } from './drive.ts';
 import { driveStep, isLoopbackUrl } from './drive.ts';
 import type { FargateSize } from './fargate-sizes.ts';
 import { isFargateSize } from './fargate-sizes.ts';
-import { countOomKills, readPeaks } from './metrics.ts';
+import { readPeaks, stoppedTasks } from './metrics.ts';
 import type { Budget, Goal, StepMeasure } from './recommend.ts';
 import { errorRate, recommend, verdictOf } from './recommend.ts';
 import type { RightsizeReport, StepRecord } from './report.ts';
@@ -149,7 +149,10 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
   await sleep(options.settleMs);
   const windows = results.map(({ result }) => ({ start: result.start, end: result.end }));
   const peaks = await readPeaks(clients.cloudwatch, ref, size, windows, options.metricsPeriodSeconds);
-  const ooms = await countOomKills(clients.ecs, ref, windows);
+  // A task fails its health checks some intervals after the load that broke it: each step answers
+  // for the tasks stopped until the next one starts (the last, until now).
+  const stopWindows = windows.map((w, i) => ({ start: w.start, end: windows[i + 1]?.start ?? Date.now() }));
+  const stopped = await stoppedTasks(clients.ecs, ref, stopWindows);
 
   const steps: StepRecord[] = results.map(({ result, tasks }, i) => {
     const measure: StepMeasure = {
@@ -161,7 +164,8 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
       latencyMs: result.latencyMs,
       cpuPeak: peaks[i]!.cpu,
       memoryPeak: peaks[i]!.memory,
-      oomKills: ooms[i]!,
+      oomKills: stopped[i]!.oom,
+      tasksFailed: stopped[i]!.failed,
     };
     return {
       ...measure,
@@ -169,6 +173,7 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
       end: new Date(result.end).toISOString(),
       verdict: verdictOf(measure, options.budget),
       failedByStatus: result.stats.failedByStatus,
+      stoppedReasons: stopped[i]!.reasons,
       metricSource: peaks[i]!.source,
     };
   });

@@ -33,6 +33,7 @@ function step(
     cpuPeak,
     memoryPeak,
     oomKills: 0,
+    tasksFailed: 0,
     ...more,
   };
 }
@@ -111,6 +112,15 @@ describe('recommend', () => {
       reason: /OOM-killed/,
     },
     {
+      name: 'a task failing its health checks at a step breaks it there',
+      steps: [step(4, 30, 150), step(8, 60, 160, { tasksFailed: 1 })],
+      goal: goal(8),
+      size: { cpu: 256, memory: 512 },
+      tasks: 2,
+      limiting: 'memory',
+      reason: /at 8 tasks failed and were replaced; bound by 1 task\(s\) failed health checks/,
+    },
+    {
       name: 'errors over budget (503s shed by the service) break a step',
       steps: [step(10, 30, 150), step(20, 40, 160, { errors: 30 })],
       goal: goal(20),
@@ -169,6 +179,7 @@ describe('recommend', () => {
 
   it('names why a step failed', () => {
     expect(verdictOf(step(4, 1, 1, { oomKills: 2 }), budget)).toBe('oom');
+    expect(verdictOf(step(4, 1, 1, { tasksFailed: 1 }), budget)).toBe('tasks-failed');
     expect(verdictOf(step(4, 1, 1, { errors: 2 }), budget)).toBe('errors');
     expect(verdictOf(step(4, 1, 1, slow), budget)).toBe('latency');
     expect(verdictOf(step(4, 1, 1, { requests: 0 }), budget)).toBe('no-data');
@@ -189,6 +200,7 @@ describe('recommend', () => {
       cpuPeak: fc.option(fc.double({ min: 0, max: 20_000, noNaN: true }), { nil: undefined }),
       memoryPeak: fc.option(fc.double({ min: 0, max: 130_000, noNaN: true }), { nil: undefined }),
       oomKills: fc.integer({ min: 0, max: 1 }),
+      tasksFailed: fc.integer({ min: 0, max: 1 }),
     });
     fc.assert(
       fc.property(

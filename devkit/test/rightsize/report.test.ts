@@ -26,10 +26,12 @@ function step(concurrency: number, p95: number, cpu: number, memory: number, err
     cpuPeak: cpu,
     memoryPeak: memory,
     oomKills: 0,
+    tasksFailed: 0,
     start: '2026-12-05T00:00:00.000Z',
     end: '2026-12-05T00:00:20.000Z',
     verdict: p95 > 8_000 || errors > 1 ? (errors > 1 ? 'errors' : 'latency') : 'held',
     failedByStatus: errors ? { '503': errors } : {},
+    stoppedReasons: [],
     metricSource: 'ECS/ContainerInsights',
   };
 }
@@ -93,7 +95,7 @@ describe('the right-sizing report', () => {
       '0.0 %',
       '40 (15.6 %)',
       '120 MiB (23.4 %)',
-      '0',
+      '0/0',
       'held',
     ]);
   });
