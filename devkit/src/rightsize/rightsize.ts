@@ -18,7 +18,7 @@ import type { FargateSize } from './fargate-sizes.ts';
 import { isFargateSize } from './fargate-sizes.ts';
 import { readPeaks, stoppedTasks } from './metrics.ts';
 import type { Budget, Goal, StepMeasure } from './recommend.ts';
-import { errorRate, recommend, verdictOf } from './recommend.ts';
+import { recommend, verdictOf } from './recommend.ts';
 import type { RightsizeReport, StepRecord } from './report.ts';
 
 export interface RightsizeOptions {
@@ -182,9 +182,15 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
       `No CPU metric for ${steps.filter((s) => s.cpuPeak === undefined).length} step(s): steps shorter than the metrics period (${options.metricsPeriodSeconds} s) or no samples published yet.`,
     );
   }
-  if (steps.some((s) => errorRate(s) > 0 && s.failedByStatus['503'])) {
+  const reasons = results.flatMap(({ result }) => result.stats.failures.map((f) => f.reason));
+  if (reasons.some((reason) => reason.includes('no_healthy_targets'))) {
     notes.push(
-      '503 answers are the service shedding load (its upstream concurrency limit and queue are full).',
+      '503 no_healthy_targets: the load balancer had no healthy task to route to (a task failing its health checks was being replaced).',
+    );
+  }
+  if (steps.some((s) => s.failedByStatus['503']) && reasons.some((r) => !r.includes('no_healthy_targets'))) {
+    notes.push(
+      'Other 503 answers are the service shedding load (its upstream concurrency limit and queue are full).',
     );
   }
   return {
