@@ -311,6 +311,20 @@ describe('AssumeRole (SDK)', () => {
           new AssumeRoleCommand({
             RoleArn: `arn:aws:iam::${ACCOUNT}:role/operator`,
             RoleSessionName: 'sx',
+            Policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'ecs:*' }],
+            }),
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'MalformedPolicyDocument', message: 'Policy statement must contain resources.' });
+    expect(
+      await errorOf(
+        sts.send(
+          new AssumeRoleCommand({
+            RoleArn: `arn:aws:iam::${ACCOUNT}:role/operator`,
+            RoleSessionName: 'sx',
             DurationSeconds: 7201,
           }),
         ),

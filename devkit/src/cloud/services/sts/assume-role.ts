@@ -80,6 +80,9 @@ export const assumeRole: Handler<
   AssumeRoleResponse,
   StsState
 > = (input, ctx) => {
+  // A session policy is checked as IAM checks any permissions policy (it is not yet applied: the
+  // local cloud enforces no permissions).
+  if (input.Policy !== undefined) parsePolicyDocument(input.Policy, 'permissions');
   const caller = ctx.caller;
   const denied = () =>
     accessDenied(
@@ -122,6 +125,7 @@ export const assumeRoleWithWebIdentity: Handler<
   AssumeRoleWithWebIdentityResponse,
   StsState
 > = (input, ctx) => {
+  if (input.Policy !== undefined) parsePolicyDocument(input.Policy, 'permissions');
   const now = Date.now();
   const token = decodeToken(input.WebIdentityToken);
   const { claims } = token;
