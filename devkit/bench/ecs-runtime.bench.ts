@@ -28,7 +28,6 @@ import {
   pushFixture,
   registerFixtureTask,
 } from '../test/cloud/runtime/fixture.ts';
-import { freePort } from '../test/cloud/harness.ts';
 import { median } from './stats.ts';
 
 const exec = promisify(execFile);
@@ -71,7 +70,6 @@ async function rollouts(
     taskDefinition: await revision('v1'),
     desiredCount: 3,
     networkConfiguration: network,
-    loadBalancerPort: await freePort(),
     deploymentConfiguration: {
       maximumPercent: 200,
       minimumHealthyPercent: 100,

@@ -12,8 +12,7 @@ import { ContainerInsights } from './metrics/container-insights.ts';
 import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
 import { MAX_API_BODY_BYTES } from './request-body.ts';
-import { TaskRuntime } from './runtime/driver.ts';
-import { ServiceRouting } from './runtime/routing.ts';
+import { TaskRuntime } from './runtime/task-runtime.ts';
 import { LOCAL_TIMINGS, type Timings } from './scheduler/facts.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
 import { type CloudWatchState, evaluateAlarms } from './services/cloudwatch/index.ts';
@@ -129,7 +128,6 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       store,
       docker,
       timings,
-      routing: new ServiceRouting({ timings, onServiceEvent: () => store.markDirty('ecs') }),
       registryPort: port,
     });
     await runtime.start();

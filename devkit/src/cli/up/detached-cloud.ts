@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { RuntimeHealth } from '../../cloud/runtime/driver.ts';
+import type { RuntimeHealth } from '../../cloud/runtime/task-runtime.ts';
 import { processAlive } from './session.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/devkit.js', import.meta.url));

@@ -1,69 +1,52 @@
 /**
- * A service's load balancer on 127.0.0.1: forwards each request to one registered, healthy target
- * (round robin) and, like an ALB target group, stops sending new requests to a target as soon as it
- * is deregistered while letting its in-flight requests finish (the deregistration delay), so a
- * rolling deployment under load drops nothing. A target that dies before it is deregistered costs
- * no request that could safely go elsewhere: one that never reached it (connection refused or
- * reset before anything was sent) is sent to another target, whatever its method, and so is a
- * bodyless idempotent one that got no answer (RFC 9110 §9.2.2).
+ * One listener on 127.0.0.1: an HTTP server that hands each request to the target pool its route
+ * picks (an ALB listener's rules choose a target group) or answers it itself (fixed responses,
+ * redirects). Without a route, it forwards everything to its own pool.
  */
 import {
-  Agent,
   createServer,
-  request,
-  type IncomingHttpHeaders,
   type IncomingMessage,
+  type OutgoingHttpHeaders,
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { TargetPool, type LoadBalancerStats, type Target } from './target-pool.ts';
 
-/** Connection handling is per hop: the client's connection is ours, the target's is the agent's. */
-function perHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const copy = { ...headers };
-  delete copy.connection;
-  delete copy['keep-alive'];
-  return copy;
-}
+export type { LoadBalancerStats, Target } from './target-pool.ts';
 
-/** Methods whose request may be sent again after a connection failure (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** Whether the client sends a body after the headers (we keep no copy, so it can be sent once only). */
-function hasBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-}
-
-export interface Target {
-  id: string;
-  host: string;
-  port: number;
-}
-
-interface TargetState extends Target {
-  inFlight: number;
-  draining: boolean;
-  drained: Array<() => void>;
-}
-
-export interface LoadBalancerStats {
-  requests: number;
-  failures: number;
-  /** Requests sent to another target (or once more) after a connection failed under them. */
-  retries: number;
-}
+/** What a listener does with one request. */
+export type RouteDecision =
+  | { kind: 'forward'; pool: TargetPool }
+  | { kind: 'respond'; status: number; headers: OutgoingHttpHeaders; body: string };
 
 export class LoadBalancer {
-  private readonly targets = new Map<string, TargetState>();
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  /** The pool requests go to when no route is given. */
+  readonly pool = new TargetPool();
+  private readonly route: (req: IncomingMessage) => RouteDecision;
   private server: Server | undefined;
-  private next = 0;
+  /** Requests this listener answered itself (fixed responses, redirects). */
+  answered = 0;
+
+  constructor(options: { route?: (req: IncomingMessage) => RouteDecision } = {}) {
+    this.route = options.route ?? (() => ({ kind: 'forward', pool: this.pool }));
+  }
+
+  get stats(): LoadBalancerStats {
+    return this.pool.stats;
+  }
+
   /** Why there is no target to route to, for the 503 body (e.g. a security group blocks the port). */
-  unavailableReason = 'no healthy targets';
-  readonly stats: LoadBalancerStats = { requests: 0, failures: 0, retries: 0 };
+  get unavailableReason(): string {
+    return this.pool.unavailableReason;
+  }
+
+  set unavailableReason(reason: string) {
+    this.pool.unavailableReason = reason;
+  }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createServer((req, res) => this.forward(req, res));
+    const server = createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -73,42 +56,29 @@ export class LoadBalancer {
     return (server.address() as AddressInfo).port;
   }
 
-  /** Routes to the target; a target still draining is taken back as it is. */
   register(target: Target): void {
-    const known = this.targets.get(target.id);
-    if (known) known.draining = false;
-    else this.targets.set(target.id, { ...target, inFlight: 0, draining: false, drained: [] });
+    this.pool.register(target);
   }
 
-  /** Whether the target is registered or still draining. */
   has(id: string): boolean {
-    return this.targets.has(id);
+    return this.pool.has(id);
   }
 
-  /** Stops routing to the target now; resolves when its in-flight requests are done or `delayMs` passed. */
-  async deregister(id: string, delayMs: number): Promise<void> {
-    const target = this.targets.get(id);
-    if (!target) return;
-    target.draining = true;
-    if (target.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        target.drained.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    // Registered again while it drained: it stays.
-    if (target.draining) this.targets.delete(id);
+  deregister(id: string, delayMs: number): Promise<void> {
+    return this.pool.deregister(id, delayMs);
   }
 
   registeredIds(): string[] {
-    return [...this.targets.values()].filter((t) => !t.draining).map((t) => t.id);
+    return this.pool.registeredIds();
+  }
+
+  /** Sets how long an idle client connection stays open (the ALB's idle timeout). */
+  setIdleTimeout(seconds: number): void {
+    if (this.server) this.server.keepAliveTimeout = seconds * 1000;
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    this.pool.close();
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {
@@ -117,121 +87,15 @@ export class LoadBalancer {
     });
   }
 
-  /** The next live target in turn, other than those already tried for this request. */
-  private pick(tried: ReadonlySet<TargetState> = new Set()): TargetState | undefined {
-    const live = [...this.targets.values()].filter((t) => !t.draining && !tried.has(t));
-    if (live.length === 0) return undefined;
-    return live[this.next++ % live.length];
-  }
-
-  private forward(req: IncomingMessage, res: ServerResponse): void {
-    this.stats.requests++;
-    const target = this.pick();
-    if (!target) {
-      this.stats.failures++;
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'no_healthy_targets', message: this.unavailableReason } }));
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const decision = this.route(req);
+    if (decision.kind === 'forward') {
+      decision.pool.forward(req, res);
       return;
     }
-    this.send(req, res, target, new Set());
-  }
-
-  /**
-   * One attempt at `target`. The client's body is piped only once the connection is up, so an
-   * attempt whose connection fails has consumed none of it and the next can still send it all.
-   * `tried` bounds the attempts: every target at most once, plus one resend on a reused
-   * keep-alive connection the target closed under the request (a race, not a dead target).
-   */
-  private send(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: TargetState,
-    tried: Set<TargetState>,
-    resend = false,
-  ): void {
-    tried.add(target);
-    target.inFlight++;
-    let finished = false;
-    const done = () => {
-      if (finished) return;
-      finished = true;
-      target.inFlight--;
-      if (target.inFlight === 0) for (const resolve of target.drained.splice(0)) resolve();
-    };
-    const upstream = request(
-      {
-        host: target.host,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...perHop(req.headers), 'x-forwarded-for': req.socket.remoteAddress ?? '' },
-        agent: this.agent,
-      },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, perHop(upstreamRes.headers));
-        upstreamRes.pipe(res);
-        upstreamRes.on('end', done);
-        upstreamRes.on('error', done);
-      },
-    );
-    let socket: Socket | undefined;
-    let connected = false;
-    let writtenBefore = 0;
-    upstream.on('socket', (assigned) => {
-      socket = assigned;
-      // A reused socket carries earlier requests' bytes: only what this request adds counts.
-      writtenBefore = assigned.bytesWritten;
-      const connect = () => {
-        connected = true;
-        if (hasBody(req)) req.pipe(upstream);
-        else upstream.end();
-      };
-      if (assigned.connecting) assigned.once('connect', connect);
-      else connect();
-    });
-    upstream.on('error', () => {
-      done();
-      if (res.headersSent) {
-        // The answer was under way: what the client got is all there is.
-        this.stats.failures++;
-        res.destroy();
-        return;
-      }
-      const sent = connected && (socket?.bytesWritten ?? 0) > writtenBefore;
-      if (hasBody(req)) req.unpipe(upstream);
-      // A client that went away is owed nothing more.
-      const next = res.destroyed
-        ? undefined
-        : this.retryTarget(req, target, tried, sent, upstream.reusedSocket && !resend);
-      if (next) {
-        this.stats.retries++;
-        this.send(req, res, next, tried, next === target);
-        return;
-      }
-      this.stats.failures++;
-      res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ error: { code: 'bad_gateway', message: `target ${target.id} did not answer` } }),
-      );
-    });
-    res.on('close', done);
-  }
-
-  /**
-   * Where a failed attempt goes next, if anywhere: nothing sent, anything may go to another
-   * target; sent, only a bodyless idempotent request may, or go once more to the same target when
-   * it was on a reused keep-alive connection (closed by the target just as it was reused).
-   */
-  private retryTarget(
-    req: IncomingMessage,
-    failed: TargetState,
-    tried: Set<TargetState>,
-    sent: boolean,
-    staleKeepAlive: boolean,
-  ): TargetState | undefined {
-    if (sent && (hasBody(req) || !IDEMPOTENT.has(req.method ?? ''))) return undefined;
-    const other = this.pick(tried);
-    if (other) return other;
-    return staleKeepAlive && !failed.draining ? failed : undefined;
+    this.answered++;
+    // The request's body is not wanted; drain it so the connection stays usable.
+    req.resume();
+    res.writeHead(decision.status, decision.headers).end(decision.body);
   }
 }

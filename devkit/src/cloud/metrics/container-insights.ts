@@ -11,7 +11,7 @@
  */
 import type Docker from 'dockerode';
 import { ACCOUNT_ID } from '../gateway.ts';
-import type { RunningTask } from '../runtime/driver.ts';
+import type { RunningTask } from '../runtime/task-runtime.ts';
 import type { Timings } from '../scheduler/facts.ts';
 import { cloudwatch, type MetricEntry, storeEntries } from '../services/cloudwatch/index.ts';
 import type { EcsState, TaskRecord } from '../services/ecs/state.ts';

@@ -30,36 +30,34 @@ export type TaskFact =
   | { phase: 'draining' | 'stopping' | 'flushing' }
   | { phase: 'stopped'; containers: ContainerFact[] };
 
-/** Where a service's load balancer may send traffic. */
-export interface RouteTarget {
-  taskArn: string;
-  containerName: string;
-  containerPort: number;
+/** A service task's target in one of the service's target groups, as the load balancer last checked it. */
+export interface TargetHealthFact {
+  targetGroupArn: string;
+  /** ELBv2's target state: initial, healthy, unhealthy, draining, unused, unavailable. */
+  state: string;
 }
 
 export type Action =
   | { kind: 'start'; taskArn: string }
   | { kind: 'stop'; taskArn: string }
-  /** The complete set of targets the service's load balancer should route to now. */
-  | {
-      kind: 'route';
-      serviceArn: string;
-      /** Where the load balancer listens on 127.0.0.1 (0: any free port). */
-      listenPort: number;
-      containerPort: number;
-      targets: RouteTarget[];
-      unavailable?: string;
-    };
+  /** Registers a RUNNING service task's IP:port in a target group of the service (idempotent). */
+  | { kind: 'register'; taskArn: string; targetGroupArn: string; ip: string; port: number };
 
 /** AWS's safety timings, configurable so a laptop need not wait as long as AWS does. */
 export interface Timings {
   /** Seconds after RUNNING when a task without health checks counts as healthy (AWS: 40). */
   noHealthCheckGraceSeconds: number;
-  /** Longest wait for in-flight requests after a target is deregistered (AWS: 300). */
+  /**
+   * Longest wait for in-flight requests after a target is deregistered (AWS: 300): caps each target
+   * group's deregistration delay.
+   */
   deregistrationDelaySeconds: number;
   /** How long STOPPED tasks stay visible (AWS: about an hour). */
   stoppedTaskRetentionSeconds: number;
-  /** Replaces every health check's interval when set (ECS's minimum is 5 s; tests want less). */
+  /**
+   * Replaces every health check's interval when set, containers' and target groups' alike (their
+   * minimum is 5 s; tests want less).
+   */
   healthCheckIntervalSeconds?: number;
   /** How often task containers are sampled for CloudWatch metrics and Container Insights (AWS: 60). */
   metricsSamplingSeconds: number;

@@ -3,10 +3,11 @@
  * observed of each task, and the time, it moves tasks and services along (through lifecycle.ts)
  * and returns what the runtime must do. The runtime's loop calls it on every tick.
  */
-import type { EcsState } from '../services/ecs/state.ts';
 import { taskDefinitionByArn } from '../services/ecs/state.ts';
-import { recordServiceEvent, serviceEventMessages } from '../services/ecs/lifecycle.ts';
-import type { Action, TaskFact, Timings } from './facts.ts';
+import { recordServiceEvent } from '../services/ecs/lifecycle.ts';
+import { serviceEventMessages } from '../services/ecs/wording.ts';
+import type { EcsState, ServiceRecord } from '../services/ecs/state.ts';
+import type { Action, TargetHealthFact, TaskFact, Timings } from './facts.ts';
 import { advanceService } from './service-step.ts';
 import { advanceTask } from './task-step.ts';
 
@@ -14,13 +15,13 @@ export interface StepInput {
   state: EcsState;
   /** By task ARN; a task missing here is unknown to the runtime. */
   facts: ReadonlyMap<string, TaskFact>;
-  /** By service ARN: why its load balancer cannot reach its tasks (a security group), if so. */
-  unreachable: ReadonlyMap<string, string>;
+  /** By task ARN: its targets in its service's target groups, as the load balancer checked them. */
+  targets: ReadonlyMap<string, TargetHealthFact[]>;
   now: number;
   timings: Timings;
 }
 
-export function schedulerStep({ state, facts, unreachable, now, timings }: StepInput): Action[] {
+export function schedulerStep({ state, facts, targets, now, timings }: StepInput): Action[] {
   const actions: Action[] = [];
   const services = Object.values(state.services);
   for (const task of Object.values(state.tasks)) {
@@ -28,18 +29,37 @@ export function schedulerStep({ state, facts, unreachable, now, timings }: StepI
       (s) => s.clusterArn === task.clusterArn && task.group === `service:${s.serviceName}`,
     );
     const definitions = taskDefinitionByArn(state, task.taskDefinitionArn)?.containerDefinitions ?? [];
-    const outcome = advanceTask(task, definitions, facts.get(task.taskArn), !!service, now, timings);
+    const balancing = service ? targetGroupsOf(service) : [];
+    const elb = balancing.length
+      ? {
+          targetGroupArns: balancing,
+          targets: targets.get(task.taskArn) ?? [],
+          gracePeriodSeconds: service?.healthCheckGracePeriodSeconds ?? 0,
+        }
+      : undefined;
+    const outcome = advanceTask(task, definitions, facts.get(task.taskArn), !!service, now, timings, elb);
     if (outcome.action) actions.push(outcome.action);
     if (!service) continue;
+    const taskId = task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1);
     if (outcome.failedHealthChecks) {
-      const taskId = task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1);
       recordServiceEvent(service, serviceEventMessages.failedHealthChecks(service.serviceName, taskId), now);
+    }
+    if (outcome.failedElbHealthChecks) {
+      recordServiceEvent(
+        service,
+        serviceEventMessages.failedElbHealthChecks(
+          service.serviceName,
+          taskId,
+          outcome.failedElbHealthChecks,
+        ),
+        now,
+      );
     }
     const deployment = service.deployments.find((d) => d.id === task.startedBy);
     if (outcome.failed && deployment) deployment.failedTasks++;
   }
   for (const service of services) {
-    actions.push(...advanceService(state, service, unreachable.get(service.serviceArn), now));
+    actions.push(...advanceService(state, service, now));
   }
   expireStoppedTasks(state, now, timings);
   return actions;
@@ -56,4 +76,9 @@ function expireStoppedTasks(state: EcsState, now: number, timings: Timings): voi
       delete state.tags[task.taskArn];
     }
   }
+}
+
+/** The target groups a service's tasks are registered in. */
+function targetGroupsOf(service: ServiceRecord): string[] {
+  return (service.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []));
 }

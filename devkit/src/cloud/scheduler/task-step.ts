@@ -4,15 +4,10 @@
  * stoppedReason as ECS reports them.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
-import {
-  markTaskStopped,
-  requestTaskStop,
-  setTaskStatus,
-  stopReasons,
-  stopTaskNow,
-} from '../services/ecs/lifecycle.ts';
+import { markTaskStopped, requestTaskStop, setTaskStatus, stopTaskNow } from '../services/ecs/lifecycle.ts';
+import { stopReasons } from '../services/ecs/wording.ts';
 import type { TaskRecord, TaskState } from '../services/ecs/state.ts';
-import type { Action, ContainerFact, TaskFact, Timings } from './facts.ts';
+import type { Action, ContainerFact, TargetHealthFact, TaskFact, Timings } from './facts.ts';
 
 export interface TaskOutcome {
   action?: Action;
@@ -20,6 +15,15 @@ export interface TaskOutcome {
   failed?: boolean;
   /** The task failed its container health checks (the service says so in its events). */
   failedHealthChecks?: boolean;
+  /** The target group whose health checks the task's target failed (the service says so too). */
+  failedElbHealthChecks?: string;
+}
+
+/** A service task behind target groups: its targets' health, and how long ECS ignores it after start. */
+export interface ElbView {
+  targetGroupArns: string[];
+  targets: TargetHealthFact[];
+  gracePeriodSeconds: number;
 }
 
 const STOPPING_PHASES: Record<'draining' | 'stopping' | 'flushing', TaskState> = {
@@ -35,6 +39,7 @@ export function advanceTask(
   isServiceTask: boolean,
   now: number,
   timings: Timings,
+  elb?: ElbView,
 ): TaskOutcome {
   if (task.lastStatus === 'STOPPED') return {};
   if (task.lastStatus === 'PROVISIONING') {
@@ -73,7 +78,7 @@ export function advanceTask(
       markTaskStopped(task, now);
       return {};
     case 'up':
-      return advanceRunningTask(task, definitions, fact.containers, isServiceTask, now, timings);
+      return advanceRunningTask(task, definitions, fact.containers, isServiceTask, now, timings, elb);
   }
 }
 
@@ -84,6 +89,7 @@ function advanceRunningTask(
   isServiceTask: boolean,
   now: number,
   timings: Timings,
+  elb: ElbView | undefined,
 ): TaskOutcome {
   applyContainerFacts(task, definitions, containers);
   const essentials = essentialFacts(definitions, containers);
@@ -117,7 +123,20 @@ function advanceRunningTask(
       );
       outcome.failed = true;
       outcome.failedHealthChecks = true;
-    } else if (task.healthyAt === undefined && countsHealthy(task, definitions, now, timings)) {
+    } else if (elb && failedTarget(task, elb, now)) {
+      const targetGroupArn = failedTarget(task, elb, now)!;
+      requestTaskStop(
+        task,
+        { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.failedElbHealthChecks(targetGroupArn) },
+        now,
+      );
+      outcome.failed = true;
+      outcome.failedElbHealthChecks = targetGroupArn;
+    } else if (
+      task.healthyAt === undefined &&
+      countsHealthy(task, definitions, now, timings) &&
+      (!elb || targetsHealthy(elb))
+    ) {
       task.healthyAt = now;
     }
   }
@@ -126,6 +145,20 @@ function advanceRunningTask(
     outcome.action = { kind: 'stop', taskArn: task.taskArn };
   }
   return outcome;
+}
+
+/** Every target group of the service holds the task's target, healthy. */
+function targetsHealthy(elb: ElbView): boolean {
+  return elb.targetGroupArns.every((arn) =>
+    elb.targets.some((t) => t.targetGroupArn === arn && t.state === 'healthy'),
+  );
+}
+
+/** The target group where the task's target is unhealthy once the grace period is over, if any. */
+function failedTarget(task: TaskRecord, elb: ElbView, now: number): string | undefined {
+  if (task.lastStatus !== 'RUNNING') return undefined;
+  if (now - (task.startedAt ?? now) < elb.gracePeriodSeconds * 1000) return undefined;
+  return elb.targets.find((t) => t.state === 'unhealthy')?.targetGroupArn;
 }
 
 /** RUNNING, and HEALTHY — or, without health checks, RUNNING for the grace period. */

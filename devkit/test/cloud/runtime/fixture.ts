@@ -36,6 +36,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestCloud } from '../harness.ts';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { freePort } from '../harness.ts';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 
@@ -197,7 +204,7 @@ export async function registerFixtureTask(ecs: ECSClient, options: FixtureTaskOp
  */
 export async function fixtureNetwork(
   t: TestCloud,
-  options: { ingressPort?: number } = {},
+  options: { ingressPort?: number; sourceGroup?: string } = {},
 ): Promise<NetworkConfiguration> {
   const ec2 = new EC2Client(t.clientConfig);
   const { Vpcs } = await ec2.send(
@@ -223,7 +230,9 @@ export async function fixtureNetwork(
             IpProtocol: 'tcp',
             FromPort: options.ingressPort,
             ToPort: options.ingressPort,
-            IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+            ...(options.sourceGroup
+              ? { UserIdGroupPairs: [{ GroupId: options.sourceGroup }] }
+              : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
           },
         ],
       }),
@@ -232,13 +241,83 @@ export async function fixtureNetwork(
   return { awsvpcConfiguration: { subnets: [Subnets![0]!.SubnetId!], securityGroups: [GroupId!] } };
 }
 
+/**
+ * An Application Load Balancer for one service: its own security group, two default subnets, an
+ * ip target group on port 8080 checking /health (2 passes make a target healthy, 2 failures
+ * unhealthy, a 2 s deregistration delay), and an HTTP listener on a free port forwarding to it.
+ */
+export async function fixtureLoadBalancer(
+  t: TestCloud,
+  name: string,
+  listenerPort?: number,
+): Promise<{ port: number; securityGroup: string; targetGroupArn: string; loadBalancerArn: string }> {
+  const ec2 = new EC2Client(t.clientConfig);
+  const elb = new ElasticLoadBalancingV2Client(t.clientConfig);
+  const { Vpcs } = await ec2.send(
+    new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
+  );
+  const vpcId = Vpcs![0]!.VpcId!;
+  const { Subnets } = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'fixture ALB', VpcId: vpcId }),
+  );
+  const lbName = name.slice(0, 32).replace(/-+$/, '');
+  const { LoadBalancers } = await elb.send(
+    new CreateLoadBalancerCommand({
+      Name: lbName,
+      Subnets: Subnets!.slice(0, 2).map((s) => s.SubnetId!),
+      SecurityGroups: [GroupId!],
+    }),
+  );
+  const { TargetGroups } = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: lbName,
+      Protocol: 'HTTP',
+      Port: 8080,
+      VpcId: vpcId,
+      TargetType: 'ip',
+      HealthCheckPath: '/health',
+      HealthCheckIntervalSeconds: 5,
+      HealthCheckTimeoutSeconds: 4,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+    }),
+  );
+  const targetGroupArn = TargetGroups![0]!.TargetGroupArn!;
+  await elb.send(
+    new ModifyTargetGroupAttributesCommand({
+      TargetGroupArn: targetGroupArn,
+      Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }],
+    }),
+  );
+  const port = listenerPort ?? (await freePort());
+  await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: LoadBalancers![0]!.LoadBalancerArn!,
+      Protocol: 'HTTP',
+      Port: port,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+    }),
+  );
+  ec2.destroy();
+  elb.destroy();
+  return {
+    port,
+    securityGroup: GroupId!,
+    targetGroupArn,
+    loadBalancerArn: LoadBalancers![0]!.LoadBalancerArn!,
+  };
+}
+
 /** A cluster for the test (CreateCluster is idempotent). */
 export async function fixtureCluster(ecs: ECSClient, name = 'runtime'): Promise<string> {
   const { cluster } = await ecs.send(new CreateClusterCommand({ clusterName: name }));
   return cluster!.clusterArn!;
 }
 
-/** Creates a Fargate service of the fixture; `loadBalancerPort` sets the devkit's listen-port tag. */
+/** Creates a Fargate service of the fixture. */
 export async function createFixtureService(
   ecs: ECSClient,
   options: {
@@ -247,18 +326,9 @@ export async function createFixtureService(
     taskDefinition: string;
     desiredCount: number;
     networkConfiguration: NetworkConfiguration;
-    /** A free port when not given: never the container port, which parallel tests would share. */
-    loadBalancerPort?: number;
   } & Partial<CreateServiceCommandInput>,
 ): Promise<Service> {
-  const { loadBalancerPort = await freePort(), ...input } = options;
-  const { service } = await ecs.send(
-    new CreateServiceCommand({
-      launchType: 'FARGATE',
-      ...input,
-      tags: [...(input.tags ?? []), { key: 'devkit:load-balancer-port', value: String(loadBalancerPort) }],
-    }),
-  );
+  const { service } = await ecs.send(new CreateServiceCommand({ launchType: 'FARGATE', ...options }));
   return service!;
 }
 

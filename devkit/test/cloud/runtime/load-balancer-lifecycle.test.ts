@@ -1,16 +1,23 @@
 /**
- * A service's load balancer over its life, on the real Docker engine: a listen port someone else
- * holds is told in the service's events (the cloud keeps running) and taken once free; deleting the
- * service closes it; a restart of the cloud brings it back in front of the re-adopted task.
+ * A service's Application Load Balancer over its life, on the real Docker engine: a listener port
+ * someone else holds shows in the load balancer's state (the cloud keeps running) and is taken once
+ * free; deleting the service drains its targets; a restart of the cloud brings the listener back in
+ * front of the re-adopted task.
  */
 import { DeleteServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenFailedReason } from '../../../src/cloud/lb/application-load-balancers.ts';
 import { dockerAvailable } from '../docker-cli.ts';
 import { waitFor } from './fixture.ts';
 import type { ServiceWorld } from './service-world.ts';
-import { eventMessages, get, serviceWorld } from './service-world.ts';
+import { get, serviceWorld } from './service-world.ts';
 
 describe.skipIf(!dockerAvailable)('load balancer lifecycle (real Docker)', () => {
   let w: ServiceWorld;
@@ -23,62 +30,64 @@ describe.skipIf(!dockerAvailable)('load balancer lifecycle (real Docker)', () =>
     await w?.close();
   }, 60_000);
 
-  it('tells a taken listen port in the service events, keeps running, and listens once the port is free', async () => {
+  it('shows a taken listener port in the load balancer’s state, keeps running, and listens once the port is free', async () => {
     const blocker: Server = createServer((_req, res) => res.end('someone else'));
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
-    const told =
-      `(service taken) was unable to start its load balancer on 127.0.0.1:${port}: the port is ` +
-      'already in use. Free the port, or tag the service with devkit:load-balancer-port=<another port>.';
-    const { url } = await w.service({
+    const { url, loadBalancerArn } = await w.service({
       name: 'taken',
       taskDefinition: v1,
       desiredCount: 1,
-      loadBalancerPort: port,
+      listenerPort: port,
     });
-    await waitFor(
-      'the event',
-      () => w.describe('taken'),
-      (s) => eventMessages(s).includes(told),
+    const elb = new ElasticLoadBalancingV2Client(w.t.clientConfig);
+    const state = async () =>
+      (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] })))
+        .LoadBalancers![0]!.State;
+    const impaired = await waitFor(
+      'the state to say why',
+      state,
+      (s) => s?.Code === 'active_impaired',
       30_000,
     );
-    // The task runs regardless, and the port's holder is left alone.
+    expect(impaired).toEqual({ Code: 'active_impaired', Reason: listenFailedReason(port, 'EADDRINUSE') });
+    // The task runs regardless (its target group checks it), and the port's holder is left alone.
     await w.steady('taken');
     expect(await fetch(url).then((r) => r.text())).toBe('someone else');
 
     await new Promise((resolve) => blocker.close(resolve));
     const served = await waitFor(
-      'the load balancer to take the port',
+      'the listener to take the port',
       () => get(url),
       (r) => r.status === 200,
       30_000,
     );
     expect(served.body).toMatchObject({ version: 'v1' });
-    expect(eventMessages(await w.describe('taken')).filter((m) => m === told)).toHaveLength(1);
+    expect(await state()).toEqual({ Code: 'active' });
+    elb.destroy();
   }, 180_000);
 
-  it('closes a deleted service’s load balancer once its targets are drained', async () => {
-    const { url } = await w.service({ name: 'gone', taskDefinition: v1, desiredCount: 1 });
+  it('drains a deleted service’s targets; the listener then answers 503 with the reason', async () => {
+    const { url, targetGroupArn } = await w.service({ name: 'gone', taskDefinition: v1, desiredCount: 1 });
     await w.steady('gone');
     expect((await get(url)).status).toBe(200);
     await w.ecs.send(new DeleteServiceCommand({ cluster: w.cluster, service: 'gone', force: true }));
-    // Nothing listens on its port any more.
-    await waitFor(
-      'the load balancer to close',
+    const after = await waitFor(
+      'the targets to drain',
       () => get(url),
-      (r) => String(r.body).includes('ECONNREFUSED'),
+      (r) => r.status === 503,
       60_000,
     );
-    await waitFor(
-      'the service to be INACTIVE',
-      () => w.describe('gone'),
-      (s) => s.status === 'INACTIVE',
+    expect(after.body).toMatchObject({ error: { code: 'no_healthy_targets' } });
+    const elb = new ElasticLoadBalancingV2Client(w.t.clientConfig);
+    const health = await waitFor(
+      'the target to be deregistered',
+      () => elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+      (h) => h.TargetHealthDescriptions!.length === 0,
       60_000,
     );
-    const health = (await fetch(`${w.t.cloud.url}/_devkit/health`).then((r) => r.json())) as {
-      runtime: { loadBalancers: Array<{ serviceName: string }> };
-    };
-    expect(health.runtime.loadBalancers.map((l) => l.serviceName)).not.toContain('gone');
+    expect(health.TargetHealthDescriptions).toEqual([]);
+    elb.destroy();
   }, 180_000);
 
   it('comes back on the same port in front of the same task after a restart of the cloud', async () => {

@@ -49,10 +49,10 @@ describe.skipIf(!dockerAvailable)('services behind their load balancers (real Do
       30_000,
     );
     const health = (await fetch(`${w.t.cloud.url}/_devkit/health`).then((r) => r.json())) as {
-      runtime: { loadBalancers: Array<{ serviceName: string; port: number; targets: number }> };
+      runtime: { loadBalancers: Array<{ loadBalancerName: string; port: number; targets: number }> };
     };
     expect(health.runtime.loadBalancers).toContainEqual(
-      expect.objectContaining({ serviceName: 'web', port: Number(new URL(url).port), targets: 2 }),
+      expect.objectContaining({ loadBalancerName: 'web', port: Number(new URL(url).port), targets: 2 }),
     );
 
     const [victim, survivor] = await taskArns('web');

@@ -14,11 +14,12 @@ import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import type { Timings } from '../../../src/cloud/scheduler/facts.ts';
 import type { TestCloud } from '../harness.ts';
-import { freePort, startTestCloud } from '../harness.ts';
+import { startTestCloud } from '../harness.ts';
 import {
   createFixtureService,
   FIXTURE_HEALTH_CHECK,
   fixtureCluster,
+  fixtureLoadBalancer,
   fixtureNetwork,
   pushFixture,
   registerFixtureTask,
@@ -49,8 +50,9 @@ export interface ServiceWorld {
   /** Registers the fixture answering `version` (more env on top); returns the task definition ARN. */
   revision(version: string, env?: Record<string, string>): Promise<string>;
   /**
-   * Creates a service of the fixture behind a load balancer on a free port; `ingress: false`
-   * leaves its security group without the rule for port 8080.
+   * Creates a service of the fixture behind an Application Load Balancer whose listener is on a
+   * free port (its target group checks /health); `ingress: false` leaves the tasks' security
+   * group without the rule admitting port 8080 from the load balancer's group.
    */
   service(
     options: {
@@ -58,8 +60,17 @@ export interface ServiceWorld {
       taskDefinition: string;
       desiredCount: number;
       ingress?: boolean;
+      /** The listener's port (a free one when not given). */
+      listenerPort?: number;
     } & Partial<Parameters<typeof createFixtureService>[1]>,
-  ): Promise<{ service: Service; url: string; securityGroup: string }>;
+  ): Promise<{
+    service: Service;
+    url: string;
+    securityGroup: string;
+    targetGroupArn: string;
+    loadBalancerArn: string;
+    loadBalancerSecurityGroup: string;
+  }>;
   describe(serviceName: string): Promise<Service>;
   /** Waits until the service has one COMPLETED deployment with every task running. */
   steady(serviceName: string, timeoutMs?: number): Promise<Service>;
@@ -100,20 +111,28 @@ export async function serviceWorld(name: string, timings: Partial<Timings> = {})
         healthCheck: TOLERANT_HEALTH_CHECK,
         stopTimeout: 5,
       }),
-    async service({ name: serviceName, ingress = true, ...options }) {
-      const networkConfiguration = await fixtureNetwork(t, ingress ? { ingressPort: 8080 } : {});
-      const loadBalancerPort = options.loadBalancerPort ?? (await freePort());
+    async service({ name: serviceName, ingress = true, listenerPort, ...options }) {
+      const alb = await fixtureLoadBalancer(t, serviceName, listenerPort);
+      const networkConfiguration = await fixtureNetwork(
+        t,
+        ingress ? { ingressPort: 8080, sourceGroup: alb.securityGroup } : {},
+      );
       const service = await createFixtureService(client(), {
         cluster,
         serviceName,
         networkConfiguration,
+        loadBalancers: [{ targetGroupArn: alb.targetGroupArn, containerName: 'app', containerPort: 8080 }],
+        // The fixture needs a moment to listen once RUNNING: on a busy machine, many checks' worth.
+        healthCheckGracePeriodSeconds: 60,
         ...options,
-        loadBalancerPort,
       });
       return {
         service,
-        url: `http://127.0.0.1:${loadBalancerPort}/`,
+        url: `http://127.0.0.1:${alb.port}/`,
         securityGroup: networkConfiguration.awsvpcConfiguration!.securityGroups![0]!,
+        targetGroupArn: alb.targetGroupArn,
+        loadBalancerArn: alb.loadBalancerArn,
+        loadBalancerSecurityGroup: alb.securityGroup,
       };
     },
     describe,

@@ -3,7 +3,12 @@
  * circuit breaker and its rollback, completion — driven by hand-made runtime facts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Action, ContainerFact, TaskFact } from '../../../src/cloud/scheduler/facts.ts';
+import type {
+  Action,
+  TargetHealthFact,
+  ContainerFact,
+  TaskFact,
+} from '../../../src/cloud/scheduler/facts.ts';
 import { LOCAL_TIMINGS } from '../../../src/cloud/scheduler/facts.ts';
 import { failureThreshold } from '../../../src/cloud/scheduler/service-step.ts';
 import { schedulerStep } from '../../../src/cloud/scheduler/step.ts';
@@ -12,6 +17,7 @@ import type { EcsState, ServiceRecord, TaskRecord } from '../../../src/cloud/ser
 import { deploymentTasks, initialEcsState, serviceTasks } from '../../../src/cloud/services/ecs/state.ts';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:000000000000:cluster/apps';
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef';
 const tdArn = (revision: number) => `arn:aws:ecs:us-east-1:000000000000:task-definition/web:${revision}`;
 
 function world(
@@ -54,14 +60,15 @@ function world(
   state.services[service.serviceArn] = service;
   const facts = new Map<string, TaskFact>();
   let now = 1_000;
-  const step = (unreachable = new Map<string, string>()): Action[] =>
-    schedulerStep({ state, facts, unreachable, now: (now += 1_000), timings: LOCAL_TIMINGS });
+  const step = (targets = new Map<string, TargetHealthFact[]>()): Action[] =>
+    schedulerStep({ state, facts, targets, now: (now += 1_000), timings: LOCAL_TIMINGS });
   const container = (health: ContainerFact['health'], running = true): ContainerFact => ({
     name: 'app',
     runtimeId: 'c',
     running,
     health,
     hostPorts: { 8080: 30000 },
+    privateIp: '10.0.0.5',
     ...(running ? {} : { exitCode: 1 }),
   });
   /** Every task the runtime was asked to start is up with this health. */
@@ -114,13 +121,8 @@ describe('tasks', () => {
     w.facts.set(task!.taskArn, { phase: 'up', containers: [w.container('healthy')] });
     const routed = w.step();
     expect(task!.healthStatus).toBe('HEALTHY');
-    expect(routed).toContainEqual({
-      kind: 'route',
-      serviceArn: w.service.serviceArn,
-      listenPort: 8080,
-      containerPort: 8080,
-      targets: [{ taskArn: task!.taskArn, containerName: 'app', containerPort: 8080 }],
-    });
+    // Without a target group there is nothing to register the task in.
+    expect(routed.filter((a) => a.kind === 'register')).toEqual([]);
     expect(w.service.deployments[0]!.rolloutState).toBe('COMPLETED');
     expect(messages(w.service).slice(0, 2)).toEqual([
       '(service web) has reached a steady state.',
@@ -261,27 +263,55 @@ describe('rolling update', () => {
     w.step(); // RUNNING, healthy → one old task stops
     const oldStopping = deploymentTasks(w.state, w.service, old).filter((t) => t.desiredStatus === 'STOPPED');
     expect(oldStopping).toHaveLength(1);
-    // The route never includes the stopping task, and includes the new healthy one.
-    const route = w.step().find((a) => a.kind === 'route');
-    const targets = route?.kind === 'route' ? route.targets.map((t) => t.taskArn) : [];
-    expect(targets).toContain(first!.taskArn);
-    expect(targets).not.toContain(oldStopping[0]!.taskArn);
-    expect(targets).toHaveLength(3);
+    // Registrations never include the stopping task, and include the new healthy one.
+    w.service.loadBalancers = [{ targetGroupArn: TG, containerName: 'app', containerPort: 8080 }];
+    const registered = w.step().flatMap((a) => (a.kind === 'register' ? [a.taskArn] : []));
+    expect(registered).toContain(first!.taskArn);
+    expect(registered).not.toContain(oldStopping[0]!.taskArn);
+    expect(registered).toHaveLength(3);
   });
 
-  it('routes to nothing and says why when the security group blocks the port (once)', () => {
+  it('behind a target group, counts a task healthy only once its target is', () => {
     const w = world({ desired: 1 });
-    w.settle();
-    const blocked = new Map([[w.service.serviceArn, 'No ingress rule of sg-1 allows TCP port 8080.']]);
-    const route = w.step(blocked).find((a) => a.kind === 'route');
-    expect(route).toMatchObject({
-      targets: [],
-      unavailable: 'No ingress rule of sg-1 allows TCP port 8080.',
+    w.service.loadBalancers = [{ targetGroupArn: TG, containerName: 'app', containerPort: 8080 }];
+    w.step();
+    w.step();
+    const [task] = serviceTasks(w.state, w.service);
+    w.upAll('healthy');
+    w.step();
+    w.step();
+    expect(task!.lastStatus).toBe('RUNNING');
+    expect(task!.healthyAt).toBeUndefined();
+    w.step(new Map([[task!.taskArn, [{ targetGroupArn: TG, state: 'initial' }]]]));
+    expect(task!.healthyAt).toBeUndefined();
+    w.step(new Map([[task!.taskArn, [{ targetGroupArn: TG, state: 'healthy' }]]]));
+    expect(task!.healthyAt).toBeDefined();
+  });
+
+  it('replaces a task whose target turns unhealthy after the grace period, with AWS’s wording', () => {
+    const w = world({ desired: 1 });
+    w.service.loadBalancers = [{ targetGroupArn: TG, containerName: 'app', containerPort: 8080 }];
+    w.service.healthCheckGracePeriodSeconds = 5;
+    w.step();
+    w.step();
+    const [task] = serviceTasks(w.state, w.service);
+    w.upAll('healthy');
+    w.step();
+    w.step();
+    const unhealthy = new Map([[task!.taskArn, [{ targetGroupArn: TG, state: 'unhealthy' }]]]);
+    w.step(unhealthy); // within the grace period: ignored
+    expect(task!.desiredStatus).toBe('RUNNING');
+    for (let i = 0; i < 5; i++) w.step(unhealthy);
+    expect(task!).toMatchObject({
+      desiredStatus: 'STOPPED',
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: `Task failed ELB health checks in (target-group ${TG})`,
     });
-    w.step(blocked);
-    expect(messages(w.service).filter((m) => m.includes('is unhealthy in'))).toEqual([
-      '(service web) (port 8080) is unhealthy in (target-group web) due to (reason Request timed out). No ingress rule of sg-1 allows TCP port 8080.',
-    ]);
+    const taskId = task!.taskArn.split('/').at(-1);
+    expect(messages(w.service)).toContain(
+      `(service web) (task ${taskId}) failed ELB health checks in (target-group ${TG}).`,
+    );
+    expect(w.service.deployments[0]!.failedTasks).toBe(1);
   });
 });
 

@@ -491,7 +491,7 @@ describe('a VPC for a Fargate service', () => {
     ).toMatchObject({ code: 'InvalidPermission.Duplicate' });
     expect(ingressAllows(ec2State(), [groupId], 8080)).toBe(true);
     expect(ingressAllows(ec2State(), [groupId], 8081)).toBe(false);
-    expect(ingressAllows(ec2State(), [groupId], 8080, 'udp')).toBe(false);
+    expect(ingressAllows(ec2State(), [groupId], 8080, undefined, 'udp')).toBe(false);
 
     const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
     expect(SecurityGroups![0]).toMatchObject({ GroupName: 'app', Description: 'app tasks', VpcId: vpcId });

@@ -38,12 +38,11 @@ import {
   newDeployment,
   recordServiceEvent,
   requestTaskStop,
-  rolloutReasons,
-  serviceEventMessages,
   setTaskStatus,
   settleDrainingService,
   startServiceTasks,
 } from '../../../src/cloud/services/ecs/lifecycle.ts';
+import { rolloutReasons, serviceEventMessages } from '../../../src/cloud/services/ecs/wording.ts';
 import { initialEcsState, type ServiceRecord } from '../../../src/cloud/services/ecs/state.ts';
 import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
 

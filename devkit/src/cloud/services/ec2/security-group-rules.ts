@@ -4,7 +4,7 @@
  */
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { resourceId } from '../common.ts';
-import { parseCidr } from '../../../net/cidr.ts';
+import { cidrContains, parseCidr } from '../../../net/cidr.ts';
 import type { Ec2State, SecurityGroupRecord, SecurityGroupRuleRecord } from './state.ts';
 import { ec2Error, find } from './state.ts';
 import { tagsOf } from './tags.ts';
@@ -187,23 +187,39 @@ export function ruleShape(
 }
 
 /**
- * Whether any ingress rule of the given security groups admits `protocol` traffic on `port`.
- * The source of the traffic is not considered: the local load balancer has no address inside the
- * VPC, so only the protocol and port of a rule decide. Unknown group ids admit nothing.
+ * Whether an inbound rule of any of `groupIds` admits TCP (or `protocol`) traffic to `port` from
+ * `source`: a rule naming one of the source's security groups, or a CIDR rule covering every one
+ * of its addresses (an ALB's nodes sit in its subnets). Without a source, any rule for the port
+ * counts.
  */
 export function ingressAllows(
   state: Ec2State,
   groupIds: readonly string[],
   port: number,
+  source?: { groupIds: readonly string[]; cidrs: readonly string[] },
   protocol = 'tcp',
 ): boolean {
   const wanted = PROTOCOL_NAMES.get(protocol.toLowerCase()) ?? protocol.toLowerCase();
+  const fromSource = (rule: SecurityGroupRuleRecord): boolean => {
+    if (!source) return true;
+    if (rule.referencedGroupId !== undefined) return source.groupIds.includes(rule.referencedGroupId);
+    const range = rule.cidrIpv4 === undefined ? undefined : parseCidr(rule.cidrIpv4);
+    return (
+      range !== undefined &&
+      source.cidrs.length > 0 &&
+      source.cidrs.every((cidr) => {
+        const inner = parseCidr(cidr);
+        return inner !== undefined && cidrContains(range, inner);
+      })
+    );
+  };
   return groupIds.some((id) =>
     (state.securityGroups[id]?.rules ?? []).some(
       (rule) =>
         !rule.isEgress &&
         (rule.ipProtocol === '-1' ||
-          (rule.ipProtocol === wanted && rule.fromPort <= port && port <= rule.toPort)),
+          (rule.ipProtocol === wanted && rule.fromPort <= port && port <= rule.toPort)) &&
+        fromSource(rule),
     ),
   );
 }

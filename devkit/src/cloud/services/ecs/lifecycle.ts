@@ -1,16 +1,8 @@
 /**
- * How ECS records change, for the API handlers now and for the task scheduler (issue #5) later.
- *
- * The control plane records DESIRED state: a task starts life as `lastStatus: PROVISIONING`,
- * `desiredStatus: RUNNING`, and nothing here runs it. The scheduler plugs in here:
- * - it reads services (desiredCount, deployments[], deploymentConfiguration) and tasks
- *   (desiredStatus) from EcsState;
- * - it writes actual state into the same records: a task's lastStatus, containers[], healthStatus,
- *   timestamps (epoch ms); a deployment's rolloutState / rolloutStateReason / failedTasks;
- * - it starts and stops tasks with `startServiceTasks` / `requestTaskStop` and reports what it did
- *   with `recordServiceEvent` and the wording in `serviceEventMessages`, so users see AWS's text;
- * - it calls `settleDrainingService` once a deleted service's tasks have stopped.
- * Every function is synchronous and takes `now`, so a scheduler step stays a pure function of state.
+ * How ECS records change, shared by the API handlers and the scheduler: tasks are added
+ * (PROVISIONING, desired RUNNING), asked to stop, moved along their lifecycle and marked STOPPED;
+ * deployments are created; service events are recorded (in ECS's wording, wording.ts). Every
+ * function is synchronous and takes `now`, so a scheduler step stays a pure function of state.
  */
 import type {
   CapacityProviderStrategyItem,
@@ -28,54 +20,13 @@ import type {
   TaskRecord,
   TaskState,
 } from './state.ts';
-import {
-  clusterNameOf,
-  deploymentTasks,
-  isLive,
-  lastSegment,
-  serviceTasks,
-  siblingArn,
-  taskDefinitionByArn,
-} from './state.ts';
+import { serviceEventMessages, rolloutReasons } from './wording.ts';
+import { clusterNameOf, isLive, lastSegment, serviceTasks, siblingArn } from './state.ts';
 
 /** AWS keeps the latest 100 events of a service. */
 export const MAX_SERVICE_EVENTS = 100;
 /** What Fargate tasks report while the service asks for `LATEST`. */
 export const FARGATE_PLATFORM_VERSION = '1.4.0';
-
-/** Service event messages, word for word as ECS writes them. */
-export const serviceEventMessages = {
-  startedTasks: (service: string, taskIds: string[]) =>
-    `(service ${service}) has started ${taskIds.length} tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}.`,
-  stoppedTasks: (service: string, taskIds: string[]) =>
-    `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}.`,
-  steadyState: (service: string) => `(service ${service}) has reached a steady state.`,
-  deploymentCompleted: (service: string, deploymentId: string) =>
-    `(service ${service}) (deployment ${deploymentId}) deployment completed.`,
-  deploymentFailed: (service: string, deploymentId: string) =>
-    `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
-  rollingBack: (service: string, deploymentId: string) =>
-    `(service ${service}) rolling back to deployment ${deploymentId}.`,
-  failedHealthChecks: (service: string, taskId: string) =>
-    `(service ${service}) (task ${taskId}) failed container health checks.`,
-  /** What ECS says when its target group's health checks cannot reach a task. */
-  targetUnreachable: (service: string, port: number, targetGroup: string, reason: string) =>
-    `(service ${service}) (port ${port}) is unhealthy in (target-group ${targetGroup}) due to ` +
-    `(reason Request timed out). ${reason}`,
-  noContainerInstances: (service: string) =>
-    `(service ${service}) was unable to place a task because no container instance met all of its ` +
-    'requirements. Reason: No Container Instances were found in your cluster. For more information, ' +
-    'see the Troubleshooting section of the Amazon ECS Developer Guide.',
-};
-
-/** Deployment rollout reasons, as ECS words them. */
-export const rolloutReasons = {
-  inProgress: (deploymentId: string) => `ECS deployment ${deploymentId} in progress.`,
-  completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
-  circuitBreakerRollback: (deploymentId: string) =>
-    `ECS deployment circuit breaker: rolling back to deploymentId ${deploymentId}.`,
-  circuitBreakerFailed: () => 'ECS deployment circuit breaker: tasks failed to start.',
-};
 
 /** Newest first, as DescribeServices lists them. */
 export function recordServiceEvent(service: ServiceRecord, message: string, now: number): void {
@@ -256,14 +207,6 @@ export interface StopRequest {
   reason: string;
 }
 
-/** stoppedReason texts as ECS writes them. */
-export const stopReasons = {
-  essentialContainerExited: 'Essential container in task exited',
-  failedHealthChecks: 'Task failed container health checks',
-  scaling: (deploymentId: string) => `Scaling activity initiated by (deployment ${deploymentId})`,
-  outOfMemory: 'OutOfMemoryError: Container killed due to memory usage',
-};
-
 /**
  * Asks a task to stop. A task still PROVISIONING has nothing running yet, so it is STOPPED at
  * once; a task a runtime has moved on is stopped by that runtime, which then calls `markTaskStopped`.
@@ -296,45 +239,6 @@ export function markTaskStopped(task: TaskRecord, now: number): void {
   task.stoppedAt = now;
   task.executionStoppedAt = now;
   for (const container of task.containers) container.lastStatus = 'STOPPED';
-}
-
-/**
- * Brings `deployment`'s live tasks to its desiredCount: starts the missing ones, stops the newest
- * extras (as the service scheduler does when scaling in).
- */
-export function scaleDeployment(
-  state: EcsState,
-  service: ServiceRecord,
-  deployment: DeploymentRecord,
-  now: number,
-): void {
-  const live = deploymentTasks(state, service, deployment).filter(
-    (t) => isLive(t) && t.desiredStatus === 'RUNNING',
-  );
-  const missing = deployment.desiredCount - live.length;
-  const taskDefinition = taskDefinitionByArn(state, deployment.taskDefinition);
-  if (missing > 0 && taskDefinition) {
-    startServiceTasks(state, service, deployment, missing, taskDefinition, now);
-  }
-  if (missing < 0) {
-    const extras = live.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0)).slice(0, -missing);
-    for (const task of extras) {
-      requestTaskStop(
-        task,
-        { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.scaling(deployment.id) },
-        now,
-      );
-    }
-    recordServiceEvent(
-      service,
-      serviceEventMessages.stoppedTasks(
-        service.serviceName,
-        extras.map((t) => lastSegment(t.taskArn)),
-      ),
-      now,
-    );
-  }
-  deployment.updatedAt = now;
 }
 
 /** A DRAINING service becomes INACTIVE once none of its tasks is left. */

@@ -17,7 +17,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { InvalidParameterException, ServiceNotActiveException } from './errors.ts';
-import { isFargate, newDeployment, scaleDeployment, settleDrainingService } from './lifecycle.ts';
+import { bringToCount } from './deployment-scaling.ts';
+import { isFargate, newDeployment, settleDrainingService } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
 import {
   checkName,
@@ -143,7 +144,7 @@ export const createService: Handler<
   service.deployments.push(deployment);
   ctx.state.services[serviceArn] = service;
   ctx.state.tags[serviceArn] = input.tags ?? [];
-  scaleDeployment(ctx.state, service, deployment, now);
+  bringToCount(ctx.state, service, deployment, now);
   return { service: serviceToAws(ctx.state, service) };
 };
 
@@ -203,7 +204,7 @@ export const updateService: Handler<
   } else if (primary.desiredCount !== service.desiredCount) {
     primary.desiredCount = service.desiredCount;
     // With a rollout under way, the scheduler shares the new count out; alone, scale now.
-    if (service.deployments.length === 1) scaleDeployment(ctx.state, service, primary, now);
+    if (service.deployments.length === 1) bringToCount(ctx.state, service, primary, now);
   }
   return { service: serviceToAws(ctx.state, service) };
 };
@@ -257,10 +258,8 @@ export const deleteService: Handler<
   const now = Date.now();
   service.desiredCount = 0;
   service.status = 'DRAINING';
-  for (const deployment of service.deployments) {
-    deployment.desiredCount = 0;
-    scaleDeployment(ctx.state, service, deployment, now);
-  }
+  for (const deployment of service.deployments) deployment.desiredCount = 0;
+  bringToCount(ctx.state, service, service.deployments[0]!, now);
   const response = { service: serviceToAws(ctx.state, service) };
   settleDrainingService(ctx.state, service);
   return response;

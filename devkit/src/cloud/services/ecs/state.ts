@@ -79,8 +79,6 @@ export type ServiceRecord = Stored<
   lastCompletedDeployment?: DeploymentRecord;
   /** Scheduler bookkeeping: whether the last step found the service steady (to say so once). */
   steady?: boolean;
-  /** Scheduler bookkeeping: why the load balancer cannot reach the tasks, as last reported. */
-  unreachableReason?: string;
 };
 
 /** ECS task states, in lifecycle order. */

@@ -104,11 +104,21 @@ export function registerTarget(
   tg.targets[key] = record;
 }
 
-/** Starts draining a target (removed at once when nothing routes to it or the delay is 0). */
-export function deregisterTarget(state: Elbv2State, tg: TargetGroupRecord, key: string, now: number): void {
+/**
+ * Starts draining a target (removed at once when nothing routes to it or the delay is 0). The
+ * local timing profile may cap the group's delay (`maxDelaySeconds`).
+ */
+export function deregisterTarget(
+  state: Elbv2State,
+  tg: TargetGroupRecord,
+  key: string,
+  now: number,
+  maxDelaySeconds = Infinity,
+): void {
   const target = tg.targets[key];
   if (!target || target.drainUntilMs !== undefined) return;
-  const delayMs = Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? 300) * 1000;
+  const delaySeconds = Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? 300);
+  const delayMs = Math.min(delaySeconds, maxDelaySeconds) * 1000;
   if (delayMs === 0 || loadBalancersOf(state, tg.arn).length === 0) delete tg.targets[key];
   else target.drainUntilMs = now + delayMs;
 }

@@ -2,19 +2,21 @@
  * The runtime loop: runs what the ECS control plane records as real Docker containers. Every
  * tick (and right after any mutating call) it observes the containers, runs the pure scheduler
  * step over each region's ECS state with what it saw, and performs the step's actions — start a
- * task, stop a task (drain, SIGTERM/SIGKILL, flush logs), route a service's load balancer.
+ * task, stop a task (deregister and drain, SIGTERM/SIGKILL, flush logs), register a task in its
+ * service's target groups — and keeps the load balancers' listeners and health checks in line.
  * Between ticks it follows the engine's events: a task whose container dies, is signalled to end
- * or turns unhealthy leaves its load balancer at once; the tick it pokes does the bookkeeping.
+ * or turns unhealthy leaves its target groups at once; the tick it pokes does the bookkeeping.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
-import type { Action, ContainerFact, RouteTarget, TaskFact, Timings } from '../scheduler/facts.ts';
+import type { Action, ContainerFact, TaskFact, Timings } from '../scheduler/facts.ts';
 import { schedulerStep } from '../scheduler/step.ts';
 import { ec2 } from '../services/ec2/index.ts';
 import type { Ec2State } from '../services/ec2/index.ts';
+import type { ListenerInfo } from '../lb/application-load-balancers.ts';
 import { ecr, REGISTRY_USER, registryPassword } from '../services/ecr/index.ts';
-import type { EcsState, ServiceRecord, TaskRecord } from '../services/ecs/state.ts';
+import type { EcsState, TaskRecord } from '../services/ecs/state.ts';
 import { initialEcsState, taskDefinitionByArn } from '../services/ecs/state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { AwsLogsTarget } from './awslogs.ts';
@@ -22,27 +24,14 @@ import { awslogsTarget, logsSink, openLogStream, shippedSoFar } from './awslogs.
 import type { ContainerEvent } from './container-events.ts';
 import { ContainerEvents } from './container-events.ts';
 import { LABELS, managedFilter } from './labels.ts';
-import type { LoadBalancerListener } from './routing.ts';
 import { shipLogs } from './log-shipper.ts';
 import type { RegistryAuth } from './task-containers.ts';
 import { TaskContainers } from './task-containers.ts';
 import { secretsManagerResolver } from './secrets.ts';
+import { TaskTargets } from './task-targets.ts';
 import type { SecretResolver } from './task-spec.ts';
 import { taskSpec, TaskStartError } from './task-spec.ts';
 import { VpcNetworks } from './vpc-networks.ts';
-
-/** What the loop needs of the services' load balancing (routing.ts). */
-export interface Routing {
-  apply(
-    action: Extract<Action, { kind: 'route' }>,
-    service: ServiceRecord,
-    resolve: (target: RouteTarget) => { host: string; port: number } | undefined,
-  ): void;
-  drain(taskArn: string): Promise<void>;
-  unreachable(ecs: EcsState, ec2: Ec2State): Map<string, string>;
-  listeners(): LoadBalancerListener[];
-  close(): Promise<void>;
-}
 
 export interface RuntimeHealth {
   enabled: true;
@@ -51,7 +40,8 @@ export interface RuntimeHealth {
   docker: { reachable: boolean; error?: string };
   timings: Timings;
   tasksRunning: number;
-  loadBalancers: ReturnType<Routing['listeners']>;
+  /** The load balancers' listeners on 127.0.0.1 and what they carried. */
+  loadBalancers: ListenerInfo[];
 }
 
 export interface RunningTask {
@@ -64,7 +54,6 @@ export interface TaskRuntimeOptions {
   store: StateStore;
   docker: Docker;
   timings: Timings;
-  routing?: Routing;
   /** The cloud's port: images of its registry (127.0.0.1:<port>/…) are pulled with ECR's credentials. */
   registryPort: number;
 }
@@ -126,7 +115,7 @@ export class TaskRuntime {
   /** Stable across restarts on the same data directory (the `runtime` state file). */
   readonly cloudId: string;
   private readonly store: StateStore;
-  private readonly routing: Routing | undefined;
+  private readonly targets: TaskTargets;
   private readonly containers: TaskContainers;
   private readonly networks: VpcNetworks;
   private readonly events: ContainerEvents;
@@ -144,13 +133,18 @@ export class TaskRuntime {
 
   constructor(options: TaskRuntimeOptions) {
     this.store = options.store;
-    this.routing = options.routing;
     this.timings = options.timings;
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
     this.resolveSecret = secretsManagerResolver(options.store);
     this.cloudId = runtimeState(options.store).cloudId;
     this.containers = new TaskContainers(options.docker, this.cloudId);
     this.networks = new VpcNetworks(this.containers, this.cloudId);
+    this.targets = new TaskTargets({
+      store: options.store,
+      timings: options.timings,
+      locate: (region, ip) => this.locate(region, ip),
+      onChange: () => this.poke(),
+    });
     this.events = new ContainerEvents(options.docker, {
       labels: managedFilter(this.cloudId).label,
       onEvent: (event) => this.onContainerEvent(event),
@@ -184,7 +178,7 @@ export class TaskRuntime {
       },
       timings: this.timings,
       tasksRunning: [...this.runs.values()].filter((r) => r.fact.phase === 'up').length,
-      loadBalancers: this.routing?.listeners() ?? [],
+      loadBalancers: this.targets.listeners(),
     };
   }
 
@@ -210,7 +204,7 @@ export class TaskRuntime {
     this.events.close();
     await this.ticking;
     this.stopShipping.abort();
-    await this.routing?.close();
+    await this.targets.close();
     await Promise.allSettled(this.work);
     if (options.cleanup) {
       await this.containers.removeEverything();
@@ -258,18 +252,19 @@ export class TaskRuntime {
     const now = Date.now();
     for (const [region, ecs] of this.store.regions<EcsState>('ecs')) {
       const before = JSON.stringify(ecs);
-      const unreachable = this.routing?.unreachable(ecs, this.ec2(region)) ?? new Map<string, string>();
-      const actions = schedulerStep({ state: ecs, facts, unreachable, now, timings: this.timings });
+      const targets = this.targets.facts(region, ecs);
+      const actions = schedulerStep({ state: ecs, facts, targets, now, timings: this.timings });
       for (const action of actions) this.perform(action, region, ecs);
       this.settle(region, ecs);
       if (JSON.stringify(ecs) !== before) this.store.markDirty('ecs');
     }
+    this.targets.sync();
   }
 
   private perform(action: Action, region: string, ecs: EcsState): void {
-    if (action.kind === 'route') {
-      const service = ecs.services[action.serviceArn];
-      if (service) this.routing?.apply(action, service, (target) => this.address(target));
+    if (action.kind === 'register') {
+      // A task an engine event took out of rotation is not registered again.
+      if (!this.runs.get(action.taskArn)?.outOfRotation) this.targets.register(region, action);
       return;
     }
     const task = ecs.tasks[action.taskArn];
@@ -334,17 +329,24 @@ export class TaskRuntime {
     const takesTargetDown = container.essential || (index === 0 && event.kind !== 'unhealthy');
     if (!takesTargetDown) return;
     run.outOfRotation = true;
-    void this.routing?.drain(run.taskArn);
+    void this.targets.drain(run.region, run.containers[0]?.privateIp);
     this.poke();
   }
 
-  /** Where the load balancer reaches a task's container port: published on 127.0.0.1. */
-  private address(target: RouteTarget): { host: string; port: number } | undefined {
-    const run = this.runs.get(target.taskArn);
-    if (run?.outOfRotation) return undefined;
-    const container = run?.containers.find((c) => c.name === target.containerName);
-    const port = container?.hostPorts[target.containerPort];
-    return port ? { host: '127.0.0.1', port } : undefined;
+  /** The running task at a private IP, and where its container ports are published on 127.0.0.1. */
+  private locate(
+    region: string,
+    ip: string,
+  ): { taskArn: string; hostPort(port: number): number | undefined } | undefined {
+    for (const run of this.runs.values()) {
+      if (run.region !== region || run.fact.phase !== 'up' || run.outOfRotation) continue;
+      if (!run.containers.some((c) => c.privateIp === ip)) continue;
+      return {
+        taskArn: run.taskArn,
+        hostPort: (port) => run.containers.find((c) => c.hostPorts[port] !== undefined)?.hostPorts[port],
+      };
+    }
+    return undefined;
   }
 
   /** The local ECR's credentials for its own images; nothing for other registries. */
@@ -423,7 +425,7 @@ export class TaskRuntime {
 
   /** Deregistered and drained, then SIGTERM (SIGKILL after stopTimeout), then logs flushed: STOPPED. */
   private async stopTask(run: TaskRun): Promise<void> {
-    await this.routing?.drain(run.taskArn);
+    await this.targets.drain(run.region, run.containers[0]?.privateIp);
     run.fact = { phase: 'stopping' };
     this.poke();
     await Promise.all(run.containers.map((c) => this.containers.stop(c.id)));
