@@ -3,9 +3,10 @@
  * It only reads: regions nobody has used are not created (store.regions, never store.slice), and
  * secrets are read by name only — their versions (the values) are never touched.
  */
-import { LISTEN_PORT_TAG } from '../scheduler/service-step.ts';
 import type { CloudWatchState, MetricRecord } from '../services/cloudwatch/state.ts';
 import type { EcrState } from '../services/ecr/state.ts';
+import type { Elbv2State } from '../services/elbv2/state.ts';
+import { loadBalancersOf } from '../services/elbv2/state.ts';
 import type { EcsState, ServiceRecord, TaskRecord } from '../services/ecs/state.ts';
 import { clusterNameOf, isPending, lastSegment, serviceTasks } from '../services/ecs/state.ts';
 import { compileFilterPattern, type MessageMatcher } from '../services/logs/filter-pattern.ts';
@@ -154,7 +155,9 @@ export function readConsoleModel(
     region,
     regions,
     clusters: ecs ? Object.keys(ecs.clusters).sort() : [],
-    services: ecs ? servicesOf(ecs, metrics, now) : [],
+    services: ecs
+      ? servicesOf(ecs, metrics, stateOf<Elbv2State>(store, 'elasticloadbalancing', region), now)
+      : [],
     repositories: repositoriesOf(stateOf<EcrState>(store, 'ecr', region), host),
     secrets: secretsOf(stateOf<SecretsState>(store, 'secretsmanager', region)),
     logs: logsOf(stateOf<LogsState>(store, 'logs', region), query, now),
@@ -165,7 +168,21 @@ function stateOf<T>(store: StateStore, service: string, region: string): T | und
   return store.regions<T>(service).find(([r]) => r === region)?.[1];
 }
 
-function servicesOf(ecs: EcsState, metrics: CloudWatchState | undefined, now: number): ServiceView[] {
+/** Where a service answers: its target group's load balancer, at the DNS name and listener port. */
+function serviceUrl(service: ServiceRecord, elb: Elbv2State | undefined): string | undefined {
+  const targetGroupArn = service.loadBalancers?.find((lb) => lb.targetGroupArn)?.targetGroupArn;
+  if (!elb || !targetGroupArn) return undefined;
+  const lb = elb.loadBalancers[loadBalancersOf(elb, targetGroupArn)[0] ?? ''];
+  const listener = lb && Object.values(elb.listeners).find((l) => l.loadBalancerArn === lb.arn);
+  return listener ? `http://${lb.dnsName}:${listener.port}/` : undefined;
+}
+
+function servicesOf(
+  ecs: EcsState,
+  metrics: CloudWatchState | undefined,
+  elb: Elbv2State | undefined,
+  now: number,
+): ServiceView[] {
   const taskSeries = metrics ? metricsByDimension(metrics, 'TaskId', now) : new Map<string, MetricSeries>();
   return Object.values(ecs.services)
     .filter((s) => s.status !== 'INACTIVE')
@@ -174,7 +191,7 @@ function servicesOf(ecs: EcsState, metrics: CloudWatchState | undefined, now: nu
       const tasks = serviceTasks(ecs, service);
       const cluster = clusterNameOf(service.clusterArn);
       const own = metrics ? serviceMetrics(metrics, cluster, service.serviceName, now) : {};
-      const port = (ecs.tags[service.serviceArn] ?? []).find((t) => t.key === LISTEN_PORT_TAG)?.value;
+      const url = serviceUrl(service, elb);
       return {
         cluster,
         name: service.serviceName,
@@ -182,7 +199,7 @@ function servicesOf(ecs: EcsState, metrics: CloudWatchState | undefined, now: nu
         desired: service.desiredCount,
         running: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
         pending: tasks.filter(isPending).length,
-        ...(port ? { url: `http://127.0.0.1:${port}/` } : {}),
+        ...(url ? { url } : {}),
         deployments: deploymentsOf(service, tasks),
         pastDeployments: pastDeploymentsOf(service, tasks),
         events: service.events
