@@ -70,14 +70,19 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('a dying task under load (
     return { taskArn, containerId: container!.Id };
   }
 
-  /** The service's load balancer counters from the cloud's health output. */
+  /** The service's load balancer counters (its ALB is named after it) from the cloud's health output. */
   const balancerStats = async (): Promise<{ requests: number; failures: number; retries: number }> => {
     const health = (await fetch(`${w.t.cloud.url}/_devkit/health`).then((r) => r.json())) as {
       runtime: {
-        loadBalancers: Array<{ serviceName: string; requests: number; failures: number; retries: number }>;
+        loadBalancers: Array<{
+          loadBalancerName: string;
+          requests: number;
+          failures: number;
+          retries: number;
+        }>;
       };
     };
-    return health.runtime.loadBalancers.find((l) => l.serviceName === 'web')!;
+    return health.runtime.loadBalancers.find((l) => l.loadBalancerName === 'web')!;
   };
 
   const stoppedTasks = async (): Promise<string[]> =>
