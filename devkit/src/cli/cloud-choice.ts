@@ -6,6 +6,7 @@
  * so a command never moves `up`'s service to another port.
  */
 import { resolve } from 'node:path';
+import type { Timings } from '../cloud/scheduler/facts.ts';
 import type { TargetName } from '../deploy/target.ts';
 import { LOCAL_ENDPOINT, LOCALSTACK_ENDPOINT } from '../deploy/target.ts';
 import { CliError } from './fail.ts';
@@ -83,4 +84,21 @@ export function cloudLine(choice: CloudChoice, region: string): string {
   const session = choice.session ? `devkit up session, pid ${choice.session.pid}` : undefined;
   const why = choice.source === 'up session' ? session : [choice.source, session].filter(Boolean).join('; ');
   return `cloud: ${choice.target} at ${choice.endpoint} (${why})`;
+}
+
+/**
+ * The timing profile the chosen local cloud's task runtime runs with (its /_devkit/health says);
+ * undefined for AWS and LocalStack, a cloud without a runtime, or one that does not answer.
+ */
+export async function cloudTimings(choice: CloudChoice): Promise<Timings | undefined> {
+  if (choice.target !== 'local' || !choice.endpoint) return undefined;
+  try {
+    const response = await fetch(new URL('/_devkit/health', choice.endpoint), {
+      signal: AbortSignal.timeout(3_000),
+    });
+    const health = (await response.json()) as { runtime?: { timings?: Timings } };
+    return health.runtime?.timings;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@
  * is always present (null when unknown); times are ISO 8601 strings; new fields may be added, none
  * renamed or removed without a new `version`.
  */
+import type { Timings } from '../cloud/scheduler/facts.ts';
 import type { StackStatus } from '../deploy/status.ts';
 import type { CloudChoice } from './cloud-choice.ts';
 
@@ -10,7 +11,8 @@ export interface StatusJson {
   version: 1;
   stack: string;
   stage: string;
-  cloud: { target: string; endpoint: string | null };
+  /** `timings`: the local cloud's timing profile (null for AWS, LocalStack, or no task runtime). */
+  cloud: { target: string; endpoint: string | null; timings: Timings | null };
   cluster: string;
   url: string | null;
   service: {
@@ -56,14 +58,18 @@ const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
 export function statusJson(
   status: StackStatus,
-  where: { stack: string; stage: string; choice: CloudChoice },
+  where: { stack: string; stage: string; choice: CloudChoice; timings?: Timings | undefined },
 ): StatusJson {
   const { service } = status;
   return {
     version: 1,
     stack: where.stack,
     stage: where.stage,
-    cloud: { target: where.choice.target, endpoint: where.choice.endpoint ?? null },
+    cloud: {
+      target: where.choice.target,
+      endpoint: where.choice.endpoint ?? null,
+      timings: where.timings ?? null,
+    },
     cluster: status.cluster,
     url: status.url ?? null,
     service: service

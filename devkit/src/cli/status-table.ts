@@ -1,4 +1,6 @@
 /** `devkit status` as tables: the URL and image, the service, its deployments, its tasks, then recent events. */
+import type { Timings } from '../cloud/scheduler/facts.ts';
+import { timingsLine } from '../cloud/scheduler/facts.ts';
 import type { StackStatus } from '../deploy/status.ts';
 import { table } from './table.ts';
 
@@ -8,12 +10,18 @@ const percent = (value: number | undefined) => (value === undefined ? '-' : `${v
 const share = (used: number | undefined, reserved: number | undefined, unit = '') =>
   used === undefined ? '-' : `${Math.round(used)}/${reserved ?? '-'}${unit}`;
 
-export function statusLines(status: StackStatus): string[] {
+/** `timings`: the local cloud's timing profile, said first (a rollout's pace depends on it). */
+export function statusLines(status: StackStatus, timings?: Timings): string[] {
   const { service } = status;
+  const profile = timings ? [timingsLine(timings)] : [];
   if (!service)
-    return [`no service in cluster ${status.cluster}: deploy the stage first (\`devkit deploy\`)`];
+    return [
+      ...profile,
+      `no service in cluster ${status.cluster}: deploy the stage first (\`devkit deploy\`)`,
+    ];
   const counts = (...values: number[]) => values.map(String);
   return [
+    ...profile,
     `url:   ${status.url ?? '- (the stage has no service.url)'}`,
     `image: ${service.image ?? '-'}${service.imageTags.length ? ` (tags: ${service.imageTags.join(', ')})` : ''}`,
     '',

@@ -13,7 +13,7 @@ import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
 import { MAX_API_BODY_BYTES } from './request-body.ts';
 import { TaskRuntime } from './runtime/task-runtime.ts';
-import { LOCAL_TIMINGS, type Timings } from './scheduler/facts.ts';
+import { resolveTimings, type Timings } from './scheduler/facts.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
 import { type CloudWatchState, evaluateAlarms } from './services/cloudwatch/index.ts';
 import { ecrRegistryCatalog } from './services/ecr/index.ts';
@@ -34,8 +34,8 @@ export interface CloudOptions {
   dataDir?: string;
   onCall?: (call: CallRecord) => void;
   /**
-   * Runs ECS tasks as real containers (Docker), with these timings (fast local ones by default);
-   * without it, the control plane only records.
+   * Runs ECS tasks as real containers (Docker), with these timings (a profile, `local` by default,
+   * and single timings overridden: facts.ts); without it, the control plane only records.
    */
   runtime?: { docker?: Docker; timings?: Partial<Timings> };
   /** The registry's upload sessions: how long one may sit idle before it is purged. */
@@ -122,7 +122,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     }
   }, alarmEvaluationSeconds * 1000);
   if (options.runtime) {
-    const timings = { ...LOCAL_TIMINGS, ...options.runtime.timings };
+    const timings = resolveTimings(options.runtime.timings);
     const docker = options.runtime.docker ?? new Docker();
     runtime = new TaskRuntime({
       store,

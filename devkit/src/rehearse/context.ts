@@ -24,6 +24,8 @@ export interface RehearsalOptions {
   lbPort: number;
   stackFile: string;
   reportDir: string;
+  /** The cloud's timing profile: `local` (AWS's intervals compressed) or `aws` (AWS's own). */
+  timings: 'local' | 'aws';
   log: (line: string) => void;
 }
 

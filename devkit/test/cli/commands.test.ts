@@ -256,7 +256,8 @@ describe('stage commands against the local cloud', () => {
       version: 1,
       stack: 'iscoolgpt',
       stage: 'dev',
-      cloud: { target: 'local', endpoint: cloud.cloud.url },
+      // This test cloud runs no tasks: no runtime, no timing profile.
+      cloud: { target: 'local', endpoint: cloud.cloud.url, timings: null },
       cluster: 'iscoolgpt-dev',
       url: 'http://127.0.0.1:8080',
       service: {

@@ -94,6 +94,16 @@ describe.skipIf(!dockerAvailable)('devkit up --watch', () => {
     await until('✔ live: ', 2);
     expect(await info()).toBe('watch-2');
 
+    // The cloud's timing profile, as `status` shows it (the rollouts' pace depends on it).
+    const status = await runCli(['status', '--stack', stack, '--state-dir', join(dir, 'state')]);
+    expect(status.stdout).toMatch(
+      /^timings: local \(AWS's compressed for local runs\): health-check interval 2 s,/m,
+    );
+    const json = await runCli(['status', '--json', '--stack', stack, '--state-dir', join(dir, 'state')]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      cloud: { timings: { profile: 'local', healthCheckIntervalSeconds: 2 } },
+    });
+
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stderr).toBe('');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Timings } from '../../cloud/scheduler/facts.ts';
-import { AWS_TIMINGS, LOCAL_TIMINGS } from '../../cloud/scheduler/facts.ts';
+import { resolveTimings, TIMING_PROFILES, timingsLine } from '../../cloud/scheduler/facts.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
 import { onShutdown } from '../shutdown.ts';
 
@@ -21,15 +21,15 @@ interface CloudCommandOptions {
 
 /** `--timings aws|local`, then any single timing given on its own. */
 function timingsFrom(options: CloudCommandOptions, fail: (message: string) => never): Timings {
-  const base = { aws: AWS_TIMINGS, local: LOCAL_TIMINGS }[options.timings];
-  if (!base) fail(`--timings must be aws or local, got '${options.timings}'`);
+  if (!Object.hasOwn(TIMING_PROFILES, options.timings))
+    fail(`--timings must be aws or local, got '${options.timings}'`);
   const seconds = (flag: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
     if (!Number.isFinite(n) || n < 0) fail(`--${flag} must be a number of seconds, got '${value}'`);
     return n;
   };
-  const overrides: Partial<Timings> = {};
+  const overrides: Partial<Timings> = { profile: options.timings as keyof typeof TIMING_PROFILES };
   const interval = seconds('health-check-interval', options.healthCheckInterval);
   const grace = seconds('health-grace', options.healthGrace);
   const delay = seconds('deregistration-delay', options.deregistrationDelay);
@@ -43,7 +43,7 @@ function timingsFrom(options: CloudCommandOptions, fail: (message: string) => ne
     if (sampling < 1) fail(`--metrics-sampling must be at least 1 second, got '${options.metricsSampling}'`);
     overrides.metricsSamplingSeconds = sampling;
   }
-  return { ...base!, ...overrides };
+  return resolveTimings(overrides);
 }
 
 export function register(program: Command): void {
@@ -54,7 +54,11 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where state persists', '.devkit/cloud')
     .option('--verbose', 'log every API call')
     .option('--no-runtime', 'only record ECS tasks, do not run them as containers')
-    .option('--timings <set>', "ECS safety timings: 'local' (fast) or 'aws' (AWS's own)", 'local')
+    .option(
+      '--timings <profile>',
+      "ECS and load balancer timings: 'local' (AWS's intervals compressed) or 'aws' (AWS's own)",
+      'local',
+    )
     .option('--health-check-interval <s>', 'replace every container health check interval')
     .option('--health-grace <s>', 'seconds after RUNNING when a task without health checks counts as healthy')
     .option('--deregistration-delay <s>', 'longest wait for in-flight requests before a task stops')
@@ -92,12 +96,8 @@ export function register(program: Command): void {
       const health = cloud.runtime?.health();
       if (!health) console.log('ECS tasks are recorded only (--no-runtime)');
       else {
-        const t = health.timings;
         console.log(
-          `ECS tasks run as containers (Docker ${health.docker.reachable ? 'reachable' : `unreachable: ${health.docker.error}`}); ` +
-            `timings: health grace ${t.noHealthCheckGraceSeconds}s, deregistration delay ${t.deregistrationDelaySeconds}s, ` +
-            `health-check interval ${t.healthCheckIntervalSeconds === undefined ? 'as defined' : `${t.healthCheckIntervalSeconds}s`}, ` +
-            `stopped tasks kept ${t.stoppedTaskRetentionSeconds}s, metrics sampled every ${t.metricsSamplingSeconds}s`,
+          `ECS tasks run as containers (Docker ${health.docker.reachable ? 'reachable' : `unreachable: ${health.docker.error}`}); ${timingsLine(health.timings)}`,
         );
       }
       console.log(

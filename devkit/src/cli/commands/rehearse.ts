@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { DEFAULT_STACK_FILE } from '../../stack/load.ts';
 import { CliError, withErrors } from '../fail.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
@@ -8,6 +9,7 @@ interface RehearseOptions {
   lbPort: string;
   stack: string;
   reportDir: string;
+  timings: 'local' | 'aws';
 }
 
 function portNumber(text: string, flag: string): number {
@@ -31,6 +33,14 @@ export function register(program: Command): void {
     )
     .option('--stack <file>', 'the stack file', DEFAULT_STACK_FILE)
     .option('--report-dir <dir>', 'where rehearsal.json and rehearsal.md go', 'reports')
+    .addOption(
+      new Option(
+        '--timings <profile>',
+        "the cloud's timings: 'local' (AWS's intervals compressed) or 'aws' (AWS's own: slower)",
+      )
+        .choices(['local', 'aws'])
+        .default('local'),
+    )
     .action(
       withErrors(async (options: RehearseOptions) => {
         const { rehearse } = await import('../../rehearse/rehearsal.ts');
@@ -40,6 +50,7 @@ export function register(program: Command): void {
           lbPort: portNumber(options.lbPort, '--lb-port'),
           stackFile: options.stack,
           reportDir: options.reportDir,
+          timings: options.timings,
           log: (line) => console.log(line),
         });
         const seconds = (report.wallTimeMs / 1000).toFixed(1);

@@ -17,13 +17,14 @@ export function register(program: Command): void {
         const { destroyClients } = await import('../../deploy/clients.ts');
         const { statusLines } = await import('../status-table.ts');
         const { statusJson } = await import('../status-json.ts');
+        const { cloudTimings } = await import('../cloud-choice.ts');
         const { stack, choice, clients } = await openStack(options);
         try {
-          const status = await stackStatus(clients, stack);
+          const [status, timings] = await Promise.all([stackStatus(clients, stack), cloudTimings(choice)]);
           if (options.json) {
-            const where = { stack: stack.config.name, stage: stack.stage, choice };
+            const where = { stack: stack.config.name, stage: stack.stage, choice, timings };
             console.log(JSON.stringify(statusJson(status, where), null, 2));
-          } else for (const line of statusLines(status)) console.log(line);
+          } else for (const line of statusLines(status, timings)) console.log(line);
         } finally {
           destroyClients(clients);
         }

@@ -43,8 +43,12 @@ export type Action =
   /** Registers a RUNNING service task's IP:port in a target group of the service (idempotent). */
   | { kind: 'register'; taskArn: string; targetGroupArn: string; ip: string; port: number };
 
-/** AWS's safety timings, configurable so a laptop need not wait as long as AWS does. */
+/**
+ * AWS's safety timings, as one named profile: `aws` (AWS's own) or `local` (compressed so a laptop
+ * need not wait as long as AWS does). Any timing set on its own makes the profile `custom`.
+ */
 export interface Timings {
+  profile: 'aws' | 'local' | 'custom';
   /** Seconds after RUNNING when a task without health checks counts as healthy (AWS: 40). */
   noHealthCheckGraceSeconds: number;
   /**
@@ -56,7 +60,7 @@ export interface Timings {
   stoppedTaskRetentionSeconds: number;
   /**
    * Replaces every health check's interval when set, containers' and target groups' alike (their
-   * minimum is 5 s; tests want less).
+   * minimum is 5 s; AWS: as defined).
    */
   healthCheckIntervalSeconds?: number;
   /** How often task containers are sampled for CloudWatch metrics and Container Insights (AWS: 60). */
@@ -64,6 +68,7 @@ export interface Timings {
 }
 
 export const AWS_TIMINGS: Timings = {
+  profile: 'aws',
   noHealthCheckGraceSeconds: 40,
   deregistrationDelaySeconds: 300,
   stoppedTaskRetentionSeconds: 3600,
@@ -71,8 +76,40 @@ export const AWS_TIMINGS: Timings = {
 };
 
 export const LOCAL_TIMINGS: Timings = {
+  profile: 'local',
   noHealthCheckGraceSeconds: 3,
   deregistrationDelaySeconds: 5,
   stoppedTaskRetentionSeconds: 3600,
   metricsSamplingSeconds: 5,
+  // A new task passes its first check about 2 s after starting, not after ECS's 5 s minimum: most
+  // of a local rollout was this wait. Not 1 s: each check starts a process in the task, and on a
+  // starved machine checks that often crowd out the task they check.
+  healthCheckIntervalSeconds: 2,
 };
+
+export const TIMING_PROFILES = { aws: AWS_TIMINGS, local: LOCAL_TIMINGS } as const;
+
+/**
+ * The timings a runtime runs with: a profile (`local` unless named) with single timings overridden;
+ * an override that changes the profile's value makes it `custom`.
+ */
+export function resolveTimings(given: Partial<Timings> = {}): Timings {
+  const { profile = 'local', ...overrides } = given;
+  const base = TIMING_PROFILES[profile === 'custom' ? 'local' : profile];
+  const changed = Object.entries(overrides).some(
+    ([key, value]) => value !== undefined && base[key as keyof Timings] !== value,
+  );
+  return { ...base, ...overrides, profile: changed || profile === 'custom' ? 'custom' : base.profile };
+}
+
+/** One line saying which timings run, e.g. for `devkit cloud` and `devkit status`. */
+export function timingsLine(t: Timings): string {
+  const interval =
+    t.healthCheckIntervalSeconds === undefined ? 'as defined' : `${t.healthCheckIntervalSeconds} s`;
+  const what = { aws: "AWS's own", local: "AWS's compressed for local runs", custom: 'custom' }[t.profile];
+  return (
+    `timings: ${t.profile} (${what}): health-check interval ${interval}, ` +
+    `no-health-check grace ${t.noHealthCheckGraceSeconds} s, deregistration delay ${t.deregistrationDelaySeconds} s, ` +
+    `stopped tasks kept ${t.stoppedTaskRetentionSeconds} s, metrics sampled every ${t.metricsSamplingSeconds} s`
+  );
+}

@@ -6,6 +6,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { timingsLine } from '../../cloud/scheduler/facts.ts';
 import { startCloud } from '../../cloud/server.ts';
 import { createClients } from '../../deploy/clients.ts';
 import { stackTags } from '../../deploy/names.ts';
@@ -31,15 +32,23 @@ export const start: RehearsalStep = {
     started.cloud = await startCloud({
       port: options.cloudPort,
       dataDir: started.dataDir,
-      // Health checks every 5 s (ECS's minimum) instead of the stack's 10 s: faster, yet three
+      // Locally, health checks every 5 s (ECS's minimum) rather than the local profile's 1 s: three
       // failed probes in a row still take 30 s of a starved machine, not a few busy seconds.
-      runtime: { docker, timings: { healthCheckIntervalSeconds: 5 } },
+      runtime: {
+        docker,
+        timings:
+          options.timings === 'aws'
+            ? { profile: 'aws' }
+            : { profile: 'local', healthCheckIntervalSeconds: 5 },
+      },
     });
     const target = await resolveTarget('local', { region: stack.config.region, endpoint: started.cloud.url });
     started.clients = createClients(target);
     run.note(
       `local cloud with its task runtime at ${started.cloud.url}; the service's load balancer will listen on ${ctx.url}`,
     );
+    const timings = started.cloud.runtime?.health().timings;
+    if (timings) run.note(timingsLine(timings));
     const earlier = await imagesUnder(docker, [repositoryOf(started.cloud, stack)]);
     started.earlierImages = earlier.map((image) => image.id);
     if (earlier.length > 0)

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { awslogsTarget } from '../../../src/cloud/runtime/awslogs.ts';
 import { taskSpec, TaskStartError } from '../../../src/cloud/runtime/task-spec.ts';
-import { LOCAL_TIMINGS } from '../../../src/cloud/scheduler/facts.ts';
+import { AWS_TIMINGS, LOCAL_TIMINGS } from '../../../src/cloud/scheduler/facts.ts';
 import type { TaskDefinitionRecord, TaskRecord } from '../../../src/cloud/services/ecs/state.ts';
 
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:000000000000:task/apps/0123456789abcdef0123456789abcdef';
@@ -65,7 +65,8 @@ const task = {
 const context = {
   region: 'eu-west-1',
   network: 'devkit-net',
-  timings: LOCAL_TIMINGS,
+  // AWS's timings: each check keeps the interval it defines.
+  timings: AWS_TIMINGS,
   resolveSecret: (region: string, valueFrom: string) => `${region}|${valueFrom.split(':').pop()}`,
 };
 

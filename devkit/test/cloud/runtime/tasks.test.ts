@@ -114,7 +114,12 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
       enabled: true,
       cloudId: t.cloud.runtime!.cloudId,
       docker: { reachable: true },
-      timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1, deregistrationDelaySeconds: 5 },
+      timings: {
+        profile: 'custom',
+        healthCheckIntervalSeconds: 1,
+        noHealthCheckGraceSeconds: 1,
+        deregistrationDelaySeconds: 5,
+      },
       tasksRunning: 1,
     });
 
