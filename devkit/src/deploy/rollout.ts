@@ -24,7 +24,7 @@ export interface RolloutOptions {
   pollMs: number;
 }
 
-export const DEFAULT_ROLLOUT_OPTIONS: RolloutOptions = { timeoutMs: 15 * 60_000, pollMs: 2_000 };
+export const DEFAULT_ROLLOUT_OPTIONS: RolloutOptions = { timeoutMs: 15 * 60_000, pollMs: 1_000 };
 
 export interface RolloutResult {
   deploymentId: string;

@@ -15,7 +15,8 @@ export interface VerifyOptions {
 
 export const DEFAULT_VERIFY_OPTIONS: VerifyOptions = {
   timeoutMs: 60_000,
-  pollMs: 1_000,
+  // The log line usually lands within a second: look twice a second, not once.
+  pollMs: 500,
   question: 'In one sentence: what is a container?',
 };
 
