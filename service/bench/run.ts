@@ -5,7 +5,11 @@
  * the runs themselves worked.
  *   1. throughput and latency at 1, 10 and 200 connections, stub latency 0 ms (and the stub alone,
  *      for the API's added p50)
- *   2. 1,000 concurrent requests, stub latency 2 s, limits that admit them: errors, p50, peak RSS
+ *      and the CPU per request of the API's process against a bare node:http proxy making the same
+ *      upstream call (bare-proxy.ts), from /proc: a figure the machine's other work hardly skews
+ *   2. 1,000 concurrent requests, stub latency 2 s, limits that admit them: errors, p50, peak RSS,
+ *      and the same p50 in the server (its access log's durationMs): what the API adds, apart from
+ *      what the client's side (connection set-up, the load generator's own core) adds
  *   3. overload: 1,000 concurrent, 2 s stub, MAX_CONCURRENT_UPSTREAM=100 and MAX_QUEUE=100:
  *      the share shed with 503 + Retry-After, how fast (as the client saw it, and the access log's
  *      durationMs: the server's own time, without the client's connection queueing), peak RSS
@@ -21,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 
 const STUB = fileURLToPath(new URL('../test/support/gemini-stub.ts', import.meta.url));
 const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
+const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.ts', import.meta.url));
 const DURATION_S = 5;
 const BURST = 1_000;
 const SLOW_STUB_MS = 2_000;
@@ -55,10 +60,19 @@ async function fastStub(): Promise<void> {
     GEMINI_BODY,
     10,
   );
+  let bareCpuMs: number;
+  {
+    await using bare = await startApi(stub.url, {}, BARE_PROXY);
+    const cpu = cpuMs(bare.process);
+    const result = await sustained(`${bare.url}/v1/chat`, CHAT_BODY, 10);
+    bareCpuMs = (cpuMs(bare.process) - cpu) / result.requests;
+  }
   await using api = await startApi(stub.url, {});
   console.log(`\nPOST /v1/chat, stub latency 0 ms, ${DURATION_S} s per run (after 1 s of warm-up)`);
   for (const connections of [1, 10, 200]) {
+    const cpu = cpuMs(api.process);
     const result = await sustained(`${api.url}/v1/chat`, CHAT_BODY, connections);
+    const apiCpuMs = (cpuMs(api.process) - cpu) / result.requests;
     console.log(
       `  ${String(connections).padStart(3)} connections: ${fmt(result.perSecond, 0)} req/s, p50 ${fmt(result.p50, 2)} ms,` +
         ` p99 ${fmt(result.p99, 2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
@@ -67,6 +81,9 @@ async function fastStub(): Promise<void> {
       const added = result.p50 - direct.p50;
       console.log(
         `       stub alone p50 ${fmt(direct.p50, 2)} ms → added p50 ${fmt(added, 2)} ms (target ≤ 2 ms: ${added <= 2 ? 'met' : 'MISSED'})`,
+      );
+      console.log(
+        `       CPU per request: API ${fmt(apiCpuMs, 3)} ms, bare node:http proxy ${fmt(bareCpuMs, 3)} ms → ×${fmt(apiCpuMs / bareCpuMs, 2)} (aim ≤ 2×)`,
       );
     }
   }
@@ -81,12 +98,21 @@ async function slowStubAdmitted(): Promise<void> {
   const replies = await burst(`${api.url}/v1/chat`, BURST);
   const ok = replies.filter((reply) => reply.status === 200);
   const rss = peakRssMb(api.process);
+  const inServer = api.accessLines
+    .filter((line) => line.status === 200)
+    .map((line) => ({ status: 200, retryAfter: undefined, ms: line.durationMs }));
   console.log(
     `\n${BURST} concurrent requests, stub latency ${SLOW_STUB_MS} ms, MAX_CONCURRENT_UPSTREAM=${BURST}`,
   );
   console.log(
-    `  200: ${ok.length}, errors: ${replies.length - ok.length}, p50 ${fmt(percentile(ok, 0.5), 0)} ms,` +
+    `  200: ${ok.length}, errors: ${replies.length - ok.length}, p50 ${fmt(percentile(ok, 0.5), 0)} ms` +
+      ` (added ${fmt(percentile(ok, 0.5) - SLOW_STUB_MS, 0)} ms, target ≤ 250 ms),` +
       ` p99 ${fmt(percentile(ok, 0.99), 0)} ms, peak RSS ${rss} (target 0 errors, ≤ 300 MB)`,
+  );
+  console.log(
+    `  in the server (access log durationMs of ${inServer.length} lines): p50 ${fmt(percentile(inServer, 0.5), 0)} ms` +
+      ` (added ${fmt(percentile(inServer, 0.5) - SLOW_STUB_MS, 0)} ms), p99 ${fmt(percentile(inServer, 0.99), 0)} ms;` +
+      ` the rest of the client's time is outside the API's handlers (connections, the load generator)`,
   );
 }
 
@@ -146,8 +172,9 @@ async function startStub(latencyMs: number): Promise<Running> {
   return running(child, `http://127.0.0.1:${port}`);
 }
 
-async function startApi(geminiUrl: string, env: Record<string, string>): Promise<Running> {
-  const child = fork(SERVE, [], {
+/** The API (serve.ts), or another server that reports its port the same way (bare-proxy.ts). */
+async function startApi(geminiUrl: string, env: Record<string, string>, script = SERVE): Promise<Running> {
+  const child = fork(script, [], {
     execPath: cores.api.length ? cores.api[0] : process.execPath,
     execArgv: cores.api.length ? [...cores.api.slice(1), process.execPath] : [],
     env: {
@@ -211,6 +238,17 @@ function pinning(): { api: string[]; load: string[]; describe: string } {
   }
 }
 
+/** The process's CPU time so far (user + system) in ms, from /proc/<pid>/stat; NaN without /proc. */
+function cpuMs(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** VmHWM: the process's peak resident set so far (Linux). */
 function peakRssMb(child: ChildProcess): string {
   try {
@@ -225,6 +263,8 @@ function peakRssMb(child: ChildProcess): string {
 
 interface Sustained {
   perSecond: number;
+  /** Answered with 2xx, the warm-up's included. */
+  requests: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -240,11 +280,12 @@ async function sustained(url: string, body: string, connections: number): Promis
     body,
     connections,
   };
-  await autocannon({ ...options, duration: 1 });
+  const warmUp = await autocannon({ ...options, duration: 1 });
   const result = await autocannon({ ...options, duration: DURATION_S });
   if (result.errors > 0 && result['2xx'] === 0) throw new Error(`every request to ${url} failed`);
   return {
     perSecond: result['2xx'] / DURATION_S,
+    requests: warmUp['2xx'] + result['2xx'],
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
