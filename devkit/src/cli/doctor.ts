@@ -57,19 +57,16 @@ export async function doctorFindings(docker: Docker, choice: CloudChoice, stack:
         cloudAnswers ? cloudPort : undefined,
       ),
     );
-    const url = stack.config.service.url;
-    if (url && ['127.0.0.1', 'localhost'].includes(new URL(url).hostname)) {
-      const port = Number(new URL(url).port || 80);
-      findings.push(
-        await portFinding(
-          'load balancer port',
-          port,
-          '--lb-port',
-          docker,
-          cloudAnswers ? cloudPort : undefined,
-        ),
-      );
-    }
+    // The local cloud's load balancer listens on 127.0.0.1 at the listener port.
+    findings.push(
+      await portFinding(
+        'load balancer port',
+        stack.config.loadBalancer.port,
+        '--lb-port',
+        docker,
+        cloudAnswers ? cloudPort : undefined,
+      ),
+    );
   }
   if (target) {
     const clients = createClients(target);

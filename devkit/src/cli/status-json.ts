@@ -15,6 +15,20 @@ export interface StatusJson {
   cloud: { target: string; endpoint: string | null; timings: Timings | null };
   cluster: string;
   url: string | null;
+  loadBalancer: {
+    name: string;
+    dnsName: string;
+    state: string;
+    stateReason: string | null;
+    /** Each registered target with ELBv2's health state and reason code. */
+    targets: {
+      id: string;
+      port: number | null;
+      state: string;
+      reason: string | null;
+      description: string | null;
+    }[];
+  } | null;
   service: {
     name: string;
     status: string;
@@ -72,6 +86,21 @@ export function statusJson(
     },
     cluster: status.cluster,
     url: status.url ?? null,
+    loadBalancer: status.loadBalancer
+      ? {
+          name: status.loadBalancer.name,
+          dnsName: status.loadBalancer.dnsName,
+          state: status.loadBalancer.state,
+          stateReason: status.loadBalancer.stateReason ?? null,
+          targets: status.loadBalancer.targets.map((t) => ({
+            id: t.id,
+            port: t.port ?? null,
+            state: t.state,
+            reason: t.reason ?? null,
+            description: t.description ?? null,
+          })),
+        }
+      : null,
     service: service
       ? {
           name: service.name,

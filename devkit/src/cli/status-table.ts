@@ -1,4 +1,7 @@
-/** `devkit status` as tables: the URL and image, the service, its deployments, its tasks, then recent events. */
+/**
+ * `devkit status` as tables: the URL and image, the load balancer's targets with their health, the
+ * service, its deployments, its tasks, then recent events.
+ */
 import type { Timings } from '../cloud/scheduler/facts.ts';
 import { timingsLine } from '../cloud/scheduler/facts.ts';
 import type { StackStatus } from '../deploy/status.ts';
@@ -20,11 +23,30 @@ export function statusLines(status: StackStatus, timings?: Timings): string[] {
       `no service in cluster ${status.cluster}: deploy the stage first (\`devkit deploy\`)`,
     ];
   const counts = (...values: number[]) => values.map(String);
+  const lb = status.loadBalancer;
   return [
     ...profile,
-    `url:   ${status.url ?? '- (the stage has no service.url)'}`,
+    `url:   ${status.url ?? '- (the stage has no load balancer: `devkit deploy` provisions it)'}`,
     `image: ${service.image ?? '-'}${service.imageTags.length ? ` (tags: ${service.imageTags.join(', ')})` : ''}`,
+    ...(lb && lb.state !== 'active'
+      ? [`load balancer ${lb.name}: ${lb.state}${lb.stateReason ? ` (${lb.stateReason})` : ''}`]
+      : []),
     '',
+    ...(!lb
+      ? []
+      : lb.targets.length === 0
+        ? ['no targets registered', '']
+        : [
+            ...table(
+              ['TARGET', 'HEALTH', 'REASON'],
+              lb.targets.map((t) => [
+                `${t.id}:${t.port ?? '?'}`,
+                t.state,
+                [t.reason, t.description].filter(Boolean).join(': '),
+              ]),
+            ),
+            '',
+          ]),
     ...table(
       ['SERVICE', 'STATUS', 'TASK DEFINITION', 'DESIRED', 'RUNNING', 'PENDING', 'CPU', 'MEMORY'],
       [

@@ -75,9 +75,25 @@ export const DEPLOY_ACTIONS: readonly string[] = [
   'ecs:DescribeTasks',
   'ecs:ListTasks',
   'ecs:RegisterTaskDefinition',
-  'ecs:TagResource',
   'ecs:UpdateClusterSettings',
   'ecs:UpdateService',
+  'elasticloadbalancing:CreateListener',
+  'elasticloadbalancing:CreateLoadBalancer',
+  'elasticloadbalancing:CreateTargetGroup',
+  'elasticloadbalancing:DeleteListener',
+  'elasticloadbalancing:DeleteLoadBalancer',
+  'elasticloadbalancing:DeleteTargetGroup',
+  'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeLoadBalancerAttributes',
+  'elasticloadbalancing:DescribeLoadBalancers',
+  'elasticloadbalancing:DescribeTargetGroupAttributes',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:ModifyListener',
+  'elasticloadbalancing:ModifyLoadBalancerAttributes',
+  'elasticloadbalancing:ModifyTargetGroup',
+  'elasticloadbalancing:ModifyTargetGroupAttributes',
+  'elasticloadbalancing:SetSecurityGroups',
+  'elasticloadbalancing:SetSubnets',
   'iam:AttachRolePolicy',
   'iam:CreateRole',
   'iam:DeleteRole',
@@ -99,8 +115,12 @@ export const DEPLOY_ACTIONS: readonly string[] = [
   'secretsmanager:DescribeSecret',
 ];
 
-/** What `docker push` calls on ECR's API (the registry protocol rides on these actions). */
+/**
+ * What `docker push` calls on ECR's API (the registry protocol rides on these actions), and the
+ * AddTags that ELBv2 asks for when a load balancer, target group or listener is created with tags.
+ */
 export const PUSH_ACTIONS: readonly string[] = [
+  'elasticloadbalancing:AddTags',
   'ecr:BatchCheckLayerAvailability',
   'ecr:CompleteLayerUpload',
   'ecr:InitiateLayerUpload',

@@ -3,6 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -16,6 +17,7 @@ export interface AwsClients {
   cloudwatch: CloudWatchClient;
   iam: IAMClient;
   ec2: EC2Client;
+  elbv2: ElasticLoadBalancingV2Client;
   secrets: SecretsManagerClient;
   sts: STSClient;
 }
@@ -33,6 +35,7 @@ export function createClients(target: Target): AwsClients {
     cloudwatch: new CloudWatchClient(config),
     iam: new IAMClient(config),
     ec2: new EC2Client(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
     secrets: new SecretsManagerClient(config),
     sts: new STSClient(config),
   };

@@ -26,7 +26,13 @@ export async function stageFindings(clients: AwsClients, stack: Stack): Promise<
   const deployFix = `\`devkit deploy --stage ${stack.stage}\` corrects it (provisioning puts every resource back as the stack says)`;
   const byName = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name);
   return [
-    ingressFinding(stack, byName('security group', names.securityGroup), deployFix),
+    ingressFinding(
+      stack,
+      'load-balancer',
+      byName('load balancer security group', names.loadBalancerSecurityGroup),
+      deployFix,
+    ),
+    ingressFinding(stack, 'app', byName('security group', names.securityGroup), deployFix),
     zonesFinding(
       stack,
       resources.filter((r) => r.type.endsWith(' subnet')),
@@ -47,17 +53,29 @@ const notProvisioned = (check: string, what: string, stack: Stack): Finding => (
   fix: `\`devkit deploy --stage ${stack.stage}\` creates it`,
 });
 
-function ingressFinding(stack: Stack, group: InspectedResource | undefined, fix: string): Finding {
-  const check = 'security group ingress';
-  const { port } = stack.config.task;
-  const rule = `tcp/${port} from ${stack.config.network.ingressCidr}`;
-  if (!group?.exists)
-    return notProvisioned(check, `security group ${resourceNames(stack).securityGroup}`, stack);
+/**
+ * The load balancer's group admits its listener port from the ingress CIDR; the app's admits the
+ * container port from the load balancer's group alone.
+ */
+function ingressFinding(
+  stack: Stack,
+  role: 'app' | 'load-balancer',
+  group: InspectedResource | undefined,
+  fix: string,
+): Finding {
+  const names = resourceNames(stack);
+  const forApp = role === 'app';
+  const check = forApp ? 'security group ingress' : 'load balancer ingress';
+  const name = forApp ? names.securityGroup : names.loadBalancerSecurityGroup;
+  const rule = forApp
+    ? `tcp/${stack.config.task.port} from security group ${names.loadBalancerSecurityGroup} only`
+    : `tcp/${stack.config.loadBalancer.port} from ${stack.config.network.ingressCidr}`;
+  if (!group?.exists) return notProvisioned(check, `security group ${name}`, stack);
   if (group.drift.length > 0)
     return {
       check,
       status: 'fail',
-      detail: `does not admit the app port as declared: ${group.drift.join('; ')}`,
+      detail: `does not admit ${forApp ? 'the app port' : 'the listener port'} as declared: ${group.drift.join('; ')}`,
       fix,
     };
   return { check, status: 'pass', detail: `${group.name} allows ${rule}` };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Stack } from '../stack/load.ts';
 
 /**
@@ -21,6 +22,16 @@ export interface ResourceNames {
   publicRouteTable: string;
   privateRouteTable: string;
   securityGroup: string;
+  loadBalancerSecurityGroup: string;
+  loadBalancer: string;
+  targetGroup: string;
+}
+
+/** ELBv2 names are at most 32 characters: a longer prefix is cut and made unique by a short hash. */
+function elbName(prefix: string): string {
+  if (prefix.length <= 32) return prefix;
+  const hash = createHash('sha256').update(prefix).digest('hex').slice(0, 6);
+  return `${prefix.slice(0, 25).replace(/-+$/, '')}-${hash}`;
 }
 
 export function resourceNames(stack: Stack): ResourceNames {
@@ -42,6 +53,9 @@ export function resourceNames(stack: Stack): ResourceNames {
     publicRouteTable: `${prefix}-public`,
     privateRouteTable: `${prefix}-private`,
     securityGroup: `${prefix}-app`,
+    loadBalancerSecurityGroup: `${prefix}-alb`,
+    loadBalancer: elbName(prefix),
+    targetGroup: elbName(prefix),
   };
 }
 
@@ -50,15 +64,4 @@ export const STAGE_TAG = 'devkit:stage';
 
 export function stackTags(stack: Stack): Record<string, string> {
   return { [STACK_TAG]: stack.config.name, [STAGE_TAG]: stack.stage };
-}
-
-/** Where the local cloud's load balancer for the service listens; AWS ignores the tag. */
-export const LOAD_BALANCER_PORT_TAG = 'devkit:load-balancer-port';
-
-/** The service's tags: the stack's, plus the load balancer port when the stage names a service.url. */
-export function serviceTags(stack: Stack): Record<string, string> {
-  const url = stack.config.service.url;
-  if (!url) return stackTags(stack);
-  const { port, protocol } = new URL(url);
-  return { ...stackTags(stack), [LOAD_BALANCER_PORT_TAG]: port || (protocol === 'https:' ? '443' : '80') };
 }

@@ -2,6 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
 import { resourceNames, stackTags } from './names.ts';
+import { serviceUrl } from './service-url.ts';
 import type { PlannedChange, Progress } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import type { ProvisionContext } from './provision/resource.ts';
@@ -20,6 +21,10 @@ export interface ProvisionedStack {
   subnetIds: string[];
   securityGroupId: string;
   cluster: string;
+  /** The tasks' target group: the ECS service registers them in it. */
+  targetGroupArn: string;
+  /** Where the service answers: its load balancer (or the stage's own service.url). */
+  url: string;
 }
 
 export interface ProvisionResult {
@@ -105,5 +110,7 @@ function provisionedStack(ctx: ProvisionContext): ProvisionedStack {
     subnetIds: found.publicSubnetIds.map((id, index) => known(id, `public subnet ${index + 1} id`)),
     securityGroupId: known(found.securityGroupId, 'security group id'),
     cluster: names.cluster,
+    targetGroupArn: known(found.targetGroupArn, 'target group ARN'),
+    url: known(serviceUrl(ctx.stack, found.loadBalancerDnsName), "load balancer's DNS name"),
   };
 }

@@ -5,13 +5,12 @@ import {
   DescribeServicesCommand,
   DescribeTasksCommand,
   ListTasksCommand,
-  TagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
-import { resourceNames, serviceTags } from './names.ts';
+import { resourceNames, stackTags } from './names.ts';
 import type { Progress, RolloutSnapshot, StepReport } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import type { ProvisionedStack } from './provision.ts';
@@ -217,8 +216,20 @@ export function rollOut(
     awsvpcConfiguration: {
       subnets: provisioned.subnetIds,
       securityGroups: [provisioned.securityGroupId],
+      // Public subnets without a NAT gateway: the address pulls images; the security group admits
+      // only the load balancer.
       assignPublicIp: 'ENABLED' as const,
     },
+  };
+  const loadBalancing = {
+    loadBalancers: [
+      {
+        targetGroupArn: provisioned.targetGroupArn,
+        containerName: names.container,
+        containerPort: stack.config.task.port,
+      },
+    ],
+    healthCheckGracePeriodSeconds: stack.config.loadBalancer.healthCheckGracePeriod,
   };
   return runStep(
     progress,
@@ -227,10 +238,7 @@ export function rollOut(
     async (report) => {
       const existing = await describeService(clients, ref);
       const seen = new Set((existing?.events ?? []).flatMap((e) => (e.id ? [e.id] : [])));
-      const tags = Object.entries(serviceTags(stack)).map(([key, value]) => ({ key, value }));
-      // Tags are set before the update so the new deployment already listens where the stage says.
-      if (existing?.serviceArn)
-        await clients.ecs.send(new TagResourceCommand({ resourceArn: existing.serviceArn, tags }));
+      const tags = Object.entries(stackTags(stack)).map(([key, value]) => ({ key, value }));
       const { service } = existing
         ? await clients.ecs.send(
             new UpdateServiceCommand({
@@ -240,6 +248,7 @@ export function rollOut(
               desiredCount: settings.desiredCount,
               deploymentConfiguration,
               networkConfiguration,
+              ...loadBalancing,
             }),
           )
         : await clients.ecs.send(
@@ -251,6 +260,7 @@ export function rollOut(
               launchType: 'FARGATE',
               deploymentConfiguration,
               networkConfiguration,
+              ...loadBalancing,
               tags,
               propagateTags: 'SERVICE',
             }),

@@ -1,20 +1,43 @@
-import type { Tag } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
-import { LOAD_BALANCER_PORT_TAG, resourceNames } from './names.ts';
+import { resourceNames } from './names.ts';
+import { unlessNotFound } from './provision/resource.ts';
 import { revisionName } from './register.ts';
 import { describeService } from './rollout.ts';
+import { serviceUrl } from './service-url.ts';
 import type { TaskUsage } from './task-metrics.ts';
 import { serviceUtilization, taskUsage } from './task-metrics.ts';
 
-/** The stage's service as data for a table: its URL, deployments, tasks and their health. */
+/** The stage's service as data for a table: its URL, load balancer targets, deployments, tasks and their health. */
 export interface StackStatus {
   cluster: string;
-  /** Where the service answers: the stage's service.url, on the port its last deploy tagged. */
+  /** Where the service answers: its load balancer's DNS name (or the stage's own service.url). */
   url: string | undefined;
+  loadBalancer: LoadBalancerStatus | undefined;
   service: ServiceStatus | undefined;
+}
+
+export interface LoadBalancerStatus {
+  name: string;
+  dnsName: string;
+  /** active, provisioning, failed (with the reason, e.g. the listener's port is taken). */
+  state: string;
+  stateReason: string | undefined;
+  /** Each registered target (a task's IP and port) with ELBv2's health state and reason code. */
+  targets: {
+    id: string;
+    port: number | undefined;
+    state: string;
+    reason: string | undefined;
+    description: string | undefined;
+  }[];
 }
 
 export interface ServiceStatus {
@@ -55,13 +78,38 @@ export interface ServiceStatus {
   events: { createdAt: Date | undefined; message: string }[];
 }
 
-/** The stack's service.url on the port the service was tagged with (`--opt lb-port` at its deploy). */
-function deployedUrl(stackUrl: string | undefined, tags: Tag[]): string | undefined {
-  const port = tags.find((t) => t.key === LOAD_BALANCER_PORT_TAG)?.value;
-  if (!stackUrl || !port) return stackUrl;
-  const url = new URL(stackUrl);
-  url.port = port;
-  return url.href.replace(/\/$/, '');
+/** The stage's load balancer and the health of its target group's targets; undefined when it has none. */
+async function loadBalancerStatus(
+  clients: AwsClients,
+  stack: Stack,
+): Promise<LoadBalancerStatus | undefined> {
+  const names = resourceNames(stack);
+  const { elbv2 } = clients;
+  const lb = (
+    await unlessNotFound(elbv2.send(new DescribeLoadBalancersCommand({ Names: [names.loadBalancer] })))
+  )?.LoadBalancers?.[0];
+  if (!lb?.DNSName) return undefined;
+  const group = (
+    await unlessNotFound(elbv2.send(new DescribeTargetGroupsCommand({ Names: [names.targetGroup] })))
+  )?.TargetGroups?.[0];
+  const health = group
+    ? await unlessNotFound(
+        elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn })),
+      )
+    : undefined;
+  return {
+    name: names.loadBalancer,
+    dnsName: lb.DNSName,
+    state: lb.State?.Code ?? 'unknown',
+    stateReason: lb.State?.Reason,
+    targets: (health?.TargetHealthDescriptions ?? []).map((t) => ({
+      id: t.Target?.Id ?? '',
+      port: t.Target?.Port,
+      state: t.TargetHealth?.State ?? 'unknown',
+      reason: t.TargetHealth?.Reason,
+      description: t.TargetHealth?.Description,
+    })),
+  };
 }
 
 /** Each task definition's image of the named container, one DescribeTaskDefinition per revision. */
@@ -98,11 +146,13 @@ async function tagsOf(
 export async function stackStatus(clients: AwsClients, stack: Stack, eventCount = 10): Promise<StackStatus> {
   const names = resourceNames(stack);
   const ref = { cluster: names.cluster, service: names.service };
-  const service = await describeService(clients, ref, ['TAGS']).catch((error: Error) => {
+  const service = await describeService(clients, ref).catch((error: Error) => {
     if (error.name === 'ClusterNotFoundException') return undefined;
     throw error;
   });
-  if (!service) return { cluster: names.cluster, url: stack.config.service.url, service: undefined };
+  const loadBalancer = await loadBalancerStatus(clients, stack);
+  const url = serviceUrl(stack, loadBalancer?.dnsName);
+  if (!service) return { cluster: names.cluster, url, loadBalancer, service: undefined };
   const taskArns: string[] = [];
   for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
     const page = await clients.ecs.send(
@@ -128,7 +178,8 @@ export async function stackStatus(clients: AwsClients, stack: Stack, eventCount 
   ]);
   return {
     cluster: names.cluster,
-    url: deployedUrl(stack.config.service.url, service.tags ?? []),
+    url,
+    loadBalancer,
     service: {
       name: serviceName,
       status: service.status ?? 'UNKNOWN',

@@ -1,10 +1,12 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { reachableUrl } from '../net/loopback.ts';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
 import type { Progress } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
+import { deployedServiceUrl } from './service-url.ts';
 
 export interface VerifyOptions {
   /** How long each check may take to pass (the endpoint may need a moment to route to new tasks). */
@@ -21,8 +23,8 @@ export const DEFAULT_VERIFY_OPTIONS: VerifyOptions = {
 };
 
 export interface VerifyResult {
-  url: string | undefined;
-  requestId: string | undefined;
+  url: string;
+  requestId: string;
 }
 
 /** Retries `check` until it returns a value or the time is up; the last error explains the failure. */
@@ -51,8 +53,8 @@ async function eventually<T>(
 }
 
 /**
- * Checks the deployed service from outside: /health answers, one chat request is answered, and that
- * request's log line (found by its x-request-id) reached CloudWatch Logs.
+ * Checks the deployed service from outside, through its load balancer: /health answers, one chat
+ * request is answered, and that request's log line (found by its x-request-id) reached CloudWatch Logs.
  */
 export function verifyDeployment(
   clients: AwsClients,
@@ -60,26 +62,28 @@ export function verifyDeployment(
   progress: Progress,
   options: VerifyOptions = DEFAULT_VERIFY_OPTIONS,
 ): Promise<VerifyResult> {
-  const url = stack.config.service.url;
   return runStep(
     progress,
     'verify',
-    `verify ${url ?? '(no service.url)'}`,
+    `verify ${stack.config.name} (${stack.stage})`,
     async (report) => {
-      if (!url) {
-        report.output('service.url is not set in the stack for this stage: nothing to verify against');
-        return { url, requestId: undefined };
-      }
+      const url = await deployedServiceUrl(clients, stack);
+      if (!url)
+        throw new DeployError(
+          `verify: the stage has no load balancer: \`devkit deploy\` provisions it`,
+          'verify',
+        );
+      report.output(`through ${url}`);
       const startTime = Date.now();
       await eventually('GET /health', options, async () => {
-        const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(5_000) });
+        const response = await fetch(reachableUrl(url, '/health'), { signal: AbortSignal.timeout(5_000) });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         return true;
       });
       report.output('GET /health: 200');
       const requestId = `devkit-verify-${randomUUID()}`;
       const answer = await eventually('POST /v1/chat', options, async () => {
-        const response = await fetch(new URL('/v1/chat', url), {
+        const response = await fetch(reachableUrl(url, '/v1/chat'), {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-request-id': requestId },
           body: JSON.stringify({ question: options.question }),
@@ -110,7 +114,6 @@ export function verifyDeployment(
       report.output(`log line found: ${line.trim().slice(0, 120)}`);
       return { url, requestId };
     },
-    (result) =>
-      result.requestId ? `healthy, answered, logged (${result.requestId})` : 'skipped: no service.url',
+    (result) => `healthy, answered, logged (${result.requestId})`,
   );
 }

@@ -6,6 +6,7 @@
  * successful request took.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { reachableUrl } from '../net/loopback.ts';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -122,7 +123,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
     const requestId = `${options.requestIdPrefix}-${n}`;
     const sentAt = performance.now();
     try {
-      const response = await fetch(new URL(request.path, options.baseUrl), {
+      const response = await fetch(reachableUrl(options.baseUrl, request.path), {
         method: request.method,
         headers: {
           'x-request-id': requestId,

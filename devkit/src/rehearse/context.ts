@@ -10,6 +10,7 @@ import type { DeployResult } from '../deploy/deploy.ts';
 import { resourceNames } from '../deploy/names.ts';
 import { plainProgress } from '../deploy/plain-progress.ts';
 import type { Progress } from '../deploy/progress.ts';
+import { reachableUrl } from '../net/loopback.ts';
 import type { Stack } from '../stack/load.ts';
 import { ImageScan } from './image-scan.ts';
 import { SecretScanner } from './leak-scan.ts';
@@ -20,7 +21,7 @@ import { ServiceEvents } from './service-events.ts';
 export interface RehearsalOptions {
   /** The local cloud's port: not 4566, so a running `npm run up` is left alone. */
   cloudPort: number;
-  /** The service's load balancer port (stage dev's service.url). */
+  /** The service's load balancer port (the dev stage's loadBalancer.port). */
   lbPort: number;
   stackFile: string;
   reportDir: string;
@@ -57,8 +58,8 @@ export interface RehearsalContext extends RehearsalOutput {
   /** The value of the Gemini key secret, which the leak scan looks for everywhere. */
   fakeKey: string;
   stack: Stack;
-  /** Where the service answers: its load balancer. */
-  url: string;
+  /** Where the service answers: its load balancer's URL, known once v1's deploy provisioned it. */
+  url: string | undefined;
   releases: Record<Release['name'], Release>;
   started: Started;
   events: ServiceEvents;
@@ -108,7 +109,7 @@ export function rehearsalContext(
     runId,
     fakeKey,
     stack,
-    url: stack.config.service.url ?? `http://127.0.0.1:${options.lbPort}`,
+    url: undefined,
     releases: { v1, v2, v3 },
     started,
     events: new ServiceEvents(),
@@ -121,6 +122,12 @@ export function rehearsalContext(
     chatIds: {},
     deployed: {},
   };
+}
+
+/** A path of the service, through its load balancer (its `*.elb.localhost` name is the loopback). */
+export function throughLoadBalancer(ctx: RehearsalContext, path: string): URL {
+  if (!ctx.url) throw new Error("the service's load balancer is not provisioned yet");
+  return reachableUrl(ctx.url, path);
 }
 
 /** ECR's repositoryUri on the local cloud: <cloud host>/<repository>. */

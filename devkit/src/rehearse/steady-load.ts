@@ -1,5 +1,6 @@
 /** The steady load a rollout runs under, and what the rehearsal expects of it: not one failed request. */
 import type { RehearsalContext } from './context.ts';
+import { throughLoadBalancer } from './context.ts';
 import type { LoadOptions, LoadStats, RunningLoad } from '../load/load.ts';
 import { startLoad } from '../load/load.ts';
 import type { StepRun } from './step.ts';
@@ -16,9 +17,13 @@ const LOAD: Omit<LoadOptions, 'baseUrl' | 'requestIdPrefix'> = {
   timeoutMs: 15_000,
 };
 
-/** Load on the service's URL; request ids name the run and `label`. */
+/** Load on the service through its load balancer; request ids name the run and `label`. */
 export function startSteadyLoad(ctx: RehearsalContext, label: string): RunningLoad {
-  return startLoad({ ...LOAD, baseUrl: ctx.url, requestIdPrefix: `rehearsal-${ctx.runId}-${label}` });
+  return startLoad({
+    ...LOAD,
+    baseUrl: throughLoadBalancer(ctx, '/').href,
+    requestIdPrefix: `rehearsal-${ctx.runId}-${label}`,
+  });
 }
 
 export function expectNoFailures(run: StepRun, stats: LoadStats): void {

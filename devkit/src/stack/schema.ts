@@ -106,9 +106,51 @@ const service = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  /** Where the deployed service answers (the local load balancer, or your ALB/DNS name); verify uses it. */
+  /** Where users call the service when not the load balancer's own DNS name (e.g. your domain in front of it). */
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
+
+/** An ELBv2 success-code matcher: codes 200-499, a list ("200,202") or a range ("200-299"). */
+const httpCodes = z
+  .string()
+  .regex(
+    /^([2-4]\d\d(-[2-4]\d\d)?)(,[2-4]\d\d(-[2-4]\d\d)?)*$/,
+    'must be HTTP codes 200-499: one ("200"), a list ("200,202") or a range ("200-299")',
+  );
+
+/**
+ * The Application Load Balancer in front of the service (ELBv2's own bounds): its listener, the
+ * target group's health check and attributes, and how long ECS waits before the check counts.
+ */
+const loadBalancer = z
+  .strictObject({
+    /** The listener's port (HTTP). */
+    port: int(1, 65535).default(80),
+    healthCheck: z
+      .strictObject({
+        path: z
+          .string()
+          .regex(/^\/[\x21-\x7e]{0,1023}$/, 'must be a path starting with / (at most 1024 characters)')
+          .default('/health'),
+        interval: int(5, 300).default(30),
+        timeout: int(2, 120).default(5),
+        healthyThreshold: int(2, 10).default(5),
+        unhealthyThreshold: int(2, 10).default(2),
+        matcher: httpCodes.default('200'),
+      })
+      .prefault({})
+      .refine((h) => h.timeout < h.interval, {
+        path: ['timeout'],
+        message: 'must be less than the interval',
+      }),
+    /** Seconds a deregistered target keeps its open requests before it is removed (draining). */
+    deregistrationDelay: int(0, 3600).default(300),
+    /** Seconds a connection may stay idle. */
+    idleTimeout: int(1, 4000).default(60),
+    /** Seconds after a task starts during which ECS ignores failing load balancer health checks. */
+    healthCheckGracePeriod: int(0, 2_147_483_647).default(30),
+  })
+  .prefault({});
 
 const subnet = z.strictObject({ cidr, availabilityZone: z.string().min(1) });
 
@@ -116,7 +158,7 @@ const network = z.strictObject({
   vpcCidr: cidr,
   publicSubnets: z.array(subnet).length(2),
   privateSubnets: z.array(subnet).length(2),
-  /** Who may reach the app port through the security group. */
+  /** Who may reach the load balancer's listener through its security group. */
   ingressCidr: cidr.default('0.0.0.0/0'),
 });
 
@@ -142,6 +184,7 @@ export const stackSchema = z
     image,
     task,
     service: service.prefault({}),
+    loadBalancer,
     network,
     iam: z
       .strictObject({

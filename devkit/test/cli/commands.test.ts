@@ -25,15 +25,24 @@ describe('stage commands against the local cloud', () => {
   let clients: AwsClients;
   let stack: Stack;
   let provisioned: ProvisionedStack;
-  // A free load balancer port, so the doctor's port findings pass.
+  // The listener binds 127.0.0.1 at the stage's port: a free one, so the doctor's port findings
+  // pass and nothing else's 8080 is touched.
   let lbPort: number;
-  const cli = (...args: string[]) => runCli([...args, '--endpoint', cloud.cloud.url]);
+  const withCloud = (args: string[]) => [
+    ...args,
+    '--endpoint',
+    cloud.cloud.url,
+    '--opt',
+    `lb-port=${lbPort}`,
+  ];
+  const cli = (...args: string[]) => runCli(withCloud(args));
+  const dnsUrl = () => new RegExp(`^http://iscoolgpt-dev-[0-9a-f]+\\.us-east-1\\.elb\\.localhost:${lbPort}$`);
 
   beforeAll(async () => {
     cloud = await startTestCloud();
     clients = createClients({ name: 'local', region: REGION, endpoint: cloud.cloud.url, credentials });
-    stack = loadStack(stackFile, { stage: 'dev', env: {} });
     lbPort = await freePort();
+    stack = loadStack(stackFile, { stage: 'dev', env: {}, options: { 'lb-port': String(lbPort) } });
   });
   afterAll(async () => {
     destroyClients(clients);
@@ -54,7 +63,11 @@ describe('stage commands against the local cloud', () => {
     expect(stdout).toContain('▶ provision: plan iscoolgpt (dev)');
     expect(stdout).toMatch(/^ {2}\+ create +ECR repository +iscoolgpt-dev$/m);
     expect(stdout).toMatch(/^ {2}\+ create +security group +iscoolgpt-dev-app$/m);
-    expect(stdout).toContain('✔ provision: 16 create');
+    expect(stdout).toMatch(/^ {2}\+ create +load balancer security group +iscoolgpt-dev-alb$/m);
+    expect(stdout).toMatch(/^ {2}\+ create +load balancer +iscoolgpt-dev$/m);
+    expect(stdout).toMatch(/^ {2}\+ create +target group +iscoolgpt-dev$/m);
+    expect(stdout).toMatch(/^ {2}\+ create +listener +iscoolgpt-dev HTTP$/m);
+    expect(stdout).toContain('✔ provision: 20 create');
     expect(stdout.trim().split('\n').at(-1)).toBe('dry run: nothing changed');
     await expect(
       clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['iscoolgpt-dev'] })),
@@ -62,7 +75,7 @@ describe('stage commands against the local cloud', () => {
   });
 
   it('doctor before provisioning: the missing secret fails, the rest is pending', async () => {
-    const { code, stdout } = await cli('doctor', '--opt', `lb-port=${lbPort}`);
+    const { code, stdout } = await cli('doctor');
     expect(code).toBe(1);
     expect(stdout).toMatch(/^✘ secret iscoolgpt\/dev\/gemini-api-key +missing: tasks cannot start/m);
     expect(stdout).toMatch(/^ +fix: `devkit deploy --stage dev` creates a placeholder; then set the value/m);
@@ -80,9 +93,15 @@ describe('stage commands against the local cloud', () => {
     ({ provisioned } = (await provision(clients, stack, silentProgress)) as {
       provisioned: ProvisionedStack;
     });
-    const passing = await cli('doctor', '--opt', `lb-port=${lbPort}`);
+    const passing = await cli('doctor');
     expect(passing.stdout).toMatch(
-      /^✔ security group ingress +iscoolgpt-dev-app allows tcp\/8080 from 0\.0\.0\.0\/0$/m,
+      /^✔ security group ingress +iscoolgpt-dev-app allows tcp\/8080 from security group iscoolgpt-dev-alb only$/m,
+    );
+    expect(passing.stdout).toMatch(
+      new RegExp(
+        `^✔ load balancer ingress +iscoolgpt-dev-alb allows tcp/${lbPort} from 0\\.0\\.0\\.0/0$`,
+        'm',
+      ),
     );
     expect(passing.stdout).toMatch(/^✔ task role least privilege +no permissions$/m);
     expect(passing.stdout).toMatch(/^✔ secret iscoolgpt\/dev\/gemini-api-key +present$/m);
@@ -98,10 +117,10 @@ describe('stage commands against the local cloud', () => {
         IpPermissions: SecurityGroups[0]?.IpPermissions,
       }),
     );
-    const failing = await cli('doctor', '--opt', `lb-port=${lbPort}`);
+    const failing = await cli('doctor');
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(
-      /^✘ security group ingress +does not admit the app port as declared: allow tcp\/8080-8080 from 0\.0\.0\.0\/0\n +fix: `devkit deploy --stage dev` corrects it/m,
+      /^✘ security group ingress +does not admit the app port as declared: allow tcp\/8080-8080 from security group iscoolgpt-dev-alb\n +fix: `devkit deploy --stage dev` corrects it/m,
     );
     expect(failing.stdout.trim().split('\n').at(-1)).toBe('1 finding(s) need fixing');
   });
@@ -109,25 +128,25 @@ describe('stage commands against the local cloud', () => {
   it('deploy --dry-run lists what drifted and counts the rest; with nothing to change, provisioning is one line', async () => {
     const drifted = await cli('deploy', '--dry-run');
     expect(drifted.stdout).toMatch(/^ {2}~ update +security group +iscoolgpt-dev-app {2}\(/m);
-    expect(drifted.stdout).toMatch(/^ {2}= 15 unchanged$/m);
+    expect(drifted.stdout).toMatch(/^ {2}= 19 unchanged$/m);
     expect(drifted.stdout).not.toMatch(/^ {2}= unchanged/m);
     await provision(clients, stack, silentProgress);
     const { code, stdout } = await cli('deploy', '--dry-run');
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toEqual([
       'deploying iscoolgpt stage dev',
-      expect.stringMatching(/^✔ provision: 16 resources unchanged \(\d+\.\d s\)$/),
+      expect.stringMatching(/^✔ provision: 20 resources unchanged \(\d+\.\d s\)$/),
       'dry run: nothing changed',
     ]);
   });
 
   it('on a terminal the steps are redrawn in place (listr2); piped, they are plain lines', async () => {
-    const { code, stdout } = await runCliOnTerminal(['deploy', '--dry-run', '--endpoint', cloud.cloud.url]);
+    const { code, stdout } = await runCliOnTerminal(withCloud(['deploy', '--dry-run']));
     expect(code).toBe(0);
     // Redrawn: the cursor hidden while drawing, lines erased and written again.
     expect(stdout).toContain('\u001b[?25l');
     expect(stdout).toContain('\u001b[2K');
-    expect(stdout).toMatch(/provision: 16 resources unchanged \(\d+\.\d s\)/);
+    expect(stdout).toMatch(/provision: 20 resources unchanged \(\d+\.\d s\)/);
     expect(stdout).not.toContain('▶ provision');
     const piped = await cli('deploy', '--dry-run');
     expect(piped.stdout).not.toContain('\u001b[');
@@ -160,12 +179,17 @@ describe('stage commands against the local cloud', () => {
     expect(code).toBe(0);
     expect(stderr.trim()).toBe(`cloud: local at ${cloud.cloud.url} (--endpoint)`);
     const lines = stdout.split('\n');
-    expect(lines.slice(0, 2)).toEqual([
-      'url:   http://127.0.0.1:8080',
+    // The URL is the load balancer's DNS name; a service without loadBalancers registers no target.
+    expect(lines[0]?.replace(/^url: {3}/, '')).toMatch(dnsUrl());
+    expect(lines.slice(1, 5)).toEqual([
       'image: 127.0.0.1:1/iscoolgpt-dev:test',
+      '',
+      'no targets registered',
+      '',
     ]);
-    expect(lines[3]).toMatch(/^SERVICE +STATUS +TASK DEFINITION +DESIRED +RUNNING +PENDING$/);
-    expect(lines[4]).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +\d +\d$/);
+    // CPU and MEMORY columns come with the service's utilization (main's status change).
+    expect(lines[5]).toMatch(/^SERVICE +STATUS +TASK DEFINITION +DESIRED +RUNNING +PENDING( +CPU +MEMORY)?$/);
+    expect(lines[6]).toMatch(/^iscoolgpt-dev +ACTIVE +iscoolgpt-dev:1 +1 +\d +\d( .*)?$/);
     expect(stdout).toMatch(
       /^DEPLOYMENT +STATUS +ROLLOUT +TASK DEFINITION +DESIRED +RUNNING +PENDING +FAILED$/m,
     );
@@ -259,7 +283,14 @@ describe('stage commands against the local cloud', () => {
       // This test cloud runs no tasks: no runtime, no timing profile.
       cloud: { target: 'local', endpoint: cloud.cloud.url, timings: null },
       cluster: 'iscoolgpt-dev',
-      url: 'http://127.0.0.1:8080',
+      url: expect.stringMatching(dnsUrl()),
+      loadBalancer: {
+        name: 'iscoolgpt-dev',
+        dnsName: expect.stringMatching(/\.elb\.localhost$/),
+        state: 'active',
+        stateReason: null,
+        targets: [],
+      },
       service: {
         name: 'iscoolgpt-dev',
         status: 'ACTIVE',
@@ -287,11 +318,14 @@ describe('stage commands against the local cloud', () => {
     const dry = await cli('remove', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^ {2}- delete +ECS cluster +iscoolgpt-dev$/m);
-    expect(dry.stdout).toContain('✔ remove: 16 delete');
+    expect(dry.stdout).toMatch(/^ {2}- delete +load balancer +iscoolgpt-dev$/m);
+    expect(dry.stdout).toContain('✔ remove: 20 delete');
     const removed = await cli('remove', '--yes');
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('deleted ECS service iscoolgpt-dev');
-    expect(removed.stdout).toContain('✔ remove: 16 delete');
+    expect(removed.stdout).toContain('deleted listener iscoolgpt-dev HTTP');
+    expect(removed.stdout).toContain('deleted load balancer iscoolgpt-dev');
+    expect(removed.stdout).toContain('✔ remove: 20 delete');
     const after = await cli('remove', '--dry-run');
     expect(after.stdout).toContain('✔ remove: nothing to remove');
   });

@@ -27,6 +27,7 @@ import { credentials, REGION } from '../cloud/harness.ts';
 import { waitFor } from '../cloud/runtime/fixture.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from './run-cli.ts';
 
+const LB_URL = 'http://iscoolgpt-dev-[0-9a-f]+\\.us-east-1\\.elb\\.localhost:';
 const BIN = fileURLToPath(new URL('../../bin/devkit.js', import.meta.url));
 
 describe.skipIf(!dockerAvailable)('stage commands find the running devkit up session', () => {
@@ -65,7 +66,8 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
     const { code, stdout, stderr } = await cli(['status']);
     expect(stderr.trim()).toBe(sessionLine());
     expect(code).toBe(0);
-    expect(stdout).toContain(`url:   http://127.0.0.1:${lbPort}\n`);
+    // The load balancer's DNS name, listening on the session's port.
+    expect(stdout).toMatch(new RegExp(`^url: {3}${LB_URL}${lbPort}$`, 'm'));
     expect(stdout).toMatch(
       new RegExp(`^image: 127\\.0\\.0\\.1:${port}/iscoolgpt-dev@sha256:[0-9a-f]{64} \\(tags: .+\\)$`, 'm'),
     );
@@ -107,7 +109,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
     );
     const status = JSON.parse(fromFlag.stdout) as StatusJson;
     expect(status.cloud).toEqual({ target: 'local', endpoint: `http://127.0.0.1:${port}` });
-    expect(status.url).toBe(`http://127.0.0.1:${lbPort}`);
+    expect(status.url).toMatch(new RegExp(`^${LB_URL}${lbPort}$`));
     expect(status.service?.running).toBe(1);
   });
 
@@ -186,7 +188,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
       expect(verified.stdout).toContain('healthy, answered, logged');
       expect(verified.code).toBe(0);
       const status = JSON.parse((await cli(['status', '--json'])).stdout) as StatusJson;
-      expect(status.url).toBe(`http://127.0.0.1:${lbPort}`);
+      expect(status.url).toMatch(new RegExp(`^${LB_URL}${lbPort}$`));
       expect(status.service?.imageTags).toContain('session-v2');
     } finally {
       destroyClients(clients);
@@ -206,7 +208,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
       child.stdin?.end('n\n');
     });
     expect(asked.output).toMatch(/^ {2}- delete +ECS cluster +iscoolgpt-dev\r?$/m);
-    expect(asked.output).toContain('delete these 16 resources of the dev stage of iscoolgpt? [y/N]');
+    expect(asked.output).toContain('delete these 20 resources of the dev stage of iscoolgpt? [y/N]');
     expect(asked.output).toContain('error: not confirmed: nothing was changed');
     expect(asked.code).toBe(1);
 
@@ -214,7 +216,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toEqual([
       sessionLine(),
-      'error: stdin is not a terminal to confirm on: pass --yes to delete the dev stage of iscoolgpt (16 resources) without asking, or --dry-run to list them',
+      'error: stdin is not a terminal to confirm on: pass --yes to delete the dev stage of iscoolgpt (20 resources) without asking, or --dry-run to list them',
     ]);
     const status = JSON.parse((await cli(['status', '--json'])).stdout) as StatusJson;
     expect(status.service?.status).toBe('ACTIVE');

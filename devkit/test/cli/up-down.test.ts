@@ -48,9 +48,14 @@ describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => 
     });
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    expect(up.stdout).toContain(`IsCoolGPT is up: http://127.0.0.1:${lbPort}`);
-    expect(up.stdout).toContain(
-      `  curl -s http://127.0.0.1:${lbPort}/v1/chat -H 'content-type: application/json' -d '{"question":"What is a container?"}'`,
+    // The URL is the load balancer's DNS name (curl resolves *.localhost to the loopback itself).
+    const url = `http://iscoolgpt-dev-[0-9a-f]+\\.us-east-1\\.elb\\.localhost:${lbPort}`;
+    expect(up.stdout).toMatch(new RegExp(`^IsCoolGPT is up: ${url}$`, 'm'));
+    expect(up.stdout).toMatch(
+      new RegExp(
+        `^  curl -s ${url}/v1/chat -H 'content-type: application/json' -d '\\{"question":"What is a container\\?"\\}'$`,
+        'm',
+      ),
     );
     expect(up.stdout).toMatch(/✔ verify: healthy, answered, logged/);
 
@@ -98,7 +103,7 @@ describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => 
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toMatch(
       new RegExp(
-        `^error: devkit up is already running \\(pid ${session.pid}, detached, since .*\\) with the service at http://127\\.0\\.0\\.1:${lbPort}: \`npm run down\` stops it$`,
+        `^error: devkit up is already running \\(pid ${session.pid}, detached, since .*\\) with the service at http://iscoolgpt-dev-[0-9a-f]+\\.us-east-1\\.elb\\.localhost:${lbPort}: \`npm run down\` stops it$`,
       ),
     );
 

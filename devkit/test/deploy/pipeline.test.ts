@@ -1,9 +1,17 @@
 /**
  * The pipeline end to end against the local cloud running tasks as containers, with the real Docker
- * engine: deploy v1 and verify it, a broken release the circuit breaker rolls back (the CLI exits
- * non-zero and says so), a good v3, `devkit rollback` to v1, `devkit remove`, nothing left behind.
+ * engine: deploy v1 and verify it through its Application Load Balancer, a broken release the
+ * circuit breaker rolls back (the CLI exits non-zero and says so), a good v3, `devkit rollback` to
+ * v1, `devkit remove` (load balancer included), nothing left behind.
  */
-import { ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +27,7 @@ import {
 import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import { deploy } from '../../src/deploy/deploy.ts';
+import { reachableUrl } from '../../src/net/loopback.ts';
 import type { ProgressEvent } from '../../src/deploy/progress.ts';
 import { stackStatus } from '../../src/deploy/status.ts';
 import type { Stack } from '../../src/stack/load.ts';
@@ -88,13 +97,42 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
       'verify',
     ]);
     expect(events.some((e) => e.kind === 'rollout' && e.snapshot.healthy === e.snapshot.desired)).toBe(true);
-    const response = await fetch(`http://127.0.0.1:${lbPort}/v1/chat`, {
+    // The service's URL is its load balancer's DNS name; verify went through it.
+    const url = result.provisioned?.url ?? '';
+    expect(url).toMatch(
+      new RegExp(`^http://iscoolgpt-dev-[0-9a-f]+\\.us-east-1\\.elb\\.localhost:${lbPort}$`),
+    );
+    expect(result.verify?.url).toBe(url);
+    const response = await fetch(reachableUrl(url, '/v1/chat'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ question: 'What is a load balancer?' }),
     });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { answer: string }).answer).toMatch(/Gemini replay server/);
+    // curl resolves the *.localhost name to the loopback by itself, as a user's browser does.
+    const { stdout } = await promisify(execFile)('curl', ['-sS', '--max-time', '20', `${url}/v1/info`]);
+    expect(JSON.parse(stdout)).toMatchObject({ version: expect.any(String) });
+    // The running task is the target group's one target, healthy, on the container port.
+    const { taskArns = [] } = await clients.ecs.send(
+      new ListTasksCommand({ cluster: 'iscoolgpt-dev', serviceName: 'iscoolgpt-dev' }),
+    );
+    const { tasks = [] } = await clients.ecs.send(
+      new DescribeTasksCommand({ cluster: 'iscoolgpt-dev', tasks: taskArns }),
+    );
+    const ips = tasks.flatMap((t) => t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address ?? []);
+    const [group] =
+      (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: ['iscoolgpt-dev'] })))
+        .TargetGroups ?? [];
+    const { TargetHealthDescriptions = [] } = await clients.elbv2.send(
+      new DescribeTargetHealthCommand({ TargetGroupArn: group?.TargetGroupArn }),
+    );
+    expect(
+      TargetHealthDescriptions.map((t) => [t.Target?.Id, t.Target?.Port, t.TargetHealth?.State]),
+    ).toEqual(ips.map((ip) => [ip, 8080, 'healthy']));
+    const status = await stackStatus(clients, stack);
+    expect(status.url).toBe(url);
+    expect(status.loadBalancer?.targets.map((t) => t.state)).toEqual(['healthy']);
   }, 600_000);
 
   it('a release the circuit breaker rolls back fails the deploy: the CLI exits non-zero and says so', async () => {
@@ -135,8 +173,12 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
     expect(taskArns.length).toBeGreaterThan(0);
     expect((await containersOf(taskArns)).filter((c) => c.State === 'running')).not.toEqual([]);
     const { code, stdout } = await cli('remove', '--yes');
-    expect(stdout).toContain('✔ remove: 16 delete');
+    expect(stdout).toContain('deleted load balancer iscoolgpt-dev');
+    expect(stdout).toContain('✔ remove: 20 delete');
     expect(code).toBe(0);
     expect((await containersOf(taskArns)).filter((c) => c.State === 'running')).toEqual([]);
+    await expect(
+      clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: ['iscoolgpt-dev'] })),
+    ).rejects.toThrow(/not found/i);
   }, 600_000);
 });

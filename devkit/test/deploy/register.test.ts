@@ -19,6 +19,9 @@ const provisioned: ProvisionedStack = {
   subnetIds: ['subnet-1', 'subnet-2'],
   securityGroupId: 'sg-1',
   cluster: 'iscoolgpt-dev',
+  targetGroupArn:
+    'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/iscoolgpt-dev/0123456789abcdef',
+  url: 'http://iscoolgpt-dev-0123456789abcdef.us-east-1.elb.localhost:8080',
 };
 
 describe('task definition', () => {

@@ -38,6 +38,44 @@ describe('stack file', () => {
     expect(config.cluster).toEqual({ containerInsights: true });
     expect(config.network.ingressCidr).toBe('0.0.0.0/0');
     expect(config.task.environment).toEqual({});
+    expect(config.loadBalancer).toEqual({
+      port: 80,
+      healthCheck: {
+        path: '/health',
+        interval: 30,
+        timeout: 5,
+        healthyThreshold: 5,
+        unhealthyThreshold: 2,
+        matcher: '200',
+      },
+      deregistrationDelay: 300,
+      idleTimeout: 60,
+      healthCheckGracePeriod: 30,
+    });
+  });
+
+  it("bounds the load balancer's settings as ELBv2 does", () => {
+    const section = (body: string) => `${MINIMAL.replace('stages:', `loadBalancer:\n${body}\nstages:`)}`;
+    expect(
+      problems(
+        section(
+          '  port: 0\n  healthCheck: { path: health, interval: 20, timeout: 10, healthyThreshold: 1, matcher: "200-600" }\n  deregistrationDelay: 3601\n  idleTimeout: 0',
+        ),
+      ),
+    ).toEqual([
+      'stack.yml:20: loadBalancer.port: must be at least 1',
+      'stack.yml:21: loadBalancer.healthCheck.path: must be a path starting with / (at most 1024 characters)',
+      'stack.yml:21: loadBalancer.healthCheck.healthyThreshold: must be at least 2',
+      'stack.yml:21: loadBalancer.healthCheck.matcher: must be HTTP codes 200-499: one ("200"), a list ("200,202") or a range ("200-299")',
+      'stack.yml:22: loadBalancer.deregistrationDelay: must be at most 3600',
+      'stack.yml:23: loadBalancer.idleTimeout: must be at least 1',
+    ]);
+    expect(problems(section('  healthCheck: { interval: 10, timeout: 10 }'))).toEqual([
+      'stack.yml:20: loadBalancer.healthCheck.timeout: must be less than the interval',
+    ]);
+    expect(parse(section('  healthCheck: { matcher: "200,202-204" }')).loadBalancer.healthCheck.matcher).toBe(
+      '200,202-204',
+    );
   });
 
   it('names file, line and field of a bad value', () => {

@@ -46,7 +46,7 @@ export function register(program: Command): void {
           if (options.dryRun) console.log('dry run: nothing changed');
           else
             console.log(
-              `deployed ${result.image ?? ''}${stack.config.service.url ? ` at ${stack.config.service.url}` : ''}`,
+              `deployed ${result.image ?? ''}${result.provisioned ? ` at ${result.provisioned.url}` : ''}`,
             );
         } finally {
           destroyClients(clients);

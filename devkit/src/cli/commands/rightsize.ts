@@ -125,7 +125,10 @@ export function register(program: Command): void {
             : 5;
         try {
           const { url } = await stackStatus(clients, stack, 0);
-          if (!url) throw new CliError(`the ${stack.stage} stage has no service.url to drive load through`);
+          if (!url)
+            throw new CliError(
+              `the ${stack.stage} stage has no load balancer to drive load through: \`devkit deploy\` provisions it`,
+            );
           const geminiUrl = options.geminiUrl ?? (await sessionGeminiUrl(choice.session?.geminiContainer));
           const names = resourceNames(stack);
           const report = await rightsize({

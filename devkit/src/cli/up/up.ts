@@ -37,7 +37,7 @@ export interface UpOptions {
   detach: boolean;
   /** The local cloud's port. */
   port: number;
-  /** The service's load balancer port (the dev stage's service.url). */
+  /** The service's load balancer port (the dev stage's loadBalancer.port). */
   lbPort: number;
   /** Where the session record, the cloud's state and its log live. */
   stateDir: string;
@@ -118,7 +118,8 @@ export async function up(options: UpOptions): Promise<void> {
       cloudUrl: target.endpoint ?? '',
       stage: stack.stage,
       lbPort: options.lbPort,
-      serviceUrl: stack.config.service.url,
+      // Known once the deploy has provisioned the load balancer.
+      serviceUrl: undefined,
       geminiContainer: geminiName,
       logFile: options.detach ? cloudLogFile(stateDir) : undefined,
       startedAt: new Date().toISOString(),
@@ -139,7 +140,12 @@ export async function up(options: UpOptions): Promise<void> {
     // A failed deploy (a build error, a rolled-back rollout) leaves the cloud up: fix, deploy again.
     const progress = terminalProgress({ verbose: options.verbose });
     const deployed = await deploy(clients, stack, progress, { docker }).then(
-      () => progress.close().then(() => true),
+      async (result) => {
+        await progress.close();
+        session.serviceUrl = result.provisioned?.url;
+        await saveSession(stateDir, session);
+        return true;
+      },
       async (error: unknown) => {
         await progress.close();
         for (const line of errorLines(error)) console.error(line);
@@ -152,7 +158,7 @@ export async function up(options: UpOptions): Promise<void> {
         return false;
       },
     );
-    const url = stack.config.service.url ?? '';
+    const url = session.serviceUrl ?? '';
     if (deployed) {
       say('');
       say(`IsCoolGPT is up: ${url}`);

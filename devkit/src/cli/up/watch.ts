@@ -146,7 +146,7 @@ export async function redeployOnSave(context: RedeployContext): Promise<OneAtATi
         const result = await deploy(context.clients, stack, progress, { docker: context.docker, imageTag });
         const seconds = ((performance.now() - since) / 1000).toFixed(1);
         say(
-          `✔ live: ${stack.config.service.url ?? ''} runs ${revisionName(result.taskDefinitionArn ?? '')} (${seconds} s after the save)`,
+          `✔ live: ${result.provisioned?.url ?? ''} runs ${revisionName(result.taskDefinitionArn ?? '')} (${seconds} s after the save)`,
         );
       } catch (error) {
         if (context.signal.aborted) return;

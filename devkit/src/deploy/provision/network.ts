@@ -27,12 +27,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DeployError } from '../progress.ts';
 import type { AnyResource, ProvisionContext } from './resource.ts';
-import { awsTags, defineResource } from './resource.ts';
+import { awsTags, defineResource, whileInUse } from './resource.ts';
 
 /*
  * The stage's network: a VPC, an internet gateway, two public subnets (tasks run here, with public
- * IPs, so they can pull from ECR without a NAT gateway), two private subnets, a route table for
- * each kind, and the app's security group admitting only the app port.
+ * IPs, so they can pull from ECR without a NAT gateway; the load balancer spans both), two private
+ * subnets, a route table for each kind, and the security groups of the load balancer and the app.
  */
 
 type EC2ResourceType = 'vpc' | 'internet-gateway' | 'subnet' | 'route-table' | 'security-group';
@@ -191,7 +191,7 @@ export function subnet(ctx: ProvisionContext, kind: 'public' | 'private', index:
       await setMapPublicIp(found.SubnetId);
     },
     async remove(found) {
-      await ec2.send(new DeleteSubnetCommand({ SubnetId: found.SubnetId }));
+      await whileInUse(() => ec2.send(new DeleteSubnetCommand({ SubnetId: found.SubnetId })));
     },
   });
 }
@@ -266,33 +266,58 @@ export function routeTable(ctx: ProvisionContext, kind: 'public' | 'private'): A
   });
 }
 
-/** The app's security group: TCP on the app port from the stack's ingress CIDR, nothing else. */
-export function securityGroup(ctx: ProvisionContext): AnyResource {
+/**
+ * A security group admitting one TCP port from one source, nothing else: the load balancer's takes
+ * its listener port from the stack's ingress CIDR; the app's takes the container port from the load
+ * balancer's security group only, so the tasks are reached through the load balancer alone.
+ */
+export function securityGroup(ctx: ProvisionContext, role: 'app' | 'load-balancer'): AnyResource {
   const { ec2 } = ctx.clients;
-  const name = ctx.names.securityGroup;
-  const port = ctx.stack.config.task.port;
+  const forApp = role === 'app';
+  const name = forApp ? ctx.names.securityGroup : ctx.names.loadBalancerSecurityGroup;
+  const port = forApp ? ctx.stack.config.task.port : ctx.stack.config.loadBalancer.port;
   const cidr = ctx.stack.config.network.ingressCidr;
-  const wanted: IpPermission = {
+  /** The wanted rule's source: a CIDR, or (known once that group is found) a security group id. */
+  const source = () => (forApp ? ctx.found.loadBalancerSecurityGroupId : cidr);
+  const sourceName = forApp ? `security group ${ctx.names.loadBalancerSecurityGroup}` : cidr;
+  const wanted = (): IpPermission => ({
     IpProtocol: 'tcp',
     FromPort: port,
     ToPort: port,
-    IpRanges: [{ CidrIp: cidr }],
-  };
-  const isWanted = (p: IpPermission, range: string | undefined) =>
-    p.IpProtocol === 'tcp' && p.FromPort === port && p.ToPort === port && range === cidr;
-  /** Each rule as one protocol/port range/CIDR, so extras can be revoked one by one. */
-  const rules = (permissions: IpPermission[] = []) =>
-    permissions.flatMap((p) =>
-      (p.IpRanges ?? []).map((r) => ({
-        permission: { ...p, IpRanges: [r], Ipv6Ranges: [], UserIdGroupPairs: [] },
-        cidr: r.CidrIp,
-      })),
-    );
+    ...(forApp ? { UserIdGroupPairs: [{ GroupId: source() }] } : { IpRanges: [{ CidrIp: cidr }] }),
+  });
+  type Rule = { permission: IpPermission; source: string | undefined };
+  const isWanted = (rule: Rule) =>
+    rule.permission.IpProtocol === 'tcp' &&
+    rule.permission.FromPort === port &&
+    rule.permission.ToPort === port &&
+    rule.source !== undefined &&
+    rule.source === source();
+  /** Each rule as one protocol/port range/source, so extras can be revoked one by one. */
+  const rules = (permissions: IpPermission[] = []): Rule[] =>
+    permissions.flatMap((p) => {
+      const only = { ...p, IpRanges: [], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] };
+      return [
+        ...(p.IpRanges ?? []).map((r) => ({ permission: { ...only, IpRanges: [r] }, source: r.CidrIp })),
+        ...(p.Ipv6Ranges ?? []).map((r) => ({
+          permission: { ...only, Ipv6Ranges: [r] },
+          source: r.CidrIpv6,
+        })),
+        ...(p.UserIdGroupPairs ?? []).map((g) => ({
+          permission: { ...only, UserIdGroupPairs: [g] },
+          source: g.GroupId,
+        })),
+      ];
+    });
   type Group = { GroupId?: string; IpPermissions?: IpPermission[]; Tags?: Tag[] };
-  const describe = (rule: IpPermission) =>
-    `${rule.IpProtocol}/${rule.FromPort}-${rule.ToPort} from ${rule.IpRanges?.[0]?.CidrIp}`;
+  const describe = (rule: Rule) =>
+    `${rule.permission.IpProtocol}/${rule.permission.FromPort}-${rule.permission.ToPort} from ${rule.source}`;
+  const allow = `allow tcp/${port}-${port} from ${sourceName}`;
+  const authorize = async (GroupId: string | undefined) => {
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [wanted()] }));
+  };
   return defineResource<Group>({
-    type: 'security group',
+    type: forApp ? 'security group' : 'load balancer security group',
     name,
     async observe() {
       if (!ctx.found.vpcId) return undefined;
@@ -305,44 +330,44 @@ export function securityGroup(ctx: ProvisionContext): AnyResource {
         }),
       );
       const found = SecurityGroups[0];
-      ctx.found.securityGroupId = found?.GroupId;
+      if (forApp) ctx.found.securityGroupId = found?.GroupId;
+      else ctx.found.loadBalancerSecurityGroupId = found?.GroupId;
       return found;
     },
     drift(group) {
       const current = rules(group.IpPermissions);
-      const drift = current.some((r) => isWanted(r.permission, r.cidr)) ? [] : [`allow ${describe(wanted)}`];
-      for (const rule of current)
-        if (!isWanted(rule.permission, rule.cidr)) drift.push(`revoke ${describe(rule.permission)}`);
+      const drift = current.some(isWanted) ? [] : [allow];
+      for (const rule of current) if (!isWanted(rule)) drift.push(`revoke ${describe(rule)}`);
       return drift;
     },
     async create() {
       const { GroupId } = await ec2.send(
         new CreateSecurityGroupCommand({
           GroupName: name,
-          Description: `${ctx.names.prefix}: the app port only`,
+          Description: forApp
+            ? `${ctx.names.prefix}: the app port from the load balancer only`
+            : `${ctx.names.prefix}: the load balancer's listener port only`,
           VpcId: ctx.found.vpcId,
           TagSpecifications: tagSpecifications(ctx, 'security-group', name),
         }),
       );
-      ctx.found.securityGroupId = GroupId;
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [wanted] }));
+      if (forApp) ctx.found.securityGroupId = GroupId;
+      else ctx.found.loadBalancerSecurityGroupId = GroupId;
+      await authorize(GroupId);
     },
     async update(group) {
       const current = rules(group.IpPermissions);
-      const extras = current.filter((r) => !isWanted(r.permission, r.cidr)).map((r) => r.permission);
+      const extras = current.filter((r) => !isWanted(r)).map((r) => r.permission);
       if (extras.length > 0) {
         await ec2.send(
           new RevokeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: extras }),
         );
       }
-      if (!current.some((r) => isWanted(r.permission, r.cidr))) {
-        await ec2.send(
-          new AuthorizeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: [wanted] }),
-        );
-      }
+      if (!current.some(isWanted)) await authorize(group.GroupId);
     },
     async remove(group) {
-      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+      // On AWS a deleted load balancer's or task's network interfaces linger for a while.
+      await whileInUse(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })));
     },
   });
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stack } from '../../stack/load.ts';
 import type { AwsClients } from '../clients.ts';
 import type { ResourceNames } from '../names.ts';
@@ -14,7 +15,11 @@ export interface Found {
   publicSubnetIds: (string | undefined)[];
   privateSubnetIds: (string | undefined)[];
   securityGroupId?: string;
+  loadBalancerSecurityGroupId?: string;
   clusterArn?: string;
+  loadBalancerArn?: string;
+  loadBalancerDnsName?: string;
+  targetGroupArn?: string;
 }
 
 export interface ProvisionContext {
@@ -89,6 +94,9 @@ export function isNotFound(error: unknown): boolean {
     'NoSuchEntity',
     'ClusterNotFoundException',
     'ServiceNotFoundException',
+    'LoadBalancerNotFoundException',
+    'TargetGroupNotFoundException',
+    'ListenerNotFoundException',
   ].includes(name);
 }
 
@@ -99,6 +107,22 @@ export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
+  }
+}
+
+/**
+ * Retries a delete that EC2 refuses with DependencyViolation: on AWS the network interfaces of a
+ * just-deleted load balancer or stopped task are released minutes later.
+ */
+export async function whileInUse<T>(call: () => Promise<T>, timeoutMs = 5 * 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'DependencyViolation' || Date.now() > deadline) throw error;
+      await sleep(5_000);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { cluster } from './cluster.ts';
 import { ecrLifecyclePolicy, ecrRepository } from './ecr.ts';
 import { executionRole, taskRole } from './iam.ts';
+import { listener, loadBalancer, targetGroup } from './load-balancer.ts';
 import { logGroup } from './logs.ts';
 import { internetGateway, routeTable, securityGroup, subnet, vpc } from './network.ts';
 import type { AnyResource, Inspection, ProvisionContext } from './resource.ts';
@@ -23,8 +24,12 @@ export function stageResources(ctx: ProvisionContext): AnyResource[] {
     subnet(ctx, 'private', 1),
     routeTable(ctx, 'public'),
     routeTable(ctx, 'private'),
-    securityGroup(ctx),
+    securityGroup(ctx, 'load-balancer'),
+    securityGroup(ctx, 'app'),
     cluster(ctx),
+    loadBalancer(ctx),
+    targetGroup(ctx),
+    listener(ctx),
   ];
 }
 

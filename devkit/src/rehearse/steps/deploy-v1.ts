@@ -1,4 +1,5 @@
 /** Deploy v1: the pipeline from nothing; the release answers, by its version, and got the secret. */
+import { throughLoadBalancer } from '../context.ts';
 import { deployRelease } from '../deploy-release.ts';
 import type { RehearsalStep } from '../step.ts';
 import { taskEnvironmentHolds } from '../task-environment.ts';
@@ -13,22 +14,24 @@ export const deployV1: RehearsalStep = {
   name: 'deploy-v1',
   title: 'Deploy v1 and check its answers',
   async run(ctx, run) {
-    const { url, releases, chatIds } = ctx;
+    const { releases, chatIds } = ctx;
     const v1 = releases.v1;
     const result = await deployRelease(ctx, v1, run, { verify: true });
     ctx.deployed.v1 = result;
+    ctx.url = result.provisioned?.url;
+    run.note(`the service answers through its load balancer at ${ctx.url ?? '?'}`);
     run.note(
       `${result.taskDefinitionArn?.split('/').pop() ?? '?'} COMPLETED with image ${result.image ?? '?'}`,
     );
     if (result.verify?.requestId) (chatIds['deploy-v1'] ??= []).push(result.verify.requestId);
-    const info = (await (await fetch(new URL('/v1/info', url))).json()) as { version?: string };
+    const info = (await (await fetch(throughLoadBalancer(ctx, '/v1/info'))).json()) as { version?: string };
     run.expect(
       info.version === v1.version,
       `GET /v1/info reports version ${info.version} instead of ${v1.version}`,
     );
     for (const [i, question] of QUESTIONS.entries()) {
       const requestId = `rehearsal-${ctx.runId}-v1-check-${i}`;
-      const response = await fetch(new URL('/v1/chat', url), {
+      const response = await fetch(throughLoadBalancer(ctx, '/v1/chat'), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': requestId },
         body: JSON.stringify({ question }),

@@ -45,7 +45,7 @@ export const start: RehearsalStep = {
     const target = await resolveTarget('local', { region: stack.config.region, endpoint: started.cloud.url });
     started.clients = createClients(target);
     run.note(
-      `local cloud with its task runtime at ${started.cloud.url}; the service's load balancer will listen on ${ctx.url}`,
+      `local cloud with its task runtime at ${started.cloud.url}; the service's load balancer will listen on 127.0.0.1:${options.lbPort}`,
     );
     const timings = started.cloud.runtime?.health().timings;
     if (timings) run.note(timingsLine(timings));
