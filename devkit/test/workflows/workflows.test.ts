@@ -167,13 +167,22 @@ describe('ci.yml', () => {
     expect(runs.filter((r) => order.includes(r))).toEqual(order);
   });
 
+  const upload = (name: string) =>
+    step(ci, 'ci', (s) => (s.uses?.startsWith('actions/upload-artifact@') ?? false) && s.with?.name === name);
+
   it('uploads the rehearsal report even when a step failed', () => {
-    const upload = step(ci, 'ci', (s) => s.uses?.startsWith('actions/upload-artifact@') ?? false);
-    expect(upload.if).toBe('${{ always() }}');
-    expect(String(upload.with?.path).trim().split('\n')).toEqual([
+    const report = upload('rehearsal-report');
+    expect(report.if).toBe('${{ always() }}');
+    expect(String(report.with?.path).trim().split('\n')).toEqual([
       'reports/rehearsal.json',
       'reports/rehearsal.md',
     ]);
+  });
+
+  it("uploads the console test's screenshot even when the tests failed", () => {
+    const screenshot = upload('console-screenshot');
+    expect(screenshot.if).toBe('${{ always() }}');
+    expect(screenshot.with?.path).toBe('devkit/test-artifacts/');
   });
 
   it('reads only, and cancels superseded runs of the same ref', () => {
