@@ -156,7 +156,13 @@ export function readConsoleModel(
     regions,
     clusters: ecs ? Object.keys(ecs.clusters).sort() : [],
     services: ecs
-      ? servicesOf(ecs, metrics, stateOf<Elbv2State>(store, 'elasticloadbalancing', region), now)
+      ? servicesOf(
+          ecs,
+          metrics,
+          stateOf<LogsState>(store, 'logs', region),
+          stateOf<Elbv2State>(store, 'elasticloadbalancing', region),
+          now,
+        )
       : [],
     repositories: repositoriesOf(stateOf<EcrState>(store, 'ecr', region), host),
     secrets: secretsOf(stateOf<SecretsState>(store, 'secretsmanager', region)),
@@ -180,10 +186,10 @@ function serviceUrl(service: ServiceRecord, elb: Elbv2State | undefined): string
 function servicesOf(
   ecs: EcsState,
   metrics: CloudWatchState | undefined,
+  logs: LogsState | undefined,
   elb: Elbv2State | undefined,
   now: number,
 ): ServiceView[] {
-  const taskSeries = metrics ? metricsByDimension(metrics, 'TaskId', now) : new Map<string, MetricSeries>();
   return Object.values(ecs.services)
     .filter((s) => s.status !== 'INACTIVE')
     .sort((a, b) => (a.serviceArn < b.serviceArn ? -1 : 1))
@@ -208,7 +214,7 @@ function servicesOf(
         tasks: tasks
           .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
           .slice(0, MAX_TASKS)
-          .map((t) => taskView(t, taskSeries.get(lastSegment(t.taskArn)))),
+          .map((t) => taskView(t, logs ? taskSeries(logs, cluster, lastSegment(t.taskArn), now) : {})),
         ...own,
       };
     });
@@ -299,21 +305,35 @@ function addSeries(into: MetricSeries, metric: MetricRecord, now: number): void 
   if (series.length > 0) into[kind] = series;
 }
 
-/** Task-level Container Insights metrics (those with a `TaskId` dimension), by task id. */
-function metricsByDimension(
-  state: CloudWatchState,
-  dimension: string,
-  now: number,
-): Map<string, MetricSeries> {
-  const found = new Map<string, MetricSeries>();
-  for (const metric of Object.values(state.metrics)) {
-    if (metric.namespace !== 'ECS/ContainerInsights') continue;
-    const id = metric.dimensions.find((d) => d.Name === dimension)?.Value;
-    if (id === undefined) continue;
-    if (!found.has(id)) found.set(id, {});
-    addSeries(found.get(id)!, metric, now);
+/**
+ * A task's CPU units and MiB used, from its Container Insights performance events (Type "Task"):
+ * as on AWS, Container Insights has no per-task metric, only these events (what `devkit status` reads).
+ */
+function taskSeries(logs: LogsState, cluster: string, taskId: string, now: number): MetricSeries {
+  const stream =
+    logs.groups[`/aws/ecs/containerinsights/${cluster}/performance`]?.streams[`FargateTelemetry-${taskId}`];
+  if (!stream) return {};
+  const cpu: Series = [];
+  const memory: Series = [];
+  for (const event of stream.events) {
+    if (event.timestamp < now - METRIC_WINDOW_MS) continue;
+    const fields = parseTaskEvent(event.message);
+    if (!fields) continue;
+    if (typeof fields.CpuUtilized === 'number') cpu.push([event.timestamp, fields.CpuUtilized]);
+    if (typeof fields.MemoryUtilized === 'number') memory.push([event.timestamp, fields.MemoryUtilized]);
   }
-  return found;
+  return { ...(cpu.length > 0 ? { cpu } : {}), ...(memory.length > 0 ? { memory } : {}) };
+}
+
+function parseTaskEvent(message: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(message);
+    return typeof parsed === 'object' && parsed !== null && (parsed as { Type?: unknown }).Type === 'Task'
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A service's own metrics: dimensions exactly ClusterName and ServiceName (Container Insights first). */

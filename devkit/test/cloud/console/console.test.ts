@@ -4,14 +4,13 @@
  * rollout live (no reload), escapes whatever clients wrote, never shows a secret's value, and
  * leaves a screenshot for CI (devkit/test-artifacts/console.png).
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ListTasksCommand, UpdateClusterSettingsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +36,11 @@ describe.skipIf(!dockerAvailable || !browserAvailable)('the console in a real Ch
   let w: ServiceWorld;
   let browser: Browser;
   beforeAll(async () => {
-    [w, browser] = await Promise.all([serviceWorld('console'), launchBrowser()]);
+    // The engine sampled every second, so the task's performance events come quickly.
+    [w, browser] = await Promise.all([
+      serviceWorld('console', { metricsSamplingSeconds: 1 }),
+      launchBrowser(),
+    ]);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -46,6 +49,13 @@ describe.skipIf(!dockerAvailable || !browserAvailable)('the console in a real Ch
 
   it('shows the service and its tasks, follows a rollout live, escapes what clients wrote, and hides secret values', async () => {
     const v1 = await w.revision('v1');
+    // Container Insights on: the sampler writes the task's performance events the sparklines read.
+    await w.ecs.send(
+      new UpdateClusterSettingsCommand({
+        cluster: w.cluster,
+        settings: [{ name: 'containerInsights', value: 'enabled' }],
+      }),
+    );
     await w.service({ name: 'web', taskDefinition: v1, desiredCount: 1 });
     await w.steady('web');
     const [firstTask] = (await w.ecs.send(new ListTasksCommand({ cluster: w.cluster, serviceName: 'web' })))
@@ -68,26 +78,6 @@ describe.skipIf(!dockerAvailable || !browserAvailable)('the console in a real Ch
     await new SecretsManagerClient(w.t.clientConfig).send(
       new CreateSecretCommand({ Name: 'console/db-password', SecretString: SECRET_VALUE }),
     );
-    // Task-level Container Insights metrics, as the metrics sampler publishes them.
-    const now = Date.now();
-    await new CloudWatchClient(w.t.clientConfig).send(
-      new PutMetricDataCommand({
-        Namespace: 'ECS/ContainerInsights',
-        MetricData: ['CpuUtilized', 'MemoryUtilized'].flatMap((MetricName) =>
-          [3, 2, 1].map((minutesAgo) => ({
-            MetricName,
-            Dimensions: [
-              { Name: 'ClusterName', Value: 'console' },
-              { Name: 'TaskDefinitionFamily', Value: 'console-app' },
-              { Name: 'TaskId', Value: taskId },
-            ],
-            Timestamp: new Date(now - minutesAgo * 60_000),
-            Value: 10 * minutesAgo,
-          })),
-        ),
-      }),
-    );
-
     await browser.navigate(`${w.t.cloud.url}/_devkit/?group=${encodeURIComponent(LOG_GROUP)}`);
     await browser.waitFor('the live stream', `document.getElementById('live').classList.contains('on')`);
     // A marker the page keeps only if live updates never reload it.
@@ -101,12 +91,12 @@ describe.skipIf(!dockerAvailable || !browserAvailable)('the console in a real Ch
       expect.stringMatching(/^web ecs-svc\/\d+ \(console-app:1\)$/),
       `web task ${taskId.slice(0, 8)}`,
     ]);
-    // The task's CPU and memory sparklines are drawn (echarts' SVG inside each placeholder).
-    expect(
-      await browser.evaluate(
-        `document.querySelectorAll('#tasks [data-spark^="task/${taskId}/"] svg').length`,
-      ),
-    ).toBe(2);
+    // The task's CPU and memory sparklines are drawn (echarts' SVG inside each placeholder) once the
+    // sampler has written its performance events.
+    await browser.waitFor(
+      "the task's sparklines",
+      `document.querySelectorAll('#tasks [data-spark^="task/${taskId}/"] svg').length === 2`,
+    );
 
     // Log lines are text: shown as written, nothing injected ran or was parsed into elements.
     const logText = await browser.evaluate<string>(`document.getElementById('log-lines').textContent`);
