@@ -166,10 +166,10 @@ function tasksSection(services: readonly ServiceView[]): Html {
   const rows = services.flatMap((s) => s.tasks.map((t) => ({ s, t })));
   if (rows.length === 0) return empty('No tasks.');
   return html`<table class="tasks">
-  <thead><tr><th>Task</th><th>Service</th><th>Revision</th><th>Deployment</th><th>Status</th><th>Desired</th><th>Health</th><th>Started</th><th>Stopped</th><th>Stopped reason</th><th>CPU</th><th>Memory</th></tr></thead>
+  <thead><tr><th>Task</th><th>Service</th><th>Revision</th><th>Deployment</th><th>Status</th><th>Desired</th><th>Health</th><th>Target</th><th>Started</th><th>Stopped</th><th>Stopped reason</th><th>CPU</th><th>Memory</th></tr></thead>
   <tbody>${rows.map(
     ({ s, t }) =>
-      html`<tr data-task="${t.id}" data-status="${t.lastStatus}"><td class="id">${t.id.slice(0, 12)}</td><td>${s.name}</td><td>${t.revision}</td><td>${t.deploymentId}</td><td>${badge(t.lastStatus)}</td><td>${t.desiredStatus}</td><td>${badge(t.health)}</td><td>${time(t.startedAt)}</td><td>${time(t.stoppedAt)}</td><td class="reason">${t.stopCode ? `${t.stopCode}: ` : ''}${t.stoppedReason ?? ''}</td><td>${spark(taskSpark(t, 'cpu'), t.cpu)}</td><td>${spark(taskSpark(t, 'memory'), t.memory)}</td></tr>`,
+      html`<tr data-task="${t.id}" data-status="${t.lastStatus}"><td class="id">${t.id.slice(0, 12)}</td><td>${s.name}</td><td>${t.revision}</td><td>${t.deploymentId}</td><td>${badge(t.lastStatus)}</td><td>${t.desiredStatus}</td><td>${badge(t.health)}</td><td class="reason" title="${t.target?.description ?? ''}">${t.target ? badge(t.target.state) : '—'}${t.target?.reason ? ` ${t.target.reason}` : ''}</td><td>${time(t.startedAt)}</td><td>${time(t.stoppedAt)}</td><td class="reason">${t.stopCode ? `${t.stopCode}: ` : ''}${t.stoppedReason ?? ''}</td><td>${spark(taskSpark(t, 'cpu'), t.cpu)}</td><td>${spark(taskSpark(t, 'memory'), t.memory)}</td></tr>`,
   )}</tbody>
 </table>`;
 }

@@ -48,6 +48,8 @@ export interface TaskView {
   stoppedAt?: number;
   cpu?: Series;
   memory?: Series;
+  /** The task's target in its service's target group, as DescribeTargetHealth shows it. */
+  target?: { state: string; reason?: string; description?: string };
 }
 
 export interface ServiceView {
@@ -214,7 +216,13 @@ function servicesOf(
         tasks: tasks
           .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
           .slice(0, MAX_TASKS)
-          .map((t) => taskView(t, logs ? taskSeries(logs, cluster, lastSegment(t.taskArn), now) : {})),
+          .map((t) =>
+            taskView(
+              t,
+              logs ? taskSeries(logs, cluster, lastSegment(t.taskArn), now) : {},
+              elb ? targetOf(service, t, elb) : undefined,
+            ),
+          ),
         ...own,
       };
     });
@@ -266,7 +274,21 @@ function pastDeploymentsOf(service: ServiceRecord, tasks: TaskRecord[]): Deploym
   });
 }
 
-function taskView(task: TaskRecord, series: MetricSeries | undefined): TaskView {
+/** The task's IP:port in the target group its service names, if registered there. */
+function targetOf(service: ServiceRecord, task: TaskRecord, elb: Elbv2State): TaskView['target'] {
+  const ip = task.containers[0]?.networkInterfaces?.[0]?.privateIpv4Address;
+  if (!ip) return undefined;
+  for (const lb of service.loadBalancers ?? []) {
+    const group = lb.targetGroupArn ? elb.targetGroups[lb.targetGroupArn] : undefined;
+    const target = Object.values(group?.targets ?? {}).find(
+      (t) => t.id === ip && t.port === lb.containerPort,
+    );
+    if (target) return { ...target.health };
+  }
+  return undefined;
+}
+
+function taskView(task: TaskRecord, series: MetricSeries | undefined, target: TaskView['target']): TaskView {
   const times = {
     createdAt: task.createdAt,
     startedAt: task.startedAt,
@@ -285,6 +307,7 @@ function taskView(task: TaskRecord, series: MetricSeries | undefined): TaskView 
     ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
     ...Object.fromEntries(Object.entries(times).filter(([, t]) => t !== undefined)),
     ...series,
+    ...(target ? { target } : {}),
   };
 }
 

@@ -98,6 +98,12 @@ describe.skipIf(!dockerAvailable || !browserAvailable)('the console in a real Ch
       `document.querySelectorAll('#tasks [data-spark^="task/${taskId}/"] svg').length === 2`,
     );
 
+    // Its target in the service's target group, as the ALB's health check found it.
+    await browser.waitFor(
+      "the task's target health",
+      `document.querySelector('#tasks tr[data-task="${taskId}"]').children[7].textContent.trim() === 'healthy'`,
+    );
+
     // Log lines are text: shown as written, nothing injected ran or was parsed into elements.
     const logText = await browser.evaluate<string>(`document.getElementById('log-lines').textContent`);
     for (const line of HOSTILE_LINES) expect(logText).toContain(line);
