@@ -41,7 +41,9 @@ export function consoleRoute(store: StateStore): Route {
   const assets = new Map<string, Buffer>();
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const url = new URL(req.url ?? '/', 'http://console');
+    // Not a URL (`//`, `/\`): not the console's; the gateway answers it as AWS would.
+    const url = URL.parse(req.url ?? '/', 'http://console');
+    if (!url) return false;
     if (url.pathname === '/_devkit') {
       res.writeHead(308, { location: CONSOLE_PATH + url.search }).end();
       return true;
