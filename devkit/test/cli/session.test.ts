@@ -108,7 +108,11 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
       `cloud: local at http://127.0.0.1:${port} (--endpoint; devkit up session, pid ${session.pid})`,
     );
     const status = JSON.parse(fromFlag.stdout) as StatusJson;
-    expect(status.cloud).toEqual({ target: 'local', endpoint: `http://127.0.0.1:${port}` });
+    expect(status.cloud).toEqual({
+      target: 'local',
+      endpoint: `http://127.0.0.1:${port}`,
+      timings: expect.objectContaining({ profile: 'local' }),
+    });
     expect(status.url).toMatch(new RegExp(`^${LB_URL}${lbPort}$`));
     expect(status.service?.running).toBe(1);
   });
@@ -229,7 +233,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
     expect(processAlive(session.pid)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${port}/_devkit/health`)).status).toBe(200);
     expect((await docker.getContainer(geminiContainerName(port)).inspect()).State.Running).toBe(true);
-    expect((await cli(['status'])).stdout.trim()).toBe(
+    expect((await cli(['status'])).stdout.trim().split('\n').at(-1)).toBe(
       'no service in cluster iscoolgpt-dev: deploy the stage first (`devkit deploy`)',
     );
     const waited = await cli(['wait']);
