@@ -142,6 +142,8 @@ describe('target selection', () => {
         ec2: 'https://ec2.eu-central-1.amazonaws.com',
         secrets: 'https://secretsmanager.eu-central-1.amazonaws.com',
         sts: 'https://sts.eu-central-1.amazonaws.com',
+        cloudwatch: 'https://monitoring.eu-central-1.amazonaws.com',
+        elbv2: 'https://elasticloadbalancing.eu-central-1.amazonaws.com',
       });
       destroyClients(clients);
     });
