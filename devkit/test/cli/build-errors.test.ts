@@ -130,7 +130,10 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(stderr.trim()).toMatch(
       /^cloud: local at http:\/\/127\.0\.0\.1:\d+ \(devkit up session, pid \d+\)$/,
     );
-    expect(stdout).toContain(`at http://127.0.0.1:${lbPort}`);
+    // The service answers at its load balancer's DNS name (a *.elb.localhost name) on the listener port.
+    expect(stdout).toMatch(
+      new RegExp(`at http://iscoolgpt-dev-[0-9a-f]+\\.us-east-1\\.elb\\.localhost:${lbPort}`),
+    );
     expect(code).toBe(0);
     // Plain lines (not a terminal): what up provisioned is unchanged, in one line; the build and the
     // push say where they are with the time so far, without the builder's own output.

@@ -73,7 +73,7 @@ describe.skipIf(!dockerAvailable)('devkit up --watch', () => {
     await until('✔ live: ');
     expect(stdout).toContain(`↻ changed: ${CHANGED_FILE}: deploying`);
     expect(stdout).toMatch(
-      /✔ live: http:\/\/127\.0\.0\.1:\d+ runs iscoolgpt-dev:2 \(\d+\.\d s after the save\)/,
+      /✔ live: http:\/\/iscoolgpt-dev-[0-9a-f]+\.us-east-1\.elb\.localhost:\d+\/? runs iscoolgpt-dev:2 \(\d+\.\d s after the save\)/,
     );
     expect(await info()).toBe('watch-1');
 
