@@ -58,6 +58,11 @@ export interface TaskRuntimeOptions {
   registryPort: number;
 }
 
+/** A task the runtime starts, or re-adopts after a restart: starting, nothing running yet. */
+function newRun(taskArn: string, region: string): TaskRun {
+  return { taskArn, region, fact: { phase: 'starting' }, containers: [], shipping: [] };
+}
+
 /** How often the loop looks, when nothing pokes it sooner. */
 const TICK_MS = 300;
 /** Containers beside the cloud (network aliases) are looked for every this many ticks. */
@@ -269,13 +274,7 @@ export class TaskRuntime {
     }
     const task = ecs.tasks[action.taskArn];
     if (action.kind === 'start' && task && !this.runs.has(action.taskArn)) {
-      const run: TaskRun = {
-        taskArn: task.taskArn,
-        region,
-        fact: { phase: 'starting' },
-        containers: [],
-        shipping: [],
-      };
+      const run = newRun(task.taskArn, region);
       this.runs.set(run.taskArn, run);
       this.track(this.startTask(run, task, ecs));
     }
@@ -529,13 +528,7 @@ export class TaskRuntime {
     definitions: ContainerDefinition[],
     infos: Docker.ContainerInfo[],
   ): Promise<void> {
-    const run: TaskRun = {
-      taskArn: task.taskArn,
-      region,
-      fact: { phase: 'starting' },
-      containers: [],
-      shipping: [],
-    };
+    const run = newRun(task.taskArn, region);
     for (const definition of definitions) {
       const info = infos.find((i) => i.Labels[LABELS.containerName] === definition.name)!;
       const inspected = await this.containers.inspect(info.Id);

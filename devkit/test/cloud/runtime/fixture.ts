@@ -16,6 +16,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
+  type Subnet,
 } from '@aws-sdk/client-ec2';
 import type {
   ContainerDefinition,
@@ -202,18 +203,24 @@ export async function registerFixtureTask(ecs: ECSClient, options: FixtureTaskOp
  * allows that TCP port from anywhere (without, it allows nothing in — the mistake the load
  * balancer must report).
  */
+/** The region's default VPC and its subnets. */
+async function defaultVpc(ec2: EC2Client): Promise<{ vpcId: string; Subnets: Subnet[] }> {
+  const { Vpcs } = await ec2.send(
+    new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
+  );
+  const vpcId = Vpcs![0]!.VpcId!;
+  const { Subnets = [] } = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  return { vpcId, Subnets };
+}
+
 export async function fixtureNetwork(
   t: TestCloud,
   options: { ingressPort?: number; sourceGroup?: string } = {},
 ): Promise<NetworkConfiguration> {
   const ec2 = new EC2Client(t.clientConfig);
-  const { Vpcs } = await ec2.send(
-    new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
-  );
-  const vpcId = Vpcs![0]!.VpcId!;
-  const { Subnets } = await ec2.send(
-    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
-  );
+  const { vpcId, Subnets } = await defaultVpc(ec2);
   const { GroupId } = await ec2.send(
     new CreateSecurityGroupCommand({
       GroupName: `fixture-${randomUUID().slice(0, 8)}`,
@@ -238,7 +245,7 @@ export async function fixtureNetwork(
       }),
     );
   }
-  return { awsvpcConfiguration: { subnets: [Subnets![0]!.SubnetId!], securityGroups: [GroupId!] } };
+  return { awsvpcConfiguration: { subnets: [Subnets[0]!.SubnetId!], securityGroups: [GroupId!] } };
 }
 
 /**
@@ -253,13 +260,7 @@ export async function fixtureLoadBalancer(
 ): Promise<{ port: number; securityGroup: string; targetGroupArn: string; loadBalancerArn: string }> {
   const ec2 = new EC2Client(t.clientConfig);
   const elb = new ElasticLoadBalancingV2Client(t.clientConfig);
-  const { Vpcs } = await ec2.send(
-    new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
-  );
-  const vpcId = Vpcs![0]!.VpcId!;
-  const { Subnets } = await ec2.send(
-    new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
-  );
+  const { vpcId, Subnets } = await defaultVpc(ec2);
   const { GroupId } = await ec2.send(
     new CreateSecurityGroupCommand({ GroupName: `${name}-alb`, Description: 'fixture ALB', VpcId: vpcId }),
   );
@@ -267,7 +268,7 @@ export async function fixtureLoadBalancer(
   const { LoadBalancers } = await elb.send(
     new CreateLoadBalancerCommand({
       Name: lbName,
-      Subnets: Subnets!.slice(0, 2).map((s) => s.SubnetId!),
+      Subnets: Subnets.slice(0, 2).map((s) => s.SubnetId!),
       SecurityGroups: [GroupId!],
     }),
   );
