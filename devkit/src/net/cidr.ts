@@ -36,8 +36,22 @@ function parseAddressAndPrefix(text: string): Cidr | undefined {
 }
 
 function formatCidr(cidr: Cidr): string {
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(cidr.base / 2 ** shift) % 256);
-  return `${octets.join('.')}/${cidr.prefix}`;
+  return `${formatAddress(cidr.base)}/${cidr.prefix}`;
+}
+
+/** `10.0.1.5` → its unsigned 32-bit number; undefined when it is not an IPv4 address. */
+export function parseAddress(text: string): number | undefined {
+  return parseAddressAndPrefix(`${text}/32`)?.base;
+}
+
+/** An unsigned 32-bit number → `10.0.1.5`. */
+export function formatAddress(address: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
+}
+
+/** The addresses of a subnet a host may get: AWS reserves the first four and the last one. */
+export function hostAddressRange(cidr: Cidr): { first: number; last: number } {
+  return { first: cidr.base + 4, last: cidr.base + size(cidr) - 2 };
 }
 
 function size(cidr: Cidr): number {

@@ -2,6 +2,7 @@ import * as sdk from '@aws-sdk/client-ec2';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
 import { initialEc2State } from './default-vpc.ts';
+import { withDryRun } from './dry-run.ts';
 import {
   attachInternetGateway,
   createInternetGateway,
@@ -28,6 +29,13 @@ import {
   revokeSecurityGroupEgress,
   revokeSecurityGroupIngress,
 } from './security-groups.ts';
+import {
+  createNetworkInterface,
+  deleteNetworkInterface,
+  describeNetworkInterfaceAttribute,
+  describeNetworkInterfaces,
+  modifyNetworkInterfaceAttribute,
+} from './network-interfaces.ts';
 import type { Ec2State } from './state.ts';
 import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from './subnets.ts';
 import { createTags, deleteTags, describeTags } from './tags.ts';
@@ -41,9 +49,57 @@ import {
 } from './vpcs.ts';
 
 export { ingressAllows } from './security-group-rules.ts';
-export type { Ec2State } from './state.ts';
+// The seam for the ECS runtime's task interfaces (see managed-interfaces.ts).
+export {
+  createManagedInterface,
+  deleteManagedInterface,
+  type ManagedInterfaceRequest,
+} from './managed-interfaces.ts';
+export type { Ec2State, NetworkInterfaceRecord } from './state.ts';
 
-/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, zones, tags. */
+const handlers = {
+  CreateVpc: createVpc,
+  DescribeVpcs: describeVpcs,
+  DeleteVpc: deleteVpc,
+  ModifyVpcAttribute: modifyVpcAttribute,
+  DescribeVpcAttribute: describeVpcAttribute,
+  DescribeNetworkAcls: describeNetworkAcls,
+  CreateSubnet: createSubnet,
+  DescribeSubnets: describeSubnets,
+  DeleteSubnet: deleteSubnet,
+  ModifySubnetAttribute: modifySubnetAttribute,
+  CreateInternetGateway: createInternetGateway,
+  AttachInternetGateway: attachInternetGateway,
+  DetachInternetGateway: detachInternetGateway,
+  DescribeInternetGateways: describeInternetGateways,
+  DeleteInternetGateway: deleteInternetGateway,
+  CreateRouteTable: createRouteTable,
+  DescribeRouteTables: describeRouteTables,
+  CreateRoute: createRoute,
+  DeleteRoute: deleteRoute,
+  AssociateRouteTable: associateRouteTable,
+  DisassociateRouteTable: disassociateRouteTable,
+  DeleteRouteTable: deleteRouteTable,
+  CreateSecurityGroup: createSecurityGroup,
+  DescribeSecurityGroups: describeSecurityGroups,
+  DeleteSecurityGroup: deleteSecurityGroup,
+  AuthorizeSecurityGroupIngress: authorizeSecurityGroupIngress,
+  RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
+  AuthorizeSecurityGroupEgress: authorizeSecurityGroupEgress,
+  RevokeSecurityGroupEgress: revokeSecurityGroupEgress,
+  DescribeSecurityGroupRules: describeSecurityGroupRules,
+  CreateNetworkInterface: createNetworkInterface,
+  DescribeNetworkInterfaces: describeNetworkInterfaces,
+  DeleteNetworkInterface: deleteNetworkInterface,
+  ModifyNetworkInterfaceAttribute: modifyNetworkInterfaceAttribute,
+  DescribeNetworkInterfaceAttribute: describeNetworkInterfaceAttribute,
+  DescribeAvailabilityZones: describeAvailabilityZones,
+  CreateTags: createTags,
+  DeleteTags: deleteTags,
+  DescribeTags: describeTags,
+};
+
+/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, zones, tags. */
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',
@@ -51,40 +107,8 @@ export const ec2: ServiceDefinition<Ec2State> = {
   xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
   schemas: sdk,
   initialState: initialEc2State,
-  operations: {
-    CreateVpc: createVpc,
-    DescribeVpcs: describeVpcs,
-    DeleteVpc: deleteVpc,
-    ModifyVpcAttribute: modifyVpcAttribute,
-    DescribeVpcAttribute: describeVpcAttribute,
-    DescribeNetworkAcls: describeNetworkAcls,
-    CreateSubnet: createSubnet,
-    DescribeSubnets: describeSubnets,
-    DeleteSubnet: deleteSubnet,
-    ModifySubnetAttribute: modifySubnetAttribute,
-    CreateInternetGateway: createInternetGateway,
-    AttachInternetGateway: attachInternetGateway,
-    DetachInternetGateway: detachInternetGateway,
-    DescribeInternetGateways: describeInternetGateways,
-    DeleteInternetGateway: deleteInternetGateway,
-    CreateRouteTable: createRouteTable,
-    DescribeRouteTables: describeRouteTables,
-    CreateRoute: createRoute,
-    DeleteRoute: deleteRoute,
-    AssociateRouteTable: associateRouteTable,
-    DisassociateRouteTable: disassociateRouteTable,
-    DeleteRouteTable: deleteRouteTable,
-    CreateSecurityGroup: createSecurityGroup,
-    DescribeSecurityGroups: describeSecurityGroups,
-    DeleteSecurityGroup: deleteSecurityGroup,
-    AuthorizeSecurityGroupIngress: authorizeSecurityGroupIngress,
-    RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
-    AuthorizeSecurityGroupEgress: authorizeSecurityGroupEgress,
-    RevokeSecurityGroupEgress: revokeSecurityGroupEgress,
-    DescribeSecurityGroupRules: describeSecurityGroupRules,
-    DescribeAvailabilityZones: describeAvailabilityZones,
-    CreateTags: createTags,
-    DeleteTags: deleteTags,
-    DescribeTags: describeTags,
-  },
+  // Every EC2 operation takes DryRun.
+  operations: Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [name, withDryRun(handler as never)]),
+  ),
 };

@@ -30,7 +30,7 @@ import {
   rulesFromPermissions,
 } from './security-group-rules.ts';
 import type { Ec2State, SecurityGroupRecord } from './state.ts';
-import { ec2Error, find, selectByIds } from './state.ts';
+import { ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 
 /** A new group; every group starts allowing all outbound traffic, the default group also all traffic from itself. */
@@ -154,9 +154,11 @@ export const deleteSecurityGroup: Handler<DeleteSecurityGroupRequest, DeleteSecu
       `the specified group: "${group.id}" name: "default" cannot be deleted by a user`,
     );
   }
-  const referenced = Object.values(ctx.state.securityGroups).some(
-    (other) => other.id !== group.id && other.rules.some((r) => r.referencedGroupId === group.id),
-  );
+  // Another group's rule, or a network interface, still uses it.
+  const referenced =
+    Object.values(ctx.state.securityGroups).some(
+      (other) => other.id !== group.id && other.rules.some((r) => r.referencedGroupId === group.id),
+    ) || Object.values(records(ctx.state, 'eni')).some((eni) => eni.groupIds.includes(group.id));
   if (referenced) throw ec2Error('DependencyViolation', `resource ${group.id} has a dependent object`);
   delete ctx.state.securityGroups[group.id];
   dropTags(ctx.state, group.id);

@@ -1,5 +1,6 @@
 /** EC2 networking's recorded state (one per region) and the lookups the handlers share. */
 import { ServiceError } from '../../protocol/errors.ts';
+import { nameMap } from '../common.ts';
 
 export interface VpcRecord {
   id: string;
@@ -8,6 +9,8 @@ export interface VpcRecord {
   isDefault: boolean;
   enableDnsSupport: boolean;
   enableDnsHostnames: boolean;
+  /** Absent in state saved before the attribute was kept (it is off unless turned on). */
+  enableNetworkAddressUsageMetrics?: boolean;
   instanceTenancy: string;
 }
 
@@ -74,6 +77,32 @@ export interface NetworkAclRecord {
   isDefault: boolean;
 }
 
+export interface NetworkInterfaceAttachmentRecord {
+  id: string;
+  /** Who attached it: the account for an instance, AWS's own account id for a service's interface. */
+  instanceOwnerId: string;
+  deviceIndex: number;
+  attachedMs: number;
+}
+
+export interface NetworkInterfaceRecord {
+  id: string;
+  subnetId: string;
+  vpcId: string;
+  description: string;
+  groupIds: string[];
+  /** The primary private address first, then the secondary ones. */
+  privateIps: string[];
+  macAddress: string;
+  /** `interface`, or the kind of AWS resource that made it (`nat_gateway`, `vpc_endpoint`). */
+  interfaceType: string;
+  sourceDestCheck: boolean;
+  createdMs: number;
+  /** Set for interfaces an AWS service creates in the user's subnet (a Fargate task's, a NAT gateway's). */
+  requesterId?: string;
+  attachment?: NetworkInterfaceAttachmentRecord;
+}
+
 export interface Ec2State {
   region: string;
   /** The region's default DHCP options set, which every VPC uses. */
@@ -84,6 +113,8 @@ export interface Ec2State {
   routeTables: Record<string, RouteTableRecord>;
   securityGroups: Record<string, SecurityGroupRecord>;
   networkAcls: Record<string, NetworkAclRecord>;
+  /** Absent in state saved before the collection existed: read it through `records()`. */
+  networkInterfaces?: Record<string, NetworkInterfaceRecord>;
   /** Tags of any resource, by resource id (EC2 tags every resource type the same way). */
   tags: Record<string, Record<string, string>>;
 }
@@ -100,19 +131,26 @@ const KINDS = {
   rtb: { code: 'InvalidRouteTableID', noun: 'routeTable ID', collection: 'routeTables' },
   sg: { code: 'InvalidGroup', noun: 'security group', collection: 'securityGroups' },
   acl: { code: 'InvalidNetworkAclID', noun: 'networkAcl ID', collection: 'networkAcls' },
+  eni: { code: 'InvalidNetworkInterfaceID', noun: 'networkInterface ID', collection: 'networkInterfaces' },
 } as const;
 
 type Kind = keyof typeof KINDS;
-type RecordOf<K extends Kind> = Ec2State[(typeof KINDS)[K]['collection']][string];
+type RecordOf<K extends Kind> = NonNullable<Ec2State[(typeof KINDS)[K]['collection']]>[string];
+
+/** Every record of a kind (a collection newer than the saved state is created on first use). */
+export function records<K extends Kind>(state: Ec2State, kind: K): Record<string, RecordOf<K>> {
+  const collection = KINDS[kind].collection;
+  return (state[collection] ??= nameMap()) as Record<string, RecordOf<K>>;
+}
 
 /** The resource with this id, or AWS's `<Kind>.Malformed` / `<Kind>.NotFound` error. */
 export function find<K extends Kind>(state: Ec2State, kind: K, id: string): RecordOf<K> {
-  const { code, noun, collection } = KINDS[kind];
+  const { code, noun } = KINDS[kind];
   // AWS's ids have 8 hex digits (before 2018) or 17; any other length is malformed, as AWS says.
   if (!new RegExp(`^${kind}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`).test(id)) {
     throw ec2Error(`${code === 'InvalidGroup' ? 'InvalidGroupId' : code}.Malformed`, `Invalid id: "${id}"`);
   }
-  const record = (state[collection] as Record<string, RecordOf<K>>)[id];
+  const record = records(state, kind)[id];
   if (!record) throw ec2Error(`${code}.NotFound`, `The ${noun} '${id}' does not exist`);
   return record;
 }
@@ -124,7 +162,7 @@ export function selectByIds<K extends Kind>(
   ids: string[] | undefined,
 ): RecordOf<K>[] {
   if (ids?.length) return ids.map((id) => find(state, kind, id));
-  return Object.values(state[KINDS[kind].collection]) as RecordOf<K>[];
+  return Object.values(records(state, kind));
 }
 
 export function dependencyViolation(noun: string, id: string): ServiceError {

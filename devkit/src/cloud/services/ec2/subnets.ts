@@ -13,7 +13,8 @@ import { paginate, resourceId } from '../common.ts';
 import { cidrContains, cidrsOverlap, parseCidr, usableAddresses } from '../../../net/cidr.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State, SubnetRecord, VpcRecord } from './state.ts';
-import { ec2Error, find, selectByIds } from './state.ts';
+import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
+import { interfacesInSubnet } from './network-interfaces.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 import { zonesOf, type Zone } from './zones.ts';
 
@@ -68,6 +69,12 @@ function chooseZone(state: Ec2State, vpcId: string, name: string | undefined, id
   return zones.reduce((best, zone) => (used(zone) < used(best) ? zone : best));
 }
 
+/** The subnet's host addresses that no network interface holds. */
+function availableAddresses(state: Ec2State, subnet: SubnetRecord): number {
+  const held = interfacesInSubnet(state, subnet.id).reduce((n, eni) => n + eni.privateIps.length, 0);
+  return Math.max(0, usableAddresses(parseCidr(subnet.cidr)!) - held);
+}
+
 function subnetArn(state: Ec2State, subnet: SubnetRecord, accountId: string): string {
   return `arn:aws:ec2:${state.region}:${accountId}:subnet/${subnet.id}`;
 }
@@ -80,7 +87,7 @@ function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): 
     CidrBlock: subnet.cidr,
     AvailabilityZone: subnet.zone,
     AvailabilityZoneId: subnet.zoneId,
-    AvailableIpAddressCount: usableAddresses(parseCidr(subnet.cidr)!),
+    AvailableIpAddressCount: availableAddresses(state, subnet),
     DefaultForAz: subnet.defaultForAz,
     MapPublicIpOnLaunch: subnet.mapPublicIpOnLaunch,
     AssignIpv6AddressOnCreation: false,
@@ -119,7 +126,7 @@ export const describeSubnets: Handler<DescribeSubnetsRequest, DescribeSubnetsRes
     availabilityZone: (s) => s.zone,
     'availability-zone-id': (s) => s.zoneId,
     availabilityZoneId: (s) => s.zoneId,
-    'available-ip-address-count': (s) => usableAddresses(parseCidr(s.cidr)!),
+    'available-ip-address-count': (s) => availableAddresses(ctx.state, s),
     'cidr-block': (s) => s.cidr,
     cidr: (s) => s.cidr,
     cidrBlock: (s) => s.cidr,
@@ -141,6 +148,7 @@ export const deleteSubnet: Handler<Checked<DeleteSubnetRequest, 'SubnetId'>, voi
   ctx,
 ) => {
   const subnet = find(ctx.state, 'subnet', input.SubnetId);
+  if (interfacesInSubnet(ctx.state, subnet.id).length > 0) throw dependencyViolation('subnet', subnet.id);
   // An explicit route table association goes with the subnet, as in EC2.
   for (const table of Object.values(ctx.state.routeTables)) {
     table.associations = table.associations.filter((a) => a.subnetId !== subnet.id);

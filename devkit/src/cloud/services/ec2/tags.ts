@@ -21,6 +21,7 @@ const RESOURCE_TYPES = {
   rtb: 'route-table',
   sg: 'security-group',
   acl: 'network-acl',
+  eni: 'network-interface',
 } as const;
 
 type Prefix = keyof typeof RESOURCE_TYPES;

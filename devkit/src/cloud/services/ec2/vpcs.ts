@@ -46,6 +46,7 @@ export function addVpc(state: Ec2State, cidr: string, isDefault: boolean): VpcRe
     enableDnsSupport: true,
     // Only the default VPC resolves public DNS hostnames until asked to.
     enableDnsHostnames: isDefault,
+    enableNetworkAddressUsageMetrics: false,
     instanceTenancy: 'default',
   };
   state.vpcs[vpc.id] = vpc;
@@ -134,14 +135,17 @@ export const modifyVpcAttribute: Handler<Checked<ModifyVpcAttributeRequest, 'Vpc
   const vpc = find(ctx.state, 'vpc', input.VpcId);
   const support = input.EnableDnsSupport?.Value;
   const hostnames = input.EnableDnsHostnames?.Value;
-  if ((support === undefined) === (hostnames === undefined)) {
+  const usageMetrics = input.EnableNetworkAddressUsageMetrics?.Value;
+  // EC2 changes one attribute per call.
+  if ([support, hostnames, usageMetrics].filter((v) => v !== undefined).length !== 1) {
     throw ec2Error(
       'InvalidParameterCombination',
-      'Fields enableDnsHostnames and enableDnsSupport are mutually exclusive and exactly one must be specified',
+      'Fields enableDnsHostnames, enableDnsSupport and enableNetworkAddressUsageMetrics are mutually exclusive and exactly one must be specified',
     );
   }
   if (support !== undefined) vpc.enableDnsSupport = support;
   if (hostnames !== undefined) vpc.enableDnsHostnames = hostnames;
+  if (usageMetrics !== undefined) vpc.enableNetworkAddressUsageMetrics = usageMetrics;
 };
 
 export const describeVpcAttribute: Handler<
@@ -156,7 +160,10 @@ export const describeVpcAttribute: Handler<
     case 'enableDnsHostnames':
       return { VpcId: vpc.id, EnableDnsHostnames: { Value: vpc.enableDnsHostnames } };
     case 'enableNetworkAddressUsageMetrics':
-      return { VpcId: vpc.id, EnableNetworkAddressUsageMetrics: { Value: false } };
+      return {
+        VpcId: vpc.id,
+        EnableNetworkAddressUsageMetrics: { Value: vpc.enableNetworkAddressUsageMetrics ?? false },
+      };
     default:
       throw ec2Error(
         'InvalidParameterValue',

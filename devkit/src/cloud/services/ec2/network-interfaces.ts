@@ -1,0 +1,368 @@
+/** Elastic network interfaces: a private address (or more) in a subnet, with the security groups that guard it. */
+import { randomBytes } from 'node:crypto';
+import type {
+  CreateNetworkInterfaceRequest,
+  CreateNetworkInterfaceResult,
+  DeleteNetworkInterfaceRequest,
+  DescribeNetworkInterfaceAttributeRequest,
+  DescribeNetworkInterfaceAttributeResult,
+  DescribeNetworkInterfacesRequest,
+  DescribeNetworkInterfacesResult,
+  ModifyNetworkInterfaceAttributeRequest,
+  NetworkInterface,
+} from '@aws-sdk/client-ec2';
+import type { Checked, Handler } from '../../service-definition.ts';
+import { paginate, resourceId } from '../common.ts';
+import { formatAddress, hostAddressRange, parseAddress, parseCidr } from '../../../net/cidr.ts';
+import { applyFilters } from './filters.ts';
+import type { Ec2State, NetworkInterfaceRecord, SubnetRecord } from './state.ts';
+import { ec2Error, find, records, selectByIds } from './state.ts';
+import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { zonesOf } from './zones.ts';
+
+/** Every private address in use in a VPC (addresses are unique per VPC). */
+function addressesInUse(state: Ec2State, vpcId: string): Set<string> {
+  return new Set(
+    Object.values(records(state, 'eni'))
+      .filter((eni) => eni.vpcId === vpcId)
+      .flatMap((eni) => eni.privateIps),
+  );
+}
+
+/** The requested address (inside the subnet's host range and free), else the subnet's lowest free one. */
+function allocateAddresses(
+  state: Ec2State,
+  subnet: SubnetRecord,
+  requested: string[],
+  extra: number,
+): string[] {
+  const cidr = parseCidr(subnet.cidr)!;
+  const { first, last } = hostAddressRange(cidr);
+  const used = addressesInUse(state, subnet.vpcId);
+  for (const address of requested) {
+    const n = parseAddress(address);
+    if (n === undefined || n < first || n > last) {
+      throw ec2Error(
+        'InvalidParameterValue',
+        `Address ${address} does not fall within the subnet's address range`,
+      );
+    }
+    if (used.has(address)) throw ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use.`);
+    used.add(address);
+  }
+  const chosen = [...requested];
+  for (let n = first; n <= last && chosen.length < requested.length + extra; n++) {
+    const address = formatAddress(n);
+    if (!used.has(address)) {
+      used.add(address);
+      chosen.push(address);
+    }
+  }
+  if (chosen.length < requested.length + extra) {
+    throw ec2Error(
+      'InsufficientFreeAddressesInSubnet',
+      `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`,
+    );
+  }
+  return chosen;
+}
+
+function assignedAddressFree(state: Ec2State, vpcId: string, address: string): string {
+  if (addressesInUse(state, vpcId).has(address)) {
+    throw ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use.`);
+  }
+  return address;
+}
+
+/** Security groups must exist and belong to the subnet's VPC; none means the VPC's default group. */
+function groupsFor(state: Ec2State, subnet: SubnetRecord, groupIds: string[] | undefined): string[] {
+  if (!groupIds?.length) {
+    const fallback = Object.values(state.securityGroups).find(
+      (g) => g.vpcId === subnet.vpcId && g.name === 'default',
+    );
+    return fallback ? [fallback.id] : [];
+  }
+  for (const id of groupIds) {
+    if (find(state, 'sg', id).vpcId !== subnet.vpcId) {
+      throw ec2Error(
+        'InvalidParameter',
+        `Security group ${id} and subnet ${subnet.id} belong to different networks.`,
+      );
+    }
+  }
+  return [...new Set(groupIds)];
+}
+
+/** A locally administered unicast MAC, as EC2's start with an even first octet. */
+function macAddress(): string {
+  const bytes = randomBytes(5);
+  return ['0e', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+export interface NewInterface {
+  subnet: SubnetRecord;
+  description?: string;
+  groupIds?: string[];
+  /** The primary address then secondary ones asked for; the rest are allocated. */
+  privateIps?: string[];
+  secondaryCount?: number;
+  interfaceType?: string;
+  requesterId?: string;
+  /**
+   * An address an AWS service already gave its resource (a task's, on its Docker network): taken as
+   * it is, outside the subnet's range checks, and refused only when the VPC already uses it.
+   */
+  assignedAddress?: string;
+}
+
+/** Adds an interface after checking its groups and addresses (the one path for users and AWS's own services). */
+export function addNetworkInterface(state: Ec2State, request: NewInterface): NetworkInterfaceRecord {
+  const { subnet } = request;
+  const groupIds = groupsFor(state, subnet, request.groupIds);
+  const requested = request.privateIps ?? [];
+  const eni: NetworkInterfaceRecord = {
+    id: resourceId('eni'),
+    subnetId: subnet.id,
+    vpcId: subnet.vpcId,
+    description: request.description ?? '',
+    groupIds,
+    privateIps:
+      request.assignedAddress === undefined
+        ? allocateAddresses(
+            state,
+            subnet,
+            requested,
+            (requested.length === 0 ? 1 : 0) + (request.secondaryCount ?? 0),
+          )
+        : [assignedAddressFree(state, subnet.vpcId, request.assignedAddress)],
+    macAddress: macAddress(),
+    interfaceType: request.interfaceType ?? 'interface',
+    sourceDestCheck: true,
+    createdMs: Date.now(),
+    ...(request.requesterId === undefined ? {} : { requesterId: request.requesterId }),
+  };
+  records(state, 'eni')[eni.id] = eni;
+  return eni;
+}
+
+/** Removes an interface and its tags; the caller has checked that it may go. */
+export function removeNetworkInterface(state: Ec2State, id: string): void {
+  delete records(state, 'eni')[id];
+  dropTags(state, id);
+}
+
+/** The interfaces in a subnet (which cannot be deleted while it has any). */
+export function interfacesInSubnet(state: Ec2State, subnetId: string): NetworkInterfaceRecord[] {
+  return Object.values(records(state, 'eni')).filter((eni) => eni.subnetId === subnetId);
+}
+
+/** `ip-10-0-1-5.ec2.internal` in us-east-1, `ip-10-0-1-5.<region>.compute.internal` elsewhere. */
+function privateDnsName(region: string, address: string): string {
+  const host = `ip-${address.replaceAll('.', '-')}`;
+  return region === 'us-east-1' ? `${host}.ec2.internal` : `${host}.${region}.compute.internal`;
+}
+
+function status(eni: NetworkInterfaceRecord): 'in-use' | 'available' {
+  return eni.attachment ? 'in-use' : 'available';
+}
+
+function interfaceShape(state: Ec2State, eni: NetworkInterfaceRecord, accountId: string): NetworkInterface {
+  const subnet = state.subnets[eni.subnetId];
+  const zone = zonesOf(state.region).find((z) => z.name === subnet?.zone);
+  return {
+    NetworkInterfaceId: eni.id,
+    SubnetId: eni.subnetId,
+    VpcId: eni.vpcId,
+    AvailabilityZone: subnet?.zone,
+    AvailabilityZoneId: zone?.id,
+    Description: eni.description,
+    Groups: eni.groupIds.map((id) => ({ GroupId: id, GroupName: state.securityGroups[id]?.name })),
+    InterfaceType: eni.interfaceType as NetworkInterface['InterfaceType'],
+    Ipv6Addresses: [],
+    MacAddress: eni.macAddress,
+    OwnerId: accountId,
+    PrivateDnsName: privateDnsName(state.region, eni.privateIps[0]!),
+    PrivateIpAddress: eni.privateIps[0],
+    PrivateIpAddresses: eni.privateIps.map((address, i) => ({
+      Primary: i === 0,
+      PrivateIpAddress: address,
+      PrivateDnsName: privateDnsName(state.region, address),
+    })),
+    RequesterManaged: eni.requesterId !== undefined,
+    ...(eni.requesterId === undefined ? {} : { RequesterId: eni.requesterId }),
+    SourceDestCheck: eni.sourceDestCheck,
+    Status: status(eni),
+    ...(eni.attachment
+      ? {
+          Attachment: {
+            AttachmentId: eni.attachment.id,
+            AttachTime: new Date(eni.attachment.attachedMs),
+            DeleteOnTermination: false,
+            DeviceIndex: eni.attachment.deviceIndex,
+            InstanceOwnerId: eni.attachment.instanceOwnerId,
+            Status: 'attached',
+          },
+        }
+      : {}),
+    TagSet: tagsOf(state, eni.id),
+  };
+}
+
+export const createNetworkInterface: Handler<
+  Checked<CreateNetworkInterfaceRequest, 'SubnetId'>,
+  CreateNetworkInterfaceResult,
+  Ec2State
+> = (input, ctx) => {
+  const subnet = find(ctx.state, 'subnet', input.SubnetId);
+  const listed = input.PrivateIpAddresses ?? [];
+  const primary = input.PrivateIpAddress ?? listed.find((a) => a.Primary)?.PrivateIpAddress;
+  const secondary = listed.filter((a) => a.PrivateIpAddress !== primary).map((a) => a.PrivateIpAddress!);
+  if (listed.filter((a) => a.Primary).length > 1) {
+    throw ec2Error('InvalidParameterValue', 'Only one primary private IP address may be specified');
+  }
+  // EFA and trunk interfaces serve instances, which the local cloud does not run.
+  if (input.InterfaceType !== undefined) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Value (${input.InterfaceType}) for parameter interfaceType is invalid. The local cloud creates only standard interfaces (no InterfaceType).`,
+    );
+  }
+  const eni = addNetworkInterface(ctx.state, {
+    subnet,
+    description: input.Description,
+    groupIds: input.Groups,
+    privateIps: primary === undefined ? secondary : [primary, ...secondary],
+    secondaryCount: input.SecondaryPrivateIpAddressCount ?? 0,
+  });
+  applyTagSpecifications(ctx.state, eni.id, 'network-interface', input.TagSpecifications);
+  return {
+    NetworkInterface: { ...interfaceShape(ctx.state, eni, ctx.accountId), Status: 'pending' as never },
+    ...(input.ClientToken === undefined ? {} : { ClientToken: input.ClientToken }),
+  };
+};
+
+export const describeNetworkInterfaces: Handler<
+  DescribeNetworkInterfacesRequest,
+  DescribeNetworkInterfacesResult,
+  Ec2State
+> = (input, ctx) => {
+  const { state } = ctx;
+  const selected = selectByIds(state, 'eni', input.NetworkInterfaceIds);
+  const matching = applyFilters(state, selected, input.Filters, {
+    'network-interface-id': (e) => e.id,
+    'subnet-id': (e) => e.subnetId,
+    'vpc-id': (e) => e.vpcId,
+    'availability-zone': (e) => state.subnets[e.subnetId]?.zone,
+    description: (e) => e.description,
+    'group-id': (e) => e.groupIds,
+    'group-name': (e) => e.groupIds.map((id) => state.securityGroups[id]?.name),
+    'interface-type': (e) => e.interfaceType,
+    'mac-address': (e) => e.macAddress,
+    'owner-id': () => ctx.accountId,
+    'private-ip-address': (e) => e.privateIps,
+    'addresses.private-ip-address': (e) => e.privateIps,
+    'addresses.primary': (e) => e.privateIps.map((_, i) => i === 0),
+    'private-dns-name': (e) => privateDnsName(state.region, e.privateIps[0]!),
+    'requester-id': (e) => e.requesterId,
+    'requester-managed': (e) => e.requesterId !== undefined,
+    'source-dest-check': (e) => e.sourceDestCheck,
+    status: (e) => status(e),
+    'attachment.attachment-id': (e) => e.attachment?.id,
+    'attachment.attach-time': (e) =>
+      e.attachment ? new Date(e.attachment.attachedMs).toISOString() : undefined,
+    'attachment.delete-on-termination': (e) => (e.attachment ? false : undefined),
+    'attachment.device-index': (e) => e.attachment?.deviceIndex,
+    'attachment.instance-owner-id': (e) => e.attachment?.instanceOwnerId,
+    'attachment.status': (e) => (e.attachment ? 'attached' : undefined),
+  });
+  const { page, nextToken } = paginate(matching, input.MaxResults, input.NextToken, 1000);
+  return {
+    NetworkInterfaces: page.map((e) => interfaceShape(state, e, ctx.accountId)),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+};
+
+export const deleteNetworkInterface: Handler<
+  Checked<DeleteNetworkInterfaceRequest, 'NetworkInterfaceId'>,
+  void,
+  Ec2State
+> = (input, ctx) => {
+  const eni = find(ctx.state, 'eni', input.NetworkInterfaceId);
+  if (eni.attachment) throw ec2Error('InvalidNetworkInterface.InUse', `Interface: [${eni.id}] in use.`);
+  if (eni.requesterId !== undefined) {
+    throw ec2Error(
+      'OperationNotPermitted',
+      `You are not allowed to manage '${eni.interfaceType}' attachments.`,
+    );
+  }
+  removeNetworkInterface(ctx.state, eni.id);
+};
+
+export const modifyNetworkInterfaceAttribute: Handler<
+  Checked<ModifyNetworkInterfaceAttributeRequest, 'NetworkInterfaceId'>,
+  void,
+  Ec2State
+> = (input, ctx) => {
+  const eni = find(ctx.state, 'eni', input.NetworkInterfaceId);
+  const given = [
+    input.Description !== undefined,
+    input.SourceDestCheck !== undefined,
+    input.Groups !== undefined,
+    input.Attachment !== undefined,
+  ].filter(Boolean).length;
+  // EC2 changes one attribute per call.
+  if (given !== 1) {
+    throw ec2Error(
+      given === 0 ? 'MissingParameter' : 'InvalidParameterCombination',
+      given === 0
+        ? 'The request must contain exactly one of: description, sourceDestCheck, groupSet, attachment'
+        : 'Fields description, sourceDestCheck, groupSet and attachment are mutually exclusive and exactly one must be specified',
+    );
+  }
+  if (input.Groups !== undefined) {
+    if (input.Groups.length === 0) {
+      throw ec2Error('MissingParameter', 'The request must contain the parameter groupSet');
+    }
+    eni.groupIds = groupsFor(ctx.state, ctx.state.subnets[eni.subnetId]!, input.Groups);
+  }
+  if (input.Description !== undefined) eni.description = input.Description.Value ?? '';
+  if (input.SourceDestCheck !== undefined) {
+    if (input.SourceDestCheck.Value === undefined) {
+      throw ec2Error('MissingParameter', 'The request must contain the parameter sourceDestCheck.value');
+    }
+    eni.sourceDestCheck = input.SourceDestCheck.Value;
+  }
+  if (input.Attachment !== undefined) {
+    if (!eni.attachment || input.Attachment.AttachmentId !== eni.attachment.id) {
+      throw ec2Error(
+        'InvalidAttachmentID.NotFound',
+        `The attachment ID '${input.Attachment.AttachmentId ?? ''}' does not exist`,
+      );
+    }
+    // DeleteOnTermination concerns instances, which the local cloud does not run.
+  }
+};
+
+export const describeNetworkInterfaceAttribute: Handler<
+  Checked<DescribeNetworkInterfaceAttributeRequest, 'NetworkInterfaceId'>,
+  DescribeNetworkInterfaceAttributeResult,
+  Ec2State
+> = (input, ctx) => {
+  const eni = find(ctx.state, 'eni', input.NetworkInterfaceId);
+  const shape = interfaceShape(ctx.state, eni, ctx.accountId);
+  switch (input.Attribute) {
+    case 'description':
+      return { NetworkInterfaceId: eni.id, Description: { Value: eni.description } };
+    case 'sourceDestCheck':
+      return { NetworkInterfaceId: eni.id, SourceDestCheck: { Value: eni.sourceDestCheck } };
+    case 'groupSet':
+      return { NetworkInterfaceId: eni.id, Groups: shape.Groups };
+    case 'attachment':
+      return { NetworkInterfaceId: eni.id, ...(shape.Attachment ? { Attachment: shape.Attachment } : {}) };
+    default:
+      throw ec2Error(
+        'InvalidParameterValue',
+        `Value (${input.Attribute ?? ''}) for parameter attribute is invalid. Unknown attribute.`,
+      );
+  }
+};
