@@ -182,7 +182,7 @@ describe.skipIf(problem !== undefined)(
         '{{json .Config.Healthcheck.Test}}',
         image,
       );
-      expect(JSON.parse(healthcheck)).toEqual(['CMD', 'node', 'dist/healthcheck.js']);
+      expect(JSON.parse(healthcheck)).toEqual(['CMD', 'bash', 'dist/healthcheck.sh']);
       const listing = await docker(
         'run',
         '--rm',
@@ -194,7 +194,7 @@ describe.skipIf(problem !== undefined)(
       );
       expect(JSON.parse(listing)).toEqual({
         app: ['dist'],
-        dist: expect.arrayContaining(['server.js', 'healthcheck.js']),
+        dist: expect.arrayContaining(['server.js', 'healthcheck.sh']),
         uid: 1000,
       });
       const bytes = Number(await docker('image', 'inspect', '--format', '{{.Size}}', image));

@@ -18,7 +18,7 @@ export interface PrintOptions {
   healthChecks: boolean;
 }
 
-/** The path the image's HEALTHCHECK (service/src/healthcheck.ts) and the load balancer probe. */
+/** The path the image's HEALTHCHECK (service/src/healthcheck.sh) and the load balancer probe. */
 const HEALTH_PROBE_PATH = '/health';
 
 /** An access line the service wrote for a health probe (its request-context.ts shape). */

@@ -1,9 +1,11 @@
 /**
  * Local stand-ins for node:24-slim, for an engine that cannot pull it: made from the Node binary
- * running the devkit — the executable, the loader and libraries it links (as ldd lists them), CA
- * certificates, a passwd with the `node` user (uid 1000) — and imported as images. They have no
- * shell, so the Dockerfiles' RUN, HEALTHCHECK and CMD are exec form. The build image adds npm (and
- * /usr/bin/env, npm's shebang). Linux only: the host's binary must run in a Linux container.
+ * running the devkit and the host's bash — the executables, the loader and libraries they link (as
+ * ldd lists them), CA certificates, a passwd with the `node` user (uid 1000) — and imported as
+ * images. bash is there because node:24-slim has it and the service's health check is a bash probe
+ * (a Node one costs ~20 times its CPU inside the task's limit); there is no /bin/sh, so the
+ * Dockerfiles' RUN, HEALTHCHECK and CMD are exec form. The build image adds npm (and /usr/bin/env,
+ * npm's shebang). Linux only: the host's binaries must run in a Linux container.
  */
 import type Docker from 'dockerode';
 import { execFile } from 'node:child_process';
@@ -20,9 +22,12 @@ const run = promisify(execFile);
 const CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
 const NPM = 'npm@11';
 
+/** What the stand-ins hold, as a tag suffix: a change here makes new ones on every engine. */
+const CONTENTS = 'bash';
+
 /** Named for the image they stand in for and the Node they carry: a new Node makes new ones. */
 export function standInImages(): BaseImages {
-  const tag = `24-${process.versions.node}`;
+  const tag = `24-${process.versions.node}-${CONTENTS}`;
   return { build: `devkit-base/node-build:${tag}`, runtime: `devkit-base/node-runtime:${tag}` };
 }
 
@@ -46,16 +51,14 @@ export async function makeStandIns(docker: Docker, images: BaseImages, reason: s
 }
 
 async function makeRootfs(fs: string): Promise<void> {
-  for (const dir of ['usr/local/bin', 'etc/ssl/certs', 'tmp', 'home/node', 'app'])
+  for (const dir of ['usr/local/bin', 'usr/bin', 'etc/ssl/certs', 'tmp', 'home/node', 'app'])
     await mkdir(join(fs, dir), { recursive: true });
   await chmod(join(fs, 'tmp'), 0o1777);
-  await copyFile(process.execPath, join(fs, 'usr/local/bin/node'));
-  const { stdout } = await run('ldd', [process.execPath]);
-  // Lines like `libm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x…)` and `/lib64/ld-linux-x86-64.so.2 (0x…)`.
-  for (const [, lib] of stdout.matchAll(/(?:^|\s)(\/\S+)/gm)) {
-    await mkdir(join(fs, dirname(lib!)), { recursive: true });
-    await copyFile(lib!, join(fs, lib!)); // follows symlinks: the library itself
-  }
+  await addExecutable(fs, process.execPath, 'usr/local/bin/node');
+  const bash = await run('bash', ['-c', 'command -v bash']).catch(() => {
+    throw new Error('the base image stand-ins need bash on this host (the health check probe runs it)');
+  });
+  await addExecutable(fs, bash.stdout.trim(), 'usr/bin/bash');
   const bundle = CA_BUNDLES.find((path) => existsSync(path));
   if (bundle) await copyFile(bundle, join(fs, 'etc/ssl/certs/ca-certificates.crt'));
   await writeFile(
@@ -63,6 +66,17 @@ async function makeRootfs(fs: string): Promise<void> {
     'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/home/node:/sbin/nologin\n',
   );
   await writeFile(join(fs, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
+}
+
+/** `executable` at `target` in `fs`, with the loader and libraries it links. */
+async function addExecutable(fs: string, executable: string, target: string): Promise<void> {
+  await copyFile(executable, join(fs, target));
+  const { stdout } = await run('ldd', [executable]);
+  // Lines like `libm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x…)` and `/lib64/ld-linux-x86-64.so.2 (0x…)`.
+  for (const [, lib] of stdout.matchAll(/(?:^|\s)(\/\S+)/gm)) {
+    await mkdir(join(fs, dirname(lib!)), { recursive: true });
+    await copyFile(lib!, join(fs, lib!)); // follows symlinks: the library itself
+  }
 }
 
 async function addNpm(fs: string, work: string): Promise<void> {
@@ -73,7 +87,6 @@ async function addNpm(fs: string, work: string): Promise<void> {
   await mkdir(npmDir, { recursive: true });
   await run('tar', ['-xzf', join(work, tarball), '-C', npmDir, '--strip-components=1']);
   await symlink('../lib/node_modules/npm/bin/npm-cli.js', join(fs, 'usr/local/bin/npm'));
-  await mkdir(join(fs, 'usr/bin'), { recursive: true });
   await copyFile('/usr/bin/env', join(fs, 'usr/bin/env'));
 }
 

@@ -60,7 +60,7 @@ export function fargateMemoryFor(cpu: number): number[] {
 }
 
 const healthCheck = z.strictObject({
-  /** ["CMD", "node", "healthcheck.js"] or ["CMD-SHELL", "curl -f http://localhost:8080/health"] */
+  /** ["CMD", "bash", "healthcheck.sh"] or ["CMD-SHELL", "curl -f http://localhost:8080/health"] */
   command: z
     .array(z.string())
     .min(2)

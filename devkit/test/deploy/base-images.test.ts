@@ -35,7 +35,10 @@ describe.skipIf(!dockerAvailable)('base images', () => {
     const owners = `[fs.statSync("/home/node").uid, fs.statSync("/usr/local/bin/node").uid].join(" ")`;
     expect(await inImage(made.runtime, ['node', '-p', owners])).toBe('1000 0');
     expect(await inImage(made.build, ['npm', '--version'])).toMatch(/^11\.\d+\.\d+$/);
-    // No shell, as the Dockerfiles expect (their RUN, HEALTHCHECK and CMD are exec form).
+    // bash, as node:24-slim has, for the service's health check (its /dev/tcp), run as uid 1000.
+    const bash = ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/9 || echo refused'];
+    expect(await inImage(made.runtime, bash, ['--user', '1000'])).toBe('refused');
+    // No /bin/sh: the Dockerfiles' RUN, HEALTHCHECK and CMD are exec form.
     await expect(run('docker', ['run', '--rm', made.runtime, 'sh', '-c', 'true'])).rejects.toThrow();
   }, 180_000);
 

@@ -142,7 +142,7 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
       broken,
       readFileSync(stackFile, 'utf8')
         .replace('  context: .', `  context: ${REPO_ROOT}`)
-        .replace('command: [CMD, node, dist/healthcheck.js]', "command: [CMD, node, -e, 'process.exit(1)']")
+        .replace('command: [CMD, bash, dist/healthcheck.sh]', "command: [CMD, node, -e, 'process.exit(1)']")
         .replace('    interval: 10\n', '    interval: 5\n')
         .replace('    retries: 3\n', '    retries: 1\n')
         .replace('    startPeriod: 10\n', '    startPeriod: 0\n'),
