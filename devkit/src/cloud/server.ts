@@ -42,6 +42,11 @@ export interface CloudOptions {
   registry?: BlobStoreOptions;
   /** How often CloudWatch alarms are evaluated, in seconds (AWS: 60; locally 10 by default). */
   alarmEvaluationSeconds?: number;
+  /**
+   * IAM enforcement (issue 19): off by default, as the design says. The task runtime then acts as
+   * each task's execution role (pulls, secrets, logs) as Fargate does.
+   */
+  enforceIam?: boolean;
 }
 
 const LOCAL_ALARM_EVALUATION_SECONDS = 10;
@@ -129,6 +134,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       docker,
       timings,
       registryPort: port,
+      enforceIam: options.enforceIam ?? false,
     });
     await runtime.start();
     const running = runtime;

@@ -3,12 +3,13 @@
  * order and with the wording IAM uses: JSON, then syntax, then legacy parsing, then the
  * statements' required parts, resource ARNs and action vendors), and the URL encoding IAM applies
  * when it returns one. Trust policies (a role's AssumeRolePolicyDocument) name principals and no
- * resources; permissions policies name resources and no principals.
+ * resources; permissions policies name resources and no principals; resource policies (a
+ * secret's, a repository's) name principals, and resources where the service wants them.
  */
 import { ServiceError } from '../protocol/errors.ts';
 
-/** A trust policy names who may assume the role; a permissions policy names what it may do. */
-export type PolicyKind = 'trust' | 'permissions';
+/** Who may assume a role (trust), what an identity may do (permissions), who may use a resource (resource). */
+export type PolicyKind = 'trust' | 'permissions' | 'resource';
 
 /** A condition block: operator → condition key → one value or several. */
 export type ConditionBlock = Record<string, Record<string, ConditionValue | ConditionValue[]>>;
@@ -141,7 +142,7 @@ export function parsePolicyDocument(text: string, kind: PolicyKind): PolicyDocum
       const problem = actionProblem(action);
       if (problem) throw malformed(problem);
     }
-    if (kind === 'trust') {
+    if (kind !== 'permissions') {
       for (const block of [statement.Principal, statement.NotPrincipal]) checkPrincipal(block);
     }
   }
@@ -233,11 +234,11 @@ function checkRequiredParts(statements: PolicyStatement[], kind: PolicyKind): vo
   }
   for (const statement of statements) {
     const hasResource = statement.Resource !== undefined || statement.NotResource !== undefined;
-    if (kind === 'trust') {
+    if (kind !== 'permissions') {
       if (statement.Principal === undefined && statement.NotPrincipal === undefined) {
         throw malformed('Missing required field Principal');
       }
-      if (hasResource) throw malformed('Has prohibited field Resource');
+      if (kind === 'trust' && hasResource) throw malformed('Has prohibited field Resource');
     } else if (asList(statement.Resource).length === 0 && asList(statement.NotResource).length === 0) {
       throw malformed('Policy statement must contain resources.');
     }

@@ -12,6 +12,7 @@ import {
   type LogsState,
 } from '../services/logs/index.ts';
 import type { StateStore } from '../state/store.ts';
+import type { RoleSession } from './execution-role.ts';
 import type { LogEvent, LogSink, ShipOptions } from './log-shipper.ts';
 import { TaskStartError } from './task-spec.ts';
 
@@ -45,9 +46,21 @@ function logsState(store: StateStore, region: string): LogsState {
   return store.slice('logs', region, initialLogsState);
 }
 
-/** Creates the container's stream as the awslogs driver does at start; a missing group fails the start. */
-export function openLogStream(store: StateStore, target: AwsLogsTarget): void {
+/** `arn:aws:logs:<region>:<account>:log-group:<group>:log-stream:<stream>`, as IAM names a stream. */
+function logStreamArn(region: string, role: RoleSession, group: string, stream: string): string {
+  return `arn:aws:logs:${region}:${role.principalArn.split(':')[4] ?? ''}:log-group:${group}:log-stream:${stream}`;
+}
+
+/**
+ * Creates the container's stream as the awslogs driver does at start (as the execution role when
+ * IAM is enforced); a missing group or a refused CreateLogStream fails the start.
+ */
+export function openLogStream(store: StateStore, target: AwsLogsTarget, executionRole?: RoleSession): void {
   try {
+    executionRole?.authorize(
+      'logs:CreateLogStream',
+      logStreamArn(target.region, executionRole, target.group, target.stream),
+    );
     ensureLogStream(logsState(store, target.region), target.group, target.stream);
   } catch (error) {
     throw new TaskStartError(
@@ -58,14 +71,18 @@ export function openLogStream(store: StateStore, target: AwsLogsTarget): void {
   store.markDirty('logs', target.region, { group: target.group, stream: target.stream } satisfies LogsChange);
 }
 
-/** Appends shipped lines to the local CloudWatch Logs; lines for a group deleted since are dropped, as AWS drops them. */
-export function logsSink(store: StateStore, region: string): LogSink {
+/**
+ * Appends shipped lines to the local CloudWatch Logs; lines for a group deleted since, or that
+ * the execution role may no longer put (IAM enforced), are dropped, as the awslogs driver drops them.
+ */
+export function logsSink(store: StateStore, region: string, executionRole?: RoleSession): LogSink {
   return (group: string, stream: string, events: LogEvent[]) => {
     try {
+      executionRole?.authorize('logs:PutLogEvents', logStreamArn(region, executionRole, group, stream));
       appendEvents(logsState(store, region), group, stream, events);
       store.markDirty('logs', region, { group, stream } satisfies LogsChange);
     } catch {
-      // The group or stream was deleted while the container ran: nowhere to put the lines.
+      // The group or stream was deleted while the container ran, or the role lost its right to put.
     }
   };
 }

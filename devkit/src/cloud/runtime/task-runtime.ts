@@ -7,7 +7,6 @@
  * Between ticks it follows the engine's events: a task whose container dies, is signalled to end
  * or turns unhealthy leaves its target groups at once; the tick it pokes does the bookkeeping.
  */
-import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import type { Action, ContainerFact, TaskFact, Timings } from '../scheduler/facts.ts';
@@ -16,7 +15,7 @@ import { ec2 } from '../services/ec2/index.ts';
 import type { Ec2State } from '../services/ec2/index.ts';
 import type { ListenerInfo } from '../lb/application-load-balancers.ts';
 import { ecr, REGISTRY_USER, registryPassword } from '../services/ecr/index.ts';
-import type { EcsState, TaskRecord } from '../services/ecs/state.ts';
+import type { EcsState, TaskDefinitionRecord, TaskRecord } from '../services/ecs/state.ts';
 import { initialEcsState, taskDefinitionByArn } from '../services/ecs/state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { AwsLogsTarget } from './awslogs.ts';
@@ -29,7 +28,8 @@ import type { RegistryAuth } from './task-containers.ts';
 import { TaskContainers } from './task-containers.ts';
 import { secretsManagerResolver } from './secrets.ts';
 import { TaskTargets } from './task-targets.ts';
-import type { SecretResolver } from './task-spec.ts';
+import { assumeTaskRole, type RoleSession } from './execution-role.ts';
+import { checkImagePulls, checkRegistryAuth, localImages } from './image-pull-access.ts';
 import { taskSpec, TaskStartError } from './task-spec.ts';
 import { VpcNetworks } from './vpc-networks.ts';
 
@@ -56,6 +56,11 @@ export interface TaskRuntimeOptions {
   timings: Timings;
   /** The cloud's port: images of its registry (127.0.0.1:<port>/…) are pulled with ECR's credentials. */
   registryPort: number;
+  /**
+   * IAM enforced: each task's execution role is assumed as Fargate assumes it, and the image
+   * pulls, secrets and log streams it needs are evaluated as that role's session.
+   */
+  enforceIam?: boolean;
 }
 
 /** A task the runtime starts, or re-adopts after a restart: starting, nothing running yet. */
@@ -125,7 +130,7 @@ export class TaskRuntime {
   private readonly networks: VpcNetworks;
   private readonly events: ContainerEvents;
   private readonly registryHosts: string[];
-  private readonly resolveSecret: SecretResolver;
+  private readonly enforceIam: boolean;
   private readonly runs = new Map<string, TaskRun>();
   private readonly work = new Set<Promise<void>>();
   private readonly stopShipping = new AbortController();
@@ -140,7 +145,7 @@ export class TaskRuntime {
     this.store = options.store;
     this.timings = options.timings;
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
-    this.resolveSecret = secretsManagerResolver(options.store);
+    this.enforceIam = options.enforceIam ?? false;
     this.cloudId = runtimeState(options.store).cloudId;
     this.containers = new TaskContainers(options.docker, this.cloudId);
     this.networks = new VpcNetworks(this.containers, this.cloudId);
@@ -369,17 +374,24 @@ export class TaskRuntime {
         throw new TaskStartError(`TaskDefinition not found: ${task.taskDefinitionArn}`);
       }
       const network = await this.networks.forTask(task, this.ec2(run.region));
+      const executionRole = this.executionRole(task, definition.executionRoleArn);
+      const ecrImages = localImages(
+        (definition.containerDefinitions ?? []).map((d) => d.image ?? ''),
+        this.registryHosts,
+      );
+      if (executionRole) checkRegistryAuth(executionRole, ecrImages);
       const spec = taskSpec(task, definition, {
         region: run.region,
         network,
         timings: this.timings,
-        resolveSecret: this.resolveSecret,
+        resolveSecret: secretsManagerResolver(this.store, executionRole),
       });
+      if (executionRole) checkImagePulls(this.store, run.region, executionRole, ecrImages);
       spec.registryAuth = (image) => this.registryAuth(run.region, image);
       const logTargets = (definition.containerDefinitions ?? []).map((d) =>
         awslogsTarget(d, task.taskArn, run.region),
       );
-      for (const target of logTargets) if (target) openLogStream(this.store, target);
+      for (const target of logTargets) if (target) openLogStream(this.store, target, executionRole);
       const missing = await this.containers.missingImages(spec.containers.map((c) => c.image));
       const started = await this.containers.start(spec);
       this.notePulled(missing);
@@ -401,7 +413,7 @@ export class TaskRuntime {
       };
       run.shipping = run.containers.flatMap((c, index) => {
         const target = logTargets[index];
-        return target ? [this.ship(c.id, target)] : [];
+        return target ? [this.ship(c.id, target, executionRole)] : [];
       });
     } catch (error) {
       run.fact = { phase: 'failedToStart', reason: (error as Error).message };
@@ -415,8 +427,14 @@ export class TaskRuntime {
     this.store.markDirty('runtime');
   }
 
-  private ship(containerId: string, target: AwsLogsTarget): Promise<void> {
-    return shipLogs(this.containers.container(containerId), target, logsSink(this.store, target.region), {
+  /** The task's execution role session when IAM is enforced (and the task definition names one). */
+  private executionRole(task: TaskRecord, roleArn: string | undefined): RoleSession | undefined {
+    return this.enforceIam && roleArn ? assumeTaskRole(this.store, task, roleArn) : undefined;
+  }
+
+  private ship(containerId: string, target: AwsLogsTarget, executionRole?: RoleSession): Promise<void> {
+    const sink = logsSink(this.store, target.region, executionRole);
+    return shipLogs(this.containers.container(containerId), target, sink, {
       after: shippedSoFar(this.store, target),
       signal: this.stopShipping.signal,
     }).catch((error: unknown) => console.error(`[cloud] awslogs for ${target.stream}:`, error));
@@ -518,17 +536,25 @@ export class TaskRuntime {
         await Promise.all(infos.map((i) => this.containers.remove(i.Id)));
         continue;
       }
-      await this.adoptTask(task, region, definition.containerDefinitions ?? [], infos);
+      await this.adoptTask(task, region, definition, infos);
     }
   }
 
   private async adoptTask(
     task: TaskRecord,
     region: string,
-    definitions: ContainerDefinition[],
+    { containerDefinitions: definitions = [], executionRoleArn }: TaskDefinitionRecord,
     infos: Docker.ContainerInfo[],
   ): Promise<void> {
     const run = newRun(task.taskArn, region);
+    let executionRole: RoleSession | undefined;
+    let mayShip = true;
+    try {
+      executionRole = this.executionRole(task, executionRoleArn);
+    } catch {
+      // The role went away (or stopped trusting ECS) while the cloud was down: no lines may go.
+      mayShip = false;
+    }
     for (const definition of definitions) {
       const info = infos.find((i) => i.Labels[LABELS.containerName] === definition.name)!;
       const inspected = await this.containers.inspect(info.Id);
@@ -552,7 +578,7 @@ export class TaskRuntime {
         essential: definition.essential !== false,
       });
       const target = awslogsTarget(definition, task.taskArn, region);
-      if (target) run.shipping.push(this.ship(info.Id, target));
+      if (target && mayShip) run.shipping.push(this.ship(info.Id, target, executionRole));
     }
     // The first observation fills in running, health and exit codes.
     run.fact = { phase: 'up', containers: [] };

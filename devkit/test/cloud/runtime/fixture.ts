@@ -156,6 +156,9 @@ export interface FixtureTaskOptions {
   /** More containers of the same task, after the app (named `app`). */
   sidecars?: ContainerDefinition[];
   region?: string;
+  /** The execution role (ecsTaskExecutionRole by default) and the task role (none by default). */
+  executionRoleArn?: string;
+  taskRoleArn?: string;
 }
 
 /** Registers the fixture as a Fargate task definition (256 CPU, 512 MiB, port 8080); returns its ARN. */
@@ -191,7 +194,8 @@ export async function registerFixtureTask(ecs: ECSClient, options: FixtureTaskOp
       networkMode: 'awsvpc',
       cpu: '256',
       memory: '512',
-      executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
+      executionRoleArn: options.executionRoleArn ?? 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
+      ...(options.taskRoleArn ? { taskRoleArn: options.taskRoleArn } : {}),
       containerDefinitions: [app, ...(options.sidecars ?? [])],
     }),
   );

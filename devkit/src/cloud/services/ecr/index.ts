@@ -33,6 +33,7 @@ import { initialEcrState, type EcrState } from './state.ts';
 
 export { REGISTRY_USER, registryPassword } from './authorization.ts';
 export { ecrRegistryCatalog } from './registry-catalog.ts';
+export type { EcrState, RepositoryRecord } from './state.ts';
 
 /**
  * ECR: repositories, images (pushed through the registry on the same endpoint or the layer API and

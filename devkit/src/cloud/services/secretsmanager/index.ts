@@ -15,7 +15,7 @@ import { initialSecretsState, type SecretsState } from './state.ts';
 import { tagResource, untagResource } from './tags.ts';
 import { getSecretValue, putSecretValue } from './values.ts';
 
-export { resolveSecretValue } from './resolve.ts';
+export { resolveSecretValue, type SecretRequest } from './resolve.ts';
 export { initialSecretsState, type SecretsState } from './state.ts';
 
 /**

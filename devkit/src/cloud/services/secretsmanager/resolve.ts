@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceError } from '../../protocol/errors.ts';
-import type { SecretsState } from './state.ts';
+import type { SecretRecord, SecretsState } from './state.ts';
 import { liveSecret } from './state.ts';
 import { selectVersion } from './versions.ts';
 
@@ -77,12 +77,41 @@ function jsonKeyOf(secretString: string, key: string): string {
   return printed((document as Record<string, unknown>)[key]);
 }
 
-/** The value ECS would put in the container's environment for `valueFrom`, or the error it would stop the task with. */
-export function resolveSecretValue(state: SecretsState, valueFrom: string): string {
+/** The secret a task asks for, as its execution role's GetSecretValue is evaluated on it. */
+export interface SecretRequest {
+  /** The name or ARN the task definition gives. */
+  secretId: string;
+  /** The secret's full ARN, when it exists. */
+  arn?: string;
+  resourcePolicy?: string;
+}
+
+/**
+ * The value ECS would put in the container's environment for `valueFrom`, or the error it would
+ * stop the task with. `authorize` (IAM enforced) may refuse the read, with AWS's error, before
+ * anything about the secret is revealed.
+ */
+export function resolveSecretValue(
+  state: SecretsState,
+  valueFrom: string,
+  authorize?: (request: SecretRequest) => void,
+): string {
   const reference = parseReference(valueFrom);
   let secretString: string;
   try {
-    const secret = liveSecret(state, reference.secretId);
+    let secret: SecretRecord | undefined;
+    let missing: unknown;
+    try {
+      secret = liveSecret(state, reference.secretId);
+    } catch (error) {
+      missing = error;
+    }
+    authorize?.({
+      secretId: reference.secretId,
+      ...(secret ? { arn: secret.arn } : {}),
+      ...(secret?.resourcePolicy !== undefined ? { resourcePolicy: secret.resourcePolicy } : {}),
+    });
+    if (!secret) throw missing;
     const version = selectVersion(secret, reference.versionId, reference.versionStage);
     // ECS reads SecretString only; a binary secret injects an empty value.
     secretString = version.secretString ?? '';

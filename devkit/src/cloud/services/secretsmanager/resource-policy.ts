@@ -1,6 +1,6 @@
 /**
- * A secret's resource policy, as stored state: kept as given and handed back, not evaluated (IAM
- * enforcement does not read resource policies).
+ * A secret's resource policy, as stored state: kept as given and handed back; with IAM enforced,
+ * evaluated with the caller's policies (the task runtime's execution role reads it).
  */
 import type {
   DeleteResourcePolicyRequest,
