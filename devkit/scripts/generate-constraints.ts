@@ -126,6 +126,20 @@ export function constraintsOf(model: BotocoreModel, operations: string[], skippe
   return { operations: inputs, shapes };
 }
 
+/**
+ * Values AWS accepts and documents that a model's enum leaves out: without them the table would
+ * refuse valid calls (botocore's ECS SettingName lost dualStackIPv6, which ECS still takes).
+ */
+const ENUM_ADDITIONS: Record<string, Record<string, string[]>> = { ecs: { SettingName: ['dualStackIPv6'] } };
+
+function withEnumAdditions(model: BotocoreModel, service: string): BotocoreModel {
+  for (const [shape, values] of Object.entries(ENUM_ADDITIONS[service] ?? {})) {
+    const target = model.shapes[shape];
+    if (target?.enum) target.enum = [...new Set([...target.enum, ...values])];
+  }
+  return model;
+}
+
 /** botocore names a few models otherwise than their signing names. */
 const MODEL_NAMES: Record<string, string> = { monitoring: 'cloudwatch', elasticloadbalancing: 'elbv2' };
 
@@ -138,7 +152,10 @@ function main(): void {
     allServices.map((definition) => [
       definition.signingName,
       constraintsOf(
-        readModel(dataDir, MODEL_NAMES[definition.signingName] ?? definition.signingName),
+        withEnumAdditions(
+          readModel(dataDir, MODEL_NAMES[definition.signingName] ?? definition.signingName),
+          definition.signingName,
+        ),
         Object.keys(definition.operations),
         skipped,
       ),

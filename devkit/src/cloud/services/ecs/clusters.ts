@@ -8,9 +8,15 @@ import type {
   DescribeClustersResponse,
   ListClustersRequest,
   ListClustersResponse,
+  UpdateClusterRequest,
+  UpdateClusterResponse,
   UpdateClusterSettingsRequest,
   UpdateClusterSettingsResponse,
 } from '@aws-sdk/client-ecs';
+import { containerInsightsDefault } from './account-settings.ts';
+import { checkClusterCapacity } from './capacity-providers.ts';
+import { namespaceForClusterDefaults } from './namespaces.ts';
+import { checkUserTags } from './tags.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { ClusterContainsServicesException, ClusterContainsTasksException } from './errors.ts';
@@ -21,29 +27,47 @@ import { clusterToAws } from './views.ts';
 
 const ALL_DETAILS = ['SETTINGS', 'CONFIGURATIONS', 'TAGS'];
 
-/** Settings replace same-named ones; Container Insights is off unless asked for. */
+/** Settings replace same-named ones. */
 function mergeSettings(current: ClusterSetting[], changes: ClusterSetting[] | undefined): ClusterSetting[] {
   const merged = new Map(current.map((s) => [s.name, s]));
   for (const setting of changes ?? []) merged.set(setting.name, setting);
   return [...merged.values()];
 }
 
-/** Idempotent, as on AWS: creating an ACTIVE cluster again returns it. No name means "default". */
+/**
+ * Idempotent, as on AWS: creating an ACTIVE cluster again returns it. No name means "default".
+ * Without a containerInsights setting, the account setting in force for the caller applies.
+ */
 export const createCluster: Handler<CreateClusterRequest, CreateClusterResponse, EcsState> = (input, ctx) => {
   const name = checkName('Cluster', input.clusterName ?? 'default');
   const existing = ctx.state.clusters[name];
   if (existing?.status !== 'ACTIVE') {
     const clusterArn = clusterArnFor(ctx, name);
+    const tags = checkUserTags(input.tags);
+    const capacityProviders = [...new Set(input.capacityProviders ?? [])];
+    const strategy = input.defaultCapacityProviderStrategy ?? [];
+    checkClusterCapacity(ctx.state, clusterArn, capacityProviders, strategy);
+    const namespace = input.serviceConnectDefaults?.namespace;
     ctx.state.clusters[name] = {
       clusterName: name,
       clusterArn,
       status: 'ACTIVE',
-      settings: mergeSettings([{ name: 'containerInsights', value: 'disabled' }], input.settings),
+      settings: mergeSettings(
+        [{ name: 'containerInsights', value: containerInsightsDefault(ctx) }],
+        input.settings,
+      ),
       ...(input.configuration ? { configuration: input.configuration } : {}),
-      capacityProviders: input.capacityProviders ?? [],
-      defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+      capacityProviders,
+      defaultCapacityProviderStrategy: strategy.map((item) => ({
+        capacityProvider: item.capacityProvider,
+        weight: item.weight ?? 0,
+        base: item.base ?? 0,
+      })),
+      ...(namespace !== undefined
+        ? { serviceConnectNamespace: namespaceForClusterDefaults(ctx, namespace).arn }
+        : {}),
     };
-    ctx.state.tags[clusterArn] = input.tags ?? [];
+    ctx.state.tags[clusterArn] = tags;
   }
   return { cluster: clusterToAws(ctx.state, ctx.state.clusters[name]!, ALL_DETAILS) };
 };
@@ -97,5 +121,23 @@ export const updateClusterSettings: Handler<
 > = (input, ctx) => {
   const cluster = requireCluster(ctx, input.cluster);
   cluster.settings = mergeSettings(cluster.settings, input.settings);
+  return { cluster: clusterToAws(ctx.state, cluster, ALL_DETAILS) };
+};
+
+/** Settings, the execute command configuration and the Service Connect default namespace. */
+export const updateCluster: Handler<
+  Checked<UpdateClusterRequest, 'cluster'>,
+  UpdateClusterResponse,
+  EcsState
+> = (input, ctx) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  if (input.settings) cluster.settings = mergeSettings(cluster.settings, input.settings);
+  if (input.configuration) cluster.configuration = input.configuration;
+  if (input.serviceConnectDefaults?.namespace !== undefined) {
+    cluster.serviceConnectNamespace = namespaceForClusterDefaults(
+      ctx,
+      input.serviceConnectDefaults.namespace,
+    ).arn;
+  }
   return { cluster: clusterToAws(ctx.state, cluster, ALL_DETAILS) };
 };

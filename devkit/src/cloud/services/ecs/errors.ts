@@ -10,6 +10,8 @@ export class ClusterContainsTasksException extends ServiceError {}
 export class ServiceNotFoundException extends ServiceError {}
 export class ServiceNotActiveException extends ServiceError {}
 export class ResourceNotFoundException extends ServiceError {}
+export class ResourceInUseException extends ServiceError {}
+export class NamespaceNotFoundException extends ServiceError {}
 
 export const clusterNotFound = (): ClusterNotFoundException =>
   new ClusterNotFoundException('Cluster not found.');

@@ -1,17 +1,32 @@
 /**
  * Amazon ECS's control plane: clusters, task definitions, services with their deployments and
- * events, and tasks — recorded as desired state. Running the tasks is the scheduler's job, which
+ * events, tasks, account settings, capacity providers and tags — recorded as desired state. Running the tasks is the scheduler's job, which
  * plugs in through lifecycle.ts.
  */
 import * as sdk from '@aws-sdk/client-ecs';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import {
+  deleteAccountSetting,
+  listAccountSettings,
+  putAccountSetting,
+  putAccountSettingDefault,
+} from './account-settings.ts';
+import {
+  createCapacityProvider,
+  deleteCapacityProvider,
+  describeCapacityProviders,
+  putClusterCapacityProviders,
+  updateCapacityProvider,
+} from './capacity-providers.ts';
+import {
   createCluster,
   deleteCluster,
   describeClusters,
   listClusters,
+  updateCluster,
   updateClusterSettings,
 } from './clusters.ts';
+import { listServicesByNamespace } from './namespaces.ts';
 import { createService, deleteService, describeServices, listServices, updateService } from './services.ts';
 import type { EcsState } from './state.ts';
 import { initialEcsState } from './state.ts';
@@ -37,7 +52,17 @@ export const ecs: ServiceDefinition<EcsState> = {
     DescribeClusters: describeClusters,
     ListClusters: listClusters,
     DeleteCluster: deleteCluster,
+    UpdateCluster: updateCluster,
     UpdateClusterSettings: updateClusterSettings,
+    PutAccountSetting: putAccountSetting,
+    PutAccountSettingDefault: putAccountSettingDefault,
+    ListAccountSettings: listAccountSettings,
+    DeleteAccountSetting: deleteAccountSetting,
+    CreateCapacityProvider: createCapacityProvider,
+    DescribeCapacityProviders: describeCapacityProviders,
+    UpdateCapacityProvider: updateCapacityProvider,
+    DeleteCapacityProvider: deleteCapacityProvider,
+    PutClusterCapacityProviders: putClusterCapacityProviders,
     RegisterTaskDefinition: registerTaskDefinition,
     DescribeTaskDefinition: describeTaskDefinition,
     ListTaskDefinitions: listTaskDefinitions,
@@ -47,6 +72,7 @@ export const ecs: ServiceDefinition<EcsState> = {
     UpdateService: updateService,
     DescribeServices: describeServices,
     ListServices: listServices,
+    ListServicesByNamespace: listServicesByNamespace,
     DeleteService: deleteService,
     RunTask: runTask,
     StopTask: stopTask,

@@ -8,10 +8,13 @@ import type {
   CapacityProviderStrategyItem,
   LaunchType,
   NetworkConfiguration,
+  Tag,
   TaskOverride,
 } from '@aws-sdk/client-ecs';
 import { randomInt, randomUUID } from 'node:crypto';
 import { hexId } from '../common.ts';
+import { isFargateProvider, shareOut } from './capacity-strategy.ts';
+import { newTaskTags } from './tags.ts';
 import type {
   DeploymentRecord,
   EcsState,
@@ -21,7 +24,7 @@ import type {
   TaskState,
 } from './state.ts';
 import { serviceEventMessages, rolloutReasons } from './wording.ts';
-import { clusterNameOf, isLive, lastSegment, serviceTasks, siblingArn } from './state.ts';
+import { clusterNameOf, deploymentTasks, isLive, lastSegment, serviceTasks, siblingArn } from './state.ts';
 
 /** AWS keeps the latest 100 events of a service. */
 export const MAX_SERVICE_EVENTS = 100;
@@ -49,9 +52,7 @@ export interface Placement {
 /** Fargate by launch type or by a FARGATE / FARGATE_SPOT capacity provider. */
 export function isFargate(placement: Placement): boolean {
   if (placement.launchType) return placement.launchType === 'FARGATE';
-  return (placement.capacityProviderStrategy ?? []).some((item) =>
-    item.capacityProvider?.startsWith('FARGATE'),
-  );
+  return (placement.capacityProviderStrategy ?? []).some((item) => isFargateProvider(item.capacityProvider));
 }
 
 /** A new PRIMARY deployment of `service`'s current settings, rolling out. */
@@ -72,6 +73,9 @@ export function newDeployment(service: ServiceRecord, now: number): DeploymentRe
       : {}),
     ...(fargate ? { platformVersion: FARGATE_PLATFORM_VERSION, platformFamily: 'Linux' } : {}),
     ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+    ...(service.serviceConnectConfiguration
+      ? { serviceConnectConfiguration: service.serviceConnectConfiguration }
+      : {}),
     rolloutState: 'IN_PROGRESS',
     rolloutStateReason: rolloutReasons.inProgress(id),
   };
@@ -85,6 +89,10 @@ export interface NewTask extends Placement {
   overrides?: TaskOverride;
   networkConfiguration?: NetworkConfiguration;
   enableExecuteCommand?: boolean;
+  /** The provider of its strategy it runs on (shareOut chose it). */
+  capacityProviderName?: string;
+  /** Everything it is tagged with (newTaskTags). */
+  tags?: Tag[];
 }
 
 /** Records a task that should run: PROVISIONING, desired RUNNING, containers PENDING. */
@@ -106,9 +114,7 @@ export function addTask(state: EcsState, spec: NewTask, now: number): TaskRecord
     group: spec.group,
     ...(spec.startedBy ? { startedBy: spec.startedBy } : {}),
     launchType: fargate ? 'FARGATE' : (spec.launchType ?? 'EC2'),
-    ...(spec.capacityProviderStrategy?.[0]
-      ? { capacityProviderName: spec.capacityProviderStrategy[0].capacityProvider }
-      : {}),
+    ...(spec.capacityProviderName ? { capacityProviderName: spec.capacityProviderName } : {}),
     ...(fargate
       ? {
           platformVersion: FARGATE_PLATFORM_VERSION,
@@ -148,6 +154,7 @@ export function addTask(state: EcsState, spec: NewTask, now: number): TaskRecord
     })),
   };
   state.tasks[taskArn] = task;
+  state.tags[taskArn] = spec.tags ?? [];
   return task;
 }
 
@@ -168,7 +175,17 @@ export function startServiceTasks(
     recordServiceEvent(service, serviceEventMessages.noContainerInstances(service.serviceName), now);
     return [];
   }
-  const tasks = Array.from({ length: count }, () =>
+  const strategy = deployment.capacityProviderStrategy ?? [];
+  const providers = strategy.length
+    ? shareOut(
+        strategy,
+        deploymentTasks(state, service, deployment)
+          .filter((t) => isLive(t) && t.desiredStatus === 'RUNNING')
+          .map((t) => t.capacityProviderName),
+        count,
+      )
+    : [];
+  const tasks = Array.from({ length: count }, (_, index) =>
     addTask(
       state,
       {
@@ -177,11 +194,20 @@ export function startServiceTasks(
         group: `service:${service.serviceName}`,
         startedBy: deployment.id,
         ...(deployment.launchType ? { launchType: deployment.launchType } : {}),
-        ...(deployment.capacityProviderStrategy
-          ? { capacityProviderStrategy: deployment.capacityProviderStrategy }
+        ...(strategy.length
+          ? { capacityProviderStrategy: strategy, capacityProviderName: providers[index]! }
           : {}),
         ...(deployment.networkConfiguration ? { networkConfiguration: deployment.networkConfiguration } : {}),
         enableExecuteCommand: service.enableExecuteCommand ?? false,
+        tags: newTaskTags(state, {
+          own: [],
+          propagateTags: service.propagateTags ?? 'NONE',
+          serviceArn: service.serviceArn,
+          taskDefinitionArn: taskDefinition.taskDefinitionArn,
+          managedTags: service.enableECSManagedTags === true,
+          clusterArn: service.clusterArn,
+          serviceName: service.serviceName,
+        }),
       },
       now,
     ),

@@ -1,20 +1,32 @@
 /** Where tasks of a service or RunTask call may go, and the networking they need, checked as ECS does. */
 import type { CapacityProviderStrategyItem, LaunchType, NetworkConfiguration } from '@aws-sdk/client-ecs';
+import { checkStrategyForCluster } from './capacity-strategy.ts';
 import { InvalidParameterException } from './errors.ts';
 import type { Placement } from './lifecycle.ts';
 import { isFargate } from './lifecycle.ts';
 import type { RequestContext } from '../../service-definition.ts';
 import type { ClusterRecord, EcsState, TaskDefinitionRecord } from './state.ts';
 
-/** Without a launch type or strategy, the cluster's default strategy applies, else EC2. */
+/**
+ * A launch type or a capacity provider strategy, never both; without either, the cluster's
+ * default strategy applies, else EC2. A strategy is checked against the cluster as ECS checks it.
+ */
 export function resolvePlacement(
   cluster: ClusterRecord,
   input: { launchType?: LaunchType; capacityProviderStrategy?: CapacityProviderStrategyItem[] },
 ): Placement {
+  if (input.launchType && input.capacityProviderStrategy?.length) {
+    throw new InvalidParameterException(
+      'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
+    );
+  }
   if (input.launchType) return { launchType: input.launchType };
-  if (input.capacityProviderStrategy?.length)
+  if (input.capacityProviderStrategy?.length) {
+    checkStrategyForCluster(cluster, input.capacityProviderStrategy, 'given');
     return { capacityProviderStrategy: input.capacityProviderStrategy };
+  }
   if (cluster.defaultCapacityProviderStrategy.length) {
+    checkStrategyForCluster(cluster, cluster.defaultCapacityProviderStrategy, 'default');
     return { capacityProviderStrategy: cluster.defaultCapacityProviderStrategy };
   }
   return { launchType: 'EC2' };

@@ -17,6 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { InvalidParameterException, ServiceNotActiveException } from './errors.ts';
+import { resolveServiceConnect } from './namespaces.ts';
 import { bringToCount } from './deployment-scaling.ts';
 import { isFargate, newDeployment, settleDrainingService } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
@@ -30,6 +31,7 @@ import {
 } from './references.ts';
 import type { EcsState, ServiceRecord, TaskDefinitionRecord } from './state.ts';
 import { lastSegment, taskDefinitionByArn } from './state.ts';
+import { checkUserTags } from './tags.ts';
 import { serviceToAws } from './views.ts';
 
 /** ECS's defaults for a rolling update, as DescribeServices reports them. */
@@ -110,6 +112,10 @@ export const createService: Handler<
   const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   const loadBalancers = input.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
+  const tags = checkUserTags(input.tags);
+  const serviceConnect =
+    input.serviceConnectConfiguration &&
+    resolveServiceConnect(ctx.state, cluster, input.serviceConnectConfiguration);
   const now = Date.now();
   const service: ServiceRecord = {
     serviceArn,
@@ -132,6 +138,7 @@ export const createService: Handler<
     placementConstraints: input.placementConstraints ?? [],
     placementStrategy: input.placementStrategy ?? [],
     ...(networkConfiguration ? { networkConfiguration } : {}),
+    ...(serviceConnect ? { serviceConnectConfiguration: serviceConnect } : {}),
     healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds ?? 0,
     schedulingStrategy: input.schedulingStrategy ?? 'REPLICA',
     deploymentController: { type: 'ECS' },
@@ -143,7 +150,7 @@ export const createService: Handler<
   const deployment = newDeployment(service, now);
   service.deployments.push(deployment);
   ctx.state.services[serviceArn] = service;
-  ctx.state.tags[serviceArn] = input.tags ?? [];
+  ctx.state.tags[serviceArn] = tags;
   bringToCount(ctx.state, service, deployment, now);
   return { service: serviceToAws(ctx.state, service) };
 };
@@ -166,12 +173,19 @@ export const updateService: Handler<
     ? requireUsableTaskDefinition(ctx.state, input.taskDefinition)
     : taskDefinitionByArn(ctx.state, service.taskDefinition)!;
   checkRollingUpdate(input.deploymentController, input.deploymentConfiguration);
+  // A new strategy replaces the service's launch type or strategy (checked as CreateService checks it).
+  const placement = input.capacityProviderStrategy?.length
+    ? resolvePlacement(cluster, { capacityProviderStrategy: input.capacityProviderStrategy })
+    : { launchType: service.launchType, capacityProviderStrategy: service.capacityProviderStrategy };
   const networkConfiguration = checkPlacement(
     ctx,
     td,
-    service,
+    placement,
     input.networkConfiguration ?? service.networkConfiguration,
   );
+  const serviceConnect = input.serviceConnectConfiguration
+    ? resolveServiceConnect(ctx.state, cluster, input.serviceConnectConfiguration)
+    : service.serviceConnectConfiguration;
   const loadBalancers = input.loadBalancers ?? service.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
 
@@ -180,8 +194,15 @@ export const updateService: Handler<
     td.taskDefinitionArn !== service.taskDefinition ||
     !isDeepStrictEqual(networkConfiguration, service.networkConfiguration) ||
     (input.platformVersion !== undefined && input.platformVersion !== service.platformVersion) ||
-    !isDeepStrictEqual(loadBalancers, service.loadBalancers ?? []);
+    !isDeepStrictEqual(loadBalancers, service.loadBalancers ?? []) ||
+    !isDeepStrictEqual(placement.capacityProviderStrategy, service.capacityProviderStrategy) ||
+    !isDeepStrictEqual(serviceConnect, service.serviceConnectConfiguration);
+  if (input.capacityProviderStrategy?.length) {
+    delete service.launchType;
+    service.capacityProviderStrategy = placement.capacityProviderStrategy;
+  }
   Object.assign(service, {
+    ...(serviceConnect ? { serviceConnectConfiguration: serviceConnect } : {}),
     taskDefinition: td.taskDefinitionArn,
     loadBalancers,
     desiredCount: input.desiredCount ?? service.desiredCount,

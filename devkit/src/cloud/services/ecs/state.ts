@@ -5,6 +5,7 @@
  * drift. See lifecycle.ts for the functions a scheduler uses to change these records.
  */
 import type {
+  AutoScalingGroupProvider,
   CapacityProviderStrategyItem,
   ClusterConfiguration,
   ClusterSetting,
@@ -12,6 +13,7 @@ import type {
   Deployment,
   NetworkConfiguration,
   Service,
+  ServiceConnectConfiguration,
   Tag,
   Task,
   TaskDefinition,
@@ -31,6 +33,26 @@ export interface ClusterRecord {
   configuration?: ClusterConfiguration;
   capacityProviders: string[];
   defaultCapacityProviderStrategy: CapacityProviderStrategyItem[];
+  /** Its Service Connect default namespace's ARN (a namespace record of this state). */
+  serviceConnectNamespace?: string;
+}
+
+/** An Auto Scaling group capacity provider: stored state only (the local cloud runs no EC2 instances). */
+export interface CapacityProviderRecord {
+  name: string;
+  capacityProviderArn: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  updateStatus?: 'CREATE_COMPLETE' | 'UPDATE_COMPLETE' | 'DELETE_COMPLETE';
+  autoScalingGroupProvider: AutoScalingGroupProvider;
+}
+
+/**
+ * A Service Connect namespace as ECS knows it. There is no Cloud Map here: a namespace exists once
+ * a cluster's serviceConnectDefaults names it (ECS creates it then, as it does on AWS).
+ */
+export interface NamespaceRecord {
+  name: string;
+  arn: string;
 }
 
 export type TaskDefinitionRecord = Stored<
@@ -75,6 +97,8 @@ export type ServiceRecord = Stored<
   deployments: DeploymentRecord[];
   /** Newest first, at most MAX_SERVICE_EVENTS. */
   events: ServiceEventRecord[];
+  /** Not in AWS's Service shape (its deployments carry it): Service Connect, namespace as an ARN. */
+  serviceConnectConfiguration?: ServiceConnectConfiguration;
   /** Scheduler bookkeeping, not in AWS's shape: the deployment a circuit breaker rolls back to. */
   lastCompletedDeployment?: DeploymentRecord;
   /** Scheduler bookkeeping: whether the last step found the service steady (to say so once). */
@@ -132,6 +156,12 @@ export interface EcsState {
   tasks: Record<string, TaskRecord>;
   /** By resource ARN. */
   tags: Record<string, Tag[]>;
+  /** Account settings by principal ARN (the root's are the account defaults), then by name. */
+  accountSettings?: Record<string, Record<string, string>>;
+  /** Auto Scaling group capacity providers by name (FARGATE and FARGATE_SPOT are built in). */
+  capacityProviders?: Record<string, CapacityProviderRecord>;
+  /** Service Connect namespaces by name. */
+  namespaces?: Record<string, NamespaceRecord>;
 }
 
 export function initialEcsState(): EcsState {
@@ -141,7 +171,23 @@ export function initialEcsState(): EcsState {
     services: nameMap(),
     tasks: nameMap(),
     tags: nameMap(),
+    accountSettings: nameMap(),
+    capacityProviders: nameMap(),
+    namespaces: nameMap(),
   };
+}
+
+// State saved before these records existed has none: each is created on first use.
+export function accountSettingsOf(state: EcsState): Record<string, Record<string, string>> {
+  return (state.accountSettings ??= nameMap());
+}
+
+export function capacityProvidersOf(state: EcsState): Record<string, CapacityProviderRecord> {
+  return (state.capacityProviders ??= nameMap());
+}
+
+export function namespacesOf(state: EcsState): Record<string, NamespaceRecord> {
+  return (state.namespaces ??= nameMap());
 }
 
 /** The last path segment of a name-or-ARN reference (`default`, `arn:…:cluster/default`). */

@@ -10,11 +10,13 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
+import { shareOut } from './capacity-strategy.ts';
 import { InvalidParameterException } from './errors.ts';
 import { addTask, isFargate, requestTaskStop } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
 import { requireCluster, requireService, requireUsableTaskDefinition, taskArnFor } from './references.ts';
 import type { EcsState } from './state.ts';
+import { checkUserTags, newTaskTags } from './tags.ts';
 import { taskDefinitionByArn } from './state.ts';
 import { taskToAws } from './views.ts';
 
@@ -32,25 +34,40 @@ export const runTask: Handler<Checked<RunTaskRequest, 'taskDefinition'>, RunTask
     throw new InvalidParameterException('No Container Instances were found in your cluster.');
   const count = input.count ?? 1;
   if (count < 1 || count > 10) throw new InvalidParameterException('count must be between 1 and 10.');
+  // RunTask has no service to propagate from (AWS: "An error will be received if you specify the SERVICE option").
+  if (input.propagateTags === 'SERVICE') {
+    throw new InvalidParameterException(
+      'The SERVICE option of propagateTags is valid for services only; RunTask takes TASK_DEFINITION or NONE.',
+    );
+  }
+  const own = checkUserTags(input.tags);
   const now = Date.now();
-  const tasks = Array.from({ length: count }, () => {
-    const task = addTask(
+  const strategy = placement.capacityProviderStrategy ?? [];
+  const providers = strategy.length ? shareOut(strategy, [], count) : [];
+  const tasks = Array.from({ length: count }, (_, index) =>
+    addTask(
       ctx.state,
       {
         clusterArn: cluster.clusterArn,
         taskDefinition: td,
         group: input.group ?? `family:${td.family}`,
         ...placement,
+        ...(strategy.length ? { capacityProviderName: providers[index]! } : {}),
         ...(input.startedBy ? { startedBy: input.startedBy } : {}),
         ...(input.overrides ? { overrides: input.overrides } : {}),
         ...(networkConfiguration ? { networkConfiguration } : {}),
         enableExecuteCommand: input.enableExecuteCommand ?? false,
+        tags: newTaskTags(ctx.state, {
+          own,
+          propagateTags: input.propagateTags ?? 'NONE',
+          taskDefinitionArn: td.taskDefinitionArn,
+          managedTags: input.enableECSManagedTags === true,
+          clusterArn: cluster.clusterArn,
+        }),
       },
       now,
-    );
-    ctx.state.tags[task.taskArn] = input.tags ?? [];
-    return task;
-  });
+    ),
+  );
   return { tasks: tasks.map((t) => taskToAws(ctx.state, t, ['TAGS'])), failures: [] };
 };
 

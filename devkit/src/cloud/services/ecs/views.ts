@@ -44,6 +44,9 @@ export function clusterToAws(state: EcsState, cluster: ClusterRecord, include?: 
       : {}),
     capacityProviders: cluster.capacityProviders,
     defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy,
+    ...(cluster.serviceConnectNamespace
+      ? { serviceConnectDefaults: { namespace: cluster.serviceConnectNamespace } }
+      : {}),
   };
 }
 

@@ -1,0 +1,752 @@
+/**
+ * ECS conformance, from the API reference's examples and error rules, through the real SDK and the
+ * real AWS CLI: account settings (and the containerInsights default new clusters take), tags on
+ * every resource with propagation and ECS's managed tags, capacity providers and strategies
+ * (FARGATE / FARGATE_SPOT shares by base and weight), Service Connect namespaces.
+ */
+import {
+  CreateCapacityProviderCommand,
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteAccountSettingCommand,
+  DeleteCapacityProviderCommand,
+  DescribeCapacityProvidersCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListAccountSettingsCommand,
+  ListServicesByNamespaceCommand,
+  ListTagsForResourceCommand,
+  PutAccountSettingCommand,
+  PutAccountSettingDefaultCommand,
+  PutClusterCapacityProvidersCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  TagResourceCommand,
+  UpdateCapacityProviderCommand,
+  UpdateClusterCommand,
+  UpdateServiceCommand,
+  type SettingName,
+} from '@aws-sdk/client-ecs';
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insightsEnabled } from '../../../src/cloud/metrics/container-insights.ts';
+import { shareOut } from '../../../src/cloud/services/ecs/capacity-strategy.ts';
+import { initialEcsState, type EcsState } from '../../../src/cloud/services/ecs/state.ts';
+import { awsCliAvailable, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+
+const ACCOUNT = '000000000000';
+const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/deployer`;
+const NETWORK = { awsvpcConfiguration: { subnets: [] as string[], securityGroups: [] as string[] } };
+
+let t: TestCloud;
+let ecs: ECSClient;
+
+beforeAll(async () => {
+  t = await startTestCloud();
+  ecs = new ECSClient(t.clientConfig);
+  const ec2 = new EC2Client(t.clientConfig);
+  const { Subnets } = await ec2.send(new DescribeSubnetsCommand({}));
+  const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({}));
+  ec2.destroy();
+  NETWORK.awsvpcConfiguration.subnets.push(Subnets![0]!.SubnetId!);
+  NETWORK.awsvpcConfiguration.securityGroups.push(SecurityGroups![0]!.GroupId!);
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'web',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'web', image: 'nginx:alpine', essential: true }],
+      tags: [
+        { key: 'team', value: 'platform' },
+        { key: 'cost-center', value: '42' },
+      ],
+    }),
+  );
+});
+afterAll(async () => {
+  ecs.destroy();
+  await t.dispose();
+});
+
+const ecsState = (): EcsState => t.cloud.store.slice('ecs', REGION, initialEcsState);
+
+describe('account settings', () => {
+  it('PutAccountSetting: the API reference example, for the caller (the root user here)', async () => {
+    const { setting } = await ecs.send(
+      new PutAccountSettingCommand({ name: 'serviceLongArnFormat', value: 'enabled' }),
+    );
+    expect(setting).toEqual({
+      name: 'serviceLongArnFormat',
+      value: 'enabled',
+      principalArn: ROOT,
+      type: 'user',
+    });
+  });
+
+  it('PutAccountSetting for a named principal, and ListAccountSettings for it (own and effective)', async () => {
+    const { setting } = await ecs.send(
+      new PutAccountSettingCommand({ name: 'containerInsights', value: 'enhanced', principalArn: ROLE }),
+    );
+    expect(setting).toMatchObject({ name: 'containerInsights', value: 'enhanced', principalArn: ROLE });
+    const own = await ecs.send(new ListAccountSettingsCommand({ principalArn: ROLE }));
+    expect(own.settings).toEqual([
+      { name: 'containerInsights', value: 'enhanced', principalArn: ROLE, type: 'user' },
+    ]);
+    const effective = await ecs.send(
+      new ListAccountSettingsCommand({ principalArn: ROLE, effectiveSettings: true, maxResults: 10 }),
+    );
+    // The role's own setting, the account's (root's) where it has none, AWS's defaults otherwise.
+    expect(effective.settings).toEqual(
+      expect.arrayContaining([
+        { name: 'containerInsights', value: 'enhanced', principalArn: ROLE, type: 'user' },
+        { name: 'serviceLongArnFormat', value: 'enabled', principalArn: ROOT, type: 'user' },
+        { name: 'awsvpcTrunking', value: 'disabled', principalArn: ROOT, type: 'user' },
+      ]),
+    );
+    expect(effective.settings).toHaveLength(10);
+    const rest = await ecs.send(
+      new ListAccountSettingsCommand({
+        principalArn: ROLE,
+        effectiveSettings: true,
+        nextToken: effective.nextToken,
+      }),
+    );
+    expect(rest.nextToken).toBeUndefined();
+    expect(rest.settings?.map((s) => s.name)).toEqual(['guardDutyActivate', 'defaultLogDriverMode']);
+    expect(rest.settings?.[0]).toMatchObject({ value: 'off', type: 'aws_managed' });
+  });
+
+  it('filters by name and value; a value needs a name', async () => {
+    const { settings } = await ecs.send(
+      new ListAccountSettingsCommand({
+        name: 'tagResourceAuthorization',
+        value: 'on',
+        effectiveSettings: true,
+      }),
+    );
+    expect(settings).toEqual([
+      { name: 'tagResourceAuthorization', value: 'on', principalArn: ROOT, type: 'user' },
+    ]);
+    const none = await ecs.send(
+      new ListAccountSettingsCommand({
+        name: 'tagResourceAuthorization',
+        value: 'off',
+        effectiveSettings: true,
+      }),
+    );
+    expect(none.settings).toEqual([]);
+    await expect(ecs.send(new ListAccountSettingsCommand({ value: 'on' }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+  });
+
+  it("refuses values a setting does not take, with AWS's words", async () => {
+    const refused: Array<[string, string]> = [
+      ['serviceLongArnFormat', 'ENABLED'],
+      ['containerInsights', 'on'],
+      ['tagResourceAuthorization', 'enabled'],
+      ['fargateTaskRetirementWaitPeriod', '5'],
+      ['defaultLogDriverMode', 'fast'],
+    ];
+    for (const [name, value] of refused) {
+      await expect(
+        ecs.send(new PutAccountSettingDefaultCommand({ name: name as SettingName, value })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException', message: "Invalid setting 'value'" });
+    }
+    await expect(
+      ecs.send(new PutAccountSettingCommand({ name: 'notASetting' as SettingName, value: 'enabled' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining("Value 'notASetting' at 'name' failed to satisfy constraint"),
+    });
+    // GuardDuty manages this one; the Fargate retirement wait is the root user's to set.
+    await expect(
+      ecs.send(new PutAccountSettingCommand({ name: 'guardDutyActivate', value: 'on' })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      ecs.send(
+        new PutAccountSettingCommand({
+          name: 'fargateTaskRetirementWaitPeriod',
+          value: '14',
+          principalArn: ROLE,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      ecs.send(
+        new PutAccountSettingCommand({
+          name: 'awsvpcTrunking',
+          value: 'enabled',
+          principalArn: 'arn:aws:iam::111111111111:root',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  it('the AWS CLI sets dualStackIPv6 and the Fargate retirement wait, lists and deletes them', async ({
+    skip,
+  }) => {
+    if (!awsCliAvailable) skip();
+    const put = await t.aws([
+      'ecs',
+      'put-account-setting-default',
+      '--name',
+      'dualStackIPv6',
+      '--value',
+      'enabled',
+    ]);
+    // The Debian CLI's older model has no `type` member yet: it shows the rest.
+    expect(put.json).toEqual({ setting: { name: 'dualStackIPv6', value: 'enabled', principalArn: ROOT } });
+    await t.aws([
+      'ecs',
+      'put-account-setting-default',
+      '--name',
+      'fargateTaskRetirementWaitPeriod',
+      '--value',
+      '14',
+    ]);
+    const listed = await t.aws([
+      'ecs',
+      'list-account-settings',
+      '--name',
+      'fargateTaskRetirementWaitPeriod',
+      '--effective-settings',
+    ]);
+    expect(listed.json).toMatchObject({
+      settings: [{ name: 'fargateTaskRetirementWaitPeriod', value: '14' }],
+    });
+    const deleted = await t.aws([
+      'ecs',
+      'delete-account-setting',
+      '--name',
+      'dualStackIPv6',
+      '--principal-arn',
+      ROOT,
+    ]);
+    expect(deleted.json).toMatchObject({
+      setting: { name: 'dualStackIPv6', value: 'enabled', principalArn: ROOT },
+    });
+    const after = await ecs.send(
+      new ListAccountSettingsCommand({ name: 'dualStackIPv6', effectiveSettings: true }),
+    );
+    expect(after.settings).toEqual([
+      { name: 'dualStackIPv6', value: 'disabled', principalArn: ROOT, type: 'user' },
+    ]);
+  });
+
+  it('DeleteAccountSetting: the principal falls back to the account default', async () => {
+    const { setting } = await ecs.send(
+      new DeleteAccountSettingCommand({ name: 'containerInsights', principalArn: ROLE }),
+    );
+    expect(setting).toMatchObject({ name: 'containerInsights', value: 'enhanced', principalArn: ROLE });
+    const { settings } = await ecs.send(
+      new ListAccountSettingsCommand({
+        name: 'containerInsights',
+        principalArn: ROLE,
+        effectiveSettings: true,
+      }),
+    );
+    expect(settings).toEqual([
+      { name: 'containerInsights', value: 'disabled', principalArn: ROOT, type: 'user' },
+    ]);
+  });
+
+  it('the containerInsights account default applies to clusters created without the setting', async () => {
+    await ecs.send(new PutAccountSettingDefaultCommand({ name: 'containerInsights', value: 'enabled' }));
+    const { cluster } = await ecs.send(new CreateClusterCommand({ clusterName: 'insights-by-default' }));
+    expect(cluster?.settings).toEqual([{ name: 'containerInsights', value: 'enabled' }]);
+    const explicit = await ecs.send(
+      new CreateClusterCommand({
+        clusterName: 'insights-off',
+        settings: [{ name: 'containerInsights', value: 'disabled' }],
+      }),
+    );
+    expect(explicit.cluster?.settings).toEqual([{ name: 'containerInsights', value: 'disabled' }]);
+    // The Container Insights sampler reads the cluster's setting.
+    expect(insightsEnabled(ecsState(), 'insights-by-default')).toBe(true);
+    expect(insightsEnabled(ecsState(), 'insights-off')).toBe(false);
+    await ecs.send(new PutAccountSettingDefaultCommand({ name: 'containerInsights', value: 'disabled' }));
+  });
+});
+
+describe('capacity providers and strategies', () => {
+  it('describes the built-in FARGATE and FARGATE_SPOT', async () => {
+    const { capacityProviders, failures } = await ecs.send(new DescribeCapacityProvidersCommand({}));
+    expect(capacityProviders?.slice(0, 2)).toEqual([
+      {
+        capacityProviderArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/FARGATE`,
+        name: 'FARGATE',
+        status: 'ACTIVE',
+        type: 'FARGATE',
+      },
+      {
+        capacityProviderArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/FARGATE_SPOT`,
+        name: 'FARGATE_SPOT',
+        status: 'ACTIVE',
+        type: 'FARGATE_SPOT',
+      },
+    ]);
+    expect(failures).toEqual([]);
+  });
+
+  it('creates, describes, updates and deletes an Auto Scaling group provider (stored state)', async () => {
+    const asg = `arn:aws:autoscaling:us-east-1:${ACCOUNT}:autoScalingGroup:a1b2:autoScalingGroupName/workers`;
+    const { capacityProvider } = await ecs.send(
+      new CreateCapacityProviderCommand({
+        name: 'workers',
+        autoScalingGroupProvider: {
+          autoScalingGroupArn: asg,
+          managedScaling: { status: 'ENABLED', targetCapacity: 90 },
+        },
+        tags: [{ key: 'tier', value: 'batch' }],
+      }),
+    );
+    expect(capacityProvider).toEqual({
+      capacityProviderArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/workers`,
+      name: 'workers',
+      status: 'ACTIVE',
+      type: 'EC2_AUTOSCALING',
+      autoScalingGroupProvider: {
+        autoScalingGroupArn: asg,
+        managedScaling: {
+          status: 'ENABLED',
+          targetCapacity: 90,
+          minimumScalingStepSize: 1,
+          maximumScalingStepSize: 10000,
+          instanceWarmupPeriod: 300,
+        },
+        managedTerminationProtection: 'DISABLED',
+        managedDraining: 'ENABLED',
+      },
+      tags: [{ key: 'tier', value: 'batch' }],
+    });
+    await expect(
+      ecs.send(
+        new CreateCapacityProviderCommand({
+          name: 'workers',
+          autoScalingGroupProvider: { autoScalingGroupArn: 'other' },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ClientException' });
+    await expect(
+      ecs.send(
+        new CreateCapacityProviderCommand({
+          name: 'workers-2',
+          autoScalingGroupProvider: { autoScalingGroupArn: asg },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ClientException' });
+    await expect(
+      ecs.send(
+        new CreateCapacityProviderCommand({
+          name: 'fargate-mine',
+          autoScalingGroupProvider: { autoScalingGroupArn: 'x' },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('prefixed'),
+    });
+
+    const updated = await ecs.send(
+      new UpdateCapacityProviderCommand({
+        name: 'workers',
+        autoScalingGroupProvider: { managedScaling: { targetCapacity: 75 }, managedDraining: 'DISABLED' },
+      }),
+    );
+    expect(updated.capacityProvider).toMatchObject({
+      updateStatus: 'UPDATE_COMPLETE',
+      autoScalingGroupProvider: {
+        managedScaling: { status: 'ENABLED', targetCapacity: 75 },
+        managedDraining: 'DISABLED',
+      },
+    });
+    const described = await ecs.send(
+      new DescribeCapacityProvidersCommand({ capacityProviders: ['workers', 'ghost'], include: ['TAGS'] }),
+    );
+    expect(described.capacityProviders?.[0]?.tags).toEqual([{ key: 'tier', value: 'batch' }]);
+    expect(described.failures).toEqual([
+      { arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/ghost`, reason: 'MISSING' },
+    ]);
+
+    // In a cluster, it cannot go; once out of it, it can.
+    await ecs.send(new CreateClusterCommand({ clusterName: 'ec2-cluster', capacityProviders: ['workers'] }));
+    await expect(
+      ecs.send(new DeleteCapacityProviderCommand({ capacityProvider: 'workers' })),
+    ).rejects.toMatchObject({
+      name: 'ResourceInUseException',
+    });
+    await ecs.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'ec2-cluster',
+        capacityProviders: [],
+        defaultCapacityProviderStrategy: [],
+      }),
+    );
+    const deleted = await ecs.send(
+      new DeleteCapacityProviderCommand({ capacityProvider: capacityProvider!.capacityProviderArn! }),
+    );
+    expect(deleted.capacityProvider).toMatchObject({ name: 'workers', updateStatus: 'DELETE_IN_PROGRESS' });
+    const gone = await ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ['workers'] }));
+    expect(gone.capacityProviders?.[0]).toMatchObject({
+      status: 'INACTIVE',
+      updateStatus: 'DELETE_COMPLETE',
+    });
+    await expect(
+      ecs.send(new DeleteCapacityProviderCommand({ capacityProvider: 'FARGATE' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+  });
+
+  it('PutClusterCapacityProviders sets the providers and the default strategy, checked as ECS checks them', async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'spot' }));
+    const { cluster } = await ecs.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'spot',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [
+          { capacityProvider: 'FARGATE', base: 1, weight: 1 },
+          { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+        ],
+      }),
+    );
+    expect(cluster).toMatchObject({
+      capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [
+        { capacityProvider: 'FARGATE', base: 1, weight: 1 },
+        { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 3 },
+      ],
+    });
+    await expect(
+      ecs.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: 'spot',
+          capacityProviders: ['FARGATE'],
+          defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('not associated'),
+    });
+    await expect(
+      ecs.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: 'spot',
+          capacityProviders: ['FARGATE', 'nope'],
+          defaultCapacityProviderStrategy: [],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      ecs.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: 'ghost',
+          capacityProviders: [],
+          defaultCapacityProviderStrategy: [],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
+  });
+
+  it('RunTask with the default strategy: the base on FARGATE, the rest shared 1:3 with FARGATE_SPOT', async () => {
+    const { tasks } = await ecs.send(
+      new RunTaskCommand({ cluster: 'spot', taskDefinition: 'web', count: 9, networkConfiguration: NETWORK }),
+    );
+    const names = tasks!.map((task) => task.capacityProviderName);
+    expect(names.filter((n) => n === 'FARGATE')).toHaveLength(3);
+    expect(names.filter((n) => n === 'FARGATE_SPOT')).toHaveLength(6);
+    expect(names[0]).toBe('FARGATE');
+    // Spot tasks are Fargate tasks.
+    expect(new Set(tasks!.map((task) => task.launchType))).toEqual(new Set(['FARGATE']));
+  });
+
+  it('a launch type and a strategy together are refused, as are strategies off the cluster or without weight', async () => {
+    await expect(
+      ecs.send(
+        new RunTaskCommand({
+          cluster: 'spot',
+          taskDefinition: 'web',
+          launchType: 'FARGATE',
+          capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+          networkConfiguration: NETWORK,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message:
+        'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
+    });
+    await expect(
+      ecs.send(
+        new RunTaskCommand({
+          cluster: 'insights-off',
+          taskDefinition: 'web',
+          capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+          networkConfiguration: NETWORK,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('not associated'),
+    });
+    await expect(
+      ecs.send(
+        new RunTaskCommand({
+          cluster: 'spot',
+          taskDefinition: 'web',
+          capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 0 }],
+          networkConfiguration: NETWORK,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('no capacity providers with a weight value greater than zero'),
+    });
+  });
+
+  it('a service on a strategy reports it; its tasks follow it; UpdateService moves it to another', async () => {
+    const { service } = await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'spot',
+        serviceName: 'spotty',
+        taskDefinition: 'web',
+        desiredCount: 4,
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+        networkConfiguration: NETWORK,
+      }),
+    );
+    expect(service?.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+    expect(service?.launchType).toBeUndefined();
+    const spotTasks = Object.values(ecsState().tasks).filter((task) => task.group === 'service:spotty');
+    expect(spotTasks.map((task) => task.capacityProviderName)).toEqual(Array(4).fill('FARGATE_SPOT'));
+    const updated = await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'spot',
+        service: 'spotty',
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+      }),
+    );
+    expect(updated.service?.deployments?.[0]).toMatchObject({
+      status: 'PRIMARY',
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+    });
+    await ecs.send(new UpdateServiceCommand({ cluster: 'spot', service: 'spotty', desiredCount: 0 }));
+  });
+
+  it('shares tasks by base, then by weight (the pure rule)', () => {
+    const strategy = [
+      { capacityProvider: 'FARGATE', base: 2, weight: 1 },
+      { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+    ];
+    expect(shareOut(strategy, [], 6)).toEqual([
+      'FARGATE',
+      'FARGATE',
+      'FARGATE',
+      'FARGATE_SPOT',
+      'FARGATE',
+      'FARGATE_SPOT',
+    ]);
+    // Counting the tasks already placed: the base is met, the spot share is behind.
+    expect(shareOut(strategy, ['FARGATE', 'FARGATE', 'FARGATE'], 2)).toEqual(['FARGATE_SPOT', 'FARGATE']);
+    expect(
+      shareOut(
+        [
+          { capacityProvider: 'FARGATE_SPOT', weight: 0 },
+          { capacityProvider: 'FARGATE', weight: 2 },
+        ],
+        [],
+        2,
+      ),
+    ).toEqual(['FARGATE', 'FARGATE']);
+  });
+});
+
+describe('tags on every resource', () => {
+  it('tasks carry the task definition tags (propagateTags) and ECS managed tags', async () => {
+    const { tasks } = await ecs.send(
+      new RunTaskCommand({
+        cluster: 'spot',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+        propagateTags: 'TASK_DEFINITION',
+        enableECSManagedTags: true,
+        tags: [{ key: 'team', value: 'jobs' }],
+      }),
+    );
+    expect(tasks?.[0]?.tags).toEqual([
+      { key: 'team', value: 'jobs' },
+      { key: 'cost-center', value: '42' },
+      { key: 'aws:ecs:clusterName', value: 'spot' },
+    ]);
+    await expect(
+      ecs.send(
+        new RunTaskCommand({
+          cluster: 'spot',
+          taskDefinition: 'web',
+          launchType: 'FARGATE',
+          networkConfiguration: NETWORK,
+          propagateTags: 'SERVICE',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  it("a service's tasks carry the service's tags and aws:ecs:serviceName when asked", async () => {
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'spot',
+        serviceName: 'tagged',
+        taskDefinition: 'web',
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+        propagateTags: 'SERVICE',
+        enableECSManagedTags: true,
+        tags: [{ key: 'app', value: 'tagged' }],
+      }),
+    );
+    const task = Object.values(ecsState().tasks).find((candidate) => candidate.group === 'service:tagged')!;
+    const { tasks } = await ecs.send(
+      new DescribeTasksCommand({ cluster: 'spot', tasks: [task.taskArn], include: ['TAGS'] }),
+    );
+    expect(tasks?.[0]?.tags).toEqual([
+      { key: 'app', value: 'tagged' },
+      { key: 'aws:ecs:clusterName', value: 'spot' },
+      { key: 'aws:ecs:serviceName', value: 'tagged' },
+    ]);
+    const plain = await ecs.send(new DescribeTasksCommand({ cluster: 'spot', tasks: [task.taskArn] }));
+    expect(plain.tasks?.[0]?.tags).toBeUndefined();
+    const { services } = await ecs.send(
+      new DescribeServicesCommand({ cluster: 'spot', services: ['tagged'], include: ['TAGS'] }),
+    );
+    expect(services?.[0]).toMatchObject({
+      propagateTags: 'SERVICE',
+      enableECSManagedTags: true,
+      tags: [{ key: 'app', value: 'tagged' }],
+    });
+  });
+
+  it('tags capacity providers and clusters; refuses aws: keys and unknown resources', async () => {
+    await ecs.send(
+      new CreateCapacityProviderCommand({
+        name: 'tagme',
+        autoScalingGroupProvider: { autoScalingGroupArn: 'tagme-asg' },
+      }),
+    );
+    const resourceArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/tagme`;
+    await ecs.send(new TagResourceCommand({ resourceArn, tags: [{ key: 'k', value: 'v' }] }));
+    expect((await ecs.send(new ListTagsForResourceCommand({ resourceArn }))).tags).toEqual([
+      { key: 'k', value: 'v' },
+    ]);
+    await expect(
+      ecs.send(new TagResourceCommand({ resourceArn, tags: [{ key: 'aws:mine', value: 'v' }] })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      ecs.send(
+        new ListTagsForResourceCommand({
+          resourceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/FARGATE`,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    const { clusters } = await ecs.send(
+      new DescribeClustersCommand({ clusters: ['spot'], include: ['TAGS'] }),
+    );
+    expect(clusters?.[0]?.tags).toEqual([]);
+  });
+});
+
+describe('Service Connect namespaces (no Cloud Map here)', () => {
+  it('a cluster default namespace is created by name; services in it are listed across clusters', async () => {
+    const { cluster } = await ecs.send(
+      new CreateClusterCommand({ clusterName: 'mesh-a', serviceConnectDefaults: { namespace: 'internal' } }),
+    );
+    const namespaceArn = cluster?.serviceConnectDefaults?.namespace;
+    expect(namespaceArn).toMatch(
+      /^arn:aws:servicediscovery:us-east-1:000000000000:namespace\/ns-[a-z2-7]{16}$/,
+    );
+    await ecs.send(new CreateClusterCommand({ clusterName: 'mesh-b' }));
+    const { cluster: updated } = await ecs.send(
+      new UpdateClusterCommand({ cluster: 'mesh-b', serviceConnectDefaults: { namespace: namespaceArn! } }),
+    );
+    expect(updated?.serviceConnectDefaults?.namespace).toBe(namespaceArn);
+    for (const [clusterName, serviceName] of [
+      ['mesh-a', 'api'],
+      ['mesh-b', 'worker'],
+    ] as const) {
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: clusterName,
+          serviceName,
+          taskDefinition: 'web',
+          desiredCount: 0,
+          launchType: 'FARGATE',
+          networkConfiguration: NETWORK,
+          serviceConnectConfiguration: { enabled: true },
+        }),
+      );
+    }
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'mesh-a',
+        serviceName: 'loner',
+        taskDefinition: 'web',
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+      }),
+    );
+    const byName = await ecs.send(new ListServicesByNamespaceCommand({ namespace: 'internal' }));
+    expect(byName.serviceArns).toEqual([
+      `arn:aws:ecs:us-east-1:${ACCOUNT}:service/mesh-a/api`,
+      `arn:aws:ecs:us-east-1:${ACCOUNT}:service/mesh-b/worker`,
+    ]);
+    const byArn = await ecs.send(
+      new ListServicesByNamespaceCommand({ namespace: namespaceArn!, maxResults: 1 }),
+    );
+    expect(byArn.serviceArns).toHaveLength(1);
+    expect(byArn.nextToken).toBeDefined();
+    const { services } = await ecs.send(
+      new DescribeServicesCommand({ cluster: 'mesh-a', services: ['api'] }),
+    );
+    expect(services?.[0]?.deployments?.[0]?.serviceConnectConfiguration).toEqual({
+      enabled: true,
+      namespace: namespaceArn,
+    });
+    await expect(
+      ecs.send(new ListServicesByNamespaceCommand({ namespace: 'elsewhere' })),
+    ).rejects.toMatchObject({
+      name: 'NamespaceNotFoundException',
+    });
+    await expect(
+      ecs.send(
+        new CreateServiceCommand({
+          cluster: 'spot',
+          serviceName: 'no-namespace',
+          taskDefinition: 'web',
+          launchType: 'FARGATE',
+          networkConfiguration: NETWORK,
+          serviceConnectConfiguration: { enabled: true },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  it('the AWS CLI lists services by namespace', async ({ skip }) => {
+    if (!awsCliAvailable) skip();
+    const { json } = await t.aws(['ecs', 'list-services-by-namespace', '--namespace', 'internal']);
+    expect(json).toEqual({
+      serviceArns: [
+        `arn:aws:ecs:us-east-1:${ACCOUNT}:service/mesh-a/api`,
+        `arn:aws:ecs:us-east-1:${ACCOUNT}:service/mesh-b/worker`,
+      ],
+    });
+  });
+});
