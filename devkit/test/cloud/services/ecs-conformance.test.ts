@@ -232,7 +232,7 @@ describe('account settings', () => {
       setting: { name: 'dualStackIPv6', value: 'enabled', principalArn: ROOT },
     });
     const after = await ecs.send(
-      new ListAccountSettingsCommand({ name: 'dualStackIPv6', effectiveSettings: true }),
+      new ListAccountSettingsCommand({ name: 'dualStackIPv6' as SettingName, effectiveSettings: true }),
     );
     expect(after.settings).toEqual([
       { name: 'dualStackIPv6', value: 'disabled', principalArn: ROOT, type: 'user' },
