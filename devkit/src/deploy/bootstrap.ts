@@ -19,13 +19,13 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Stack } from '../stack/load.ts';
 import type { AwsClients } from './clients.ts';
 import type { Finding } from './doctor.ts';
+import { STS_AUDIENCE } from './github-oidc.ts';
 import { resourceNames } from './names.ts';
 import { readPolicy } from './provision/iam.ts';
 import { canonicalJson, unlessNotFound } from './provision/resource.ts';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
-const STS_AUDIENCE = 'sts.amazonaws.com';
 const DEPLOY_POLICY_NAME = 'devkit-deploy';
 
 /**
@@ -128,6 +128,19 @@ export const PUSH_ACTIONS: readonly string[] = [
   'ecr:UploadLayerPart',
 ];
 
+/**
+ * What deploy.yml's own steps call with the role besides `devkit deploy`: its "Gemini key →
+ * Secrets Manager" step (describe-secret, then put-secret-value or create-secret).
+ */
+export const WORKFLOW_ACTIONS: readonly string[] = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:PutSecretValue',
+];
+
+/** Every action the deploy role is granted, each once. */
+const GRANTED_ACTIONS = [...new Set([...DEPLOY_ACTIONS, ...PUSH_ACTIONS, ...WORKFLOW_ACTIONS])];
+
 export interface BootstrapPlan {
   providerArn: string;
   roleName: string;
@@ -137,7 +150,7 @@ export interface BootstrapPlan {
 }
 
 /** The branch whose pushes deploy a stage (deploy.yml's rule); dev takes every other branch. */
-function stageBranch(stage: string): string {
+export function stageBranch(stage: string): string {
   return stage === 'prod' ? 'main' : stage === 'staging' ? 'staging' : '*';
 }
 
@@ -176,7 +189,7 @@ export function bootstrapPlan(stack: Stack, accountId: string, repository: strin
       {
         Sid: 'Deploy',
         Effect: 'Allow',
-        Action: [...DEPLOY_ACTIONS.filter((a) => !a.startsWith('iam:')), ...PUSH_ACTIONS],
+        Action: GRANTED_ACTIONS.filter((a) => !a.startsWith('iam:')),
         Resource: '*',
       },
       // The stage's own roles only: the deploy role cannot grant itself or anything else more.
@@ -308,7 +321,7 @@ export async function bootstrapFindings(clients: AwsClients, stack: Stack): Prom
     iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: DEPLOY_POLICY_NAME })),
   );
   const granted = policy ? canonicalJson(readPolicy(policy.PolicyDocument)) : '';
-  const missing = [...DEPLOY_ACTIONS, ...PUSH_ACTIONS].filter((a) => !granted.includes(`"${a}"`));
+  const missing = GRANTED_ACTIONS.filter((a) => !granted.includes(`"${a}"`));
   if (missing.length > 0) {
     return [{ check, status: 'fail', detail: `${roleName} lacks ${missing.join(', ')}`, fix }];
   }

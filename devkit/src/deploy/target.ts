@@ -21,13 +21,36 @@ export interface Target {
 export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
 export const LOCALSTACK_ENDPOINT = 'http://127.0.0.1:4566';
 
-/** Emulators accept any credentials; these are the conventional ones. */
-const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+/**
+ * Emulators accept any credentials; these are the conventional ones (the local cloud's account root).
+ * A new object each time: the SDK marks the credentials objects it is given.
+ */
+export function emulatorCredentials(): Credentials {
+  return { accessKeyId: 'test', secretAccessKey: 'test' };
+}
 
 export interface TargetOptions {
   region: string;
   /** Overrides the target's default endpoint (local and localstack only). */
   endpoint?: string;
+  /** Overrides the credentials (local and localstack only): by default the environment's, else the emulator's. */
+  credentials?: Credentials;
+}
+
+/**
+ * An emulator's credentials: keys in the environment win, as the AWS CLI and SDKs take them (how the
+ * role deploy.yml's OIDC step assumed reaches `devkit deploy` when that step is rehearsed offline);
+ * else the conventional ones.
+ */
+function targetCredentials(options: TargetOptions): Credentials {
+  if (options.credentials) return options.credentials;
+  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
+  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) return emulatorCredentials();
+  return {
+    accessKeyId: AWS_ACCESS_KEY_ID,
+    secretAccessKey: AWS_SECRET_ACCESS_KEY,
+    ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+  };
 }
 
 /** Resolves a target, refusing with one line saying what to fix when it cannot be used. */
@@ -50,7 +73,7 @@ async function localTarget(options: TargetOptions): Promise<Target> {
       `the local cloud does not answer at ${endpoint}: start it with \`npm run up\` or \`npx devkit cloud\``,
     );
   }
-  return { name: 'local', region: options.region, endpoint, credentials: EMULATOR_CREDENTIALS };
+  return { name: 'local', region: options.region, endpoint, credentials: targetCredentials(options) };
 }
 
 async function localstackTarget(options: TargetOptions): Promise<Target> {
@@ -71,7 +94,12 @@ async function localstackTarget(options: TargetOptions): Promise<Target> {
       `LocalStack at ${endpoint} has no ${missing.join('/').toUpperCase()} (${states}): they need LOCALSTACK_AUTH_TOKEN for a plan that includes them; or use --target local`,
     );
   }
-  return { name: 'localstack', region: options.region, endpoint, credentials: EMULATOR_CREDENTIALS };
+  return {
+    name: 'localstack',
+    region: options.region,
+    endpoint,
+    credentials: targetCredentials(options),
+  };
 }
 
 /** The SDK's default credential chain (environment, shared config, SSO, web identity, container/instance roles). */

@@ -15,6 +15,7 @@ import type { Stack } from '../stack/load.ts';
 import { ImageScan } from './image-scan.ts';
 import { SecretScanner } from './leak-scan.ts';
 import type { Release } from './releases.ts';
+import type { DeployRoleRecord } from './report.ts';
 import { releases } from './releases.ts';
 import { ServiceEvents } from './service-events.ts';
 
@@ -34,7 +35,10 @@ export interface RehearsalOptions {
 export interface Started {
   dataDir?: string;
   cloud?: Cloud;
+  /** The operator's: the account root, watching events and logs. */
   clients?: AwsClients;
+  /** The deploy role's session, assumed as deploy.yml assumes it: what the deploys run as. */
+  deployClients?: AwsClients;
   geminiContainer?: string;
   geminiImage?: { image: string; built: boolean };
   images: string[];
@@ -68,6 +72,8 @@ export interface RehearsalContext extends RehearsalOutput {
   /** Ids of the chat requests that succeeded, by step: the logs step looks each up. */
   chatIds: Record<string, string[]>;
   deployed: Partial<Record<Release['name'], DeployResult>>;
+  /** How the deploy role was assumed (and refused), for the report. */
+  deployRole?: DeployRoleRecord;
 }
 
 /** A fake key, new each run, so the leak scan cannot be fooled by an old copy or a real key. */

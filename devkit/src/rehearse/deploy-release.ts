@@ -1,4 +1,7 @@
-/** One release through the deploy pipeline, as `devkit deploy` runs it, noting how long each step took. */
+/**
+ * One release through the deploy pipeline, as `devkit deploy` runs it in deploy.yml (as the deploy
+ * role), noting how long each step took.
+ */
 import type { DeployResult } from '../deploy/deploy.ts';
 import { deploy } from '../deploy/deploy.ts';
 import type { Progress } from '../deploy/progress.ts';
@@ -33,7 +36,7 @@ export async function deployRelease(
     },
   };
   try {
-    return await deploy(started.clients!, release.stack, timed, {
+    return await deploy(started.deployClients!, release.stack, timed, {
       docker: ctx.docker,
       imageTag: release.imageTag,
       rollout: ROLLOUT,

@@ -1,7 +1,9 @@
 /**
  * `devkit rehearse`: the whole pipeline end to end, from nothing, on this machine. The local cloud
- * (with its task runtime) and the Gemini replay server start on ports of their own; v1 is deployed
- * and answers; v2 rolls out under steady load with no failed request; a broken v3 is rolled back by
+ * (with its task runtime) and the Gemini replay server start on ports of their own; deploy.yml's
+ * credential step assumes the deploy role `devkit bootstrap` made with a GitHub-shaped OIDC token
+ * (and a branch its trust policy does not admit is refused), and the deploys run as that role; v1 is
+ * deployed and answers; v2 rolls out under steady load with no failed request; a broken v3 is rolled back by
  * the circuit breaker while v2 keeps serving; every chat request's log line is found in CloudWatch
  * Logs; a fake Gemini key planted in the secret is found nowhere it must not be; everything the run
  * made is removed. The report says what happened; any failed expectation fails the run.
@@ -17,16 +19,30 @@ import type { RehearsalReport } from './report.ts';
 import { failuresOf, renderJson, renderMarkdown, writeReport } from './report.ts';
 import type { RehearsalStep } from './step.ts';
 import { rehearsalStep } from './step.ts';
+import { credentials } from './steps/credentials.ts';
 import { deployV1 } from './steps/deploy-v1.ts';
 import { deployV2 } from './steps/deploy-v2.ts';
 import { deployV3 } from './steps/deploy-v3.ts';
+import { geminiSecret } from './steps/gemini-secret.ts';
 import { leakScan } from './steps/leak-scan.ts';
 import { logs } from './steps/logs.ts';
+import { replayServer } from './steps/replay-server.ts';
 import { start } from './steps/start.ts';
 import { teardown } from './steps/teardown.ts';
 
-/** Each runs only when every step before it passed. */
-const PIPELINE: RehearsalStep[] = [start, deployV1, deployV2, deployV3, logs];
+/**
+ * Each entry runs only when every step before it passed; the steps of an inner list run at the same
+ * time (the credential exchange works while the engine starts the replay server).
+ */
+const PIPELINE: (RehearsalStep | RehearsalStep[])[] = [
+  start,
+  [replayServer, credentials],
+  geminiSecret,
+  deployV1,
+  deployV2,
+  deployV3,
+  logs,
+];
 /** These run whatever failed before: a leak matters most when something else broke. */
 const ALWAYS: RehearsalStep[] = [leakScan, teardown];
 
@@ -59,8 +75,12 @@ export async function rehearse(
     return finish(report, startedAt, fakeKey, options.reportDir);
   }
   const ctx = rehearsalContext(options, docker, fakeKey, stack, output);
-  for (const step of PIPELINE) if (!(await runStep(report, ctx, step))) break;
+  for (const entry of PIPELINE) {
+    const passed = await Promise.all([entry].flat().map((step) => runStep(report, ctx, step)));
+    if (!passed.every(Boolean)) break;
+  }
   for (const step of ALWAYS) await runStep(report, ctx, step);
+  if (ctx.deployRole) report.deployRole = ctx.deployRole;
   return finish(report, startedAt, fakeKey, options.reportDir);
 }
 

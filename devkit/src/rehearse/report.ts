@@ -28,6 +28,21 @@ export interface StepRecord {
   failures: string[];
 }
 
+/** deploy.yml's credential step as rehearsed: who got the deploy role, and who was refused. */
+export interface DeployRoleRecord {
+  repository: string;
+  stage: string;
+  /** The branch deploy.yml maps to the stage, and the token's `sub` for its deploy job. */
+  branch: string;
+  subject: string;
+  roleArn: string;
+  /** What the deploys ran as (GetCallerIdentity with the temporary credentials). */
+  sessionArn: string;
+  expiresAt: string;
+  /** A push's token for a role that does not trust it, and STS's answer. */
+  refused: { subject: string; roleArn: string; error: string };
+}
+
 export interface RehearsalReport {
   startedAt: string;
   wallTimeMs: number;
@@ -35,6 +50,7 @@ export interface RehearsalReport {
   targetMs: number;
   passed: boolean;
   machine: { cpus: number; node: string; docker: string };
+  deployRole?: DeployRoleRecord;
   steps: StepRecord[];
 }
 
@@ -71,6 +87,14 @@ export function renderMarkdown(report: RehearsalReport): string {
     const requests = step.requests;
     lines.push(
       `| ${cell(step.title)} | ${step.status} | ${seconds(step.durationMs)} | ${requests?.sent ?? '—'} | ${requests?.failed ?? '—'} | ${cell(requests ? versionsText(requests.versions) : '—')} |`,
+    );
+  }
+  const role = report.deployRole;
+  if (role) {
+    lines.push('', "## Deploy role (deploy.yml's OIDC credential step)", '');
+    lines.push(
+      `- ${role.repository}, a push to \`${role.branch}\` (stage ${role.stage}; token sub \`${role.subject}\`): assumed \`${role.roleArn}\`; the deploys ran as \`${role.sessionArn}\` (credentials until ${role.expiresAt})`,
+      `- token sub \`${role.refused.subject}\` asking for \`${role.refused.roleArn}\`: ${role.refused.error}`,
     );
   }
   const failures = failuresOf(report);

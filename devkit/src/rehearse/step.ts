@@ -79,6 +79,7 @@ export async function rehearsalStep(
   }
   record.durationMs = Date.now() - started;
   record.status = record.failures.length === 0 ? 'passed' : 'failed';
-  log(`== ${record.status} in ${(record.durationMs / 1000).toFixed(1)} s`);
+  // Named: steps that run at the same time interleave their lines.
+  log(`== ${name} ${record.status} in ${(record.durationMs / 1000).toFixed(1)} s`);
   return record.status === 'passed';
 }

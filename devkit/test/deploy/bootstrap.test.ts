@@ -105,6 +105,8 @@ describe('the deploy policy', () => {
     expect(decide('iam:PutRolePolicy', `arn:aws:iam::${ACCOUNT}:role/iscoolgpt-dev-task`)).toBe(
       'ImplicitDeny',
     );
+    // deploy.yml's own step puts the Gemini key into Secrets Manager with the role.
+    expect(decide('secretsmanager:PutSecretValue', '*')).toBe('Allow');
     expect(decide('iam:CreateUser', '*')).toBe('ImplicitDeny');
     expect(decide('secretsmanager:GetSecretValue', '*')).toBe('ImplicitDeny');
   });

@@ -45,6 +45,26 @@ describe('target selection', () => {
     destroyClients(clients);
   });
 
+  it("local: keys in the environment win over the emulator's, as the AWS CLI and SDKs take them", async () => {
+    stubNoAwsCredentials();
+    const conventional = await resolveTarget('local', { region: 'us-east-1', endpoint: cloud.cloud.url });
+    expect(conventional.credentials).toEqual({ accessKeyId: 'test', secretAccessKey: 'test' });
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'ASIAEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    vi.stubEnv('AWS_SESSION_TOKEN', 'token');
+    const fromEnv = await resolveTarget('local', { region: 'us-east-1', endpoint: cloud.cloud.url });
+    expect(fromEnv.credentials).toEqual({
+      accessKeyId: 'ASIAEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+    });
+    const given = { accessKeyId: 'test', secretAccessKey: 'test' };
+    expect(
+      (await resolveTarget('local', { region: 'us-east-1', endpoint: cloud.cloud.url, credentials: given }))
+        .credentials,
+    ).toBe(given);
+  });
+
   it('local: refuses in one line when the cloud is not running', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -51,6 +51,35 @@ describe('the rehearsal report', () => {
   const dir = mkdtempSync(join(tmpdir(), 'devkit-report-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('says who got the deploy role and who was refused', () => {
+    const markdown = renderMarkdown(
+      report({
+        deployRole: {
+          repository: 'acme/iscoolgpt',
+          stage: 'dev',
+          branch: 'rehearsal-abc',
+          subject: 'repo:acme/iscoolgpt:environment:dev',
+          roleArn: 'arn:aws:iam::000000000000:role/iscoolgpt-dev-deploy',
+          sessionArn: 'arn:aws:sts::000000000000:assumed-role/iscoolgpt-dev-deploy/iscoolgpt-deploy-abc',
+          expiresAt: '2026-11-24T21:00:00.000Z',
+          refused: {
+            subject: 'repo:acme/iscoolgpt:ref:refs/heads/rehearsal-abc',
+            roleArn: 'arn:aws:iam::000000000000:role/iscoolgpt-prod-deploy',
+            error: 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+          },
+        },
+      }),
+    );
+    expect(markdown).toContain("## Deploy role (deploy.yml's OIDC credential step)");
+    expect(markdown).toContain(
+      '- acme/iscoolgpt, a push to `rehearsal-abc` (stage dev; token sub `repo:acme/iscoolgpt:environment:dev`): assumed `arn:aws:iam::000000000000:role/iscoolgpt-dev-deploy`; the deploys ran as `arn:aws:sts::000000000000:assumed-role/iscoolgpt-dev-deploy/iscoolgpt-deploy-abc`',
+    );
+    expect(markdown).toContain(
+      '- token sub `repo:acme/iscoolgpt:ref:refs/heads/rehearsal-abc` asking for `arn:aws:iam::000000000000:role/iscoolgpt-prod-deploy`: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    );
+    expect(renderMarkdown(report())).not.toContain('Deploy role');
+  });
+
   it('renders a passing run: verdict, wall time within target, one row per step, events', () => {
     const markdown = renderMarkdown(report());
     expect(markdown.split('\n')[0]).toBe('# Rehearsal PASSED');

@@ -21,39 +21,31 @@ export function register(program: Command): void {
     .option('--branch <branch>', 'a push to this branch (sub repo:<owner>/<repo>:ref:refs/heads/<branch>)')
     .option(
       '--environment <name>',
-      'a job in this GitHub environment (sub repo:<owner>/<repo>:environment:<name>)',
+      "a job in this GitHub environment (sub repo:<owner>/<repo>:environment:<name>; with --branch, the branch is the token's ref, as for deploy.yml's deploy job)",
     )
     .option('--audience <aud>', 'the audience', 'sts.amazonaws.com')
     .option('--lifetime <seconds>', 'seconds until it expires', '300')
     .option('--endpoint <url>', 'the local cloud (default: AWS_ENDPOINT_URL, else http://127.0.0.1:4566)')
     .action(
       withErrors(async (options: OidcTokenOptions) => {
-        if ((options.branch === undefined) === (options.environment === undefined)) {
-          throw new CliError('give one of --branch <branch> or --environment <name>');
+        if (options.branch === undefined && options.environment === undefined) {
+          throw new CliError('give --branch <branch>, --environment <name>, or both');
         }
+        const { requestGithubToken } = await import('../../deploy/github-oidc.ts');
         const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
-        const body = {
-          audience: options.audience,
-          lifetimeSeconds: Number(options.lifetime),
-          ...(options.branch !== undefined
-            ? { repository: options.repository, branch: options.branch }
-            : { subject: `repo:${options.repository}:environment:${options.environment}` }),
-        };
-        let response: Response;
-        try {
-          response = await fetch(new URL('/_devkit/oidc/token', endpoint), {
-            method: 'POST',
-            body: JSON.stringify(body),
-          });
-        } catch {
-          throw new CliError(
-            `the local cloud does not answer at ${endpoint}: start it with \`npm run up\` or \`devkit cloud\``,
-          );
-        }
-        const answer = (await response.json()) as { token?: string; error?: string };
-        if (!response.ok || !answer.token)
-          throw new CliError(`the local cloud refused: ${answer.error ?? response.status}`);
-        console.log(answer.token);
+        const common = { audience: options.audience, lifetimeSeconds: Number(options.lifetime) };
+        const token = await requestGithubToken(
+          endpoint,
+          options.branch !== undefined
+            ? {
+                ...common,
+                repository: options.repository,
+                branch: options.branch,
+                ...(options.environment !== undefined ? { environment: options.environment } : {}),
+              }
+            : { ...common, subject: `repo:${options.repository}:environment:${options.environment}` },
+        );
+        console.log(token);
       }),
     );
 }

@@ -84,19 +84,29 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-/** GitHub's `sub` for a workflow run on a branch: `repo:<owner>/<repo>:ref:refs/heads/<branch>`. */
-export function githubSubject(repository: string, branch: string): string {
-  return `repo:${repository}:ref:refs/heads/${branch}`;
+/**
+ * GitHub's `sub` for a workflow run on a branch: `repo:<owner>/<repo>:ref:refs/heads/<branch>`, or
+ * `repo:<owner>/<repo>:environment:<name>` when the job names an environment (as deploy.yml's does).
+ */
+export function githubSubject(repository: string, branch: string, environment?: string): string {
+  return environment === undefined
+    ? `repo:${repository}:ref:refs/heads/${branch}`
+    : `repo:${repository}:environment:${environment}`;
 }
 
 /** The claims GitHub puts beside `sub` for a push to a branch (those trust policies commonly test). */
-export function githubClaims(repository: string, branch: string): Record<string, string> {
+export function githubClaims(
+  repository: string,
+  branch: string,
+  environment?: string,
+): Record<string, string> {
   return {
     repository,
     repository_owner: repository.split('/')[0]!,
     ref: `refs/heads/${branch}`,
     ref_type: 'branch',
     event_name: 'push',
+    ...(environment === undefined ? {} : { environment }),
   };
 }
 
@@ -104,7 +114,8 @@ const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
 
 /**
  * `GET /_devkit/oidc/jwks` (the key set) and `POST /_devkit/oidc/token` with
- * `{"repository": "owner/repo", "branch": "main"}` or `{"subject": ...}` (and optionally
+ * `{"repository": "owner/repo", "branch": "main"}` (optionally `"environment": "prod"`, a job in
+ * that GitHub environment) or `{"subject": ...}` (and optionally
  * `issuer`, `audience`, `lifetimeSeconds`): `{"token": "<jwt>"}`. Returns false for other paths.
  */
 export function localIssuerRoute(store: StateStore) {
@@ -144,13 +155,14 @@ function tokenRequest(body: Record<string, unknown>): TokenRequest | string {
   const audience = text('audience') ?? STS_AUDIENCE;
   const repository = text('repository');
   const branch = text('branch');
+  const environment = text('environment');
   if (repository !== undefined && branch !== undefined) {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) return 'repository must be owner/name';
     return {
       issuer,
       audience,
-      subject: githubSubject(repository, branch),
-      claims: githubClaims(repository, branch),
+      subject: githubSubject(repository, branch, environment),
+      claims: githubClaims(repository, branch, environment),
       ...(lifetime === undefined ? {} : { lifetimeSeconds: lifetime as number }),
     };
   }

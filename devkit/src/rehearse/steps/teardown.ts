@@ -30,6 +30,7 @@ export const teardown: RehearsalStep = {
 async function removeStarted(started: Started, docker: Docker): Promise<string[]> {
   const done: string[] = [];
   if (started.clients) destroyClients(started.clients);
+  if (started.deployClients) destroyClients(started.deployClients);
   if (started.cloud) {
     await started.cloud.close({ cleanup: true });
     done.push('local cloud closed; its task containers and networks removed');
