@@ -7,10 +7,16 @@ export class ServiceError extends Error {
   readonly status: number;
   /** Query protocols say who is at fault: the caller (Sender) or the service (Receiver). */
   readonly fault: 'Sender' | 'Receiver';
+  /** Members the error shape carries besides its message (MalformedQueryException's queryCompileError). */
+  readonly members: Readonly<Record<string, unknown>>;
 
-  constructor(message: string, options: { code?: string; status?: number } = {}) {
+  constructor(
+    message: string,
+    options: { code?: string; status?: number; members?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.code = options.code ?? new.target.name;
+    this.members = options.members ?? {};
     this.status = options.status ?? 400;
     this.fault = this.status >= 500 ? 'Receiver' : 'Sender';
     this.name = this.code;

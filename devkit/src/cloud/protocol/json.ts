@@ -71,7 +71,11 @@ export function awsJsonCodec(
 
     encodeError(error: ServiceError, requestId: string): Reply {
       const type = queryErrors?.get(error.code) ?? error.code;
-      const reply_ = reply(error.status, JSON.stringify({ __type: type, message: error.message }), requestId);
+      const reply_ = reply(
+        error.status,
+        JSON.stringify({ ...error.members, __type: type, message: error.message }),
+        requestId,
+      );
       reply_.headers['x-amzn-errortype'] = type;
       if (queryErrors) reply_.headers['x-amzn-query-error'] = `${error.code};${error.fault}`;
       return reply_;

@@ -5,6 +5,7 @@ export class ResourceNotFoundException extends ServiceError {}
 export class ResourceAlreadyExistsException extends ServiceError {}
 export class InvalidParameterException extends ServiceError {}
 export class TooManyTagsException extends ServiceError {}
+export class LimitExceededException extends ServiceError {}
 
 /** AWS's wording when a value breaks a modelled constraint (CloudWatch Logs reports it as a bad parameter). */
 export function constraintViolation(

@@ -10,6 +10,14 @@ import {
 } from './groups.ts';
 import { logsJournal } from './journal.ts';
 import { getLogEvents, putLogEvents } from './log-events.ts';
+import {
+  describeQueries,
+  getLogGroupFields,
+  getLogRecord,
+  getQueryResults,
+  startQuery,
+  stopQuery,
+} from './queries.ts';
 import { initialLogsState, type LogsState } from './state.ts';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
 import {
@@ -26,7 +34,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags. */
+/** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags, Logs Insights queries. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -53,5 +61,11 @@ export const logs: ServiceDefinition<LogsState> = {
     TagResource: tagResource,
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,
+    StartQuery: startQuery,
+    GetQueryResults: getQueryResults,
+    StopQuery: stopQuery,
+    DescribeQueries: describeQueries,
+    GetLogRecord: getLogRecord,
+    GetLogGroupFields: getLogGroupFields,
   },
 };

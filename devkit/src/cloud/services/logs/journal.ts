@@ -100,6 +100,10 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'TagLogGroup':
       case 'UntagLogGroup':
         return typeof group === 'string' ? { group } : 'nothing';
+      case 'StartQuery':
+      case 'StopQuery':
+        // Queries live beside the state, not in it (insights/queries.ts).
+        return 'nothing';
       case 'TagResource':
       case 'UntagResource':
         try {
