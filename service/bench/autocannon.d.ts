@@ -6,6 +6,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     connections?: number;
+    /** Requests per second over all connections. */
+    overallRate?: number;
     /** Seconds. */
     duration?: number;
   }

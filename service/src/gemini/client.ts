@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GoogleGenAI, type GenerateContentParameters } from '@google/genai';
+import { createHttpFetch } from './http-fetch.ts';
 import { describeFailure, GeminiError, isRetryable, type AttemptFailure } from './errors.ts';
 import { NO_FINISH_REASON, NO_USAGE, readChunk, settleAnswer } from './response.ts';
 import { startWatchdog, type Watchdog } from './watchdog.ts';
@@ -27,12 +28,13 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
   const { apiKey, model, timeoutMs, maxRetries } = options;
   const backoffBaseMs = options.backoffBaseMs ?? 250;
   // Everything explicit, so GOOGLE_GENAI_USE_VERTEXAI / GOOGLE_GEMINI_BASE_URL / GOOGLE_GENAI_API_VERSION
-  // in the environment cannot redirect the client behind the configuration's back.
+  // in the environment cannot redirect the client behind the configuration's back. One client, and
+  // one keep-alive connection pool, for the process.
   const ai = new GoogleGenAI({
     apiKey,
     vertexai: false,
     apiVersion: 'v1beta',
-    httpOptions: { baseUrl: options.baseUrl ?? GOOGLE_BASE_URL },
+    httpOptions: { baseUrl: options.baseUrl ?? GOOGLE_BASE_URL, fetch: createHttpFetch() },
   });
   const scrub = (text: string) => text.replaceAll(apiKey, '[REDACTED]');
 
