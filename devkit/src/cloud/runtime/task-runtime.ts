@@ -15,6 +15,7 @@ import { ec2 } from '../services/ec2/index.ts';
 import type { Ec2State } from '../services/ec2/index.ts';
 import type { ListenerInfo } from '../lb/application-load-balancers.ts';
 import { ecr, REGISTRY_USER, registryPassword } from '../services/ecr/index.ts';
+import type { AttachedInterface } from '../services/ecs/lifecycle.ts';
 import type { EcsState, TaskDefinitionRecord, TaskRecord } from '../services/ecs/state.ts';
 import { initialEcsState, taskDefinitionByArn } from '../services/ecs/state.ts';
 import type { StateStore } from '../state/store.ts';
@@ -27,6 +28,7 @@ import { shipLogs } from './log-shipper.ts';
 import type { RegistryAuth } from './task-containers.ts';
 import { TaskContainers } from './task-containers.ts';
 import { secretsManagerResolver } from './secrets.ts';
+import { createTaskInterface, deleteStoppedTaskInterfaces } from './task-interfaces.ts';
 import { TaskTargets } from './task-targets.ts';
 import { assumeTaskRole, type RoleSession } from './execution-role.ts';
 import { checkImagePulls, checkRegistryAuth, localImages } from './image-pull-access.ts';
@@ -86,6 +88,8 @@ interface TaskRun {
   shipping: Array<Promise<void>>;
   /** An engine event said it is going down: its load balancer no longer routes to it. */
   outOfRotation?: boolean;
+  /** Its network interface in EC2, once created (the scheduler records it as the ENI attachment). */
+  networkInterface?: AttachedInterface;
 }
 
 interface RunContainer {
@@ -266,6 +270,7 @@ export class TaskRuntime {
       const actions = schedulerStep({ state: ecs, facts, targets, now, timings: this.timings });
       for (const action of actions) this.perform(action, region, ecs);
       this.settle(region, ecs);
+      deleteStoppedTaskInterfaces(this.store, region, ecs);
       if (JSON.stringify(ecs) !== before) this.store.markDirty('ecs');
     }
     this.targets.sync();
@@ -395,6 +400,18 @@ export class TaskRuntime {
       const missing = await this.containers.missingImages(spec.containers.map((c) => c.image));
       const started = await this.containers.start(spec);
       this.notePulled(missing);
+      try {
+        const networkInterface = createTaskInterface(
+          this.store,
+          run.region,
+          task,
+          started[0]?.privateIp ?? '',
+        );
+        if (networkInterface) run.networkInterface = networkInterface;
+      } catch (error) {
+        await Promise.all(started.map((c) => this.containers.remove(c.id)));
+        throw error;
+      }
       run.containers = started.map((c, index) => ({
         ...c,
         hasHealthCheck: spec.containers[index]!.healthCheck !== undefined,
@@ -402,6 +419,7 @@ export class TaskRuntime {
       }));
       run.fact = {
         phase: 'up',
+        ...(run.networkInterface ? { networkInterface: run.networkInterface } : {}),
         containers: run.containers.map((c) => ({
           name: c.name,
           runtimeId: c.id,
@@ -480,7 +498,13 @@ export class TaskRuntime {
         const before = previous.find((f) => f.runtimeId === container.id);
         containers.push(await this.observeContainer(container, listed.get(container.id), before));
       }
-      if (run.fact.phase === 'up') run.fact = { phase: 'up', containers };
+      if (run.fact.phase === 'up') {
+        run.fact = {
+          phase: 'up',
+          containers,
+          ...(run.networkInterface ? { networkInterface: run.networkInterface } : {}),
+        };
+      }
     }
     for (const [id, info] of listed) {
       const taskArn = info.Labels[LABELS.taskArn];

@@ -3,6 +3,7 @@
  * containers) and what it hands back (actions for the runtime to perform). Plain data: the step
  * stays a pure function, testable without Docker.
  */
+import type { AttachedInterface } from '../services/ecs/lifecycle.ts';
 
 /** One container as the runtime last saw it. */
 export interface ContainerFact {
@@ -25,7 +26,7 @@ export interface ContainerFact {
 export type TaskFact =
   | { phase: 'starting' }
   | { phase: 'failedToStart'; reason: string }
-  | { phase: 'up'; containers: ContainerFact[] }
+  | { phase: 'up'; containers: ContainerFact[]; networkInterface?: AttachedInterface }
   /** Being stopped: deregistered and draining, then SIGTERM/SIGKILL, then logs flushing. */
   | { phase: 'draining' | 'stopping' | 'flushing' }
   | { phase: 'stopped'; containers: ContainerFact[] };

@@ -4,7 +4,13 @@
  * stoppedReason as ECS reports them.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
-import { markTaskStopped, requestTaskStop, setTaskStatus, stopTaskNow } from '../services/ecs/lifecycle.ts';
+import {
+  attachNetworkInterface,
+  markTaskStopped,
+  requestTaskStop,
+  setTaskStatus,
+  stopTaskNow,
+} from '../services/ecs/lifecycle.ts';
 import { stopReasons } from '../services/ecs/wording.ts';
 import type { TaskRecord, TaskState } from '../services/ecs/state.ts';
 import type { Action, ContainerFact, TargetHealthFact, TaskFact, Timings } from './facts.ts';
@@ -78,6 +84,7 @@ export function advanceTask(
       markTaskStopped(task, now);
       return {};
     case 'up':
+      if (fact.networkInterface) attachNetworkInterface(task, fact.networkInterface);
       return advanceRunningTask(task, definitions, fact.containers, isServiceTask, now, timings, elb);
   }
 }

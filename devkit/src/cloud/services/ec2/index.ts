@@ -55,6 +55,7 @@ export {
   deleteManagedInterface,
   type ManagedInterfaceRequest,
 } from './managed-interfaces.ts';
+export { privateDnsName } from './network-interfaces.ts';
 export type { Ec2State, NetworkInterfaceRecord } from './state.ts';
 
 const handlers = {

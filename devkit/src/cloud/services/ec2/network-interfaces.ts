@@ -157,7 +157,7 @@ export function interfacesInSubnet(state: Ec2State, subnetId: string): NetworkIn
 }
 
 /** `ip-10-0-1-5.ec2.internal` in us-east-1, `ip-10-0-1-5.<region>.compute.internal` elsewhere. */
-function privateDnsName(region: string, address: string): string {
+export function privateDnsName(region: string, address: string): string {
   const host = `ip-${address.replaceAll('.', '-')}`;
   return region === 'us-east-1' ? `${host}.ec2.internal` : `${host}.${region}.compute.internal`;
 }

@@ -259,12 +259,46 @@ export function stopTaskNow(task: TaskRecord, stop: StopRequest, now: number): v
   if (task.lastStatus !== 'STOPPED') markTaskStopped(task, now);
 }
 
-/** The task and its containers have stopped. */
+/** The task and its containers have stopped; its network interface is detached (and deleted). */
 export function markTaskStopped(task: TaskRecord, now: number): void {
   setTaskStatus(task, 'STOPPED');
   task.stoppedAt = now;
   task.executionStoppedAt = now;
   for (const container of task.containers) container.lastStatus = 'STOPPED';
+  for (const attachment of task.attachments ?? []) {
+    if (attachment.type === 'ElasticNetworkInterface') attachment.status = 'DETACHED';
+  }
+}
+
+/** What EC2 recorded of a task's network interface, as DescribeTasks lists an ENI attachment's details. */
+export interface AttachedInterface {
+  networkInterfaceId: string;
+  subnetId: string;
+  macAddress: string;
+  privateDnsName: string;
+  privateIpv4Address: string;
+}
+
+/** The task's PRECREATED ENI attachment is ATTACHED, with the interface's details in AWS's order. */
+export function attachNetworkInterface(task: TaskRecord, eni: AttachedInterface): void {
+  const attachment = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+  if (!attachment || attachment.status === 'ATTACHED') return;
+  attachment.status = 'ATTACHED';
+  attachment.details = [
+    { name: 'subnetId', value: eni.subnetId },
+    { name: 'networkInterfaceId', value: eni.networkInterfaceId },
+    { name: 'macAddress', value: eni.macAddress },
+    { name: 'privateDnsName', value: eni.privateDnsName },
+    { name: 'privateIPv4Address', value: eni.privateIpv4Address },
+  ];
+  task.version++;
+}
+
+/** The network interface a task's ENI attachment names, once attached. */
+export function taskNetworkInterfaceId(task: TaskRecord): string | undefined {
+  return task.attachments
+    ?.find((a) => a.type === 'ElasticNetworkInterface')
+    ?.details?.find((d) => d.name === 'networkInterfaceId')?.value;
 }
 
 /** A DRAINING service becomes INACTIVE once none of its tasks is left. */
