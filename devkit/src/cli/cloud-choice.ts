@@ -87,18 +87,24 @@ export function cloudLine(choice: CloudChoice, region: string): string {
 }
 
 /**
- * The timing profile the chosen local cloud's task runtime runs with (its /_devkit/health says);
- * undefined for AWS and LocalStack, a cloud without a runtime, or one that does not answer.
+ * What the chosen local cloud runs with (its /_devkit/health says): its task runtime's timing
+ * profile and whether it enforces IAM; each undefined for AWS and LocalStack, a cloud without a
+ * runtime, or one that does not answer.
  */
-export async function cloudTimings(choice: CloudChoice): Promise<Timings | undefined> {
-  if (choice.target !== 'local' || !choice.endpoint) return undefined;
+export async function cloudSettings(
+  choice: CloudChoice,
+): Promise<{ timings?: Timings | undefined; iamEnforced?: boolean | undefined }> {
+  if (choice.target !== 'local' || !choice.endpoint) return {};
   try {
     const response = await fetch(new URL('/_devkit/health', choice.endpoint), {
       signal: AbortSignal.timeout(3_000),
     });
-    const health = (await response.json()) as { runtime?: { timings?: Timings } };
-    return health.runtime?.timings;
+    const health = (await response.json()) as {
+      runtime?: { timings?: Timings };
+      iam?: { enforced?: boolean };
+    };
+    return { timings: health.runtime?.timings, iamEnforced: health.iam?.enforced };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -12,7 +12,8 @@ export interface StatusJson {
   stack: string;
   stage: string;
   /** `timings`: the local cloud's timing profile (null for AWS, LocalStack, or no task runtime). */
-  cloud: { target: string; endpoint: string | null; timings: Timings | null };
+  /** `iamEnforced`: whether the local cloud evaluates role sessions' calls (null when not local). */
+  cloud: { target: string; endpoint: string | null; timings: Timings | null; iamEnforced: boolean | null };
   cluster: string;
   url: string | null;
   loadBalancer: {
@@ -72,7 +73,13 @@ const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
 export function statusJson(
   status: StackStatus,
-  where: { stack: string; stage: string; choice: CloudChoice; timings?: Timings | undefined },
+  where: {
+    stack: string;
+    stage: string;
+    choice: CloudChoice;
+    timings?: Timings | undefined;
+    iamEnforced?: boolean | undefined;
+  },
 ): StatusJson {
   const { service } = status;
   return {
@@ -83,6 +90,7 @@ export function statusJson(
       target: where.choice.target,
       endpoint: where.choice.endpoint ?? null,
       timings: where.timings ?? null,
+      iamEnforced: where.iamEnforced ?? null,
     },
     cluster: status.cluster,
     url: status.url ?? null,

@@ -3,6 +3,7 @@
  * service, its deployments, its tasks, then recent events.
  */
 import type { Timings } from '../cloud/scheduler/facts.ts';
+import { iamEnforcementLine } from '../cloud/access/enforcement.ts';
 import { timingsLine } from '../cloud/scheduler/facts.ts';
 import type { StackStatus } from '../deploy/status.ts';
 import { table } from './table.ts';
@@ -13,10 +14,16 @@ const percent = (value: number | undefined) => (value === undefined ? '-' : `${v
 const share = (used: number | undefined, reserved: number | undefined, unit = '') =>
   used === undefined ? '-' : `${Math.round(used)}/${reserved ?? '-'}${unit}`;
 
-/** `timings`: the local cloud's timing profile, said first (a rollout's pace depends on it). */
-export function statusLines(status: StackStatus, timings?: Timings): string[] {
+/**
+ * `timings`: the local cloud's timing profile, said first (a rollout's pace depends on it), then
+ * that it enforces IAM when it does (off is the local default, said by `--json` only).
+ */
+export function statusLines(status: StackStatus, timings?: Timings, iamEnforced?: boolean): string[] {
   const { service } = status;
-  const profile = timings ? [timingsLine(timings)] : [];
+  const profile = [
+    ...(timings ? [timingsLine(timings)] : []),
+    ...(iamEnforced ? [iamEnforcementLine(true)] : []),
+  ];
   if (!service)
     return [
       ...profile,

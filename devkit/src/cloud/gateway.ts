@@ -19,6 +19,7 @@ import {
 import { awsJson, awsJsonCodec } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
 import { resolveCaller, type Caller } from './access/caller.ts';
+import type { AccessControl, DenialProtocol } from './access/enforcement.ts';
 import type { AnyServiceDefinition } from './service-definition.ts';
 import { isReadOnlyOperation, modelledOperations } from './service-definition.ts';
 import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
@@ -61,6 +62,7 @@ export class Gateway {
   private readonly blobs: BlobStore;
   private readonly routes: Route[];
   private readonly onCall: ((call: CallRecord) => void) | undefined;
+  private readonly access: AccessControl | undefined;
 
   constructor(options: {
     services: AnyServiceDefinition[];
@@ -68,7 +70,10 @@ export class Gateway {
     blobs: BlobStore;
     routes?: Route[];
     onCall?: (call: CallRecord) => void;
+    /** IAM's decisions on role sessions' calls (enforced or only recorded). */
+    access?: AccessControl;
   }) {
+    this.access = options.access;
     this.store = options.store;
     this.blobs = options.blobs;
     this.routes = options.routes ?? [];
@@ -160,6 +165,7 @@ export class Gateway {
         requestId,
         host,
         caller,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
       });
     } catch (error) {
       const serviceError =
@@ -185,8 +191,15 @@ export class Gateway {
     bound: BoundService,
     operation: string,
     body: string,
-    call: { region: string; requestId: string; host: string; caller: Caller },
+    request: {
+      region: string;
+      requestId: string;
+      host: string;
+      caller: Caller;
+      sourceIp: string | undefined;
+    },
   ): Promise<Reply> {
+    const { sourceIp, ...call } = request;
     const { region, requestId } = call;
     const { definition, codec } = bound;
     const handler = Object.hasOwn(definition.operations, operation)
@@ -203,6 +216,18 @@ export class Gateway {
     const state = this.store.slice(definition.signingName, stateRegion, () =>
       definition.initialState(stateRegion),
     );
+    // IAM decides after the caller is known and the request decoded, before any handler runs.
+    this.access?.authorize({
+      requestId,
+      operation,
+      input,
+      caller: call.caller,
+      region,
+      sourceIp,
+      catalogue: definition.authorization,
+      state,
+      protocol: denialProtocol(definition, codec),
+    });
     let output: unknown;
     try {
       output = await handler(input as never, {
@@ -284,6 +309,11 @@ const jsonCodecs = new WeakSet<ProtocolCodec>([awsJson]);
 
 function isJson(codec: ProtocolCodec): boolean {
   return jsonCodecs.has(codec);
+}
+
+function denialProtocol(definition: AnyServiceDefinition, codec: ProtocolCodec): DenialProtocol {
+  if (definition.protocol === 'ec2Query') return 'ec2';
+  return isJson(codec) ? 'json' : 'query';
 }
 
 function codecFor(definition: AnyServiceDefinition): ProtocolCodec {

@@ -2,12 +2,14 @@ import Docker from 'dockerode';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { decisionsRoute } from './access/decisions-route.ts';
+import { AccessControl } from './access/enforcement.ts';
 import { localIssuerRoute } from './access/local-issuer.ts';
 import { answerClientErrors } from './client-errors.ts';
 import { consoleRoute } from './console/route.ts';
 import { CONSOLE_PATH } from './console/page.ts';
 import type { CallRecord, Route } from './gateway.ts';
-import { Gateway } from './gateway.ts';
+import { ACCOUNT_ID, Gateway } from './gateway.ts';
 import { ContainerInsights } from './metrics/container-insights.ts';
 import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
@@ -43,8 +45,10 @@ export interface CloudOptions {
   /** How often CloudWatch alarms are evaluated, in seconds (AWS: 60; locally 10 by default). */
   alarmEvaluationSeconds?: number;
   /**
-   * IAM enforcement (issue 19): off by default, as the design says. The task runtime then acts as
-   * each task's execution role (pulls, secrets, logs) as Fargate does.
+   * IAM enforcement (issue 19, `--enforce-iam`): off by default, as the design says. On, role
+   * sessions' calls are evaluated against IAM policies and refused as AWS refuses them, and the
+   * task runtime acts as each task's execution role (pulls, secrets, logs) as Fargate does. Off,
+   * decisions on sessions' calls are still recorded (why-denied, least privilege).
    */
   enforceIam?: boolean;
 }
@@ -59,6 +63,8 @@ export interface Cloud {
   store: StateStore;
   /** The task runtime, when enabled. */
   runtime: TaskRuntime | undefined;
+  /** IAM's decisions on role sessions' calls: why one was denied, what a role used. */
+  access: AccessControl;
   /**
    * Stops the cloud. Task containers keep running (the next start re-adopts them) unless
    * `cleanup` asks to remove every container, network and pulled image the cloud created.
@@ -75,6 +81,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const blobs = await BlobStore.open(options.dataDir, options.registry);
   const started = Date.now();
   const alarmEvaluationSeconds = options.alarmEvaluationSeconds ?? LOCAL_ALARM_EVALUATION_SECONDS;
+  const access = new AccessControl({ enforce: options.enforceIam ?? false, store, accountId: ACCOUNT_ID });
   let runtime: TaskRuntime | undefined;
   let metrics: ContainerInsights | undefined;
   const healthRoute: Route = (req, res) => {
@@ -86,6 +93,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       services: Object.fromEntries(gateway.services.map((s) => [s.signingName, 'running'])),
       runtime: runtime?.health() ?? { enabled: false },
       alarmEvaluationSeconds,
+      iam: { enforced: access.enforced },
     });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     return true;
@@ -94,8 +102,10 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     services: allServices,
     store,
     blobs,
+    access,
     routes: [
       healthRoute,
+      decisionsRoute(access),
       consoleRoute(store),
       localIssuerRoute(store),
       registryRoute({ catalog: ecrRegistryCatalog(store), blobs }),
@@ -147,6 +157,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     port,
     store,
     runtime,
+    access,
     async close(closeOptions = {}) {
       clearInterval(alarms);
       await metrics?.close();

@@ -1,3 +1,4 @@
+import type { AuthorizationCatalogue } from './access/authorization.ts';
 import type { Caller } from './access/caller.ts';
 import type { BlobStore } from './registry/blob-store.ts';
 import type { SliceJournal, StateStore } from './state/store.ts';
@@ -54,6 +55,11 @@ export interface ServiceDefinition<S = unknown> {
   global?: boolean;
   /** A region's state before its first call (EC2's default VPC and zones depend on the region). */
   initialState: (region: string) => S;
+  /**
+   * What each operation asks of IAM (action, resources, condition keys): every served operation has
+   * an entry (a test checks), which the gateway evaluates for role sessions under --enforce-iam.
+   */
+  authorization?: AuthorizationCatalogue<S>;
   /** Journals changes finely (big state); without it, a change journals the region's whole state. */
   journal?: SliceJournal<S>;
 }

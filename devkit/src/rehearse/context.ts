@@ -28,6 +28,11 @@ export interface RehearsalOptions {
   reportDir: string;
   /** The cloud's timing profile: `local` (AWS's intervals compressed) or `aws` (AWS's own). */
   timings: 'local' | 'aws';
+  /**
+   * Whether the cloud enforces IAM for role sessions (on unless false): a deploy as a role that AWS
+   * would refuse fails here first.
+   */
+  enforceIam?: boolean;
   log: (line: string) => void;
 }
 

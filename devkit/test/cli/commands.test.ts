@@ -280,8 +280,8 @@ describe('stage commands against the local cloud', () => {
       version: 1,
       stack: 'iscoolgpt',
       stage: 'dev',
-      // This test cloud runs no tasks: no runtime, no timing profile.
-      cloud: { target: 'local', endpoint: cloud.cloud.url, timings: null },
+      // This test cloud runs no tasks: no runtime, no timing profile; IAM not enforced.
+      cloud: { target: 'local', endpoint: cloud.cloud.url, timings: null, iamEnforced: false },
       cluster: 'iscoolgpt-dev',
       url: expect.stringMatching(dnsUrl()),
       loadBalancer: {

@@ -5,7 +5,12 @@
  * out-of-range numbers, nulls inside lists, wrong types, unknown query keys, and bodies cut short.
  * Typed cases go through the real SDK client (so the wire format is what clients send); the rest
  * are raw HTTP. After each case: no 5xx, no reply slower than 2 s, and the health check answers.
+ * The cloud enforces IAM: typed cases are signed by a role session allowed everything (so each
+ * operation's IAM catalogue entry reads the hostile request before its handler does), raw cases
+ * by test/test (the account root, not evaluated).
  */
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NormalizedSchema } from '@smithy/core/schema';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,12 +176,15 @@ type SdkClient = {
   destroy(): void;
 };
 
+/** The role session the typed cases are signed with (set before any case runs). */
+let sessionCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+
 function clientFor(definition: AnyServiceDefinition, endpoint: string): SdkClient {
   const sdk = definition.schemas as SdkModule;
   const Client = Object.entries(sdk).find(
     ([name, value]) => name.endsWith('Client') && typeof value === 'function' && name !== '__Client',
   )?.[1] as new (config: object) => SdkClient;
-  return new Client({ endpoint, region: REGION, credentials, maxAttempts: 1 });
+  return new Client({ endpoint, region: REGION, credentials: sessionCredentials, maxAttempts: 1 });
 }
 
 function commandFor(definition: AnyServiceDefinition, operation: string, input: unknown): unknown {
@@ -197,7 +205,43 @@ const findings: string[] = [];
 let world: TestCloud;
 
 beforeAll(async () => {
-  world = await startTestCloud();
+  world = await startTestCloud({ enforceIam: true });
+  const config = { endpoint: world.cloud.url, region: REGION, credentials };
+  const iam = new IAMClient(config);
+  const RoleName = 'hostile-input-caller';
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '000000000000' }, Action: 'sts:AssumeRole' }],
+      }),
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName,
+      PolicyName: 'everything',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      }),
+    }),
+  );
+  const sts = new STSClient(config);
+  const { Credentials } = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::000000000000:role/${RoleName}`,
+      RoleSessionName: 'hostile',
+    }),
+  );
+  sessionCredentials = {
+    accessKeyId: Credentials!.AccessKeyId!,
+    secretAccessKey: Credentials!.SecretAccessKey!,
+    sessionToken: Credentials!.SessionToken!,
+  };
+  iam.destroy();
+  sts.destroy();
 });
 afterAll(async () => {
   console.log(

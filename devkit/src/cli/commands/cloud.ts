@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Timings } from '../../cloud/scheduler/facts.ts';
 import { resolveTimings, TIMING_PROFILES, timingsLine } from '../../cloud/scheduler/facts.ts';
+import { iamEnforcementLine } from '../../cloud/access/enforcement.ts';
 import { DEFAULT_PORTS } from '../default-ports.ts';
 import { onShutdown } from '../shutdown.ts';
 
@@ -17,6 +18,7 @@ interface CloudCommandOptions {
   stoppedTaskRetention?: string;
   metricsSampling?: string;
   cleanup?: boolean;
+  enforceIam?: boolean;
 }
 
 /** `--timings aws|local`, then any single timing given on its own. */
@@ -64,6 +66,10 @@ export function register(program: Command): void {
     .option('--deregistration-delay <s>', 'longest wait for in-flight requests before a task stops')
     .option('--stopped-task-retention <s>', 'how long STOPPED tasks stay visible')
     .option('--metrics-sampling <s>', 'how often task containers are sampled for CloudWatch metrics')
+    .option(
+      '--enforce-iam',
+      "evaluate role sessions' calls (AssumeRole, web identity credentials) against IAM policies as AWS does; test/test stays the account root",
+    )
     .option('--cleanup', 'on exit, remove every task container and network (else they keep running)')
     .action(async (options: CloudCommandOptions) => {
       const port = Number(options.port);
@@ -77,6 +83,7 @@ export function register(program: Command): void {
       const cloud = await startCloud({
         port,
         dataDir,
+        enforceIam: options.enforceIam === true,
         ...(options.runtime ? { runtime: { timings } } : {}),
         ...(options.verbose
           ? {
@@ -100,6 +107,7 @@ export function register(program: Command): void {
           `ECS tasks run as containers (Docker ${health.docker.reachable ? 'reachable' : `unreachable: ${health.docker.error}`}); ${timingsLine(health.timings)}`,
         );
       }
+      console.log(iamEnforcementLine(cloud.access.enforced));
       console.log(
         `try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${cloud.url} sts get-caller-identity`,
       );

@@ -10,6 +10,7 @@ interface RehearseOptions {
   stack: string;
   reportDir: string;
   timings: 'local' | 'aws';
+  enforceIam: boolean;
 }
 
 function portNumber(text: string, flag: string): number {
@@ -41,6 +42,12 @@ export function register(program: Command): void {
         .choices(['local', 'aws'])
         .default('local'),
     )
+    .option(
+      '--enforce-iam',
+      "evaluate role sessions' calls against IAM policies as AWS does (the default)",
+      true,
+    )
+    .option('--no-enforce-iam', 'let role sessions call anything')
     .action(
       withErrors(async (options: RehearseOptions) => {
         const { rehearse } = await import('../../rehearse/rehearsal.ts');
@@ -51,6 +58,7 @@ export function register(program: Command): void {
           stackFile: options.stack,
           reportDir: options.reportDir,
           timings: options.timings,
+          enforceIam: options.enforceIam,
           log: (line) => console.log(line),
         });
         const seconds = (report.wallTimeMs / 1000).toFixed(1);

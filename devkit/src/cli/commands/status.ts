@@ -17,14 +17,14 @@ export function register(program: Command): void {
         const { destroyClients } = await import('../../deploy/clients.ts');
         const { statusLines } = await import('../status-table.ts');
         const { statusJson } = await import('../status-json.ts');
-        const { cloudTimings } = await import('../cloud-choice.ts');
+        const { cloudSettings } = await import('../cloud-choice.ts');
         const { stack, choice, clients } = await openStack(options);
         try {
-          const [status, timings] = await Promise.all([stackStatus(clients, stack), cloudTimings(choice)]);
+          const [status, cloud] = await Promise.all([stackStatus(clients, stack), cloudSettings(choice)]);
           if (options.json) {
-            const where = { stack: stack.config.name, stage: stack.stage, choice, timings };
+            const where = { stack: stack.config.name, stage: stack.stage, choice, ...cloud };
             console.log(JSON.stringify(statusJson(status, where), null, 2));
-          } else for (const line of statusLines(status, timings)) console.log(line);
+          } else for (const line of statusLines(status, cloud.timings, cloud.iamEnforced)) console.log(line);
         } finally {
           destroyClients(clients);
         }

@@ -13,6 +13,7 @@ interface UpCommandOptions {
   verbose?: boolean;
   json?: boolean;
   watch?: boolean;
+  enforceIam?: boolean;
 }
 
 export function portOption(value: string, flag: string): number {
@@ -46,6 +47,10 @@ export function register(program: Command): void {
       '--watch',
       "redeploy on every saved change under the service's folder: new image, task definition revision and rolling deployment, as `devkit deploy` does",
     )
+    .option(
+      '--enforce-iam',
+      "evaluate role sessions' calls against IAM policies as AWS does (test/test stays the account root)",
+    )
     .action(
       withErrors(async (options: UpCommandOptions) => {
         const { up } = await import('../up/up.ts');
@@ -59,6 +64,7 @@ export function register(program: Command): void {
           verbose: options.verbose ?? false,
           json: options.json ?? false,
           watch: options.watch ?? false,
+          enforceIam: options.enforceIam ?? false,
         });
       }),
     );

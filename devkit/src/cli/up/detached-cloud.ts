@@ -15,6 +15,8 @@ export interface DetachedCloudOptions {
   port: number;
   dataDir: string;
   logFile: string;
+  /** `--enforce-iam` for the cloud process. */
+  enforceIam?: boolean;
   /** How long the cloud may take to answer its health check. */
   readyTimeoutMs?: number;
 }
@@ -29,7 +31,16 @@ export async function startDetachedCloud(
   const log = await open(options.logFile, 'a');
   const child = spawn(
     process.execPath,
-    [BIN, 'cloud', '--port', String(options.port), '--data-dir', options.dataDir, '--cleanup'],
+    [
+      BIN,
+      'cloud',
+      '--port',
+      String(options.port),
+      '--data-dir',
+      options.dataDir,
+      '--cleanup',
+      ...(options.enforceIam ? ['--enforce-iam'] : []),
+    ],
     { detached: true, stdio: ['ignore', log.fd, log.fd] },
   );
   child.unref();

@@ -48,6 +48,8 @@ export interface UpOptions {
   json: boolean;
   /** Redeploy on every saved change under the service's folder (foreground only). */
   watch: boolean;
+  /** Evaluate role sessions' calls against IAM policies (`--enforce-iam`). */
+  enforceIam: boolean;
 }
 
 const say = (line: string) => console.log(line);
@@ -224,7 +226,12 @@ async function startTarget(
   const dataDir = cloudDataDir(stateDir);
   say(`▶ cloud: starting the local cloud on port ${options.port} (state in ${dataDir})`);
   if (options.detach) {
-    const cloud = await startDetachedCloud({ port: options.port, dataDir, logFile: cloudLogFile(stateDir) });
+    const cloud = await startDetachedCloud({
+      port: options.port,
+      dataDir,
+      logFile: cloudLogFile(stateDir),
+      enforceIam: options.enforceIam,
+    });
     teardown.add('stop the local cloud', () => stopProcess(cloud.pid));
     say(
       `✔ cloud: ${cloud.url} (pid ${cloud.pid}, log ${cloudLogFile(stateDir)}); console: ${cloud.url}${CONSOLE_PATH}`,
@@ -232,7 +239,12 @@ async function startTarget(
     const target = await resolveTarget('local', { region, endpoint: cloud.url });
     return { target, cloudPid: cloud.pid, cloudId: cloud.cloudId };
   }
-  const cloud = await startCloud({ port: options.port, dataDir, runtime: { docker } });
+  const cloud = await startCloud({
+    port: options.port,
+    dataDir,
+    runtime: { docker },
+    enforceIam: options.enforceIam,
+  });
   // cleanup: every task container and network this cloud made goes with it.
   teardown.add('stop the local cloud', () => cloud.close({ cleanup: true }));
   say(`✔ cloud: ${cloud.url}; console: ${cloud.consoleUrl}`);

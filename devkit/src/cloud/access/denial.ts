@@ -25,9 +25,11 @@ const KIND = {
   identity: 'identity-based policy',
   resource: 'resource-based policy',
   boundary: 'permissions boundary',
+  session: 'session policy',
 };
 const KIND_OF_POLICY = {
   identity: 'an identity-based policy',
   resource: 'a resource-based policy',
   boundary: 'a permissions boundary',
+  session: 'a session policy',
 };

@@ -6,6 +6,7 @@
  */
 import type { Tag } from '@aws-sdk/client-iam';
 import type { StateStore } from '../state/store.ts';
+import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
 
 /** What a role is to those who assume it. */
 export interface RoleFacts {
@@ -16,6 +17,33 @@ export interface RoleFacts {
   /** The trust policy as the caller sent it (decoded JSON text). */
   assumeRolePolicyDocument: string;
   maxSessionDuration: number;
+  tags: Tag[];
+  /** Attached managed policies' ARNs (customer managed or AWS managed). */
+  attachedPolicyArns: string[];
+  /** Inline policies: name → document text. */
+  inlinePolicies: Record<string, string>;
+  /** The managed policy that bounds what the role's policies can grant (its ARN), if any. */
+  permissionsBoundary?: string;
+}
+
+export interface PolicyVersionRecord {
+  versionId: string;
+  document: string;
+  createdMs: number;
+}
+
+/** A managed policy: its versions, one of them the default (the one IAM evaluates). */
+export interface ManagedPolicyRecord {
+  name: string;
+  id: string;
+  path: string;
+  arn: string;
+  description?: string;
+  createdMs: number;
+  updatedMs: number;
+  defaultVersionId: string;
+  versions: PolicyVersionRecord[];
+  tags: Tag[];
 }
 
 /** An OpenID Connect identity provider registered in IAM. */
@@ -32,8 +60,22 @@ export interface OidcProviderRecord {
 export interface IamRecords {
   /** Keyed by lower-cased name: IAM names are unique regardless of case. */
   roles: Record<string, RoleFacts>;
+  /** Customer managed policies, keyed by ARN. */
+  policies: Record<string, ManagedPolicyRecord>;
   /** Keyed by ARN. Absent in state saved before providers existed. */
   openIdConnectProviders?: Record<string, OidcProviderRecord>;
+}
+
+export function defaultVersion(policy: ManagedPolicyRecord): PolicyVersionRecord {
+  return policy.versions.find((v) => v.versionId === policy.defaultVersionId)!;
+}
+
+/** A managed policy's default version's document (the one IAM evaluates), customer or AWS managed. */
+export function managedPolicyDocument(store: StateStore, arn: string): string | undefined {
+  const policies = globalRecords<IamRecords>(store, 'iam')?.policies;
+  const policy =
+    (policies && Object.hasOwn(policies, arn) ? policies[arn] : undefined) ?? AWS_MANAGED_POLICIES.get(arn);
+  return policy ? defaultVersion(policy).document : undefined;
 }
 
 /** Temporary credentials STS issued for a role session. */
@@ -50,6 +92,9 @@ export interface SessionRecord {
   assumedRoleArn: string;
   /** For web identity sessions: the provider's ARN and the token's subject. */
   webIdentity?: { providerArn: string; subject: string };
+  /** Session policies (AssumeRole's `Policy` and `PolicyArns`): they cap what the role's policies allow. */
+  sessionPolicy?: string;
+  sessionPolicyArns?: string[];
 }
 
 export interface StsRecords {

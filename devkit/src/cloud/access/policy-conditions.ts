@@ -29,6 +29,27 @@ export function contextValues(
   return values;
 }
 
+/**
+ * A policy variable's value (`${aws:username}`, `${aws:PrincipalTag/team}`, `${aws:username, 'x'}`),
+ * substituted into a Resource or condition value; `${*}`, `${?}`, `${$}` stand for the characters.
+ * Undefined when a variable has no single value and no default: the element then matches nothing.
+ */
+export function expandVariables(text: string, context: RequestContextValues): string | undefined {
+  if (!text.includes('${')) return text;
+  let missing = false;
+  const expanded = text.replace(/\$\{([^}]*)\}/g, (_, inner: string) => {
+    if (inner === '*' || inner === '?' || inner === '$') return inner;
+    const [key = '', fallback] = inner.split(',').map((part) => part.trim());
+    const value = context.get(key.toLowerCase());
+    if (typeof value === 'string') return value;
+    const quoted = fallback === undefined ? undefined : /^'(.*)'$/.exec(fallback)?.[1];
+    if (quoted !== undefined) return quoted;
+    missing = true;
+    return '';
+  });
+  return missing ? undefined : expanded;
+}
+
 /** One request value against the policy's values: whether it matches any of them (before negation). */
 type Match = (requestValue: string, policyValues: readonly string[]) => boolean;
 
@@ -130,7 +151,10 @@ export function conditionHolds(
   for (const [operatorName, keys] of Object.entries(condition)) {
     const operator = parseConditionOperator(operatorName);
     for (const [key, policyValue] of Object.entries(keys)) {
-      const policyValues = asList<ConditionValue>(policyValue).map(String);
+      const policyValues = asList<ConditionValue>(policyValue).flatMap((v) => {
+        const expanded = expandVariables(String(v), context);
+        return expanded === undefined ? [] : [expanded];
+      });
       const requestValue = context.get(key.toLowerCase());
       if (!keyHolds(operator, policyValues, requestValue)) return false;
     }

@@ -4,16 +4,19 @@
  *   1. an explicit Deny in any applicable policy decides: denied;
  *   2. an Allow in a resource-based policy that names the principal itself decides: allowed
  *      (within one account no identity policy is needed then);
- *   3. else an identity-based policy must Allow (a resource policy naming only the principal's
- *      account delegates to them), and a permissions boundary, when there is one, must Allow too;
- *   4. a role's trust policy is a resource policy that must Allow (`resourceRequired`): without it
+ *   3. an Allow in a resource-based policy that names a role session's role (not the session)
+ *      decides too, but the session's permissions boundary and session policies still must Allow;
+ *   4. else an identity-based policy must Allow (a resource policy naming only the principal's
+ *      account delegates to them), then a permissions boundary, when there is one, and the
+ *      session policies, when the session was given any (AssumeRole's Policy/PolicyArns);
+ *   5. a role's trust policy is a resource policy that must Allow (`resourceRequired`): without it
  *      no identity policy lets anyone assume the role.
  *
  * A statement applies when its Action/NotAction, Resource/NotResource, Principal/NotPrincipal and
  * Condition all match. The decision names the statement that decided, to answer "why was this
  * denied". Callers: STS (trust policies), and the gateway's enforcement of every call (issue 19).
  */
-import { arnLike, conditionHolds, type RequestContextValues } from './policy-conditions.ts';
+import { arnLike, conditionHolds, expandVariables, type RequestContextValues } from './policy-conditions.ts';
 import { asList, type PolicyDocument, type PolicyStatement, type PrincipalBlock } from './policy-document.ts';
 import { wildcardMatcher } from '../services/wildcard.ts';
 
@@ -35,7 +38,7 @@ export interface AccessRequest {
   context: RequestContextValues;
 }
 
-export type PolicyType = 'identity' | 'resource' | 'boundary';
+export type PolicyType = 'identity' | 'resource' | 'boundary' | 'session';
 
 export interface LabeledPolicy {
   /** The policy's name or ARN, for the decision's explanation. */
@@ -48,6 +51,8 @@ export interface ApplicablePolicies {
   resource?: readonly LabeledPolicy[];
   /** The principal's permissions boundary; undefined when it has none. */
   boundary?: readonly LabeledPolicy[];
+  /** A role session's session policies (inline and managed); undefined when it was given none. */
+  session?: readonly LabeledPolicy[];
 }
 
 /** The statement that decided: which policy, of which type, which statement (its Sid and index). */
@@ -69,21 +74,31 @@ export function evaluateAccess(
   request: AccessRequest,
   options: { resourceRequired?: boolean } = {},
 ): AccessDecision {
-  const types: PolicyType[] = ['identity', 'resource', 'boundary'];
+  const types: PolicyType[] = ['identity', 'resource', 'boundary', 'session'];
   for (const type of types) {
     const deny = findStatement(policies[type], type, request, 'Deny', 'account');
     if (deny) return { decision: 'ExplicitDeny', by: deny };
   }
-  const byResource = findStatement(policies.resource, 'resource', request, 'Allow', 'principal');
-  if (byResource) return { decision: 'Allow', by: byResource };
+  // A resource policy naming the session itself (or any principal) needs nothing else.
+  const { roleArn, ...self } = request.principal as RequestPrincipal & { roleArn?: string };
+  const selfRequest = roleArn === undefined ? request : { ...request, principal: self as RequestPrincipal };
+  const bySelf = findStatement(policies.resource, 'resource', selfRequest, 'Allow', 'principal');
+  if (bySelf) return { decision: 'Allow', by: bySelf };
+  const byRole =
+    roleArn === undefined
+      ? undefined
+      : findStatement(policies.resource, 'resource', request, 'Allow', 'principal');
   const delegated = findStatement(policies.resource, 'resource', request, 'Allow', 'account');
-  if (options.resourceRequired && !delegated) return { decision: 'ImplicitDeny', missing: 'resource' };
-  const byIdentity = findStatement(policies.identity, 'identity', request, 'Allow', 'account');
-  if (!byIdentity) return { decision: 'ImplicitDeny', missing: 'identity' };
-  if (policies.boundary && !findStatement(policies.boundary, 'boundary', request, 'Allow', 'account')) {
-    return { decision: 'ImplicitDeny', missing: 'boundary' };
+  if (options.resourceRequired && !delegated && !byRole)
+    return { decision: 'ImplicitDeny', missing: 'resource' };
+  const granted = byRole ?? findStatement(policies.identity, 'identity', request, 'Allow', 'account');
+  if (!granted) return { decision: 'ImplicitDeny', missing: 'identity' };
+  for (const type of ['boundary', 'session'] as const) {
+    if (policies[type] && !findStatement(policies[type], type, request, 'Allow', 'account')) {
+      return { decision: 'ImplicitDeny', missing: type };
+    }
   }
-  return { decision: 'Allow', by: byIdentity };
+  return { decision: 'Allow', by: granted };
 }
 
 function findStatement(
@@ -122,14 +137,13 @@ export function statementApplies(
   if (s.Action !== undefined && !asList(s.Action).some((a) => actionMatches(a, request.action))) return false;
   if (s.NotAction !== undefined && asList(s.NotAction).some((a) => actionMatches(a, request.action)))
     return false;
-  if (s.Resource !== undefined && !asList(s.Resource).some((r) => resourceMatches(r, request.resource)))
-    return false;
-  if (
-    s.NotResource !== undefined &&
-    asList(s.NotResource).some((r) => resourceMatches(r, request.resource))
-  ) {
-    return false;
-  }
+  const resourceIn = (patterns: string | string[]) =>
+    asList(patterns).some((r) => {
+      const pattern = expandVariables(r, request.context);
+      return pattern !== undefined && resourceMatches(pattern, request.resource);
+    });
+  if (s.Resource !== undefined && !resourceIn(s.Resource)) return false;
+  if (s.NotResource !== undefined && resourceIn(s.NotResource)) return false;
   if (naming) {
     const named = s.Principal === undefined ? undefined : principalNamed(s.Principal, request.principal);
     if (

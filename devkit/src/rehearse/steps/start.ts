@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timingsLine } from '../../cloud/scheduler/facts.ts';
+import { iamEnforcementLine } from '../../cloud/access/enforcement.ts';
 import { startCloud } from '../../cloud/server.ts';
 import { createClients } from '../../deploy/clients.ts';
 import { emulatorCredentials, resolveTarget } from '../../deploy/target.ts';
@@ -29,6 +30,7 @@ export const start: RehearsalStep = {
     started.cloud = await startCloud({
       port: options.cloudPort,
       dataDir: started.dataDir,
+      enforceIam: options.enforceIam !== false,
       // Locally, health checks every 5 s (ECS's minimum) rather than the local profile's 1 s: three
       // failed probes in a row still take 30 s of a starved machine, not a few busy seconds.
       runtime: {
@@ -52,6 +54,7 @@ export const start: RehearsalStep = {
     );
     const timings = started.cloud.runtime?.health().timings;
     if (timings) run.note(timingsLine(timings));
+    run.note(iamEnforcementLine(started.cloud.access.enforced));
     const earlier = await imagesUnder(docker, [repositoryOf(started.cloud, stack)]);
     started.earlierImages = earlier.map((image) => image.id);
     if (earlier.length > 0)

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parsePolicyDocument, type PolicyKind } from '../../../src/cloud/access/policy-document.ts';
-import { AWS_MANAGED_POLICIES } from '../../../src/cloud/services/iam/aws-managed-policies.ts';
+import { AWS_MANAGED_POLICIES } from '../../../src/cloud/access/aws-managed-policies.ts';
 
 const allow = { Effect: 'Allow', Action: 'ecs:*', Resource: '*' };
 const permissions = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });

@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-cloudwatch';
+import { cloudwatchAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import {
   deleteAlarms,
@@ -33,6 +34,7 @@ export const cloudwatch: ServiceDefinition<CloudWatchState> = {
   constraintError: 'ValidationError',
   initialState: initialCloudWatchState,
   journal: cloudWatchJournal,
+  authorization: cloudwatchAuthorization,
   operations: {
     PutMetricData: putMetricData,
     GetMetricData: getMetricData,

@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-ec2';
+import { ec2Authorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
 import { initialEc2State } from './default-vpc.ts';
@@ -108,6 +109,7 @@ export const ec2: ServiceDefinition<Ec2State> = {
   xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
   schemas: sdk,
   initialState: initialEc2State,
+  authorization: ec2Authorization,
   // Every EC2 operation takes DryRun.
   operations: Object.fromEntries(
     Object.entries(handlers).map(([name, handler]) => [name, withDryRun(handler as never)]),

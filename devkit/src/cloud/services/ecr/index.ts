@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-ecr';
+import { ecrAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { getAuthorizationToken } from './authorization.ts';
 import { batchDeleteImage, batchGetImage, describeImages, listImages } from './images.ts';
@@ -46,6 +47,7 @@ export const ecr: ServiceDefinition<EcrState> = {
   targetPrefix: 'AmazonEC2ContainerRegistry_V20150921',
   schemas: sdk,
   initialState: initialEcrState,
+  authorization: ecrAuthorization,
   operations: {
     CreateRepository: createRepository,
     DescribeRepositories: describeRepositories,

@@ -3,6 +3,7 @@
  * events, tasks, account settings, capacity providers and tags — recorded as desired state. Running the tasks is the scheduler's job, which
  * plugs in through lifecycle.ts.
  */
+import { ecsAuthorization } from './permissions.ts';
 import * as sdk from '@aws-sdk/client-ecs';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import {
@@ -47,6 +48,7 @@ export const ecs: ServiceDefinition<EcsState> = {
   targetPrefix: 'AmazonEC2ContainerServiceV20141113',
   schemas: sdk,
   initialState: initialEcsState,
+  authorization: ecsAuthorization,
   operations: {
     CreateCluster: createCluster,
     DescribeClusters: describeClusters,

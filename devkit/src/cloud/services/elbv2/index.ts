@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import { elbv2Authorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { createListener, deleteListener, describeListeners, modifyListener } from './listeners.ts';
 import {
@@ -32,6 +33,7 @@ export const elbv2: ServiceDefinition<Elbv2State> = {
   xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
   schemas: sdk,
   initialState: initialElbv2State,
+  authorization: elbv2Authorization,
   operations: {
     CreateLoadBalancer: createLoadBalancer,
     DescribeLoadBalancers: describeLoadBalancers,

@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-iam';
+import { iamAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { deleteRolePolicy, getRolePolicy, listRolePolicies, putRolePolicy } from './inline-policies.ts';
 import {
@@ -47,6 +48,7 @@ export const iam: ServiceDefinition<IamState> = {
   schemas: sdk,
   global: true,
   initialState: initialIamState,
+  authorization: iamAuthorization,
   operations: {
     CreateRole: createRole,
     GetRole: getRole,

@@ -17,7 +17,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
-import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
+import { AWS_MANAGED_POLICIES } from '../../access/aws-managed-policies.ts';
 import { encodePolicyDocument, parsePolicyDocument } from '../../access/policy-document.ts';
 import type { IamState, ManagedPolicyRecord } from './state.ts';
 import {

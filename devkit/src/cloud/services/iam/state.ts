@@ -2,44 +2,26 @@
 import type { Tag } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
 import { MAX_TAGS_PER_RESOURCE, nameMap } from '../common.ts';
-import type { IamRecords, OidcProviderRecord, RoleFacts } from '../../access/identities.ts';
-import { AWS_MANAGED_POLICIES } from './aws-managed-policies.ts';
+import type {
+  IamRecords,
+  ManagedPolicyRecord,
+  OidcProviderRecord,
+  RoleFacts,
+} from '../../access/identities.ts';
+import { AWS_MANAGED_POLICIES } from '../../access/aws-managed-policies.ts';
 
-/** A role: what those who assume it read (RoleFacts, shared with STS), and what IAM alone keeps. */
+/** A role: what those who assume it and the gateway read (RoleFacts, shared), and what IAM alone keeps. */
 export interface RoleRecord extends RoleFacts {
   path: string;
   createdMs: number;
   description?: string;
-  tags: Tag[];
-  attachedPolicyArns: string[];
-  /** Inline policies: name → document text. */
-  inlinePolicies: Record<string, string>;
 }
 
-export interface PolicyVersionRecord {
-  versionId: string;
-  document: string;
-  createdMs: number;
-}
-
-export interface ManagedPolicyRecord {
-  name: string;
-  id: string;
-  path: string;
-  arn: string;
-  description?: string;
-  createdMs: number;
-  updatedMs: number;
-  defaultVersionId: string;
-  versions: PolicyVersionRecord[];
-  tags: Tag[];
-}
+export type { ManagedPolicyRecord, PolicyVersionRecord } from '../../access/identities.ts';
 
 export interface IamState extends IamRecords {
   /** Keyed by lower-cased name: IAM names are unique regardless of case. */
   roles: Record<string, RoleRecord>;
-  /** Customer managed policies, keyed by ARN. */
-  policies: Record<string, ManagedPolicyRecord>;
 }
 
 export const initialIamState = (): IamState => ({
@@ -99,9 +81,7 @@ export function policyOrNoSuchEntity(state: IamState, arn: string): ManagedPolic
   return policy;
 }
 
-export function defaultVersion(policy: ManagedPolicyRecord): PolicyVersionRecord {
-  return policy.versions.find((v) => v.versionId === policy.defaultVersionId)!;
-}
+export { defaultVersion } from '../../access/identities.ts';
 
 export function attachmentCount(state: IamState, policyArn: string): number {
   return Object.values(state.roles).filter((r) => r.attachedPolicyArns.includes(policyArn)).length;

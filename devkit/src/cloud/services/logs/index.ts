@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-cloudwatch-logs';
+import { logsAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { filterLogEvents } from './filter-log-events.ts';
 import {
@@ -43,6 +44,7 @@ export const logs: ServiceDefinition<LogsState> = {
   schemas: sdk,
   initialState: initialLogsState,
   journal: logsJournal,
+  authorization: logsAuthorization,
   operations: {
     CreateLogGroup: createLogGroup,
     DeleteLogGroup: deleteLogGroup,

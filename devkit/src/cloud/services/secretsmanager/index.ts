@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-secrets-manager';
+import { secretsManagerAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import {
   createSecret,
@@ -29,6 +30,7 @@ export const secretsmanager: ServiceDefinition<SecretsState> = {
   targetPrefix: 'secretsmanager',
   schemas: sdk,
   initialState: initialSecretsState,
+  authorization: secretsManagerAuthorization,
   operations: {
     CreateSecret: createSecret,
     DescribeSecret: describeSecret,

@@ -9,7 +9,13 @@ import type {
   AssumeRoleWithWebIdentityRequest,
   AssumeRoleWithWebIdentityResponse,
 } from '@aws-sdk/client-sts';
-import { issuerHostPath, oidcProviderForIssuer, roleByArn, type RoleFacts } from '../../access/identities.ts';
+import {
+  issuerHostPath,
+  oidcProviderForIssuer,
+  roleByArn,
+  type RoleFacts,
+  type SessionRecord,
+} from '../../access/identities.ts';
 import { HOSTED_ISSUERS, hostedIssuerKeys } from '../../access/local-issuer.ts';
 import { contextValues } from '../../access/policy-conditions.ts';
 import { parsePolicyDocument, type PolicyDocument } from '../../access/policy-document.ts';
@@ -31,8 +37,8 @@ const DEFAULT_DURATION_SECONDS = 3600;
 const ROLE_CHAINING_LIMIT_SECONDS = 3600;
 
 /**
- * What the caller's own (identity-based) policies allow. The local cloud does not enforce them
- * (any credentials may call anything, as the design says); evaluating them is issue 19's switch.
+ * Here only the trust policy decides: the caller's own (identity-based) policies are evaluated,
+ * with the trust policy as the role's resource policy, by the gateway's enforcement (--enforce-iam).
  */
 const IDENTITY_NOT_ENFORCED: LabeledPolicy[] = [
   {
@@ -54,6 +60,19 @@ function trustPolicy(role: RoleFacts): LabeledPolicy[] {
     return [];
   }
   return [{ source: `trust policy of ${role.arn}`, document }];
+}
+
+/** The session policies the caller passed, kept with the session (enforcement intersects them). */
+function withSessionPolicies(
+  session: SessionRecord,
+  input: { Policy?: string | undefined; PolicyArns?: Array<{ arn?: string | undefined }> | undefined },
+): SessionRecord {
+  const arns = (input.PolicyArns ?? []).flatMap((p) => (p.arn ? [p.arn] : []));
+  return {
+    ...session,
+    ...(input.Policy !== undefined ? { sessionPolicy: input.Policy } : {}),
+    ...(arns.length > 0 ? { sessionPolicyArns: arns } : {}),
+  };
 }
 
 function checkDuration(requested: number | undefined, role: RoleFacts, chained: boolean): number {
@@ -80,8 +99,7 @@ export const assumeRole: Handler<
   AssumeRoleResponse,
   StsState
 > = (input, ctx) => {
-  // A session policy is checked as IAM checks any permissions policy (it is not yet applied: the
-  // local cloud enforces no permissions).
+  // A session policy is checked as IAM checks any permissions policy; enforcement applies it.
   if (input.Policy !== undefined) parsePolicyDocument(input.Policy, 'permissions');
   const caller = ctx.caller;
   const denied = () =>
@@ -115,7 +133,10 @@ export const assumeRole: Handler<
   if (decision.decision !== 'Allow') throw denied();
   const seconds = checkDuration(input.DurationSeconds, role, caller.kind === 'session');
   const now = Date.now();
-  const session = newSession(role, ctx.accountId, input.RoleSessionName, seconds, now);
+  const session = withSessionPolicies(
+    newSession(role, ctx.accountId, input.RoleSessionName, seconds, now),
+    input,
+  );
   recordSession(ctx.state, session, now);
   return { Credentials: credentialsOf(session), AssumedRoleUser: assumedRoleUser(session) };
 };
@@ -161,10 +182,13 @@ export const assumeRoleWithWebIdentity: Handler<
   const decision = evaluateAccess({ resource: trustPolicy(role) }, request, { resourceRequired: true });
   if (decision.decision !== 'Allow') throw denied();
   const seconds = checkDuration(input.DurationSeconds, role, false);
-  const session = newSession(role, ctx.accountId, input.RoleSessionName, seconds, now, {
-    providerArn: provider.arn,
-    subject: claims.sub,
-  });
+  const session = withSessionPolicies(
+    newSession(role, ctx.accountId, input.RoleSessionName, seconds, now, {
+      providerArn: provider.arn,
+      subject: claims.sub,
+    }),
+    input,
+  );
   recordSession(ctx.state, session, now);
   return {
     Credentials: credentialsOf(session),

@@ -1,4 +1,5 @@
 import * as sdk from '@aws-sdk/client-sts';
+import { stsAuthorization } from './permissions.ts';
 import type { GetCallerIdentityRequest, GetCallerIdentityResponse } from '@aws-sdk/client-sts';
 import type { Handler, ServiceDefinition } from '../../service-definition.ts';
 import { assumeRole, assumeRoleWithWebIdentity } from './assume-role.ts';
@@ -22,6 +23,7 @@ export const sts: ServiceDefinition<StsState> = {
   schemas: sdk,
   global: true,
   initialState: initialStsState,
+  authorization: stsAuthorization,
   operations: {
     GetCallerIdentity: getCallerIdentity,
     AssumeRole: assumeRole,

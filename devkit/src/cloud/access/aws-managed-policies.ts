@@ -1,5 +1,5 @@
 /** The AWS managed policies the local cloud knows, with their real documents, by ARN. */
-import type { ManagedPolicyRecord } from './state.ts';
+import type { ManagedPolicyRecord } from './identities.ts';
 
 function awsManaged(
   path: string,

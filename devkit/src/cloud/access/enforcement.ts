@@ -1,0 +1,359 @@
+/**
+ * IAM enforcement of every call (issue 19), in one place: the gateway asks `authorize` after it
+ * knows the caller and has decoded the request, before any handler runs. The account's root
+ * (`test`/`test`, any key that is no local STS session's) is allowed, as root is on AWS; a role
+ * session's call is evaluated as IAM documents it — its role's identity policies (inline and
+ * attached, AWS managed included), the resource's own policy, the role's permissions boundary and
+ * the session's policies — for each action the operation's catalogue entry names. Refusals carry
+ * AWS's code and wording for the service's protocol.
+ *
+ * Every decision about a session's call is kept (the most recent ones), by the call's request id,
+ * to answer "why was this denied"; and each allowed action is recorded with the resources it was
+ * used on, per role, to print the least-privilege policy the role actually needed.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ServiceError } from '../protocol/errors.ts';
+import type { StateStore } from '../state/store.ts';
+import {
+  arnBuilder,
+  requiredActions,
+  type AuthorizationCatalogue,
+  type RequiredAction,
+  type RequestInput,
+} from './authorization.ts';
+import type { Caller } from './caller.ts';
+import { managedPolicyDocument, roleByArn, type RoleFacts, type SessionRecord } from './identities.ts';
+import { contextValues } from './policy-conditions.ts';
+import { asList, parsePolicyDocument, type PolicyDocument } from './policy-document.ts';
+import { notAuthorizedMessage } from './denial.ts';
+import {
+  evaluateAccess,
+  type AccessDecision,
+  type ApplicablePolicies,
+  type LabeledPolicy,
+  type PolicyType,
+  type RequestPrincipal,
+} from './policy-evaluation.ts';
+import { leastPrivilegePolicy, UsedPermissions } from './used-permissions.ts';
+
+/** How a service's protocol names a refusal. */
+export type DenialProtocol = 'json' | 'query' | 'ec2';
+
+export interface AccessCall {
+  requestId: string;
+  operation: string;
+  input: RequestInput;
+  caller: Caller;
+  region: string;
+  sourceIp: string | undefined;
+  catalogue: AuthorizationCatalogue<never> | undefined;
+  /** The service's state for the request's region (catalogue entries read resources from it). */
+  state: unknown;
+  protocol: DenialProtocol;
+}
+
+/** One action checked: what was asked, with which context, and what decided. */
+export interface ActionCheck {
+  action: string;
+  resource: string;
+  context: Record<string, string | readonly string[]>;
+  decision: AccessDecision;
+}
+
+export interface DecisionRecord {
+  requestId: string;
+  timeMs: number;
+  /** The caller: `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  principal: string;
+  roleArn: string;
+  operation: string;
+  allowed: boolean;
+  /** Whether enforcement was on: off, a denial is recorded but the call went ahead. */
+  enforced: boolean;
+  /** The policies considered, by type (their names or ARNs). */
+  policies: Partial<Record<PolicyType, string[]>>;
+  checks: ActionCheck[];
+  /** The refusal's message, when denied. */
+  message?: string;
+}
+
+const KEPT_DECISIONS = 1000;
+const PARSED_CACHE = 1000;
+
+export class AccessControl {
+  readonly enforced: boolean;
+  private readonly store: StateStore;
+  private readonly accountId: string;
+  private readonly decisions = new Map<string, DecisionRecord>();
+  private readonly parsed = new Map<string, PolicyDocument | null>();
+  private readonly used = new UsedPermissions();
+
+  constructor(options: { enforce: boolean; store: StateStore; accountId: string }) {
+    this.enforced = options.enforce;
+    this.store = options.store;
+    this.accountId = options.accountId;
+  }
+
+  /** Throws AWS's refusal when enforcement is on and a role session's call is not allowed. */
+  authorize(call: AccessCall): void {
+    if (call.caller.kind !== 'session') return;
+    const { session } = call.caller;
+    const catalogue = call.catalogue;
+    const prefix = catalogue?.prefix ?? call.operation;
+    const entry =
+      catalogue && Object.hasOwn(catalogue.operations, call.operation)
+        ? catalogue.operations[call.operation]
+        : undefined;
+    const action = `${prefix}:${call.operation}`;
+    const required: RequiredAction[] = entry
+      ? requiredActions(entry, call.input, {
+          region: call.region,
+          accountId: this.accountId,
+          state: call.state as never,
+          store: this.store,
+          action,
+          arn: arnBuilder(prefix, call.region, this.accountId),
+        })
+      : [{ action, resource: '*' }];
+    if (required.length === 0) return;
+    const role = roleByArn(this.store, session.roleArn);
+    const policies = this.policiesOf(role, session);
+    const principal: RequestPrincipal = {
+      type: 'AWS',
+      arn: session.assumedRoleArn,
+      account: this.accountId,
+      roleArn: session.roleArn,
+    };
+    const base = this.baseContext(call, session, role);
+    const checks: ActionCheck[] = [];
+    let denied: ActionCheck | undefined;
+    for (const need of required) {
+      const context = { ...base, ...definedOnly(need.context) };
+      const resource = this.resourcePolicy(need);
+      const decision = evaluateAccess(
+        { ...policies, ...(resource ? { resource: [resource] } : {}) },
+        { action: need.action, resource: need.resource, principal, context: contextValues(context) },
+        { resourceRequired: need.resourcePolicy?.kind === 'trust' },
+      );
+      const check = { action: need.action, resource: need.resource, context, decision };
+      checks.push(check);
+      if (decision.decision !== 'Allow') {
+        denied = check;
+        break;
+      }
+    }
+    const message =
+      denied && denied.decision.decision !== 'Allow'
+        ? notAuthorizedMessage(session.assumedRoleArn, denied.action, denied.resource, denied.decision)
+        : undefined;
+    this.keep({
+      requestId: call.requestId,
+      timeMs: Date.now(),
+      principal: session.assumedRoleArn,
+      roleArn: session.roleArn,
+      operation: action,
+      allowed: denied === undefined,
+      enforced: this.enforced,
+      policies: {
+        identity: policies.identity?.map((p) => p.source) ?? [],
+        ...(policies.boundary ? { boundary: policies.boundary.map((p) => p.source) } : {}),
+        ...(policies.session ? { session: policies.session.map((p) => p.source) } : {}),
+        ...(required.some((r) => r.resourcePolicy)
+          ? { resource: required.flatMap((r) => (r.resourcePolicy ? [r.resourcePolicy.source] : [])) }
+          : {}),
+      },
+      checks,
+      ...(message ? { message } : {}),
+    });
+    if (denied && this.enforced) throw denialError(call, message!, denied);
+    if (!denied || !this.enforced) this.used.record(session.roleName, required);
+  }
+
+  /** The decision taken on a request, by its request id, while it is among the recent ones. */
+  decision(requestId: string): DecisionRecord | undefined {
+    return this.decisions.get(requestId);
+  }
+
+  /** The most recent decisions, newest first. */
+  recentDecisions(limit = 50, options: { deniedOnly?: boolean } = {}): DecisionRecord[] {
+    const all = [...this.decisions.values()].reverse();
+    return (options.deniedOnly ? all.filter((d) => !d.allowed) : all).slice(0, limit);
+  }
+
+  /** The least-privilege policy for what a role's sessions were allowed to do; undefined if none seen. */
+  usedPolicy(roleName: string): PolicyDocument | undefined {
+    const used = this.used.of(roleName);
+    return used ? leastPrivilegePolicy(used) : undefined;
+  }
+
+  /** Roles whose sessions made calls, by name. */
+  usedRoles(): string[] {
+    return this.used.roles();
+  }
+
+  private keep(record: DecisionRecord): void {
+    this.decisions.set(record.requestId, record);
+    if (this.decisions.size > KEPT_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
+  }
+
+  private policiesOf(role: RoleFacts | undefined, session: SessionRecord): ApplicablePolicies {
+    if (!role) return { identity: [] };
+    const identity = [
+      ...role.attachedPolicyArns.flatMap((arn) => this.managed(arn)),
+      ...Object.entries(role.inlinePolicies).flatMap(([name, text]) => this.labeled(name, text)),
+    ];
+    const boundary = role.permissionsBoundary ? this.managed(role.permissionsBoundary) : undefined;
+    const sessionPolicies =
+      session.sessionPolicy !== undefined || session.sessionPolicyArns
+        ? [
+            ...(session.sessionPolicy !== undefined
+              ? this.labeled('session policy', session.sessionPolicy)
+              : []),
+            ...(session.sessionPolicyArns ?? []).flatMap((arn) => this.managed(arn)),
+          ]
+        : undefined;
+    return {
+      identity,
+      ...(boundary ? { boundary } : {}),
+      ...(sessionPolicies ? { session: sessionPolicies } : {}),
+    };
+  }
+
+  private managed(arn: string): LabeledPolicy[] {
+    const text = managedPolicyDocument(this.store, arn);
+    return text === undefined ? [] : this.labeled(arn, text);
+  }
+
+  /** Documents are parsed once per text (the same policies decide call after call). */
+  private labeled(
+    source: string,
+    text: string,
+    kind: 'permissions' | 'resource' = 'permissions',
+  ): LabeledPolicy[] {
+    const key = `${kind}\n${text}`;
+    let document = this.parsed.get(key);
+    if (document === undefined) {
+      document = parseStored(text, kind);
+      if (this.parsed.size >= PARSED_CACHE) this.parsed.clear();
+      this.parsed.set(key, document);
+    }
+    return document ? [{ source, document }] : [];
+  }
+
+  private resourcePolicy(need: RequiredAction): LabeledPolicy | undefined {
+    return need.resourcePolicy
+      ? this.labeled(need.resourcePolicy.source, need.resourcePolicy.text, 'resource')[0]
+      : undefined;
+  }
+
+  private baseContext(call: AccessCall, session: SessionRecord, role: RoleFacts | undefined) {
+    const now = Date.now();
+    const context: Record<string, string | readonly string[]> = {
+      'aws:RequestedRegion': call.region,
+      'aws:PrincipalArn': session.roleArn,
+      'aws:PrincipalAccount': this.accountId,
+      'aws:PrincipalType': 'AssumedRole',
+      'aws:userid': session.assumedRoleId,
+      'aws:CurrentTime': new Date(now).toISOString(),
+      'aws:EpochTime': String(Math.floor(now / 1000)),
+      'aws:SecureTransport': 'false',
+      'aws:ViaAWSService': 'false',
+    };
+    if (call.sourceIp) context['aws:SourceIp'] = call.sourceIp;
+    if (session.webIdentity) context['aws:FederatedProvider'] = session.webIdentity.providerArn;
+    for (const tag of role?.tags ?? []) {
+      if (tag.Key !== undefined) context[`aws:PrincipalTag/${tag.Key}`] = tag.Value ?? '';
+    }
+    return context;
+  }
+}
+
+/** The line `devkit cloud`, `devkit status` and the rehearsal say about enforcement. */
+export function iamEnforcementLine(enforced: boolean): string {
+  return enforced
+    ? "iam: enforced (role sessions' and their tasks' calls are evaluated against IAM policies; test/test acts as the account root)"
+    : 'iam: not enforced (any credentials may call anything; --enforce-iam evaluates role sessions as AWS does)';
+}
+
+/** A stored document, or null when it cannot be read (it then grants nothing). */
+function parseStored(text: string, kind: 'permissions' | 'resource'): PolicyDocument | null {
+  try {
+    return parsePolicyDocument(text, kind);
+  } catch {
+    return null;
+  }
+}
+
+function definedOnly(context: RequiredAction['context']): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [key, value] of Object.entries(context ?? {})) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/** The refusal as the service's protocol answers it. */
+function denialError(call: AccessCall, message: string, check: ActionCheck): ServiceError {
+  switch (call.protocol) {
+    case 'json':
+      return new ServiceError(message, { code: 'AccessDeniedException', status: 400 });
+    case 'query':
+      return new ServiceError(message, { code: 'AccessDenied', status: 403 });
+    case 'ec2':
+      return new ServiceError(
+        `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encodeAuthorizationMessage(call, check)}`,
+        { code: 'UnauthorizedOperation', status: 403 },
+      );
+  }
+}
+
+/**
+ * EC2's encoded authorization failure message: the decision as `sts:DecodeAuthorizationMessage`
+ * returns it (AWS encrypts it; here it is compressed, and decoding needs the permission too).
+ */
+function encodeAuthorizationMessage(call: AccessCall, check: ActionCheck): string {
+  const decoded = {
+    allowed: false,
+    explicitDeny: check.decision.decision === 'ExplicitDeny',
+    matchedStatements: {
+      items:
+        check.decision.decision === 'ExplicitDeny'
+          ? [
+              {
+                statementId: check.decision.by.sid ?? '',
+                source: check.decision.by.source,
+                index: check.decision.by.index,
+              },
+            ]
+          : [],
+    },
+    failures: { items: [] },
+    context: {
+      principal: {
+        id: call.caller.kind === 'session' ? call.caller.session.assumedRoleId : call.caller.accountId,
+        arn: call.caller.arn,
+      },
+      action: check.action,
+      resource: check.resource,
+      conditions: {
+        items: Object.entries(check.context).map(([key, value]) => ({
+          key,
+          values: { items: asList(value as string | string[]).map((v) => ({ value: v })) },
+        })),
+      },
+    },
+    requestId: call.requestId,
+  };
+  return deflateRawSync(JSON.stringify(decoded)).toString('base64url');
+}
+
+/** The decoded message, or undefined when the text is no message this cloud encoded. */
+export function decodeAuthorizationMessage(encoded: string): string | undefined {
+  try {
+    const text = inflateRawSync(Buffer.from(encoded, 'base64url'), { maxOutputLength: 1 << 20 }).toString(
+      'utf8',
+    );
+    JSON.parse(text);
+    return text;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * What each EC2 operation asks of IAM (Service Authorization Reference, Amazon EC2): the ARN of
+ * every resource the request names by id (`vpc/vpc-…`, `subnet/subnet-…`), `<type>/*` for the one
+ * it creates, tags given at creation as aws:RequestTag/* with ec2:CreateAction; Describe* on `*`.
+ */
+import {
+  anyResource,
+  requestTags,
+  type AuthorizationCatalogue,
+  type AuthorizationScope,
+  type OperationAuthorization,
+  type RequiredAction,
+} from '../../access/authorization.ts';
+
+type Scope = AuthorizationScope;
+
+/** Resource types by their ids' prefix. */
+const TYPES: ReadonlyArray<[prefix: string, type: string]> = [
+  ['vpc-', 'vpc'],
+  ['subnet-', 'subnet'],
+  ['sg-', 'security-group'],
+  ['sgr-', 'security-group-rule'],
+  ['igw-', 'internet-gateway'],
+  ['rtb-', 'route-table'],
+  ['acl-', 'network-acl'],
+  ['eni-', 'network-interface'],
+  ['eipalloc-', 'elastic-ip'],
+  ['nat-', 'natgateway'],
+  ['vpce-', 'vpc-endpoint'],
+];
+
+const resourceArn = (id: string, at: Scope): string | undefined => {
+  const type = TYPES.find(([prefix]) => id.startsWith(prefix))?.[1];
+  return type ? at.arn(`${type}/${id}`) : undefined;
+};
+
+/** The request members that name a resource by id. */
+const ID_MEMBERS = [
+  'VpcId',
+  'SubnetId',
+  'GroupId',
+  'InternetGatewayId',
+  'RouteTableId',
+  'NetworkAclId',
+  'NetworkInterfaceId',
+  'AllocationId',
+  'NatGatewayId',
+  'VpcEndpointId',
+  'GatewayId',
+];
+
+/** Members that name several (`Groups` of a network interface). */
+const ID_LIST_MEMBERS = ['Groups', 'SecurityGroupIds'];
+
+function named(i: Record<string, unknown>, at: Scope): string[] {
+  const ids = [
+    ...ID_MEMBERS.map((member) => i[member]),
+    ...ID_LIST_MEMBERS.flatMap((member) => (Array.isArray(i[member]) ? (i[member] as unknown[]) : [])),
+  ].filter((v): v is string => typeof v === 'string');
+  return ids.flatMap((id) => resourceArn(id, at) ?? []);
+}
+
+/** Tags given at creation, with the creating action (ec2:CreateAction), for the created type. */
+function tagsOnCreate(
+  i: { TagSpecifications?: Array<{ Tags?: Array<{ Key?: string; Value?: string }> }> },
+  at: Scope,
+) {
+  const tags = (i.TagSpecifications ?? []).flatMap((spec) => spec.Tags ?? []);
+  return tags.length > 0 ? { ...requestTags(tags), 'ec2:CreateAction': at.action.slice(4) } : {};
+}
+
+/** Every resource the request names by id (`*` when it names none). */
+const onNamedResources: OperationAuthorization = (i, at) => {
+  const arns = named(i, at);
+  return arns.length > 0 ? arns : '*';
+};
+
+/** The created resource (`<type>/*`, its id not known yet) and the resources it is made in. */
+const creates =
+  (type: string): OperationAuthorization =>
+  (i, at) => [
+    {
+      action: at.action,
+      resource: at.arn(`${type}/*`),
+      context: tagsOnCreate(i, at),
+    } satisfies RequiredAction,
+    ...named(i, at).map((resource) => ({ action: at.action, resource })),
+  ];
+
+/** CreateTags / DeleteTags: each resource by its id. */
+const tagging: OperationAuthorization = (
+  i: { Resources?: string[]; Tags?: Array<{ Key?: string; Value?: string }> },
+  at,
+) =>
+  (i.Resources ?? []).map((id) => ({
+    action: at.action,
+    resource: resourceArn(id, at) ?? '*',
+    context: {
+      ...requestTags(i.Tags),
+      ...(at.action === 'ec2:DeleteTags'
+        ? { 'aws:TagKeys': (i.Tags ?? []).flatMap((t) => t.Key ?? []) }
+        : {}),
+    },
+  }));
+
+export const ec2Authorization: AuthorizationCatalogue = {
+  prefix: 'ec2',
+  operations: {
+    CreateVpc: creates('vpc'),
+    DescribeVpcs: anyResource,
+    DeleteVpc: onNamedResources,
+    ModifyVpcAttribute: onNamedResources,
+    DescribeVpcAttribute: onNamedResources,
+    DescribeNetworkAcls: anyResource,
+    CreateSubnet: creates('subnet'),
+    DescribeSubnets: anyResource,
+    DeleteSubnet: onNamedResources,
+    ModifySubnetAttribute: onNamedResources,
+    CreateInternetGateway: creates('internet-gateway'),
+    AttachInternetGateway: onNamedResources,
+    DetachInternetGateway: onNamedResources,
+    DescribeInternetGateways: anyResource,
+    DeleteInternetGateway: onNamedResources,
+    CreateRouteTable: creates('route-table'),
+    DescribeRouteTables: anyResource,
+    CreateRoute: onNamedResources,
+    DeleteRoute: onNamedResources,
+    AssociateRouteTable: onNamedResources,
+    DisassociateRouteTable: anyResource,
+    DeleteRouteTable: onNamedResources,
+    CreateSecurityGroup: creates('security-group'),
+    DescribeSecurityGroups: anyResource,
+    DeleteSecurityGroup: onNamedResources,
+    AuthorizeSecurityGroupIngress: onNamedResources,
+    RevokeSecurityGroupIngress: onNamedResources,
+    AuthorizeSecurityGroupEgress: onNamedResources,
+    RevokeSecurityGroupEgress: onNamedResources,
+    DescribeSecurityGroupRules: anyResource,
+    CreateNetworkInterface: creates('network-interface'),
+    DescribeNetworkInterfaces: anyResource,
+    DeleteNetworkInterface: onNamedResources,
+    ModifyNetworkInterfaceAttribute: onNamedResources,
+    DescribeNetworkInterfaceAttribute: onNamedResources,
+    DescribeAvailabilityZones: anyResource,
+    CreateTags: tagging,
+    DeleteTags: tagging,
+    DescribeTags: anyResource,
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * What each ECR operation asks of IAM (Service Authorization Reference, Amazon ECR); a
+ * repository's policy (SetRepositoryPolicy) is its resource policy.
+ */
+import {
+  anyResource,
+  requestTags,
+  type AuthorizationCatalogue,
+  type AuthorizationScope,
+  type OperationAuthorization,
+  type RequiredAction,
+} from '../../access/authorization.ts';
+import type { EcrState } from './state.ts';
+
+type Scope = AuthorizationScope<EcrState>;
+
+function repository(name: string, at: Scope, extra: Partial<RequiredAction> = {}): RequiredAction {
+  const record = Object.hasOwn(at.state.repositories, name) ? at.state.repositories[name] : undefined;
+  return {
+    action: at.action,
+    resource: at.arn(`repository/${name}`),
+    ...extra,
+    ...(record?.policyText
+      ? { resourcePolicy: { source: `repository policy of ${record.arn}`, text: record.policyText } }
+      : {}),
+  };
+}
+
+/** The repository the request names (`repositoryName`). */
+const onRepository: OperationAuthorization<EcrState> = (i, at) => [repository(i.repositoryName, at)];
+
+export const ecrAuthorization: AuthorizationCatalogue<EcrState> = {
+  prefix: 'ecr',
+  operations: {
+    CreateRepository: (i, at) => [repository(i.repositoryName, at, { context: requestTags(i.tags) })],
+    DescribeRepositories: (i: { repositoryNames?: string[] }, at) =>
+      i.repositoryNames ? i.repositoryNames.map((name) => repository(name, at)) : at.arn('repository/*'),
+    DeleteRepository: onRepository,
+    PutImageTagMutability: onRepository,
+    PutImageScanningConfiguration: onRepository,
+    SetRepositoryPolicy: onRepository,
+    GetRepositoryPolicy: onRepository,
+    DeleteRepositoryPolicy: onRepository,
+    PutRegistryPolicy: anyResource,
+    GetRegistryPolicy: anyResource,
+    DeleteRegistryPolicy: anyResource,
+    DescribeRegistry: anyResource,
+    PutReplicationConfiguration: anyResource,
+    GetAuthorizationToken: anyResource,
+    DescribeImages: onRepository,
+    ListImages: onRepository,
+    BatchGetImage: onRepository,
+    BatchDeleteImage: onRepository,
+    PutImage: onRepository,
+    BatchCheckLayerAvailability: onRepository,
+    GetDownloadUrlForLayer: onRepository,
+    InitiateLayerUpload: onRepository,
+    UploadLayerPart: onRepository,
+    CompleteLayerUpload: onRepository,
+    PutLifecyclePolicy: onRepository,
+    GetLifecyclePolicy: onRepository,
+    DeleteLifecyclePolicy: onRepository,
+    StartImageScan: onRepository,
+    DescribeImageScanFindings: onRepository,
+  },
+};

@@ -1,0 +1,106 @@
+/** What each ECS operation asks of IAM (Service Authorization Reference, Amazon ECS). */
+import {
+  anyResource,
+  passRoles,
+  requestTags,
+  type AuthorizationCatalogue,
+  type AuthorizationScope,
+} from '../../access/authorization.ts';
+
+const TASKS = 'ecs-tasks.amazonaws.com';
+type Scope = AuthorizationScope;
+
+const named = (id: string | undefined, at: Scope, resource: (name: string) => string) =>
+  id?.startsWith('arn:') ? id : at.arn(resource(id ?? ''));
+/** A cluster's name from its name or ARN (`default` when the request names none, as ECS does). */
+const clusterName = (cluster: string | undefined) => (cluster ?? 'default').replace(/^arn:.*:cluster\//, '');
+const cluster = (id: string | undefined, at: Scope) => named(id ?? 'default', at, (n) => `cluster/${n}`);
+const service = (id: string | undefined, clusterId: string | undefined, at: Scope) =>
+  named(id, at, (n) => `service/${clusterName(clusterId)}/${n}`);
+const task = (id: string | undefined, clusterId: string | undefined, at: Scope) =>
+  named(id, at, (n) => `task/${clusterName(clusterId)}/${n}`);
+/** `family:revision`, or a family alone (its latest revision: any of the family's). */
+const taskDefinition = (id: string | undefined, at: Scope) =>
+  named(id, at, (n) => `task-definition/${n.includes(':') ? n : `${n}:*`}`);
+const clusterKey = (id: string | undefined, at: Scope) => ({ 'ecs:cluster': cluster(id, at) });
+
+type Override = { taskRoleArn?: string; executionRoleArn?: string } | undefined;
+
+export const ecsAuthorization: AuthorizationCatalogue = {
+  prefix: 'ecs',
+  operations: {
+    CreateCluster: (i, at) => [{ action: at.action, resource: '*', context: requestTags(i.tags) }],
+    DescribeClusters: (i: { clusters?: string[] }, at) =>
+      (i.clusters ?? ['default']).map((c) => cluster(c, at)),
+    ListClusters: anyResource,
+    DeleteCluster: (i, at) => cluster(i.cluster, at),
+    UpdateClusterSettings: (i, at) => cluster(i.cluster, at),
+    RegisterTaskDefinition: (i, at) => [
+      { action: at.action, resource: '*', context: requestTags(i.tags) },
+      ...passRoles([i.taskRoleArn, i.executionRoleArn], TASKS, at.accountId),
+    ],
+    DescribeTaskDefinition: anyResource,
+    ListTaskDefinitions: anyResource,
+    ListTaskDefinitionFamilies: anyResource,
+    DeregisterTaskDefinition: anyResource,
+    CreateService: (i, at) => [
+      {
+        action: at.action,
+        resource: service(i.serviceName, i.cluster, at),
+        context: {
+          ...clusterKey(i.cluster, at),
+          ...(i.taskDefinition ? { 'ecs:task-definition': taskDefinition(i.taskDefinition, at) } : {}),
+          ...requestTags(i.tags),
+        },
+      },
+      // The service-linked role ECS uses for a load balancer, when one is named.
+      ...passRoles([i.role], 'ecs.amazonaws.com', at.accountId),
+    ],
+    UpdateService: (i, at) => [
+      {
+        action: at.action,
+        resource: service(i.service, i.cluster, at),
+        context: {
+          ...clusterKey(i.cluster, at),
+          ...(i.taskDefinition ? { 'ecs:task-definition': taskDefinition(i.taskDefinition, at) } : {}),
+        },
+      },
+    ],
+    DescribeServices: (i: { services?: string[]; cluster?: string }, at) =>
+      (i.services ?? []).map((s) => ({
+        action: at.action,
+        resource: service(s, i.cluster, at),
+        context: clusterKey(i.cluster, at),
+      })),
+    ListServices: (i, at) => [{ action: at.action, resource: '*', context: clusterKey(i.cluster, at) }],
+    DeleteService: (i, at) => [
+      { action: at.action, resource: service(i.service, i.cluster, at), context: clusterKey(i.cluster, at) },
+    ],
+    RunTask: (i, at) => {
+      const overrides = i.overrides as Override;
+      return [
+        {
+          action: at.action,
+          resource: taskDefinition(i.taskDefinition, at),
+          context: { ...clusterKey(i.cluster, at), ...requestTags(i.tags) },
+        },
+        ...passRoles([overrides?.taskRoleArn, overrides?.executionRoleArn], TASKS, at.accountId),
+      ];
+    },
+    StopTask: (i, at) => [
+      { action: at.action, resource: task(i.task, i.cluster, at), context: clusterKey(i.cluster, at) },
+    ],
+    DescribeTasks: (i: { tasks?: string[]; cluster?: string }, at) =>
+      (i.tasks ?? []).map((t) => ({
+        action: at.action,
+        resource: task(t, i.cluster, at),
+        context: clusterKey(i.cluster, at),
+      })),
+    ListTasks: (i, at) => [{ action: at.action, resource: '*', context: clusterKey(i.cluster, at) }],
+    TagResource: (i, at) => [{ action: at.action, resource: i.resourceArn, context: requestTags(i.tags) }],
+    UntagResource: (i, at) => [
+      { action: at.action, resource: i.resourceArn, context: { 'aws:TagKeys': i.tagKeys } },
+    ],
+    ListTagsForResource: (i) => i.resourceArn,
+  },
+};

@@ -1,0 +1,113 @@
+/**
+ * What each IAM operation asks of IAM (Service Authorization Reference, AWS IAM). Most name their
+ * resource by one member (RoleName, PolicyArn, OpenIDConnectProviderArn): `onNamedResource` reads
+ * whichever the request has, so a new operation's entry is usually that one word.
+ */
+import {
+  anyResource,
+  requestTags,
+  resourceTags,
+  type AuthorizationCatalogue,
+  type AuthorizationScope,
+  type OperationAuthorization,
+  type RequiredAction,
+} from '../../access/authorization.ts';
+import { issuerHostPath } from '../../access/identities.ts';
+import type { IamState } from './state.ts';
+
+type Scope = AuthorizationScope<IamState>;
+
+const iamArn = (at: Scope, resource: string) => `arn:aws:iam::${at.accountId}:${resource}`;
+
+function role(name: string, at: Scope, path = '/'): { resource: string; context: RequiredAction['context'] } {
+  const record = Object.hasOwn(at.state.roles, name.toLowerCase())
+    ? at.state.roles[name.toLowerCase()]
+    : undefined;
+  return { resource: record?.arn ?? iamArn(at, `role${path}${name}`), context: resourceTags(record?.tags) };
+}
+
+/** The role, managed policy or OIDC provider the request names; `*` when it names none. */
+const onNamedResource: OperationAuthorization<IamState> = (i, at) => {
+  if (typeof i.RoleName === 'string') {
+    const named = role(i.RoleName, at);
+    return [
+      {
+        action: at.action,
+        resource: named.resource,
+        context: {
+          ...named.context,
+          ...(i.PolicyArn ? { 'iam:PolicyARN': i.PolicyArn } : {}),
+          ...(i.PermissionsBoundary ? { 'iam:PermissionsBoundary': i.PermissionsBoundary } : {}),
+          ...requestTags(i.Tags),
+          ...(i.TagKeys ? { 'aws:TagKeys': i.TagKeys } : {}),
+        },
+      },
+    ];
+  }
+  const arn = i.PolicyArn ?? i.OpenIDConnectProviderArn;
+  if (typeof arn !== 'string') return '*';
+  return [
+    {
+      action: at.action,
+      resource: arn,
+      context: { ...requestTags(i.Tags), ...(i.TagKeys ? { 'aws:TagKeys': i.TagKeys } : {}) },
+    },
+  ];
+};
+
+export const iamAuthorization: AuthorizationCatalogue<IamState> = {
+  prefix: 'iam',
+  operations: {
+    CreateRole: (i, at) => [
+      {
+        action: at.action,
+        resource: role(i.RoleName, at, i.Path).resource,
+        context: {
+          ...requestTags(i.Tags),
+          ...(i.PermissionsBoundary ? { 'iam:PermissionsBoundary': i.PermissionsBoundary } : {}),
+        },
+      },
+    ],
+    GetRole: onNamedResource,
+    ListRoles: anyResource,
+    DeleteRole: onNamedResource,
+    UpdateAssumeRolePolicy: onNamedResource,
+    TagRole: onNamedResource,
+    UntagRole: onNamedResource,
+    ListRoleTags: onNamedResource,
+    CreatePolicy: (i, at) => [
+      {
+        action: at.action,
+        resource: iamArn(at, `policy${i.Path ?? '/'}${i.PolicyName}`),
+        context: requestTags(i.Tags),
+      },
+    ],
+    GetPolicy: onNamedResource,
+    GetPolicyVersion: onNamedResource,
+    DeletePolicy: onNamedResource,
+    ListPolicies: anyResource,
+    AttachRolePolicy: onNamedResource,
+    DetachRolePolicy: onNamedResource,
+    ListAttachedRolePolicies: onNamedResource,
+    PutRolePolicy: onNamedResource,
+    GetRolePolicy: onNamedResource,
+    DeleteRolePolicy: onNamedResource,
+    ListRolePolicies: onNamedResource,
+    CreateOpenIDConnectProvider: (i, at) => [
+      {
+        action: at.action,
+        resource: iamArn(at, `oidc-provider/${issuerHostPath(String(i.Url ?? ''))}`),
+        context: requestTags(i.Tags),
+      },
+    ],
+    GetOpenIDConnectProvider: onNamedResource,
+    ListOpenIDConnectProviders: anyResource,
+    DeleteOpenIDConnectProvider: onNamedResource,
+    AddClientIDToOpenIDConnectProvider: onNamedResource,
+    RemoveClientIDFromOpenIDConnectProvider: onNamedResource,
+    UpdateOpenIDConnectProviderThumbprint: onNamedResource,
+    TagOpenIDConnectProvider: onNamedResource,
+    UntagOpenIDConnectProvider: onNamedResource,
+    ListOpenIDConnectProviderTags: onNamedResource,
+  },
+};

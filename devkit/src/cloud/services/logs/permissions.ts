@@ -1,0 +1,58 @@
+/**
+ * What each CloudWatch Logs operation asks of IAM (Service Authorization Reference, CloudWatch
+ * Logs). Logs evaluates a log group as `log-group:<name>:log-stream:` and a stream as
+ * `log-group:<name>:log-stream:<stream>`, which is why policies name `log-group:<name>:*`.
+ */
+import {
+  requestTags,
+  type AuthorizationCatalogue,
+  type AuthorizationScope,
+  type OperationAuthorization,
+} from '../../access/authorization.ts';
+
+type Scope = AuthorizationScope;
+
+/** A group named by name or ARN (`logGroupIdentifier` takes either). */
+const groupName = (i: { logGroupName?: string; logGroupIdentifier?: string }) =>
+  (i.logGroupName ?? i.logGroupIdentifier ?? '')
+    .replace(/^arn:[^:]*:logs:[^:]*:[^:]*:log-group:/, '')
+    .replace(/:\*$/, '');
+const group = (name: string, at: Scope) => at.arn(`log-group:${name}:log-stream:`);
+const stream = (name: string, streamName: string, at: Scope) =>
+  at.arn(`log-group:${name}:log-stream:${streamName}`);
+const onGroup: OperationAuthorization = (i, at) => group(groupName(i), at);
+const onStream: OperationAuthorization = (i, at) => stream(groupName(i), i.logStreamName ?? '', at);
+/** Logs gives tags as a map. */
+const tagMap = (tags: Record<string, string> | undefined) =>
+  requestTags(Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value })));
+
+export const logsAuthorization: AuthorizationCatalogue = {
+  prefix: 'logs',
+  operations: {
+    CreateLogGroup: (i, at) => [
+      { action: at.action, resource: group(groupName(i), at), context: tagMap(i.tags) },
+    ],
+    DeleteLogGroup: onGroup,
+    DescribeLogGroups: (_, at) => group('', at),
+    PutRetentionPolicy: onGroup,
+    DeleteRetentionPolicy: onGroup,
+    CreateLogStream: onStream,
+    DeleteLogStream: onStream,
+    DescribeLogStreams: onGroup,
+    PutLogEvents: onStream,
+    GetLogEvents: onStream,
+    FilterLogEvents: onGroup,
+    TagLogGroup: (i, at) => [
+      { action: at.action, resource: group(groupName(i), at), context: tagMap(i.tags) },
+    ],
+    UntagLogGroup: (i, at) => [
+      { action: at.action, resource: group(groupName(i), at), context: { 'aws:TagKeys': i.tags } },
+    ],
+    ListTagsLogGroup: onGroup,
+    TagResource: (i, at) => [{ action: at.action, resource: i.resourceArn, context: tagMap(i.tags) }],
+    UntagResource: (i, at) => [
+      { action: at.action, resource: i.resourceArn, context: { 'aws:TagKeys': i.tagKeys } },
+    ],
+    ListTagsForResource: (i) => i.resourceArn,
+  },
+};

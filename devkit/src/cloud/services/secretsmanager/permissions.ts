@@ -1,0 +1,62 @@
+/**
+ * What each Secrets Manager operation asks of IAM (Service Authorization Reference, AWS Secrets
+ * Manager): the secret's full ARN, its tags as aws:ResourceTag/*, and its resource policy.
+ */
+import {
+  anyResource,
+  requestTags,
+  resourceTags,
+  type AuthorizationCatalogue,
+  type AuthorizationScope,
+  type OperationAuthorization,
+  type RequiredAction,
+} from '../../access/authorization.ts';
+import type { SecretRecord, SecretsState } from './state.ts';
+
+type Scope = AuthorizationScope<SecretsState>;
+
+/** The secret a SecretId names (name, ARN or partial ARN), read without changing state. */
+function lookup(state: SecretsState, secretId: string): SecretRecord | undefined {
+  if (!secretId.startsWith('arn:'))
+    return Object.hasOwn(state.secrets, secretId) ? state.secrets[secretId] : undefined;
+  return Object.values(state.secrets).find((s) => s.arn === secretId || s.arn.slice(0, -7) === secretId);
+}
+
+function secret(secretId: string, at: Scope, context: RequiredAction['context'] = {}): RequiredAction {
+  const record = lookup(at.state, secretId);
+  // A secret that does not exist (yet) is evaluated by the ARN it would have: its name and a suffix.
+  const resource =
+    record?.arn ?? (secretId.startsWith('arn:') ? secretId : at.arn(`secret:${secretId}-??????`));
+  return {
+    action: at.action,
+    resource,
+    context: { ...resourceTags(record?.tags), ...context },
+    ...(record?.resourcePolicy
+      ? { resourcePolicy: { source: `resource policy of ${record.arn}`, text: record.resourcePolicy } }
+      : {}),
+  };
+}
+
+const onSecret: OperationAuthorization<SecretsState> = (i, at) => [secret(i.SecretId, at)];
+
+export const secretsManagerAuthorization: AuthorizationCatalogue<SecretsState> = {
+  prefix: 'secretsmanager',
+  operations: {
+    CreateSecret: (i, at) => [secret(i.Name, at, requestTags(i.Tags))],
+    DescribeSecret: onSecret,
+    UpdateSecret: onSecret,
+    DeleteSecret: onSecret,
+    RestoreSecret: onSecret,
+    ListSecrets: anyResource,
+    GetSecretValue: onSecret,
+    PutSecretValue: onSecret,
+    TagResource: (i, at) => [secret(i.SecretId, at, requestTags(i.Tags))],
+    UntagResource: (i, at) => [secret(i.SecretId, at, { 'aws:TagKeys': i.TagKeys })],
+    GetRandomPassword: anyResource,
+    PutResourcePolicy: onSecret,
+    GetResourcePolicy: onSecret,
+    DeleteResourcePolicy: onSecret,
+    RotateSecret: onSecret,
+    CancelRotateSecret: onSecret,
+  },
+};

@@ -1,0 +1,33 @@
+/**
+ * What each STS operation asks of IAM: GetCallerIdentity needs no permission (it works even under
+ * an explicit deny); AssumeRole needs sts:AssumeRole on the role, its trust policy being the
+ * role's resource policy; AssumeRoleWithWebIdentity is unsigned: the trust policy alone decides.
+ */
+import { noPermission, type AuthorizationCatalogue } from '../../access/authorization.ts';
+import { roleByArn } from '../../access/identities.ts';
+
+export const stsAuthorization: AuthorizationCatalogue = {
+  prefix: 'sts',
+  operations: {
+    GetCallerIdentity: noPermission,
+    AssumeRole: (i, at) => {
+      const role = roleByArn(at.store, i.RoleArn);
+      return [
+        {
+          action: at.action,
+          resource: i.RoleArn,
+          ...(role
+            ? {
+                resourcePolicy: {
+                  source: `trust policy of ${role.arn}`,
+                  text: role.assumeRolePolicyDocument,
+                  kind: 'trust' as const,
+                },
+              }
+            : {}),
+        },
+      ];
+    },
+    AssumeRoleWithWebIdentity: noPermission,
+  },
+};
