@@ -111,9 +111,24 @@ describe('IAM enforcement (SDK)', () => {
     expect(ec2.message).toMatch(
       /^You are not authorized to perform this operation\. User: arn:aws:sts::000000000000:assumed-role\/nothing\/ci is not authorized to perform: ec2:CreateVpc on resource: arn:aws:ec2:us-east-1:000000000000:vpc\/\* because no identity-based policy allows the ec2:CreateVpc action\. Encoded authorization failure message: \S+$/,
     );
+    // A dry run is refused the same way (permissions come before the dry run).
+    const dry = await refusal(
+      new EC2Client(config).send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16', DryRun: true })),
+    );
+    expect(dry.name).toBe('UnauthorizedOperation');
     // GetCallerIdentity needs no permission.
     const who = await new STSClient(config).send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/nothing/ci`);
+  });
+
+  it('answers an allowed EC2 dry run with DryRunOperation', async () => {
+    const config = await session('vpc-maker', {
+      vpcs: policy({ Effect: 'Allow', Action: 'ec2:CreateVpc', Resource: '*' }),
+    });
+    const dry = await refusal(
+      new EC2Client(config).send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16', DryRun: true })),
+    );
+    expect(dry.name).toBe('DryRunOperation');
   });
 
   it('allows what a policy allows, and an explicit deny wins over an allow', async () => {
