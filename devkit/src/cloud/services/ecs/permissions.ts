@@ -22,6 +22,8 @@ const task = (id: string | undefined, clusterId: string | undefined, at: Scope) 
 /** `family:revision`, or a family alone (its latest revision: any of the family's). */
 const taskDefinition = (id: string | undefined, at: Scope) =>
   named(id, at, (n) => `task-definition/${n.includes(':') ? n : `${n}:*`}`);
+const capacityProvider = (id: string | undefined, at: Scope) =>
+  named(id, at, (n) => `capacity-provider/${n}`);
 const clusterKey = (id: string | undefined, at: Scope) => ({ 'ecs:cluster': cluster(id, at) });
 
 type Override = { taskRoleArn?: string; executionRoleArn?: string } | undefined;
@@ -33,6 +35,20 @@ export const ecsAuthorization: AuthorizationCatalogue = {
     DescribeClusters: (i: { clusters?: string[] }, at) =>
       (i.clusters ?? ['default']).map((c) => cluster(c, at)),
     ListClusters: anyResource,
+    UpdateCluster: (i, at) => cluster(i.cluster, at),
+    PutClusterCapacityProviders: (i, at) => cluster(i.cluster, at),
+    CreateCapacityProvider: (i, at) => [
+      { action: at.action, resource: capacityProvider(i.name, at), context: requestTags(i.tags) },
+    ],
+    UpdateCapacityProvider: (i, at) => capacityProvider(i.name, at),
+    DeleteCapacityProvider: (i, at) => capacityProvider(i.capacityProvider, at),
+    DescribeCapacityProviders: (i: { capacityProviders?: string[] }, at) =>
+      i.capacityProviders?.length ? i.capacityProviders.map((c) => capacityProvider(c, at)) : '*',
+    PutAccountSetting: anyResource,
+    PutAccountSettingDefault: anyResource,
+    ListAccountSettings: anyResource,
+    DeleteAccountSetting: anyResource,
+    ListServicesByNamespace: anyResource,
     DeleteCluster: (i, at) => cluster(i.cluster, at),
     UpdateClusterSettings: (i, at) => cluster(i.cluster, at),
     RegisterTaskDefinition: (i, at) => [
