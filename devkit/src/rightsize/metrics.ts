@@ -1,12 +1,14 @@
 /**
  * What the service's tasks used during each load step, read as on AWS: CloudWatch's GetMetricData
- * over Container Insights (ECS/ContainerInsights CpuUtilized in CPU units, MemoryUtilized in MiB,
- * per ClusterName+ServiceName, where each task's sample is one datapoint, so Maximum is the busiest
- * task), else the AWS/ECS CPUUtilization and MemoryUtilization percentages of the task size; and
+ * over Container Insights (ECS/ContainerInsights CpuUtilized in CPU units, MemoryUtilized in MiB).
+ * With enhanced observability each task has its own series (ClusterName+ServiceName+TaskId, found
+ * with ListMetrics): the peak is the busiest task's, and every task's is kept. Otherwise per
+ * ClusterName+ServiceName, where each task's sample is one datapoint, so Maximum is the busiest
+ * task; else the AWS/ECS CPUUtilization and MemoryUtilization percentages of the task size. Also
  * which tasks ECS stopped because they failed (out of memory, health checks) during a step.
  */
-import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Dimension, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient, Task } from '@aws-sdk/client-ecs';
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import type { ServiceRef } from '../deploy/rollout.ts';
@@ -17,38 +19,63 @@ export interface Window {
   end: number;
 }
 
+export type MetricSource = 'ECS/ContainerInsights per task' | 'ECS/ContainerInsights' | 'AWS/ECS';
+
 export interface Peaks {
   /** Per task, CPU units. */
   cpu: number | undefined;
   /** Per task, MiB. */
   memory: number | undefined;
-  source: 'ECS/ContainerInsights' | 'AWS/ECS' | undefined;
+  source: MetricSource | undefined;
+  /** Each task's own peaks, by task id (enhanced observability only). */
+  tasks?: Record<string, { cpu: number | undefined; memory: number | undefined }>;
 }
 
 type Series = Map<number, number>;
+
+const INSIGHTS = 'ECS/ContainerInsights';
+const serviceDimensions = (ref: ServiceRef): Dimension[] => [
+  { Name: 'ClusterName', Value: ref.cluster },
+  { Name: 'ServiceName', Value: ref.service },
+];
 
 function query(
   id: string,
   namespace: string,
   name: string,
-  ref: ServiceRef,
+  dimensions: Dimension[],
   period: number,
 ): MetricDataQuery {
   return {
     Id: id,
     MetricStat: {
-      Metric: {
-        Namespace: namespace,
-        MetricName: name,
-        Dimensions: [
-          { Name: 'ClusterName', Value: ref.cluster },
-          { Name: 'ServiceName', Value: ref.service },
-        ],
-      },
+      Metric: { Namespace: namespace, MetricName: name, Dimensions: dimensions },
       Period: period,
       Stat: 'Maximum',
     },
   };
+}
+
+/** The ids of the service's tasks that have per-task (enhanced) metrics, all pages. */
+async function tasksWithMetrics(cloudwatch: CloudWatchClient, ref: ServiceRef): Promise<string[]> {
+  const ids = new Set<string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new ListMetricsCommand({
+        Namespace: INSIGHTS,
+        MetricName: 'CpuUtilized',
+        Dimensions: [...serviceDimensions(ref), { Name: 'TaskId' }],
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
+    for (const metric of page.Metrics ?? []) {
+      const id = metric.Dimensions?.find((d) => d.Name === 'TaskId')?.Value;
+      if (id) ids.add(id);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return [...ids];
 }
 
 /** Each query's datapoints (timestamp → value) over the whole span, all pages. */
@@ -89,7 +116,10 @@ export function peakIn(series: Series, window: Window, periodMs: number): number
   return points.length ? Math.max(...points.map(([, value]) => value)) : undefined;
 }
 
-/** Per window, the busiest task's CPU and memory. */
+/** GetMetricData takes at most 500 queries: 4 for the service, 2 per task. */
+const MAX_TASK_SERIES = 240;
+
+/** Per window, the busiest task's CPU and memory (and each task's, with per-task metrics). */
 export async function readPeaks(
   cloudwatch: CloudWatchClient,
   ref: ServiceRef,
@@ -103,18 +133,46 @@ export async function readPeaks(
     start: Math.min(...windows.map((w) => w.start)) - periodMs,
     end: Math.max(...windows.map((w) => w.end)) + periodMs,
   };
+  const taskIds = (await tasksWithMetrics(cloudwatch, ref)).slice(0, MAX_TASK_SERIES);
+  const service = serviceDimensions(ref);
+  const perTask = (id: string) => [...service, { Name: 'TaskId', Value: id }];
   const series = await readSeries(
     cloudwatch,
     [
-      query('insightsCpu', 'ECS/ContainerInsights', 'CpuUtilized', ref, periodSeconds),
-      query('insightsMemory', 'ECS/ContainerInsights', 'MemoryUtilized', ref, periodSeconds),
-      query('ecsCpu', 'AWS/ECS', 'CPUUtilization', ref, periodSeconds),
-      query('ecsMemory', 'AWS/ECS', 'MemoryUtilization', ref, periodSeconds),
+      query('insightsCpu', INSIGHTS, 'CpuUtilized', service, periodSeconds),
+      query('insightsMemory', INSIGHTS, 'MemoryUtilized', service, periodSeconds),
+      query('ecsCpu', 'AWS/ECS', 'CPUUtilization', service, periodSeconds),
+      query('ecsMemory', 'AWS/ECS', 'MemoryUtilization', service, periodSeconds),
+      ...taskIds.flatMap((id, i) => [
+        query(`taskCpu${i}`, INSIGHTS, 'CpuUtilized', perTask(id), periodSeconds),
+        query(`taskMemory${i}`, INSIGHTS, 'MemoryUtilized', perTask(id), periodSeconds),
+      ]),
     ],
     span,
   );
   const peak = (id: string, window: Window) => peakIn(series.get(id)!, window, periodMs);
+  const highest = (values: Array<number | undefined>) => {
+    const known = values.filter((v): v is number => v !== undefined);
+    return known.length ? Math.max(...known) : undefined;
+  };
   return windows.map((window) => {
+    const tasks = Object.fromEntries(
+      taskIds
+        .map(
+          (id, i) =>
+            [id, { cpu: peak(`taskCpu${i}`, window), memory: peak(`taskMemory${i}`, window) }] as const,
+        )
+        .filter(([, p]) => p.cpu !== undefined || p.memory !== undefined),
+    );
+    if (Object.keys(tasks).length > 0) {
+      const all = Object.values(tasks);
+      return {
+        cpu: highest(all.map((p) => p.cpu)),
+        memory: highest(all.map((p) => p.memory)),
+        source: 'ECS/ContainerInsights per task',
+        tasks,
+      };
+    }
     const cpu = peak('insightsCpu', window);
     const memory = peak('insightsMemory', window);
     if (cpu !== undefined || memory !== undefined) return { cpu, memory, source: 'ECS/ContainerInsights' };

@@ -4,6 +4,14 @@
  * answer out. It plans only within what was measured: a task never gets more requests in flight
  * than the highest step that still held the budget, and its CPU and memory needs are the peaks
  * measured at a step at least that loaded (no extrapolation past the data).
+ *
+ * The floor: a task's idle baseline (the Node runtime at rest and its container health check every
+ * interval, measured before the first step) is counted on top of the CPU peak. The peaks are
+ * sampling-period averages that contain the baseline once; what they average away are the bursts —
+ * a health check needs its CPU within its timeout while the service is at its peak, and a check
+ * that times out gets a healthy task replaced (the 0.25 vCPU experiment). So the CPU need is
+ * (baseline + peak) / (1 − headroom); memory, which does not burst that way, needs
+ * max(baseline, peak) / (1 − headroom).
  */
 import type { FargateSize } from './fargate-sizes.ts';
 import { describeSize, hourlyPrice, smallestSize } from './fargate-sizes.ts';
@@ -47,6 +55,12 @@ export interface Budget {
   headroom: number;
 }
 
+/** A task's use at rest, per task: CPU units and MiB. */
+export interface Baseline {
+  cpu: number;
+  memory: number;
+}
+
 export interface Goal {
   /** Requests in flight the service must hold. */
   concurrency: number;
@@ -67,6 +81,8 @@ export interface Recommendation {
   limitingResource: 'cpu' | 'memory';
   /** What set the task count. */
   taskCountBy: 'concurrency held per task' | 'minimum task count';
+  /** The idle baseline counted into the needs; undefined when it was not measured. */
+  baseline: Baseline | undefined;
   hourlyPrice: number;
   /** Sentences for a person, in order. */
   reasons: string[];
@@ -103,6 +119,7 @@ export function recommend(
   measured: FargateSize,
   budget: Budget,
   goal: Goal,
+  baseline?: Baseline,
 ): Outcome {
   const ordered = [...steps].sort((a, b) => perTask(a) - perTask(b));
   const firstFail = ordered.findIndex((step) => verdictOf(step, budget) !== 'held');
@@ -138,8 +155,8 @@ export function recommend(
     const perTaskConcurrency = goal.concurrency / tasks;
     const step = measuredSteps.find((s) => perTask(s) >= perTaskConcurrency) ?? measuredSteps.at(-1)!;
     if (perTask(step) < perTaskConcurrency) continue; // measured only below this load
-    const needCpu = step.cpuPeak! / (1 - budget.headroom);
-    const needMemory = step.memoryPeak! / (1 - budget.headroom);
+    const needCpu = (step.cpuPeak! + (baseline?.cpu ?? 0)) / (1 - budget.headroom);
+    const needMemory = Math.max(step.memoryPeak!, baseline?.memory ?? 0) / (1 - budget.headroom);
     const size = smallestSize(needCpu, needMemory);
     if (!size) continue;
     const same = (other: FargateSize | undefined) => other?.cpu === size.cpu && other.memory === size.memory;
@@ -160,6 +177,7 @@ export function recommend(
       needMemory,
       limitingResource,
       taskCountBy: tasks > goal.minTasks ? 'concurrency held per task' : 'minimum task count',
+      baseline,
       hourlyPrice: tasks * hourlyPrice(size),
       reasons: [],
     });
@@ -186,7 +204,12 @@ function explain(
   const heldPerTask = perTask(held.at(-1)!);
   const reasons = [
     `${best.tasks} task(s) of ${describeSize(best.size)} hold ${goal.concurrency} requests in flight (${round(best.perTaskConcurrency)} per task) within p95 ≤ ${budget.p95Ms} ms and errors ≤ ${percent(budget.errorRate)}, keeping ${percent(budget.headroom)} headroom.`,
-    `Per task at that load: CPU ${round(best.needCpu * (1 - budget.headroom))} units peak → ${round(best.needCpu)} with headroom; memory ${round(best.needMemory * (1 - budget.headroom))} MiB peak → ${round(best.needMemory)} MiB with headroom.`,
+    best.baseline
+      ? `Per task at that load: CPU ${round(best.needCpu * (1 - budget.headroom) - best.baseline.cpu)} units peak + ${round(best.baseline.cpu)} idle baseline → ${round(best.needCpu)} with headroom; memory ${round(best.needMemory * (1 - budget.headroom))} MiB peak → ${round(best.needMemory)} MiB with headroom.`
+      : `Per task at that load: CPU ${round(best.needCpu * (1 - budget.headroom))} units peak → ${round(best.needCpu)} with headroom; memory ${round(best.needMemory * (1 - budget.headroom))} MiB peak → ${round(best.needMemory)} MiB with headroom.`,
+    best.baseline
+      ? `Floor: at rest a task used ${round(best.baseline.cpu)} CPU units and ${round(best.baseline.memory)} MiB (the Node runtime and its health checks); that CPU is counted again on top of the peak, for the bursts the sampled averages hide (a health check must finish within its timeout at the peak).`
+      : `No idle baseline was measured: the needs are the peaks alone, without a floor for the health checks' bursts.`,
     best.limitingResource === 'cpu'
       ? `CPU sets the size: ${describeSize(best.size)} is the cheapest pair with ${round(best.needCpu)} CPU units (${percent(best.needCpu / best.size.cpu)} of it used at the target, memory ${percent(best.needMemory / best.size.memory)}).`
       : `Memory sets the size: ${describeSize(best.size)} is the cheapest pair with ${round(best.needMemory)} MiB (${percent(best.needMemory / best.size.memory)} of it used at the target, CPU ${percent(best.needCpu / best.size.cpu)}).`,

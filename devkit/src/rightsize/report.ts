@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { svgChart, terminalChart } from './charts.ts';
 import type { FargateSize } from './fargate-sizes.ts';
 import { describeSize } from './fargate-sizes.ts';
-import type { Budget, Goal, Outcome, StepMeasure, Verdict } from './recommend.ts';
+import type { MetricSource, Peaks } from './metrics.ts';
+import type { Baseline, Budget, Goal, Outcome, StepMeasure, Verdict } from './recommend.ts';
 import { errorRate } from './recommend.ts';
 
 export interface StepRecord extends StepMeasure {
@@ -18,7 +19,9 @@ export interface StepRecord extends StepMeasure {
   failedByStatus: Record<string, number>;
   /** Why ECS stopped the tasks that failed during the step. */
   stoppedReasons: string[];
-  metricSource: 'ECS/ContainerInsights' | 'AWS/ECS' | undefined;
+  metricSource: MetricSource | undefined;
+  /** Each task's own peaks, by task id (enhanced observability only). */
+  taskPeaks?: Peaks['tasks'];
 }
 
 export interface RightsizeReport {
@@ -31,6 +34,8 @@ export interface RightsizeReport {
   goal: Goal;
   stepDurationMs: number;
   metricsPeriodSeconds: number;
+  /** The busiest task at rest, before the first step; undefined when no metric came for it. */
+  baseline: (Baseline & { start: string; end: string }) | undefined;
   steps: StepRecord[];
   /** Why stepping stopped before the last planned step, if it did. */
   stoppedEarly: string | undefined;
@@ -114,6 +119,7 @@ function markdown(report: RightsizeReport, svgName: string): string {
     `- Gemini replay latency: ${report.geminiLatency ?? 'not set (the replay server was not reachable)'}`,
     `- Target: ${goal.concurrency} requests in flight, ${goal.minTasks}–${goal.maxTasks} tasks; budget p95 ≤ ${budget.p95Ms} ms, errors ≤ ${pct(budget.errorRate)}, headroom ${pct(budget.headroom)}`,
     `- Steps of ${report.stepDurationMs / 1000} s; metrics period ${report.metricsPeriodSeconds} s; load average at the end ${report.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+    `- Idle baseline per task: ${report.baseline ? `${Math.round(report.baseline.cpu)} CPU units, ${Math.round(report.baseline.memory)} MiB` : 'not measured'}; metrics: ${[...new Set(report.steps.map((s) => s.metricSource ?? 'none'))].join(', ')}`,
     '',
     '## Recommendation',
     '',
@@ -132,6 +138,7 @@ function markdown(report: RightsizeReport, svgName: string): string {
         (step) => `- At ${step.concurrency} in flight, ECS stopped tasks: ${step.stoppedReasons.join('; ')}`,
       ),
     '',
+    ...taskPeakLines(report),
     ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${n}`), ''] : []),
     '## Chart',
     '',
@@ -142,6 +149,25 @@ function markdown(report: RightsizeReport, svgName: string): string {
     '```',
     '',
   ].join('\n');
+}
+
+/** Each task's peaks per step, when the metrics were per task: how evenly the load spread. */
+function taskPeakLines(report: RightsizeReport): string[] {
+  const steps = report.steps.filter((step) => step.taskPeaks && Object.keys(step.taskPeaks).length);
+  if (steps.length === 0) return [];
+  const cell = (p: { cpu: number | undefined; memory: number | undefined }) =>
+    `${p.cpu === undefined ? '-' : Math.round(p.cpu)} / ${p.memory === undefined ? '-' : Math.round(p.memory)} MiB`;
+  return [
+    '## Per task (CPU units / memory peaks)',
+    '',
+    ...steps.map(
+      (step) =>
+        `- ${step.concurrency} in flight: ${Object.entries(step.taskPeaks!)
+          .map(([id, p]) => `${id.slice(0, 8)} ${cell(p)}`)
+          .join('; ')}`,
+    ),
+    '',
+  ];
 }
 
 export async function writeReport(

@@ -1,9 +1,10 @@
 /**
- * Right-sizing a deployed service: with the Gemini replay server answering at a set latency, step
- * the requests in flight through the service's URL, read what its tasks used (CloudWatch, as on
- * AWS) and which were OOM-killed, and recommend the cheapest Fargate size and task count that hold
- * the target load within the budget. The steps are few and short, and the load goes to loopback
- * addresses only.
+ * Right-sizing a deployed service: measure its tasks at rest (the idle baseline: the runtime and its
+ * health checks), then, with the Gemini replay server answering at a set latency, step the requests
+ * in flight through the service's URL, read what its tasks used (CloudWatch, as on AWS; per task
+ * with enhanced Container Insights) and which were OOM-killed, and recommend the cheapest Fargate
+ * size and task count that hold the target load within the budget. The steps are few and short,
+ * and the load goes to loopback addresses only.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeClustersCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
@@ -32,6 +33,8 @@ export interface RightsizeOptions {
   /** Requests in flight, one step each, in order. */
   steps: number[];
   stepMs: number;
+  /** How long the tasks are watched at rest before the first step. */
+  baselineMs: number;
   timeoutMs: number;
   metricsPeriodSeconds: number;
   /** How long to wait after the last step for its metrics to be published. */
@@ -60,13 +63,12 @@ async function measuredSize(ecs: ECSClient, taskDefinition: string): Promise<Far
   return size;
 }
 
-async function insightsEnabled(ecs: ECSClient, cluster: string): Promise<boolean> {
+/** The cluster's containerInsights setting: disabled, enabled or enhanced. */
+async function insightsSetting(ecs: ECSClient, cluster: string): Promise<string> {
   const { clusters = [] } = await ecs.send(
     new DescribeClustersCommand({ clusters: [cluster], include: ['SETTINGS'] }),
   );
-  return (clusters[0]?.settings ?? []).some(
-    (s) => s.name === 'containerInsights' && (s.value === 'enabled' || s.value === 'enhanced'),
-  );
+  return (clusters[0]?.settings ?? []).find((s) => s.name === 'containerInsights')?.value ?? 'disabled';
 }
 
 /** Sets the replay server's faults; returns the ones it had, to put back. */
@@ -95,8 +97,13 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
     throw new RightsizeError(`service ${ref.service} not found in cluster ${ref.cluster}`);
   const size = await measuredSize(clients.ecs, service.taskDefinition);
   const notes: string[] = [];
-  if (!(await insightsEnabled(clients.ecs, ref.cluster))) {
+  const insights = await insightsSetting(clients.ecs, ref.cluster);
+  if (insights === 'disabled') {
     notes.push(`Container Insights is off for cluster ${ref.cluster}: only AWS/ECS percentages can be read.`);
+  } else if (insights === 'enabled') {
+    notes.push(
+      `Container Insights is enabled, not enhanced, for cluster ${ref.cluster}: the busiest task is read from the service's Maximum; with containerInsights=enhanced each task's own metrics are read.`,
+    );
   }
   let previousFaults: string | undefined;
   if (options.geminiUrl) {
@@ -107,6 +114,11 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
   }
   const results: Array<{ result: StepResult; tasks: number }> = [];
   let stoppedEarly: string | undefined;
+  // Before any load: the tasks at rest, their health checks running as always.
+  log(`baseline: the tasks at rest for ${options.baselineMs / 1000} s`);
+  const baselineWindow = { start: Date.now(), end: 0 };
+  await sleep(options.baselineMs);
+  baselineWindow.end = Date.now();
   try {
     for (const [i, concurrency] of options.steps.entries()) {
       const tasks = (await describeService(clients, ref))?.runningCount ?? 0;
@@ -148,7 +160,27 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
   log(`reading metrics (waiting ${options.settleMs / 1000} s for the last samples)`);
   await sleep(options.settleMs);
   const windows = results.map(({ result }) => ({ start: result.start, end: result.end }));
-  const peaks = await readPeaks(clients.cloudwatch, ref, size, windows, options.metricsPeriodSeconds);
+  const [idle, ...peaks] = await readPeaks(
+    clients.cloudwatch,
+    ref,
+    size,
+    [baselineWindow, ...windows],
+    options.metricsPeriodSeconds,
+  );
+  const baseline =
+    idle?.cpu !== undefined && idle.memory !== undefined
+      ? {
+          cpu: idle.cpu,
+          memory: idle.memory,
+          start: new Date(baselineWindow.start).toISOString(),
+          end: new Date(baselineWindow.end).toISOString(),
+        }
+      : undefined;
+  if (!baseline) {
+    notes.push(
+      `No metric came for the tasks at rest (${options.baselineMs / 1000} s before the first step): the recommendation has no idle floor.`,
+    );
+  }
   // A task fails its health checks some intervals after the load that broke it: each step answers
   // for the tasks stopped until the next one starts (the last, until now).
   const stopWindows = windows.map((w, i) => ({ start: w.start, end: windows[i + 1]?.start ?? Date.now() }));
@@ -175,6 +207,7 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
       failedByStatus: result.stats.failedByStatus,
       stoppedReasons: stopped[i]!.reasons,
       metricSource: peaks[i]!.source,
+      ...(peaks[i]!.tasks ? { taskPeaks: peaks[i]!.tasks } : {}),
     };
   });
   if (steps.some((s) => s.cpuPeak === undefined) && steps.length) {
@@ -208,9 +241,16 @@ export async function rightsize(options: RightsizeOptions): Promise<RightsizeRep
     goal: options.goal,
     stepDurationMs: options.stepMs,
     metricsPeriodSeconds: options.metricsPeriodSeconds,
+    baseline,
     steps,
     stoppedEarly,
-    outcome: recommend(steps, size, options.budget, options.goal),
+    outcome: recommend(
+      steps,
+      size,
+      options.budget,
+      options.goal,
+      baseline && { cpu: baseline.cpu, memory: baseline.memory },
+    ),
     notes,
     loadAverage: loadavg(),
   };

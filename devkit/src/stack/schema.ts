@@ -199,7 +199,12 @@ export const stackSchema = z
       group: z.string().regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'must be a log group name'),
       retentionDays: oneOf(LOG_RETENTION_DAYS).default(30),
     }),
-    cluster: z.strictObject({ containerInsights: bool().default(true) }).prefault({}),
+    cluster: z
+      .strictObject({
+        // true (AWS's `enabled`), false, or `enhanced`: per-task and per-container metrics too.
+        containerInsights: z.union([z.literal('enhanced'), bool()]).default(true),
+      })
+      .prefault({}),
   })
   .superRefine((stack, ctx) => {
     const vpc = parseCidr(stack.network.vpcCidr);

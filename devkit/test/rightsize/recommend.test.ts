@@ -170,6 +170,30 @@ describe('recommend', () => {
     if (!outcome.ok) expect(outcome.reason).toMatch(reason);
   });
 
+  it('counts the idle baseline on top of the CPU peak: a size the peak alone fits can be too small', () => {
+    // 150 units at 8 in flight fit 0.25 vCPU with 30 % headroom (214 ≤ 256); with 45 units at rest
+    // (Node and a Node health check every 5 s) they need 279: 0.5 vCPU.
+    const steps = [step(4, 90, 150), step(8, 150, 170)];
+    const without = recommend(steps, seed, budget, goal(8));
+    const withFloor = recommend(steps, seed, budget, goal(8), { cpu: 45, memory: 60 });
+    if (!without.ok || !withFloor.ok) throw new Error('no recommendation');
+    expect(without.recommendation.size).toEqual({ cpu: 256, memory: 512 });
+    expect(withFloor.recommendation.size).toEqual({ cpu: 512, memory: 1024 });
+    expect(withFloor.recommendation.needCpu).toBeCloseTo(195 / 0.7, 5);
+    expect(withFloor.recommendation.baseline).toEqual({ cpu: 45, memory: 60 });
+    expect(withFloor.recommendation.reasons.join(' ')).toMatch(
+      /150 units peak \+ 45 idle baseline → 278\.6 with headroom.*Floor: at rest a task used 45 CPU units and 60 MiB/,
+    );
+    expect(without.recommendation.reasons.join(' ')).toMatch(/No idle baseline was measured/);
+  });
+
+  it('takes memory as the larger of the baseline and the peak, not their sum', () => {
+    const outcome = recommend([step(4, 30, 100)], seed, budget, goal(4), { cpu: 5, memory: 400 });
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.recommendation.needMemory).toBeCloseTo(400 / 0.7, 5);
+    expect(outcome.recommendation.size).toEqual({ cpu: 256, memory: 1024 });
+  });
+
   it('flags a measured size that was CPU-saturated while holding', () => {
     const outcome = recommend([step(4, 950, 200)], seed, budget, goal(4));
     if (!outcome.ok) throw new Error(outcome.reason);
@@ -207,13 +231,25 @@ describe('recommend', () => {
         fc.array(arbitraryStep, { maxLength: 8 }),
         fc.integer({ min: 1, max: 300 }),
         fc.integer({ min: 1, max: 3 }),
-        (steps, concurrency, minTasks) => {
-          const outcome = recommend(steps, seed, budget, { concurrency, minTasks, maxTasks: 20 });
+        fc.option(
+          fc.record({
+            cpu: fc.double({ min: 0, max: 2_000, noNaN: true }),
+            memory: fc.double({ min: 0, max: 4_000, noNaN: true }),
+          }),
+          { nil: undefined },
+        ),
+        (steps, concurrency, minTasks, baseline) => {
+          const outcome = recommend(steps, seed, budget, { concurrency, minTasks, maxTasks: 20 }, baseline);
           if (!outcome.ok) return;
           const r = outcome.recommendation;
           expect(isFargateSize(r.size)).toBe(true);
           expect(r.needCpu).toBeLessThanOrEqual(r.size.cpu);
           expect(r.needMemory).toBeLessThanOrEqual(r.size.memory);
+          // Never a size where baseline + peak + headroom exceed the limit.
+          if (baseline) {
+            expect(r.size.cpu * (1 - budget.headroom)).toBeGreaterThanOrEqual(baseline.cpu * 0.999999);
+            expect(r.size.memory * (1 - budget.headroom)).toBeGreaterThanOrEqual(baseline.memory * 0.999999);
+          }
           expect(r.tasks).toBeGreaterThanOrEqual(minTasks);
           expect(r.tasks).toBeLessThanOrEqual(20);
           const heldPerTask = Math.max(...steps.map((s) => s.concurrency / s.tasks));

@@ -56,9 +56,10 @@ function sampleReport(): RightsizeReport {
     goal,
     stepDurationMs: 20_000,
     metricsPeriodSeconds: 5,
+    baseline: { cpu: 6, memory: 52, start: '2026-12-04T23:59:45.000Z', end: '2026-12-05T00:00:00.000Z' },
     steps,
     stoppedEarly: undefined,
-    outcome: recommend(steps, size, budget, goal),
+    outcome: recommend(steps, size, budget, goal, { cpu: 6, memory: 52 }),
     notes: ['503 answers are the service shedding load.'],
     loadAverage: [1.5, 1.2, 1],
   };
@@ -76,6 +77,10 @@ describe('the right-sizing report', () => {
     expect(markdown).toContain('| 64 | 1 | 100 |');
     expect(markdown).toContain('30.0 % (30×503)');
     expect(markdown).toContain('![load steps](rightsize.svg)');
+    expect(markdown).toContain(
+      '- Idle baseline per task: 6 CPU units, 52 MiB; metrics: ECS/ContainerInsights',
+    );
+    expect(markdown).toContain('Floor: at rest a task used 6 CPU units and 52 MiB');
     expect(markdown).toContain('← requests in flight');
     const svg = await readFile(paths.svg, 'utf8');
     expect(svg).toMatch(/^<svg[^>]*width="900"/);

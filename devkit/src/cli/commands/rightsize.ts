@@ -8,6 +8,7 @@ interface RightsizeCliOptions extends StackTargetOptions {
   geminiUrl?: string;
   steps: string;
   stepDuration: string;
+  baseline?: string;
   load: string;
   p95: string;
   errors: string;
@@ -68,6 +69,10 @@ export function register(program: Command): void {
     )
     .option('--steps <list>', 'requests in flight, one step each', '2,4,8,16,32,64')
     .option('--step-duration <seconds>', 'how long each step lasts', '20')
+    .option(
+      '--baseline <seconds>',
+      'how long the tasks are measured at rest first (their floor; default: three metrics periods)',
+    )
     .option('--load <n>', 'the target: requests in flight the service must hold', '32')
     .option('--p95 <seconds>', 'latency budget: the highest acceptable p95', '8')
     .option('--errors <percent>', 'error budget: the highest acceptable share of failed requests', '1')
@@ -139,6 +144,8 @@ export function register(program: Command): void {
             geminiLatency,
             steps,
             stepMs: stepSeconds * 1000,
+            baselineMs:
+              (options.baseline ? number(options.baseline, '--baseline', 0, 600) : 3 * periodSeconds) * 1000,
             timeoutMs,
             metricsPeriodSeconds: periodSeconds,
             settleMs:

@@ -6,7 +6,8 @@
  *   per task, in percent of the task's size: Average, Minimum and Maximum mean what AWS says);
  * - for clusters whose `containerInsights` setting is enabled, the performance log events into
  *   `/aws/ecs/containerinsights/<cluster>/performance`, and the `ECS/ContainerInsights` metrics
- *   CloudWatch extracts from them (they are embedded metric format events).
+ *   CloudWatch extracts from them (they are embedded metric format events); `enhanced` adds the
+ *   per-task and per-container metrics (TaskId, ContainerName).
  * Both are written through the services' own stores and journaled like any other change.
  */
 import type Docker from 'dockerode';
@@ -40,9 +41,12 @@ export interface ContainerInsightsOptions {
 
 /** Whether a cluster's `containerInsights` setting turns Container Insights on (`enhanced` includes it). */
 export function insightsEnabled(ecs: EcsState, clusterName: string): boolean {
-  const value = ecs.clusters[clusterName]?.settings.find((s) => s.name === 'containerInsights')?.value;
+  const value = insightsSetting(ecs, clusterName);
   return value === 'enabled' || value === 'enhanced';
 }
+
+const insightsSetting = (ecs: EcsState, clusterName: string) =>
+  ecs.clusters[clusterName]?.settings.find((s) => s.name === 'containerInsights')?.value;
 
 export function performanceLogGroup(clusterName: string): string {
   return `/aws/ecs/containerinsights/${clusterName}/performance`;
@@ -128,6 +132,9 @@ export class ContainerInsights {
         cpuReserved: spec?.cpu ?? 0,
         memoryReserved: spec?.memory ?? spec?.memoryReservation ?? 0,
         usage,
+        ...(spec?.healthCheck
+          ? { healthStatus: healthOf(record.containers.find((c) => c.name === name)) }
+          : {}),
       });
     }
     const sum = (pick: (c: SampledTask['containers'][number]) => number) =>
@@ -165,7 +172,8 @@ export class ContainerInsights {
     for (const task of tasks) {
       entries.push(...serviceUtilization(task, now, resolution));
       if (insightsEnabled(ecs, task.clusterName)) {
-        log(task.clusterName, `FargateTelemetry-${task.taskId}`, taskEvents(task, now));
+        const enhanced = insightsSetting(ecs, task.clusterName) === 'enhanced';
+        log(task.clusterName, `FargateTelemetry-${task.taskId}`, taskEvents(task, now, enhanced));
       }
     }
     for (const cluster of Object.values(ecs.clusters)) {
@@ -255,6 +263,11 @@ function clusterInsights(ecs: EcsState, clusterArn: string, now: number): Perfor
   });
   return [...events, clusterEvent(clusterName, { tasks: running, services: services.length }, now)];
 }
+
+const healthOf = (container: { healthStatus?: string } | undefined) =>
+  container?.healthStatus === 'HEALTHY' || container?.healthStatus === 'UNHEALTHY'
+    ? container.healthStatus
+    : 'UNKNOWN';
 
 function times(
   task: TaskRecord,

@@ -2,7 +2,11 @@
  * Container Insights' performance log events for ECS, as AWS writes them into
  * `/aws/ecs/containerinsights/<cluster>/performance`: Type "Container", "Task", "Service" and
  * "Cluster", the last three in the embedded metric format (a `CloudWatchMetrics` directive naming
- * the metrics, units and dimension sets CloudWatch extracts from the event).
+ * the metrics, units and dimension sets CloudWatch extracts from the event). With enhanced
+ * observability (`containerInsights=enhanced`) the Task event's metrics are also kept per TaskId
+ * and carry TaskCpuUtilization / TaskMemoryUtilization, and each Container event carries the
+ * Container* metrics per ContainerName and TaskId, with the names, units and dimension sets of
+ * AWS's "Container Insights with enhanced observability metrics" table.
  */
 import type { ContainerUsage } from './container-stats.ts';
 
@@ -32,6 +36,35 @@ const RESOURCE_METRICS = [
   { Name: 'NetworkRxBytes', Unit: 'Bytes/Second' },
   { Name: 'NetworkTxBytes', Unit: 'Bytes/Second' },
 ];
+
+/** The dimension sets AWS lists for a task-level metric in enhanced mode (beyond the standard ones). */
+const PER_TASK = [
+  ['ClusterName', 'ServiceName', 'TaskId'],
+  ['ClusterName', 'TaskDefinitionFamily', 'TaskId'],
+];
+const TASK_UTILIZATION_DIMENSIONS = [
+  ['TaskDefinitionFamily', 'ClusterName'],
+  ['ServiceName', 'ClusterName'],
+  ['ClusterName'],
+  ...PER_TASK,
+];
+/** Per container (ContainerCpuUtilized, …Reserved, ContainerMemory*). */
+const CONTAINER_DIMENSIONS = [
+  ['ClusterName'],
+  ['ContainerName', 'TaskId', 'ServiceName', 'ClusterName'],
+  ['ContainerName', 'TaskDefinitionFamily', 'ClusterName', 'TaskId'],
+  ['TaskDefinitionFamily', 'ClusterName', 'ContainerName'],
+  ['ServiceName', 'ClusterName', 'ContainerName'],
+];
+/** ContainerStorage* and UnHealthyContainerHealthStatus. */
+const CONTAINER_STORAGE_DIMENSIONS = [
+  ['ClusterName'],
+  ['ClusterName', 'ServiceName', 'ContainerName'],
+  ['ClusterName', 'TaskDefinitionFamily', 'ContainerName'],
+  ['ClusterName', 'ServiceName', 'TaskId', 'ContainerName'],
+  ['ClusterName', 'TaskDefinitionFamily', 'TaskId', 'ContainerName'],
+];
+const unit = (Unit: string) => (Name: string) => ({ Name, Unit });
 
 const SERVICE_METRICS = [
   'DesiredTaskCount',
@@ -69,6 +102,8 @@ export interface SampledTask {
     cpuReserved: number;
     memoryReserved: number;
     usage: ContainerUsage;
+    /** Its container health check's status; undefined without a health check. */
+    healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   }>;
 }
 
@@ -97,8 +132,11 @@ export function taskUsage(task: SampledTask): ContainerUsage {
   };
 }
 
-/** A task's Container events (no metrics of their own) and its Task event. */
-export function taskEvents(task: SampledTask, timestamp: number): PerformanceEvent[] {
+/**
+ * A task's Container events and its Task event. Standard mode: the Container events carry no
+ * metrics of their own; enhanced: they do, and the task's are kept per TaskId too.
+ */
+export function taskEvents(task: SampledTask, timestamp: number, enhanced = false): PerformanceEvent[] {
   const common = {
     Version: '0',
     TaskId: task.taskId,
@@ -117,9 +155,11 @@ export function taskEvents(task: SampledTask, timestamp: number): PerformanceEve
     ...resourceFields(c.usage),
     CpuReserved: c.cpuReserved,
     MemoryReserved: c.memoryReserved,
+    ...(enhanced ? enhancedContainerFields(task, c) : {}),
   }));
   const dimensions = [['ClusterName'], ['ClusterName', 'TaskDefinitionFamily']];
   if (task.serviceName) dimensions.push(['ClusterName', 'ServiceName']);
+  const used = taskUsage(task);
   const taskEvent: PerformanceEvent = {
     ...common,
     Type: 'Task',
@@ -133,15 +173,89 @@ export function taskEvents(task: SampledTask, timestamp: number): PerformanceEve
     ...(task.createdAt ? { CreatedAt: task.createdAt } : {}),
     ...(task.startedAt ? { StartedAt: task.startedAt } : {}),
     Timestamp: timestamp,
-    ...resourceFields(taskUsage(task)),
+    ...resourceFields(used),
     CpuReserved: task.cpuReserved,
     MemoryReserved: task.memoryReserved,
+    ...(enhanced
+      ? {
+          TaskCpuUtilization: percentOf(used.cpuUnits, task.cpuReserved),
+          TaskMemoryUtilization: percentOf(used.memoryMiB, task.memoryReserved),
+        }
+      : {}),
     CloudWatchMetrics: [
-      { Namespace: CONTAINER_INSIGHTS_NAMESPACE, Metrics: RESOURCE_METRICS, Dimensions: dimensions },
+      {
+        Namespace: CONTAINER_INSIGHTS_NAMESPACE,
+        Metrics: RESOURCE_METRICS,
+        Dimensions: enhanced ? [...dimensions, ...PER_TASK] : dimensions,
+      },
+      ...(enhanced
+        ? [
+            {
+              Namespace: CONTAINER_INSIGHTS_NAMESPACE,
+              Metrics: ['TaskCpuUtilization', 'TaskMemoryUtilization'].map(unit('Percent')),
+              Dimensions: TASK_UTILIZATION_DIMENSIONS,
+            },
+          ]
+        : []),
     ],
   };
   return [...containers, taskEvent];
 }
+
+/**
+ * A container's enhanced fields and their directives. A container without a reservation of its own
+ * is measured against the task's (a Fargate task definition usually sets only the task's size).
+ */
+function enhancedContainerFields(
+  task: SampledTask,
+  container: SampledTask['containers'][number],
+): Record<string, unknown> {
+  const cpuReserved = container.cpuReserved || task.cpuReserved;
+  const memoryReserved = container.memoryReserved || task.memoryReserved;
+  const { usage } = container;
+  const health = container.healthStatus;
+  const withHealth = health === 'HEALTHY' || health === 'UNHEALTHY';
+  const directive = (names: string[], Unit: string, Dimensions: string[][]): MetricDirective => ({
+    Namespace: CONTAINER_INSIGHTS_NAMESPACE,
+    Metrics: names.map(unit(Unit)),
+    Dimensions,
+  });
+  return {
+    ContainerCpuUtilized: round(usage.cpuUnits, 4),
+    ContainerCpuReserved: cpuReserved,
+    ContainerCpuUtilization: percentOf(usage.cpuUnits, cpuReserved),
+    ContainerMemoryUtilized: Math.round(usage.memoryMiB),
+    ContainerMemoryReserved: memoryReserved,
+    ContainerMemoryUtilization: percentOf(usage.memoryMiB, memoryReserved),
+    ContainerNetworkRxBytes: Math.round(usage.rxBytesPerSecond),
+    ContainerNetworkTxBytes: Math.round(usage.txBytesPerSecond),
+    ContainerStorageReadBytes: usage.readBytes,
+    ContainerStorageWriteBytes: usage.writeBytes,
+    ...(withHealth ? { UnHealthyContainerHealthStatus: health === 'UNHEALTHY' ? 1 : 0 } : {}),
+    CloudWatchMetrics: [
+      directive(['ContainerCpuUtilized', 'ContainerCpuReserved'], 'None', CONTAINER_DIMENSIONS),
+      directive(['ContainerMemoryUtilized', 'ContainerMemoryReserved'], 'Megabytes', CONTAINER_DIMENSIONS),
+      directive(['ContainerMemoryUtilization'], 'Percent', CONTAINER_DIMENSIONS),
+      directive(['ContainerCpuUtilization'], 'Percent', TASK_UTILIZATION_DIMENSIONS),
+      directive(
+        ['ContainerNetworkRxBytes', 'ContainerNetworkTxBytes'],
+        'Bytes/Second',
+        TASK_UTILIZATION_DIMENSIONS,
+      ),
+      directive(
+        ['ContainerStorageReadBytes', 'ContainerStorageWriteBytes'],
+        'Bytes',
+        CONTAINER_STORAGE_DIMENSIONS,
+      ),
+      ...(withHealth
+        ? [directive(['UnHealthyContainerHealthStatus'], 'Count', CONTAINER_STORAGE_DIMENSIONS)]
+        : []),
+    ],
+  };
+}
+
+const percentOf = (used: number, reserved: number): number =>
+  reserved > 0 ? round((100 * used) / reserved, 2) : 0;
 
 export function serviceEvent(
   clusterName: string,

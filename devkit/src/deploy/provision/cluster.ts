@@ -11,7 +11,8 @@ import { defineResource } from './resource.ts';
 export function cluster(ctx: ProvisionContext): AnyResource {
   const { ecs } = ctx.clients;
   const clusterName = ctx.names.cluster;
-  const insights = ctx.stack.config.cluster.containerInsights ? 'enabled' : 'disabled';
+  const setting = ctx.stack.config.cluster.containerInsights;
+  const insights = setting === 'enhanced' ? 'enhanced' : setting ? 'enabled' : 'disabled';
   const settings = [{ name: 'containerInsights' as const, value: insights }];
   return defineResource<Cluster>({
     type: 'ECS cluster',

@@ -2,7 +2,9 @@
  * Container Insights through the real AWS CLI: a service of the fixture on a cluster with the
  * setting enabled is sampled from the engine (every second here), and its metrics, the AWS/ECS
  * utilization and the performance log events read back as AWS serves them; a task pushed past its
- * memory limit is OOM-killed, and both the metric and the stopped reason show it.
+ * memory limit is OOM-killed, and both the metric and the stopped reason show it; with the setting
+ * `enhanced`, the per-task and per-container metrics (TaskId, ContainerName) with AWS's names,
+ * units and dimension sets.
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -224,5 +226,89 @@ describe.skipIf(!awsCliAvailable)('Container Insights (AWS CLI)', () => {
     const memory = await maxima('ECS/ContainerInsights', 'MemoryUtilized', family);
     expect(peak(memory)).toBeGreaterThan(72);
     expect(peak(memory)).toBeLessThanOrEqual(128);
+  }, 300_000);
+
+  it('enhanced: per-task and per-container metrics with AWS names, units and dimensions', async () => {
+    await world.t.aws([
+      'ecs',
+      'update-cluster-settings',
+      '--cluster',
+      CLUSTER,
+      '--settings',
+      'name=containerInsights,value=enhanced',
+    ]);
+    const taskDefinition = await world.revision('v2', { ALLOCATE_MB: '48' });
+    await world.service({ name: 'web', taskDefinition, desiredCount: 1 });
+    await world.steady('web');
+    const { taskArns = [] } = await world.ecs.send(
+      new ListTasksCommand({ cluster: CLUSTER, serviceName: 'web', desiredStatus: 'RUNNING' }),
+    );
+    const taskId = taskArns[0]!.split('/').at(-1)!;
+    const { tasks = [] } = await world.ecs.send(
+      new DescribeTasksCommand({ cluster: CLUSTER, tasks: taskArns }),
+    );
+    const containerName = tasks[0]!.containers![0]!.name!;
+    const perTask = [
+      `Name=ClusterName,Value=${CLUSTER}`,
+      'Name=ServiceName,Value=web',
+      `Name=TaskId,Value=${taskId}`,
+    ];
+
+    const memory = await waitFor(
+      'MemoryUtilized of the task (TaskId) to show the 48 MB it holds',
+      () => maxima('ECS/ContainerInsights', 'MemoryUtilized', perTask),
+      (points) => peak(points) >= 48,
+    );
+    expect(memory[0]!.Unit).toBe('Megabytes');
+    const taskMemory = await maxima('ECS/ContainerInsights', 'TaskMemoryUtilization', perTask);
+    expect(taskMemory[0]!.Unit).toBe('Percent');
+    // 48 MB of 512 MiB.
+    expect(peak(taskMemory)).toBeGreaterThanOrEqual(9);
+    expect(peak(taskMemory)).toBeLessThanOrEqual(100);
+    const taskCpu = await maxima('ECS/ContainerInsights', 'TaskCpuUtilization', perTask);
+    expect(taskCpu[0]!.Unit).toBe('Percent');
+
+    const container = [...perTask, `Name=ContainerName,Value=${containerName}`];
+    const containerMemory = await maxima('ECS/ContainerInsights', 'ContainerMemoryUtilized', container);
+    expect(containerMemory[0]!.Unit).toBe('Megabytes');
+    expect(peak(containerMemory)).toBeGreaterThanOrEqual(48);
+    // The container has no reservation of its own: measured against the task's 256 units.
+    expect(peak(await maxima('ECS/ContainerInsights', 'ContainerCpuReserved', container))).toBe(256);
+
+    const { json } = await world.t.aws([
+      'cloudwatch',
+      'list-metrics',
+      '--namespace',
+      'ECS/ContainerInsights',
+      '--dimensions',
+      `Name=TaskId,Value=${taskId}`,
+    ]);
+    const listed = (json as { Metrics: Array<{ MetricName: string; Dimensions: Array<{ Name: string }> }> })
+      .Metrics;
+    const setsOf = (name: string) =>
+      listed
+        .filter((m) => m.MetricName === name)
+        .map((m) =>
+          m.Dimensions.map((d) => d.Name)
+            .sort()
+            .join(),
+        )
+        .sort();
+    expect(setsOf('CpuUtilized')).toEqual([
+      'ClusterName,ServiceName,TaskId',
+      'ClusterName,TaskDefinitionFamily,TaskId',
+    ]);
+    expect(setsOf('ContainerCpuUtilized')).toEqual([
+      'ClusterName,ContainerName,ServiceName,TaskId',
+      'ClusterName,ContainerName,TaskDefinitionFamily,TaskId',
+    ]);
+    expect(setsOf('ContainerCpuUtilization')).toEqual([
+      'ClusterName,ServiceName,TaskId',
+      'ClusterName,TaskDefinitionFamily,TaskId',
+    ]);
+    expect(setsOf('ContainerStorageReadBytes')).toEqual([
+      'ClusterName,ContainerName,ServiceName,TaskId',
+      'ClusterName,ContainerName,TaskDefinitionFamily,TaskId',
+    ]);
   }, 300_000);
 });
