@@ -99,6 +99,14 @@ describe('stack file', () => {
     ]);
   });
 
+  it('takes containerInsights as true, false or enhanced', () => {
+    const withInsights = (value: string) =>
+      `${MINIMAL.replace('stages:', `cluster:\n  containerInsights: ${value}\nstages:`)}`;
+    expect(parse(withInsights('enhanced')).cluster).toEqual({ containerInsights: 'enhanced' });
+    expect(parse(withInsights('false')).cluster).toEqual({ containerInsights: false });
+    expect(problems(withInsights('enhance')).join('\n')).toMatch(/containerInsights/);
+  });
+
   it('checks Fargate cpu/memory pairs', () => {
     expect(problems(MINIMAL.replace('memory: 3072', 'memory: 1024'))).toEqual([
       'stack.yml:7: task.memory: 1024 does not pair with cpu 1024 on Fargate (allowed: 2048–8192 in steps of 1024)',
