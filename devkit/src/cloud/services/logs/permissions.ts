@@ -4,6 +4,7 @@
  * `log-group:<name>:log-stream:<stream>`, which is why policies name `log-group:<name>:*`.
  */
 import {
+  anyResource,
   requestTags,
   type AuthorizationCatalogue,
   type AuthorizationScope,
@@ -54,5 +55,21 @@ export const logsAuthorization: AuthorizationCatalogue = {
       { action: at.action, resource: i.resourceArn, context: { 'aws:TagKeys': i.tagKeys } },
     ],
     ListTagsForResource: (i) => i.resourceArn,
+    StartQuery: (
+      i: { logGroupName?: string; logGroupNames?: string[]; logGroupIdentifiers?: string[] },
+      at,
+    ) => {
+      const names = [
+        ...(i.logGroupName ? [i.logGroupName] : []),
+        ...(i.logGroupNames ?? []),
+        ...(i.logGroupIdentifiers ?? []),
+      ];
+      return names.length > 0 ? names.map((name) => group(groupName({ logGroupIdentifier: name }), at)) : '*';
+    },
+    GetQueryResults: anyResource,
+    StopQuery: anyResource,
+    DescribeQueries: anyResource,
+    GetLogRecord: anyResource,
+    GetLogGroupFields: onGroup,
   },
 };
