@@ -540,6 +540,79 @@ describe('capacity providers and strategies', () => {
     await ecs.send(new UpdateServiceCommand({ cluster: 'spot', service: 'spotty', desiredCount: 0 }));
   });
 
+  it('the AWS CLI: the API reference examples of PutClusterCapacityProviders and DescribeCapacityProviders', async ({
+    skip,
+  }) => {
+    if (!awsCliAvailable) skip();
+    await t.aws(['ecs', 'create-cluster', '--cluster-name', 'cli-spot']);
+    const put = await t.aws([
+      'ecs',
+      'put-cluster-capacity-providers',
+      '--cluster',
+      'cli-spot',
+      '--capacity-providers',
+      'FARGATE',
+      'FARGATE_SPOT',
+      '--default-capacity-provider-strategy',
+      'capacityProvider=FARGATE,weight=1',
+      'capacityProvider=FARGATE_SPOT,weight=1',
+    ]);
+    expect(put.json).toMatchObject({
+      cluster: {
+        clusterName: 'cli-spot',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [
+          { capacityProvider: 'FARGATE', weight: 1, base: 0 },
+          { capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 },
+        ],
+      },
+    });
+    const described = await t.aws([
+      'ecs',
+      'describe-capacity-providers',
+      '--capacity-providers',
+      'FARGATE_SPOT',
+    ]);
+    expect(described.json).toMatchObject({
+      capacityProviders: [{ name: 'FARGATE_SPOT', status: 'ACTIVE' }],
+      failures: [],
+    });
+    const run = await t.aws([
+      'ecs',
+      'run-task',
+      '--cluster',
+      'cli-spot',
+      '--task-definition',
+      'web',
+      '--count',
+      '2',
+      '--network-configuration',
+      JSON.stringify(NETWORK),
+    ]);
+    const tasks = (run.json as { tasks: Array<{ capacityProviderName: string }> }).tasks;
+    expect(tasks.map((task) => task.capacityProviderName)).toEqual(['FARGATE', 'FARGATE_SPOT']);
+    await expect(
+      t.aws([
+        'ecs',
+        'run-task',
+        '--cluster',
+        'cli-spot',
+        '--task-definition',
+        'web',
+        '--launch-type',
+        'FARGATE',
+        '--capacity-provider-strategy',
+        'capacityProvider=FARGATE,weight=1',
+        '--network-configuration',
+        JSON.stringify(NETWORK),
+      ]),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining(
+        'An error occurred (InvalidParameterException) when calling the RunTask operation: Specifying both a launch type and capacity provider strategy is not supported.',
+      ),
+    });
+  });
+
   it('shares tasks by base, then by weight (the pure rule)', () => {
     const strategy = [
       { capacityProvider: 'FARGATE', base: 2, weight: 1 },
