@@ -1,6 +1,13 @@
 import * as sdk from '@aws-sdk/client-ec2';
 import { ec2Authorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
+import {
+  allocateAddress,
+  associateAddress,
+  describeAddresses,
+  disassociateAddress,
+  releaseAddress,
+} from './addresses.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
 import { initialEc2State } from './default-vpc.ts';
 import { withDryRun } from './dry-run.ts';
@@ -30,6 +37,7 @@ import {
   revokeSecurityGroupEgress,
   revokeSecurityGroupIngress,
 } from './security-groups.ts';
+import { createNatGateway, deleteNatGateway, describeNatGateways } from './nat-gateways.ts';
 import {
   createNetworkInterface,
   deleteNetworkInterface,
@@ -95,13 +103,21 @@ const handlers = {
   DeleteNetworkInterface: deleteNetworkInterface,
   ModifyNetworkInterfaceAttribute: modifyNetworkInterfaceAttribute,
   DescribeNetworkInterfaceAttribute: describeNetworkInterfaceAttribute,
+  AllocateAddress: allocateAddress,
+  DescribeAddresses: describeAddresses,
+  AssociateAddress: associateAddress,
+  DisassociateAddress: disassociateAddress,
+  ReleaseAddress: releaseAddress,
+  CreateNatGateway: createNatGateway,
+  DescribeNatGateways: describeNatGateways,
+  DeleteNatGateway: deleteNatGateway,
   DescribeAvailabilityZones: describeAvailabilityZones,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
 };
 
-/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, zones, tags. */
+/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, zones, tags. */
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',

@@ -14,6 +14,7 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { formatAddress, hostAddressRange, parseAddress, parseCidr } from '../../../net/cidr.ts';
+import { addressOf } from './addresses.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State, NetworkInterfaceRecord, SubnetRecord } from './state.ts';
 import { ec2Error, find, records, selectByIds } from './state.ts';
@@ -162,6 +163,13 @@ export function privateDnsName(region: string, address: string): string {
   return region === 'us-east-1' ? `${host}.ec2.internal` : `${host}.${region}.compute.internal`;
 }
 
+function publicDnsName(region: string, address: string): string {
+  const host = `ec2-${address.replaceAll('.', '-')}`;
+  return region === 'us-east-1'
+    ? `${host}.compute-1.amazonaws.com`
+    : `${host}.${region}.compute.amazonaws.com`;
+}
+
 function status(eni: NetworkInterfaceRecord): 'in-use' | 'available' {
   return eni.attachment ? 'in-use' : 'available';
 }
@@ -169,7 +177,22 @@ function status(eni: NetworkInterfaceRecord): 'in-use' | 'available' {
 function interfaceShape(state: Ec2State, eni: NetworkInterfaceRecord, accountId: string): NetworkInterface {
   const subnet = state.subnets[eni.subnetId];
   const zone = zonesOf(state.region).find((z) => z.name === subnet?.zone);
+  const association = (address: string) => {
+    const eip = addressOf(state, eni.id, address);
+    return eip
+      ? {
+          Association: {
+            AllocationId: eip.id,
+            AssociationId: eip.association!.id,
+            IpOwnerId: accountId,
+            PublicIp: eip.publicIp,
+            PublicDnsName: publicDnsName(state.region, eip.publicIp),
+          },
+        }
+      : {};
+  };
   return {
+    ...association(eni.privateIps[0]!),
     NetworkInterfaceId: eni.id,
     SubnetId: eni.subnetId,
     VpcId: eni.vpcId,
@@ -187,6 +210,7 @@ function interfaceShape(state: Ec2State, eni: NetworkInterfaceRecord, accountId:
       Primary: i === 0,
       PrivateIpAddress: address,
       PrivateDnsName: privateDnsName(state.region, address),
+      ...association(address),
     })),
     RequesterManaged: eni.requesterId !== undefined,
     ...(eni.requesterId === undefined ? {} : { RequesterId: eni.requesterId }),
@@ -267,6 +291,8 @@ export const describeNetworkInterfaces: Handler<
     'requester-managed': (e) => e.requesterId !== undefined,
     'source-dest-check': (e) => e.sourceDestCheck,
     status: (e) => status(e),
+    'association.public-ip': (e) => addressOf(state, e.id)?.publicIp,
+    'association.allocation-id': (e) => addressOf(state, e.id)?.id,
     'attachment.attachment-id': (e) => e.attachment?.id,
     'attachment.attach-time': (e) =>
       e.attachment ? new Date(e.attachment.attachedMs).toISOString() : undefined,

@@ -18,7 +18,7 @@ import { paginate, resourceId } from '../common.ts';
 import { parseCidr } from '../../../net/cidr.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State, RouteTableRecord, VpcRecord } from './state.ts';
-import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
+import { dependencyViolation, ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 
 /** A new table with the VPC's local route; the VPC's first table is its main one. */
@@ -48,11 +48,13 @@ export function addRoute(
   if (table.routes.some((r) => r.destinationCidrBlock === destination)) {
     throw ec2Error('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
   }
-  const gateway = find(state, 'igw', gatewayId);
-  if (gateway.attachedVpcId !== table.vpcId) {
+  const vpcId = gatewayId.startsWith('nat-')
+    ? find(state, 'nat', gatewayId).vpcId
+    : find(state, 'igw', gatewayId).attachedVpcId;
+  if (vpcId !== table.vpcId) {
     throw ec2Error(
       'InvalidParameterValue',
-      `route table ${table.id} and network gateway ${gateway.id} belong to different networks`,
+      `route table ${table.id} and network gateway ${gatewayId} belong to different networks`,
     );
   }
   table.routes.push({ destinationCidrBlock: destination, gatewayId, origin: 'CreateRoute' });
@@ -65,20 +67,26 @@ export function mainRouteTable(state: Ec2State, vpcId: string): RouteTableRecord
   );
 }
 
+/** A route to a gateway no longer attached (or a NAT gateway deleted or failed) is a blackhole. */
+function routeActive(state: Ec2State, table: RouteTableRecord, target: string): boolean {
+  if (target === 'local') return true;
+  if (target.startsWith('nat-')) {
+    const nat = records(state, 'nat')[target];
+    return nat !== undefined && nat.deletedMs === undefined && nat.failure === undefined;
+  }
+  return state.internetGateways[target]?.attachedVpcId === table.vpcId;
+}
+
 function tableShape(state: Ec2State, table: RouteTableRecord, accountId: string): RouteTable {
   return {
     RouteTableId: table.id,
     VpcId: table.vpcId,
     OwnerId: accountId,
-    // A route to a gateway no longer attached to the VPC stays, as a blackhole.
     Routes: table.routes.map((r) => ({
       DestinationCidrBlock: r.destinationCidrBlock,
-      GatewayId: r.gatewayId,
+      ...(r.gatewayId.startsWith('nat-') ? { NatGatewayId: r.gatewayId } : { GatewayId: r.gatewayId }),
       Origin: r.origin,
-      State:
-        r.gatewayId === 'local' || state.internetGateways[r.gatewayId]?.attachedVpcId === table.vpcId
-          ? 'active'
-          : 'blackhole',
+      State: routeActive(state, table, r.gatewayId) ? 'active' : 'blackhole',
     })),
     Associations: table.associations.map((a) => ({
       RouteTableAssociationId: a.id,
@@ -114,7 +122,10 @@ export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRo
     'association.route-table-association-id': (t) => t.associations.map((a) => a.id),
     'association.main': (t) => t.associations.some((a) => a.subnetId === undefined),
     'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock),
-    'route.gateway-id': (t) => t.routes.map((r) => r.gatewayId),
+    'route.gateway-id': (t) =>
+      t.routes.filter((r) => !r.gatewayId.startsWith('nat-')).map((r) => r.gatewayId),
+    'route.nat-gateway-id': (t) =>
+      t.routes.filter((r) => r.gatewayId.startsWith('nat-')).map((r) => r.gatewayId),
   });
   const { page, nextToken } = paginate(tables, input.MaxResults, input.NextToken, 1000);
   return {
@@ -129,16 +140,17 @@ export const createRoute: Handler<
   Ec2State
 > = (input, ctx) => {
   const table = find(ctx.state, 'rtb', input.RouteTableId);
-  if (!input.GatewayId) {
+  const target = input.GatewayId ?? input.NatGatewayId;
+  if (!target || (input.GatewayId && input.NatGatewayId)) {
     throw ec2Error(
       'InvalidParameterValue',
-      'The local cloud routes only to internet gateways: the request must contain the parameter gatewayId',
+      'The local cloud routes to internet gateways and NAT gateways: the request must contain exactly one of gatewayId, natGatewayId',
     );
   }
   if (!input.DestinationCidrBlock) {
     throw ec2Error('MissingParameter', 'The request must contain the parameter destinationCidrBlock');
   }
-  addRoute(ctx.state, table, input.DestinationCidrBlock, input.GatewayId);
+  addRoute(ctx.state, table, input.DestinationCidrBlock, target);
   return { Return: true };
 };
 

@@ -31,7 +31,7 @@ export interface InternetGatewayRecord {
 
 export interface RouteRecord {
   destinationCidrBlock: string;
-  /** `local` for the VPC's own route, else an internet gateway id. */
+  /** `local` for the VPC's own route, else an internet gateway's or a NAT gateway's id (`igw-`/`nat-`). */
   gatewayId: string;
   origin: 'CreateRouteTable' | 'CreateRoute';
 }
@@ -103,6 +103,36 @@ export interface NetworkInterfaceRecord {
   attachment?: NetworkInterfaceAttachmentRecord;
 }
 
+export interface AddressAssociationRecord {
+  id: string;
+  networkInterfaceId: string;
+  privateIp: string;
+}
+
+/** An Elastic IP address (VPC domain). */
+export interface AddressRecord {
+  id: string;
+  publicIp: string;
+  association?: AddressAssociationRecord;
+}
+
+export interface NatGatewayRecord {
+  id: string;
+  subnetId: string;
+  vpcId: string;
+  connectivityType: 'public' | 'private';
+  createdMs: number;
+  /** The gateway's own interface (none once it failed or was deleted). */
+  networkInterfaceId?: string;
+  privateIp?: string;
+  allocationId?: string;
+  publicIp?: string;
+  associationId?: string;
+  /** Set when creation failed, as AWS reports it: the gateway stays, `failed`, with the reason. */
+  failure?: { code: string; message: string };
+  deletedMs?: number;
+}
+
 export interface Ec2State {
   region: string;
   /** The region's default DHCP options set, which every VPC uses. */
@@ -113,8 +143,10 @@ export interface Ec2State {
   routeTables: Record<string, RouteTableRecord>;
   securityGroups: Record<string, SecurityGroupRecord>;
   networkAcls: Record<string, NetworkAclRecord>;
-  /** Absent in state saved before the collection existed: read it through `records()`. */
+  /** These three are absent in state saved before they existed: read them through `records()`. */
   networkInterfaces?: Record<string, NetworkInterfaceRecord>;
+  addresses?: Record<string, AddressRecord>;
+  natGateways?: Record<string, NatGatewayRecord>;
   /** Tags of any resource, by resource id (EC2 tags every resource type the same way). */
   tags: Record<string, Record<string, string>>;
 }
@@ -123,7 +155,7 @@ export function ec2Error(code: string, message: string): ServiceError {
   return new ServiceError(message, { code });
 }
 
-/** How each resource kind reports a missing or malformed id. */
+/** How each resource kind reports a missing or malformed id (`<code>.NotFound` unless it says otherwise). */
 const KINDS = {
   vpc: { code: 'InvalidVpcID', noun: 'vpc ID', collection: 'vpcs' },
   subnet: { code: 'InvalidSubnetID', noun: 'subnet ID', collection: 'subnets' },
@@ -132,6 +164,14 @@ const KINDS = {
   sg: { code: 'InvalidGroup', noun: 'security group', collection: 'securityGroups' },
   acl: { code: 'InvalidNetworkAclID', noun: 'networkAcl ID', collection: 'networkAcls' },
   eni: { code: 'InvalidNetworkInterfaceID', noun: 'networkInterface ID', collection: 'networkInterfaces' },
+  eipalloc: { code: 'InvalidAllocationID', noun: 'allocation ID', collection: 'addresses' },
+  nat: {
+    code: 'NatGateway',
+    noun: 'natGateway ID',
+    collection: 'natGateways',
+    notFound: 'NatGatewayNotFound',
+    malformed: 'NatGatewayMalformed',
+  },
 } as const;
 
 type Kind = keyof typeof KINDS;
@@ -145,13 +185,17 @@ export function records<K extends Kind>(state: Ec2State, kind: K): Record<string
 
 /** The resource with this id, or AWS's `<Kind>.Malformed` / `<Kind>.NotFound` error. */
 export function find<K extends Kind>(state: Ec2State, kind: K, id: string): RecordOf<K> {
-  const { code, noun } = KINDS[kind];
+  const entry: { code: string; noun: string; notFound?: string; malformed?: string } = KINDS[kind];
+  const { code, noun } = entry;
   // AWS's ids have 8 hex digits (before 2018) or 17; any other length is malformed, as AWS says.
   if (!new RegExp(`^${kind}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`).test(id)) {
-    throw ec2Error(`${code === 'InvalidGroup' ? 'InvalidGroupId' : code}.Malformed`, `Invalid id: "${id}"`);
+    throw ec2Error(
+      entry.malformed ?? `${code === 'InvalidGroup' ? 'InvalidGroupId' : code}.Malformed`,
+      `Invalid id: "${id}"`,
+    );
   }
   const record = records(state, kind)[id];
-  if (!record) throw ec2Error(`${code}.NotFound`, `The ${noun} '${id}' does not exist`);
+  if (!record) throw ec2Error(entry.notFound ?? `${code}.NotFound`, `The ${noun} '${id}' does not exist`);
   return record;
 }
 

@@ -22,6 +22,8 @@ const RESOURCE_TYPES = {
   sg: 'security-group',
   acl: 'network-acl',
   eni: 'network-interface',
+  eipalloc: 'elastic-ip',
+  nat: 'natgateway',
 } as const;
 
 type Prefix = keyof typeof RESOURCE_TYPES;
