@@ -43,6 +43,8 @@ export interface ManagedPolicyRecord {
   updatedMs: number;
   defaultVersionId: string;
   versions: PolicyVersionRecord[];
+  /** The highest version number given so far (IAM never reuses one); absent means the highest kept. */
+  lastVersionNumber?: number;
   tags: Tag[];
 }
 

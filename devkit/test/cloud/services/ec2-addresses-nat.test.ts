@@ -279,7 +279,7 @@ describe('NAT gateways', () => {
 });
 
 describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
-  it('allocates an address and creates a NAT gateway with it', async () => {
+  it('allocates an address and creates a NAT gateway with it', { timeout: 240_000 }, async () => {
     const allocated = (await t.aws(['ec2', 'allocate-address', '--domain', 'vpc'])).json as {
       AllocationId: string;
     };

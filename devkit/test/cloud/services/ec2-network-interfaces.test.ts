@@ -396,8 +396,11 @@ describe('VPC attributes', () => {
   });
 });
 
+// The AWS CLI takes seconds to start (it loads EC2's whole model): few calls per test, generous timeouts.
 describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
-  it('creates, describes and deletes an interface, and dry-runs', async () => {
+  let id: string;
+
+  it('creates and describes an interface', { timeout: 180_000 }, async () => {
     const created = (
       await t.aws([
         'ec2',
@@ -413,11 +416,14 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
       ])
     ).json as { NetworkInterface: { NetworkInterfaceId: string; PrivateIpAddress: string } };
     expect(created.NetworkInterface.PrivateIpAddress).toBe('10.0.1.12');
-    const id = created.NetworkInterface.NetworkInterfaceId;
+    id = created.NetworkInterface.NetworkInterfaceId;
     const described = (
       await t.aws(['ec2', 'describe-network-interfaces', '--filters', `Name=group-id,Values=${groupId}`])
     ).json as { NetworkInterfaces: Array<{ NetworkInterfaceId: string }> };
     expect(described.NetworkInterfaces.map((e) => e.NetworkInterfaceId)).toContain(id);
+  });
+
+  it('dry-runs, deletes, and reports a gone interface by code', { timeout: 180_000 }, async () => {
     await expect(
       t.aws(['ec2', 'delete-network-interface', '--network-interface-id', id, '--dry-run']),
     ).rejects.toThrow(/DryRunOperation.*Request would have succeeded, but DryRun flag is set/s);

@@ -1,6 +1,7 @@
 import * as sdk from '@aws-sdk/client-iam';
 import { iamAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
+import { getAccountAuthorizationDetails } from './account-authorization.ts';
 import { deleteRolePolicy, getRolePolicy, listRolePolicies, putRolePolicy } from './inline-policies.ts';
 import {
   attachRolePolicy,
@@ -8,10 +9,31 @@ import {
   deletePolicy,
   detachRolePolicy,
   getPolicy,
-  getPolicyVersion,
   listAttachedRolePolicies,
   listPolicies,
+  listPolicyTags,
+  tagPolicy,
+  untagPolicy,
 } from './managed-policies.ts';
+import {
+  addRoleToInstanceProfile,
+  createInstanceProfile,
+  deleteInstanceProfile,
+  getInstanceProfile,
+  listInstanceProfiles,
+  listInstanceProfilesForRole,
+  listInstanceProfileTags,
+  removeRoleFromInstanceProfile,
+  tagInstanceProfile,
+  untagInstanceProfile,
+} from './instance-profiles.ts';
+import {
+  createPolicyVersion,
+  deletePolicyVersion,
+  getPolicyVersion,
+  listPolicyVersions,
+  setDefaultPolicyVersion,
+} from './policy-versions.ts';
 import {
   addClientIDToOpenIDConnectProvider,
   createOpenIDConnectProvider,
@@ -39,7 +61,7 @@ import { initialIamState, type IamState } from './state.ts';
 export { effectivePolicies, type EffectivePolicy } from './effective-policies.ts';
 export type { IamState } from './state.ts';
 
-/** IAM: roles with trust policies, managed (AWS and customer) and inline policies, OIDC providers. Global. */
+/** IAM: roles with trust policies, managed (AWS and customer, versioned) and inline policies, instance profiles, OIDC providers. Global. */
 export const iam: ServiceDefinition<IamState> = {
   signingName: 'iam',
   protocol: 'awsQuery',
@@ -60,9 +82,27 @@ export const iam: ServiceDefinition<IamState> = {
     ListRoleTags: listRoleTags,
     CreatePolicy: createPolicy,
     GetPolicy: getPolicy,
-    GetPolicyVersion: getPolicyVersion,
     DeletePolicy: deletePolicy,
     ListPolicies: listPolicies,
+    TagPolicy: tagPolicy,
+    UntagPolicy: untagPolicy,
+    ListPolicyTags: listPolicyTags,
+    CreatePolicyVersion: createPolicyVersion,
+    GetPolicyVersion: getPolicyVersion,
+    ListPolicyVersions: listPolicyVersions,
+    DeletePolicyVersion: deletePolicyVersion,
+    SetDefaultPolicyVersion: setDefaultPolicyVersion,
+    CreateInstanceProfile: createInstanceProfile,
+    GetInstanceProfile: getInstanceProfile,
+    ListInstanceProfiles: listInstanceProfiles,
+    DeleteInstanceProfile: deleteInstanceProfile,
+    AddRoleToInstanceProfile: addRoleToInstanceProfile,
+    RemoveRoleFromInstanceProfile: removeRoleFromInstanceProfile,
+    ListInstanceProfilesForRole: listInstanceProfilesForRole,
+    TagInstanceProfile: tagInstanceProfile,
+    UntagInstanceProfile: untagInstanceProfile,
+    ListInstanceProfileTags: listInstanceProfileTags,
+    GetAccountAuthorizationDetails: getAccountAuthorizationDetails,
     AttachRolePolicy: attachRolePolicy,
     DetachRolePolicy: detachRolePolicy,
     ListAttachedRolePolicies: listAttachedRolePolicies,

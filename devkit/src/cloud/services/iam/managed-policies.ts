@@ -1,4 +1,4 @@
-/** Managed policies (customer and AWS) and their attachment to roles. */
+/** Managed policies (customer and AWS), their tags and their attachment to roles. */
 import type {
   AttachRolePolicyRequest,
   CreatePolicyRequest,
@@ -7,31 +7,35 @@ import type {
   DetachRolePolicyRequest,
   GetPolicyRequest,
   GetPolicyResponse,
-  GetPolicyVersionRequest,
-  GetPolicyVersionResponse,
   ListAttachedRolePoliciesRequest,
   ListAttachedRolePoliciesResponse,
   ListPoliciesRequest,
   ListPoliciesResponse,
+  ListPolicyTagsRequest,
+  ListPolicyTagsResponse,
   Policy,
+  TagPolicyRequest,
+  UntagPolicyRequest,
 } from '@aws-sdk/client-iam';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import { AWS_MANAGED_POLICIES } from '../../access/aws-managed-policies.ts';
-import { encodePolicyDocument, parsePolicyDocument } from '../../access/policy-document.ts';
+import { parsePolicyDocument } from '../../access/policy-document.ts';
 import type { IamState, ManagedPolicyRecord } from './state.ts';
 import {
   attachmentCount,
   checkPath,
+  customerPolicy,
   deleteConflict,
   entityAlreadyExists,
   findRole,
+  mergeTags,
   noSuchEntity,
   policyOrNoSuchEntity,
   uniqueId,
 } from './state.ts';
 
-function policyShape(state: IamState, policy: ManagedPolicyRecord): Policy {
+export function policyShape(state: IamState, policy: ManagedPolicyRecord): Policy {
   return {
     PolicyName: policy.name,
     PolicyId: policy.id,
@@ -75,7 +79,7 @@ export const createPolicy: Handler<
     updatedMs: now,
     defaultVersionId: 'v1',
     versions: [{ versionId: 'v1', document: input.PolicyDocument, createdMs: now }],
-    tags: input.Tags ?? [],
+    tags: mergeTags([], input.Tags ?? [], 'TagsPerPolicy'),
     ...(input.Description === undefined ? {} : { description: input.Description }),
   };
   ctx.state.policies[arn] = policy;
@@ -90,28 +94,6 @@ export const getPolicy: Handler<Checked<GetPolicyRequest, 'PolicyArn'>, GetPolic
 ) => ({
   Policy: policyShape(ctx.state, policyOrNoSuchEntity(ctx.state, input.PolicyArn)),
 });
-
-export const getPolicyVersion: Handler<
-  Checked<GetPolicyVersionRequest, 'PolicyArn'>,
-  GetPolicyVersionResponse,
-  IamState
-> = (input, ctx) => {
-  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn);
-  const version = policy.versions.find((v) => v.versionId === input.VersionId);
-  if (!version) {
-    throw noSuchEntity(
-      `Policy ${input.PolicyArn} version ${input.VersionId} does not exist or is not attachable.`,
-    );
-  }
-  return {
-    PolicyVersion: {
-      Document: encodePolicyDocument(version.document),
-      VersionId: version.versionId,
-      IsDefaultVersion: version.versionId === policy.defaultVersionId,
-      CreateDate: toDate(version.createdMs)!,
-    },
-  };
-};
 
 export const deletePolicy: Handler<Checked<DeletePolicyRequest, 'PolicyArn'>, void, IamState> = (
   input,
@@ -190,4 +172,30 @@ export const listAttachedRolePolicies: Handler<
     IsTruncated: nextToken !== undefined,
     ...(nextToken ? { Marker: nextToken } : {}),
   };
+};
+
+export const tagPolicy: Handler<Checked<TagPolicyRequest, 'PolicyArn' | 'Tags'>, void, IamState> = (
+  input,
+  ctx,
+) => {
+  const policy = customerPolicy(ctx.state, input.PolicyArn);
+  policy.tags = mergeTags(policy.tags, input.Tags, 'TagsPerPolicy');
+};
+
+export const untagPolicy: Handler<Checked<UntagPolicyRequest, 'PolicyArn' | 'TagKeys'>, void, IamState> = (
+  input,
+  ctx,
+) => {
+  const policy = customerPolicy(ctx.state, input.PolicyArn);
+  policy.tags = policy.tags.filter((t) => !input.TagKeys.includes(t.Key!));
+};
+
+export const listPolicyTags: Handler<
+  Checked<ListPolicyTagsRequest, 'PolicyArn'>,
+  ListPolicyTagsResponse,
+  IamState
+> = (input, ctx) => {
+  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn);
+  const { page, nextToken } = paginate(policy.tags, input.MaxItems, input.Marker);
+  return { Tags: page, IsTruncated: nextToken !== undefined, ...(nextToken ? { Marker: nextToken } : {}) };
 };

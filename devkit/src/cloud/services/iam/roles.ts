@@ -18,9 +18,17 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { nameMap, paginate, toDate } from '../common.ts';
 import { encodePolicyDocument, parsePolicyDocument } from '../../access/policy-document.ts';
 import type { IamState, RoleRecord } from './state.ts';
-import { checkPath, deleteConflict, entityAlreadyExists, findRole, mergeTags, uniqueId } from './state.ts';
+import {
+  checkPath,
+  deleteConflict,
+  entityAlreadyExists,
+  findRole,
+  instanceProfiles,
+  mergeTags,
+  uniqueId,
+} from './state.ts';
 
-function roleShape(role: RoleRecord, withDetails: boolean): Role {
+export function roleShape(role: RoleRecord, withDetails: boolean): Role {
   return {
     Path: role.path,
     RoleName: role.name,
@@ -89,6 +97,10 @@ export const deleteRole: Handler<Checked<DeleteRoleRequest, 'RoleName'>, void, I
   }
   if (Object.keys(role.inlinePolicies).length) {
     throw deleteConflict('Cannot delete entity, must delete policies first.');
+  }
+  const key = role.name.toLowerCase();
+  if (Object.values(instanceProfiles(ctx.state)).some((p) => p.roleKeys.includes(key))) {
+    throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
   }
   delete ctx.state.roles[role.name.toLowerCase()];
 };

@@ -19,9 +19,22 @@ export interface RoleRecord extends RoleFacts {
 
 export type { ManagedPolicyRecord, PolicyVersionRecord } from '../../access/identities.ts';
 
+export interface InstanceProfileRecord {
+  name: string;
+  id: string;
+  path: string;
+  arn: string;
+  createdMs: number;
+  /** Lower-cased names of its roles (IAM allows one). */
+  roleKeys: string[];
+  tags: Tag[];
+}
+
 export interface IamState extends IamRecords {
   /** Keyed by lower-cased name: IAM names are unique regardless of case. */
   roles: Record<string, RoleRecord>;
+  /** Keyed by lower-cased name. Absent in state saved before profiles existed: see `instanceProfiles()`. */
+  instanceProfiles?: Record<string, InstanceProfileRecord>;
 }
 
 export const initialIamState = (): IamState => ({
@@ -33,6 +46,11 @@ export const initialIamState = (): IamState => ({
 /** OIDC providers by ARN (created on first use in state saved before providers existed). */
 export function oidcProviders(state: IamState): Record<string, OidcProviderRecord> {
   return (state.openIdConnectProviders ??= nameMap());
+}
+
+/** Instance profiles by lower-cased name (created on first use in state saved before they existed). */
+export function instanceProfiles(state: IamState): Record<string, InstanceProfileRecord> {
+  return (state.instanceProfiles ??= nameMap());
 }
 
 export function noSuchEntity(message: string): ServiceError {
@@ -51,7 +69,7 @@ export function deleteConflict(message: string): ServiceError {
 export function mergeTags(
   existing: Tag[],
   added: Tag[],
-  quota: 'TagsPerRole' | 'TagsPerOpenIdConnectProvider',
+  quota: 'TagsPerRole' | 'TagsPerOpenIdConnectProvider' | 'TagsPerPolicy' | 'TagsPerInstanceProfile',
 ): Tag[] {
   const merged = new Map(existing.map((t) => [t.Key, t.Value]));
   for (const tag of added) merged.set(tag.Key, tag.Value);
@@ -81,14 +99,25 @@ export function policyOrNoSuchEntity(state: IamState, arn: string): ManagedPolic
   return policy;
 }
 
+/** A customer managed policy, which the caller may change (AWS's own are not theirs to change). */
+export function customerPolicy(state: IamState, arn: string): ManagedPolicyRecord {
+  const policy = policyOrNoSuchEntity(state, arn);
+  if (state.policies[arn] !== policy) {
+    throw new ServiceError(`Policy ${arn} is an AWS managed policy and cannot be modified.`, {
+      code: 'UnmodifiableEntity',
+    });
+  }
+  return policy;
+}
+
 export { defaultVersion } from '../../access/identities.ts';
 
 export function attachmentCount(state: IamState, policyArn: string): number {
   return Object.values(state.roles).filter((r) => r.attachedPolicyArns.includes(policyArn)).length;
 }
 
-/** `AROA` + 17 characters, as IAM's unique ids look (role ids start AROA, policy ids ANPA). */
-export function uniqueId(prefix: 'AROA' | 'ANPA'): string {
+/** `AROA` + 17 characters, as IAM's unique ids look (roles AROA, policies ANPA, instance profiles AIPA). */
+export function uniqueId(prefix: 'AROA' | 'ANPA' | 'AIPA'): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let id = prefix;
   for (let i = 0; i < 17; i++) id += alphabet[Math.floor(Math.random() * alphabet.length)];
