@@ -13,7 +13,7 @@ import {
   type RequiredAction,
 } from '../../access/authorization.ts';
 import { issuerHostPath } from '../../access/identities.ts';
-import type { IamState } from './state.ts';
+import { instanceProfiles, type IamState } from './state.ts';
 
 type Scope = AuthorizationScope<IamState>;
 
@@ -25,6 +25,23 @@ function role(name: string, at: Scope, path = '/'): { resource: string; context:
     : undefined;
   return { resource: record?.arn ?? iamArn(at, `role${path}${name}`), context: resourceTags(record?.tags) };
 }
+
+/** The instance profile the request names (its ARN carries the profile's path, which only IAM knows). */
+const onInstanceProfile: OperationAuthorization<IamState> = (i, at) => {
+  const name = String(i.InstanceProfileName);
+  const record = instanceProfiles(at.state)[name.toLowerCase()];
+  return [
+    {
+      action: at.action,
+      resource: record?.arn ?? iamArn(at, `instance-profile${i.Path ?? '/'}${name}`),
+      context: {
+        ...resourceTags(record?.tags),
+        ...requestTags(i.Tags),
+        ...(i.TagKeys ? { 'aws:TagKeys': i.TagKeys } : {}),
+      },
+    },
+  ];
+};
 
 /** The role, managed policy or OIDC provider the request names; `*` when it names none. */
 const onNamedResource: OperationAuthorization<IamState> = (i, at) => {
@@ -83,9 +100,31 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
       },
     ],
     GetPolicy: onNamedResource,
-    GetPolicyVersion: onNamedResource,
     DeletePolicy: onNamedResource,
     ListPolicies: anyResource,
+    TagPolicy: onNamedResource,
+    UntagPolicy: onNamedResource,
+    ListPolicyTags: onNamedResource,
+    CreatePolicyVersion: onNamedResource,
+    GetPolicyVersion: onNamedResource,
+    ListPolicyVersions: onNamedResource,
+    DeletePolicyVersion: onNamedResource,
+    SetDefaultPolicyVersion: onNamedResource,
+    CreateInstanceProfile: onInstanceProfile,
+    GetInstanceProfile: onInstanceProfile,
+    ListInstanceProfiles: anyResource,
+    DeleteInstanceProfile: onInstanceProfile,
+    // Putting a role in a profile passes it to whoever uses the profile (the reference's iam:PassRole).
+    AddRoleToInstanceProfile: (i, at) => [
+      ...(onInstanceProfile(i, at) as RequiredAction[]),
+      { action: 'iam:PassRole', resource: role(String(i.RoleName), at).resource, context: {} },
+    ],
+    RemoveRoleFromInstanceProfile: onInstanceProfile,
+    ListInstanceProfilesForRole: onNamedResource,
+    TagInstanceProfile: onInstanceProfile,
+    UntagInstanceProfile: onInstanceProfile,
+    ListInstanceProfileTags: onInstanceProfile,
+    GetAccountAuthorizationDetails: anyResource,
     AttachRolePolicy: onNamedResource,
     DetachRolePolicy: onNamedResource,
     ListAttachedRolePolicies: onNamedResource,
