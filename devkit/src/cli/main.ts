@@ -25,6 +25,7 @@ const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/doctor.ts'),
   () => import('./commands/bootstrap.ts'),
   () => import('./commands/oidc-token.ts'),
+  () => import('./commands/iam.ts'),
   () => import('./commands/rehearse.ts'),
   () => import('./commands/rightsize.ts'),
   () => import('./commands/up.ts'),
