@@ -1,6 +1,6 @@
 /**
  * `devkit rightsize` through the real CLI against `devkit up --detach` (the local cloud with Container
- * Insights on, the replay server, the dev stage): two small steps (1 and 2 in flight, 10 s each) with
+ * Insights enhanced, the replay server, the dev stage): the tasks at rest first, then two small steps (1 and 2 in flight, 10 s each) with
  * Gemini answering after a fixed 500 ms; per-task CPU and memory read back through CloudWatch; a
  * valid Fargate size recommended; the table, chart and three report files written; the replay
  * server's faults put back. Bounded: about 30 requests. Its argument checks need no cloud.
@@ -95,14 +95,23 @@ describe.skipIf(!dockerAvailable)('devkit rightsize against a deployed stage', (
       expect(step.errors).toBe(0);
       // Every answer waited for Gemini's 500 ms (a floor, not a timing assertion).
       expect(step.latencyMs!.p50).toBeGreaterThanOrEqual(500);
-      expect(step.metricSource).toBe('ECS/ContainerInsights');
+      // The dev stage's cluster is enhanced: each task's own series.
+      expect(step.metricSource).toBe('ECS/ContainerInsights per task');
+      expect(Object.keys(step.taskPeaks ?? {})).toHaveLength(1);
       expect(step.cpuPeak).toBeGreaterThan(0);
       expect(step.memoryPeak).toBeGreaterThan(0);
       expect(step.memoryPeak).toBeLessThan(3072);
       expect(step.oomKills).toBe(0);
     }
+    // The tasks at rest before the first step: the floor the recommendation counts.
+    expect(report.baseline?.memory).toBeGreaterThan(0);
     if (!report.outcome.ok) throw new Error(report.outcome.reason);
     expect(isFargateSize(report.outcome.recommendation.size)).toBe(true);
+    expect(report.outcome.recommendation.baseline).toEqual({
+      cpu: report.baseline!.cpu,
+      memory: report.baseline!.memory,
+    });
+    expect(report.outcome.recommendation.reasons.join(' ')).toContain('Floor: at rest a task used');
     expect(await readFile(join(reportDir, 'rightsize.md'), 'utf8')).toContain('## Recommendation');
     expect(await readFile(join(reportDir, 'rightsize.svg'), 'utf8')).toMatch(/^<svg/);
 
