@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { decisionsRoute } from './access/decisions-route.ts';
@@ -15,6 +15,7 @@ import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
 import { MAX_API_BODY_BYTES } from './request-body.ts';
 import { TaskRuntime } from './runtime/task-runtime.ts';
+import { taskEndpointsHandler } from './runtime/task-endpoints-route.ts';
 import { resolveTimings, type Timings } from './scheduler/facts.ts';
 import { isReadOnlyOperation } from './service-definition.ts';
 import { type CloudWatchState, evaluateAlarms } from './services/cloudwatch/index.ts';
@@ -39,7 +40,12 @@ export interface CloudOptions {
    * Runs ECS tasks as real containers (Docker), with these timings (a profile, `local` by default,
    * and single timings overridden: facts.ts); without it, the control plane only records.
    */
-  runtime?: { docker?: Docker; timings?: Partial<Timings> };
+  runtime?: {
+    docker?: Docker;
+    timings?: Partial<Timings>;
+    /** A local Node image to serve tasks' credentials and metadata endpoints from, when first needed (task-endpoints.ts). */
+    taskEndpointsImage?: () => Promise<string>;
+  };
   /** The registry's upload sessions: how long one may sit idle before it is purged. */
   registry?: BlobStoreOptions;
   /** How often CloudWatch alarms are evaluated, in seconds (AWS: 60; locally 10 by default). */
@@ -84,6 +90,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const access = new AccessControl({ enforce: options.enforceIam ?? false, store, accountId: ACCOUNT_ID });
   let runtime: TaskRuntime | undefined;
   let metrics: ContainerInsights | undefined;
+  let endpointsServer: Server | undefined;
   const healthRoute: Route = (req, res) => {
     if (req.method !== 'GET' || req.url !== '/_devkit/health') return false;
     const body = JSON.stringify({
@@ -145,8 +152,21 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       timings,
       registryPort: port,
       enforceIam: options.enforceIam ?? false,
+      ...(options.runtime.taskEndpointsImage
+        ? { taskEndpointsImage: options.runtime.taskEndpointsImage }
+        : {}),
     });
     await runtime.start();
+    if (runtime.endpoints) {
+      endpointsServer = createServer(
+        taskEndpointsHandler(runtime, (req, res) => void gateway.handle(req, res)),
+      );
+      const socketPath = runtime.endpoints.socketPath;
+      await new Promise<void>((resolve, reject) => {
+        endpointsServer!.once('error', reject);
+        endpointsServer!.listen(socketPath, () => resolve());
+      });
+    }
     const running = runtime;
     metrics = new ContainerInsights({ store, docker, timings, tasks: () => running.runningTasks() });
     metrics.start();
@@ -161,10 +181,13 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     async close(closeOptions = {}) {
       clearInterval(alarms);
       await metrics?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const listening of [server, endpointsServer]) {
+        await new Promise<void>((resolve) => {
+          if (!listening) return resolve();
+          listening.close(() => resolve());
+          listening.closeAllConnections();
+        });
+      }
       try {
         await runtime?.close(closeOptions);
       } finally {

@@ -80,11 +80,19 @@ export function register(program: Command): void {
       const timings = timingsFrom(options, (message) => program.error(message));
       // Loaded here, not at the top: every devkit command registers at start and should not pay for the cloud.
       const { startCloud } = await import('../../cloud/server.ts');
+      // The task endpoints container's image: the base runtime image, made when the first task needs it.
+      const taskEndpointsImage = async () => {
+        const [{ baseImages }, { default: Docker }] = await Promise.all([
+          import('../../deploy/base-images.ts'),
+          import('dockerode'),
+        ]);
+        return (await baseImages(new Docker())).runtime;
+      };
       const cloud = await startCloud({
         port,
         dataDir,
         enforceIam: options.enforceIam === true,
-        ...(options.runtime ? { runtime: { timings } } : {}),
+        ...(options.runtime ? { runtime: { timings, taskEndpointsImage } } : {}),
         ...(options.verbose
           ? {
               onCall: (c) =>

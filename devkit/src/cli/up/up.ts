@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { CONSOLE_PATH, startCloud } from '../../cloud/server.ts';
 import type { AwsClients } from '../../deploy/clients.ts';
 import { createClients, destroyClients } from '../../deploy/clients.ts';
+import { baseImages } from '../../deploy/base-images.ts';
 import { deploy } from '../../deploy/deploy.ts';
 import type { Target } from '../../deploy/target.ts';
 import { resolveTarget } from '../../deploy/target.ts';
@@ -242,7 +243,7 @@ async function startTarget(
   const cloud = await startCloud({
     port: options.port,
     dataDir,
-    runtime: { docker },
+    runtime: { docker, taskEndpointsImage: async () => (await baseImages(docker)).runtime },
     enforceIam: options.enforceIam,
   });
   // cleanup: every task container and network this cloud made goes with it.

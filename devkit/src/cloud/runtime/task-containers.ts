@@ -39,6 +39,8 @@ export interface TaskSpec {
   revision: number;
   /** The Docker network standing in for the task's VPC. */
   network: string;
+  /** The task endpoints network (169.254.170.0/24) the first container joins too, when served. */
+  endpointsNetwork?: string;
   cpuUnits: number;
   memoryMiB: number;
   containers: ContainerSpec[];
@@ -206,6 +208,9 @@ export class TaskContainers {
         },
       });
       created.push(container);
+      if (owner && task.endpointsNetwork) {
+        await this.docker.getNetwork(task.endpointsNetwork).connect({ Container: container.id });
+      }
       await container.start();
     }
     const owner = await created[0]!.inspect();

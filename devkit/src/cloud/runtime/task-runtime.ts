@@ -25,13 +25,15 @@ import type { ContainerEvent } from './container-events.ts';
 import { ContainerEvents } from './container-events.ts';
 import { LABELS, managedFilter } from './labels.ts';
 import { shipLogs } from './log-shipper.ts';
-import type { RegistryAuth } from './task-containers.ts';
+import type { RegistryAuth, TaskSpec } from './task-containers.ts';
 import { TaskContainers } from './task-containers.ts';
 import { secretsManagerResolver } from './secrets.ts';
 import { createTaskInterface, deleteStoppedTaskInterfaces } from './task-interfaces.ts';
 import { TaskTargets } from './task-targets.ts';
 import { assumeTaskRole, type RoleSession } from './execution-role.ts';
 import { checkImagePulls, checkRegistryAuth, localImages } from './image-pull-access.ts';
+import { taskCredentials, taskMetadata, type TaskCredentialGrant } from './task-credentials.ts';
+import { TASK_ENDPOINTS_NETWORK, TaskEndpoints } from './task-endpoints.ts';
 import { taskSpec, TaskStartError } from './task-spec.ts';
 import { VpcNetworks } from './vpc-networks.ts';
 
@@ -63,6 +65,12 @@ export interface TaskRuntimeOptions {
    * pulls, secrets and log streams it needs are evaluated as that role's session.
    */
   enforceIam?: boolean;
+  /**
+   * A local image with Node (the base runtime image), asked for when first needed: with it, tasks
+   * get the container credentials and metadata endpoints at 169.254.170.2 and reach this cloud's
+   * API there (task-endpoints.ts).
+   */
+  taskEndpointsImage?: () => Promise<string>;
 }
 
 /** A task the runtime starts, or re-adopts after a restart: starting, nothing running yet. */
@@ -108,6 +116,8 @@ interface RuntimeState {
   cloudId: string;
   /** Images the engine pulled for tasks that it did not have before: cleanup removes them. */
   pulledImages?: string[];
+  /** Each running task's endpoints, by the uuid in its endpoints id. */
+  taskEndpoints?: Record<string, TaskCredentialGrant>;
 }
 
 function runtimeState(store: StateStore): RuntimeState {
@@ -135,6 +145,8 @@ export class TaskRuntime {
   private readonly events: ContainerEvents;
   private readonly registryHosts: string[];
   private readonly enforceIam: boolean;
+  /** The credentials and metadata endpoints, when the runtime has an image to serve them from. */
+  readonly endpoints: TaskEndpoints | undefined;
   private readonly runs = new Map<string, TaskRun>();
   private readonly work = new Set<Promise<void>>();
   private readonly stopShipping = new AbortController();
@@ -152,6 +164,9 @@ export class TaskRuntime {
     this.enforceIam = options.enforceIam ?? false;
     this.cloudId = runtimeState(options.store).cloudId;
     this.containers = new TaskContainers(options.docker, this.cloudId);
+    this.endpoints = options.taskEndpointsImage
+      ? new TaskEndpoints(options.docker, this.cloudId, options.taskEndpointsImage)
+      : undefined;
     this.networks = new VpcNetworks(this.containers, this.cloudId);
     this.targets = new TaskTargets({
       store: options.store,
@@ -222,6 +237,7 @@ export class TaskRuntime {
     await Promise.allSettled(this.work);
     if (options.cleanup) {
       await this.containers.removeEverything();
+      await this.endpoints?.leave();
       const state = runtimeState(this.store);
       await this.containers.removeImages(state.pulledImages ?? []);
       state.pulledImages = [];
@@ -274,6 +290,7 @@ export class TaskRuntime {
       if (JSON.stringify(ecs) !== before) this.store.markDirty('ecs');
     }
     this.targets.sync();
+    this.forgetEndpoints();
   }
 
   private perform(action: Action, region: string, ecs: EcsState): void {
@@ -392,6 +409,7 @@ export class TaskRuntime {
         resolveSecret: secretsManagerResolver(this.store, executionRole),
       });
       if (executionRole) checkImagePulls(this.store, run.region, executionRole, ecrImages);
+      if (this.endpoints) await this.giveEndpoints(task, definition.taskRoleArn, spec, this.endpoints);
       spec.registryAuth = (image) => this.registryAuth(run.region, image);
       const logTargets = (definition.containerDefinitions ?? []).map((d) =>
         awslogsTarget(d, task.taskArn, run.region),
@@ -443,6 +461,60 @@ export class TaskRuntime {
     const state = runtimeState(this.store);
     state.pulledImages = [...new Set([...(state.pulledImages ?? []), ...images])];
     this.store.markDirty('runtime');
+  }
+
+  /**
+   * The task's endpoints: its role's credentials (the role assumed as ECS assumes it, when IAM is
+   * enforced) and its metadata, at 169.254.170.2 on the endpoints network its first container joins.
+   */
+  private async giveEndpoints(
+    task: TaskRecord,
+    definitionRole: string | undefined,
+    spec: TaskSpec,
+    endpoints: TaskEndpoints,
+  ): Promise<void> {
+    const roleArn = task.overrides?.taskRoleArn ?? definitionRole;
+    if (roleArn && this.enforceIam) assumeTaskRole(this.store, task, roleArn);
+    await endpoints.ensure();
+    const uuid = randomUUID();
+    const state = runtimeState(this.store);
+    (state.taskEndpoints ??= {})[uuid] = { taskArn: task.taskArn, ...(roleArn ? { roleArn } : {}) };
+    this.store.markDirty('runtime');
+    const environment = endpoints.environment(`${this.cloudId}.${uuid}`);
+    if (!roleArn) delete environment.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+    for (const container of spec.containers) Object.assign(container.environment, environment);
+    spec.endpointsNetwork = TASK_ENDPOINTS_NETWORK;
+  }
+
+  /**
+   * What the endpoints container asks for a task: its credentials, or its metadata (v4: the
+   * container, `/task`, `/stats`); undefined for an id of no running task.
+   */
+  taskEndpoint(kind: 'credentials' | 'v4', uuid: string, path: string): unknown {
+    const grants = runtimeState(this.store).taskEndpoints ?? {};
+    const grant = Object.hasOwn(grants, uuid) ? grants[uuid] : undefined;
+    if (!grant || !this.runs.has(grant.taskArn)) return undefined;
+    if (kind === 'credentials') {
+      const before = grant.accessKeyId;
+      const credentials = taskCredentials(this.store, grant, Date.now());
+      if (grant.accessKeyId !== before) this.store.markDirty('runtime');
+      return credentials;
+    }
+    const task = this.store.slice('ecs', regionOf(grant.taskArn), initialEcsState).tasks[grant.taskArn];
+    return task && taskMetadata(task, path);
+  }
+
+  /** Endpoints of tasks this runtime no longer runs are forgotten. */
+  private forgetEndpoints(): void {
+    const grants = runtimeState(this.store).taskEndpoints;
+    if (!grants) return;
+    let changed = false;
+    for (const [uuid, grant] of Object.entries(grants)) {
+      if (this.runs.has(grant.taskArn)) continue;
+      delete grants[uuid];
+      changed = true;
+    }
+    if (changed) this.store.markDirty('runtime');
   }
 
   /** The task's execution role session when IAM is enforced (and the task definition names one). */

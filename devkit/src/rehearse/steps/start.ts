@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { timingsLine } from '../../cloud/scheduler/facts.ts';
 import { iamEnforcementLine } from '../../cloud/access/enforcement.ts';
 import { startCloud } from '../../cloud/server.ts';
+import { baseImages } from '../../deploy/base-images.ts';
 import { createClients } from '../../deploy/clients.ts';
 import { emulatorCredentials, resolveTarget } from '../../deploy/target.ts';
 import { dockerProblem, portFree, portTakenLine } from '../../host/preflight.ts';
@@ -35,6 +36,7 @@ export const start: RehearsalStep = {
       // failed probes in a row still take 30 s of a starved machine, not a few busy seconds.
       runtime: {
         docker,
+        taskEndpointsImage: async () => (await baseImages(docker)).runtime,
         timings:
           options.timings === 'aws'
             ? { profile: 'aws' }

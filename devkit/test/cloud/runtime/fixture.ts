@@ -48,7 +48,7 @@ import { freePort } from '../harness.ts';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
-const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'probe.mjs'];
+const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'probe.mjs', 'aws-call.mjs'];
 const BASE_IMAGE = TEST_BASE_IMAGES.runtime;
 
 /**
