@@ -72,8 +72,11 @@ export async function doctorFindings(docker: Docker, choice: CloudChoice, stack:
     const clients = createClients(target);
     try {
       findings.push(...(await stageFindings(clients, stack)));
-      // On AWS, CI assumes the stage's deploy role through GitHub's OIDC provider (deploy.yml).
-      if (choice.target === 'aws') findings.push(...(await bootstrapFindings(clients, stack)));
+      // On AWS, CI assumes the stage's deploy role through GitHub's OIDC provider (deploy.yml); the
+      // local cloud rehearses it (`devkit bootstrap --target local`). LocalStack has no such role.
+      if (choice.target !== 'localstack') {
+        findings.push(...(await bootstrapFindings(clients, stack, { local: choice.target === 'local' })));
+      }
     } finally {
       destroyClients(clients);
     }

@@ -145,7 +145,7 @@ function roleDriftFinding(
   return {
     check,
     status: 'pass',
-    detail: `${role.name}: the managed execution policy and its own secrets only`,
+    detail: `${role.name}: pulls its repository, writes its log group, reads its secrets; nothing else`,
   };
 }
 

@@ -11,13 +11,12 @@ import {
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DetachRolePolicyCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
 import type { PlannedChange, ProgressEvent } from '../../src/deploy/progress.ts';
 import { provision } from '../../src/deploy/provision.ts';
-import { EXECUTION_ROLE_POLICY_ARN } from '../../src/deploy/provision/iam.ts';
 import { removeStack } from '../../src/deploy/remove.ts';
 import type { Stack } from '../../src/stack/load.ts';
 import { loadStack } from '../../src/stack/load.ts';
@@ -25,6 +24,8 @@ import type { TestCloud } from '../cloud/harness.ts';
 import { credentials, freePort, REGION, startTestCloud } from '../cloud/harness.ts';
 
 const stackFile = new URL('../../../stack.yml', import.meta.url).pathname;
+/** What a hand-made execution role usually has: pulls from any repository, writes to any log group. */
+const MANAGED_EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
 
 /** Runs a provisioning call and returns the plan it reported. */
 async function planOf(
@@ -204,7 +205,7 @@ describe('provisioning against the local cloud', () => {
     ).toEqual([]);
   });
 
-  it('corrects drift: a revoked ingress rule, a changed retention, a detached policy', async () => {
+  it('corrects drift: a revoked ingress rule, a changed retention, a policy attached by hand', async () => {
     const { SecurityGroups = [] } = await clients.ec2.send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['iscoolgpt-dev-app'] }] }),
     );
@@ -215,17 +216,18 @@ describe('provisioning against the local cloud', () => {
     await clients.logs.send(
       new PutRetentionPolicyCommand({ logGroupName: '/ecs/iscoolgpt-dev', retentionInDays: 365 }),
     );
+    // Someone widens the execution role by hand: provisioning takes it back to least privilege.
     await clients.iam.send(
-      new DetachRolePolicyCommand({
+      new AttachRolePolicyCommand({
         RoleName: 'iscoolgpt-dev-execution',
-        PolicyArn: EXECUTION_ROLE_POLICY_ARN,
+        PolicyArn: MANAGED_EXECUTION_POLICY,
       }),
     );
 
     const plan = await planOf((progress) => provision(clients, stack, progress));
     expect(changed(plan)).toEqual([
       { type: 'log group', action: 'update', details: ['retention 365 → 7 days'] },
-      { type: 'IAM role', action: 'update', details: [`attach ${EXECUTION_ROLE_POLICY_ARN}`] },
+      { type: 'IAM role', action: 'update', details: [`detach ${MANAGED_EXECUTION_POLICY}`] },
       {
         type: 'security group',
         action: 'update',
@@ -251,7 +253,7 @@ describe('provisioning against the local cloud', () => {
     const { AttachedPolicies = [] } = await clients.iam.send(
       new ListAttachedRolePoliciesCommand({ RoleName: 'iscoolgpt-dev-execution' }),
     );
-    expect(AttachedPolicies.map((p) => p.PolicyArn)).toEqual([EXECUTION_ROLE_POLICY_ARN]);
+    expect(AttachedPolicies).toEqual([]);
     expect(
       changed(await planOf((progress) => provision(clients, stack, progress, { dryRun: true }))),
     ).toEqual([]);

@@ -15,9 +15,6 @@ import type { AnyResource, ProvisionContext } from './resource.ts';
 import { awsTags, canonicalJson, defineResource, unlessNotFound } from './resource.ts';
 import { secretNames } from './secrets.ts';
 
-export const EXECUTION_ROLE_POLICY_ARN =
-  'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
-
 type PolicyDocument = { Version: '2012-10-17'; Statement: Record<string, unknown>[] };
 
 const ECS_TASKS_TRUST: PolicyDocument = {
@@ -43,33 +40,57 @@ interface ObservedRole {
 }
 
 /**
- * The execution role (ECS uses it to pull the image, ship logs and read secrets): the managed
- * execution policy plus reading this app's own secrets, nothing else.
+ * The execution role (ECS uses it to pull the image, ship logs and read secrets), least privilege:
+ * exactly what Fargate's agent calls for this app (its repository, its log group, its secrets),
+ * not AmazonECSTaskExecutionRolePolicy's pull from every repository and write to every log group.
  */
 export function executionRole(ctx: ProvisionContext): AnyResource {
-  const { region } = ctx.stack.config;
-  const secretArnPatterns = secretNames(ctx).map(
-    // "-??????" matches the random suffix AWS appends to a secret's ARN, so the policy can be written
-    // before the secret exists.
-    (name) => `arn:aws:secretsmanager:${region}:${ctx.found.accountId}:secret:${name}-??????`,
-  );
   return role(ctx, {
     name: ctx.names.executionRole,
     description: `ECS task execution role for ${ctx.names.prefix}`,
-    managedPolicyArns: [EXECUTION_ROLE_POLICY_ARN],
-    inlinePolicies:
-      secretArnPatterns.length > 0
-        ? {
-            'read-app-secrets': {
-              Version: '2012-10-17',
-              Statement: [
-                { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArnPatterns },
-              ],
-            },
-          }
-        : {},
+    managedPolicyArns: [],
+    inlinePolicies: { execution: executionPolicy(ctx) },
     remember: (arn) => (ctx.found.executionRoleArn = arn),
   });
+}
+
+export function executionPolicy(ctx: ProvisionContext): PolicyDocument {
+  const { region } = ctx.stack.config;
+  const account = ctx.found.accountId;
+  const secretArnPatterns = secretNames(ctx).map(
+    // "-??????" matches the random suffix AWS appends to a secret's ARN, so the policy can be written
+    // before the secret exists.
+    (name) => `arn:aws:secretsmanager:${region}:${account}:secret:${name}-??????`,
+  );
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      // The registry login has no resource of its own.
+      { Sid: 'RegistryLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+      {
+        Sid: 'PullOwnImage',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: `arn:aws:ecr:${region}:${account}:repository/${ctx.names.repository}`,
+      },
+      {
+        Sid: 'OwnLogStreams',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `arn:aws:logs:${region}:${account}:log-group:${ctx.names.logGroup}:log-stream:*`,
+      },
+      ...(secretArnPatterns.length > 0
+        ? [
+            {
+              Sid: 'OwnSecrets',
+              Effect: 'Allow',
+              Action: ['secretsmanager:GetSecretValue'],
+              Resource: secretArnPatterns,
+            },
+          ]
+        : []),
+    ],
+  };
 }
 
 /** The app's own role: no permissions unless the stack declares statements. */
