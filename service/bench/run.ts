@@ -11,7 +11,8 @@
  *      machine's other work hardly skews
  *   2. 1,000 concurrent requests, stub latency 2 s, limits that admit them: errors, p50, peak RSS,
  *      and the same p50 in the server (its access log's durationMs): what the API adds, apart from
- *      what the client's side (connection set-up, the load generator's own core) adds
+ *      what the client's side (connection set-up, the load generator's own core) adds; and first
+ *      the same burst through the bare proxy: what this machine, at its current load, allows
  *   3. overload: 1,000 concurrent, 2 s stub, MAX_CONCURRENT_UPSTREAM=100 and MAX_QUEUE=100:
  *      the share shed with 503 + Retry-After, how fast (as the client saw it, and the access log's
  *      durationMs: the server's own time, without the client's connection queueing), peak RSS
@@ -119,6 +120,21 @@ async function fastStub(): Promise<void> {
 
 async function slowStubAdmitted(): Promise<void> {
   await using stub = await startStub(SLOW_STUB_MS);
+  // The yardstick: what the same burst costs a bare node:http proxy on this machine, now.
+  {
+    await using bare = await startApi(stub.url, {}, BARE_PROXY);
+    const cpu = cpuMs(bare.process);
+    const replies = await burst(`${bare.url}/v1/chat`, BURST);
+    const bareCpuMs = (cpuMs(bare.process) - cpu) / BURST;
+    const ok = replies.filter((reply) => reply.status === 200);
+    console.log(
+      `\n${BURST} concurrent requests through the bare node:http proxy, stub latency ${SLOW_STUB_MS} ms: 200: ${ok.length},` +
+        ` p50 ${fmt(percentile(ok, 0.5), 0)} ms (added ${fmt(percentile(ok, 0.5) - SLOW_STUB_MS, 0)} ms),` +
+        ` CPU ${fmt(bareCpuMs, 3)} ms/request, peak RSS ${fmt(peakRssMb(bare.process), 0)} MB`,
+    );
+    record('1,000 concurrent, 2 s stub, bare proxy: added p50 (ms)', percentile(ok, 0.5) - SLOW_STUB_MS);
+    record('1,000 concurrent, 2 s stub, bare proxy: CPU per request (ms)', bareCpuMs);
+  }
   await using api = await startApi(stub.url, {
     MAX_CONCURRENT_UPSTREAM: String(BURST),
     MAX_QUEUE: String(BURST),
@@ -132,7 +148,7 @@ async function slowStubAdmitted(): Promise<void> {
     .filter((line) => line.status === 200)
     .map((line) => ({ status: 200, retryAfter: undefined, ms: line.durationMs }));
   console.log(
-    `\n${BURST} concurrent requests, stub latency ${SLOW_STUB_MS} ms, MAX_CONCURRENT_UPSTREAM=${BURST}`,
+    `${BURST} concurrent requests to the API, stub latency ${SLOW_STUB_MS} ms, MAX_CONCURRENT_UPSTREAM=${BURST}`,
   );
   console.log(
     `  200: ${ok.length}, errors: ${replies.length - ok.length}, p50 ${fmt(percentile(ok, 0.5), 0)} ms` +
