@@ -20,3 +20,5 @@ export class LayerAlreadyExistsException extends ServiceError {}
 export class EmptyUploadException extends ServiceError {}
 export class RegistryPolicyNotFoundException extends ServiceError {}
 export class RepositoryPolicyNotFoundException extends ServiceError {}
+export class InvalidTagParameterException extends ServiceError {}
+export class TooManyTagsException extends ServiceError {}

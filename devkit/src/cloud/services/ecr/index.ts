@@ -30,6 +30,7 @@ import {
   putImageTagMutability,
 } from './repositories.ts';
 import { describeImageScanFindings, startImageScan } from './scans.ts';
+import { listTagsForResource, tagResource, untagResource } from './tags.ts';
 import { initialEcrState, type EcrState } from './state.ts';
 
 export { REGISTRY_USER, registryPassword } from './authorization.ts';
@@ -38,7 +39,7 @@ export type { EcrState, RepositoryRecord } from './state.ts';
 
 /**
  * ECR: repositories, images (pushed through the registry on the same endpoint or the layer API and
- * PutImage, over the same blobs), lifecycle, scans, policies and replication settings.
+ * PutImage, over the same blobs), lifecycle, scans, policies, replication settings and tags.
  */
 export const ecr: ServiceDefinition<EcrState> = {
   signingName: 'ecr',
@@ -78,5 +79,8 @@ export const ecr: ServiceDefinition<EcrState> = {
     DeleteLifecyclePolicy: deleteLifecyclePolicy,
     StartImageScan: startImageScan,
     DescribeImageScanFindings: describeImageScanFindings,
+    TagResource: tagResource,
+    UntagResource: untagResource,
+    ListTagsForResource: listTagsForResource,
   },
 };

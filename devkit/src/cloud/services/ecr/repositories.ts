@@ -22,6 +22,7 @@ import {
 } from './errors.ts';
 import type { EcrState, RepositoryRecord } from './state.ts';
 import { findRepository, repositoryArn } from './state.ts';
+import { newRepositoryTags } from './tags.ts';
 
 const NAME_PATTERN = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
 const NAME = new RegExp(`^${NAME_PATTERN}$`);
@@ -65,6 +66,7 @@ export const createRepository: Handler<
   const name = input.repositoryName;
   checkName(name);
   const mutability = checkMutability(input.imageTagMutability ?? 'MUTABLE');
+  const tags = newRepositoryTags(input.tags);
   if (Object.hasOwn(ctx.state.repositories, name)) {
     throw new RepositoryAlreadyExistsException(
       `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
@@ -78,6 +80,7 @@ export const createRepository: Handler<
     scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
     images: nameMap(),
     blobs: nameMap(),
+    tags,
   };
   ctx.state.repositories[name] = repository;
   return { repository: repositoryShape(repository, ctx.accountId, ctx.host) };

@@ -31,6 +31,13 @@ export interface RepositoryRecord {
   lifecyclePolicy?: { text: string; lastEvaluatedMs?: number };
   /** SetRepositoryPolicy's text, as given. */
   policyText?: string;
+  /** In the order they were added (absent in state saved before repositories kept tags). */
+  tags?: RepositoryTag[];
+}
+
+export interface RepositoryTag {
+  Key: string;
+  Value: string;
 }
 
 export interface EcrState {
