@@ -116,17 +116,28 @@ export const DEPLOY_ACTIONS: readonly string[] = [
   'secretsmanager:DescribeSecret',
 ];
 
-/**
- * What `docker push` calls on ECR's API (the registry protocol rides on these actions), and the
- * AddTags that ELBv2 asks for when a load balancer, target group or listener is created with tags.
- */
+/** What `docker push` calls on ECR's API (the registry protocol rides on these actions). */
 export const PUSH_ACTIONS: readonly string[] = [
-  'elasticloadbalancing:AddTags',
   'ecr:BatchCheckLayerAvailability',
   'ecr:CompleteLayerUpload',
   'ecr:InitiateLayerUpload',
   'ecr:PutImage',
   'ecr:UploadLayerPart',
+];
+
+/**
+ * What AWS also authorizes when a resource is created with tags, as provisioning creates every
+ * resource (each service's "tag on create" rule): without these the first deploy on AWS fails
+ * although every create action is granted.
+ */
+export const TAG_ON_CREATE_ACTIONS: readonly string[] = [
+  'ec2:CreateTags',
+  'ecr:TagResource',
+  'ecs:TagResource',
+  'elasticloadbalancing:AddTags',
+  'iam:TagRole',
+  'logs:TagResource',
+  'secretsmanager:TagResource',
 ];
 
 /**
@@ -140,7 +151,9 @@ export const WORKFLOW_ACTIONS: readonly string[] = [
 ];
 
 /** Every action the deploy role is granted, each once. */
-const GRANTED_ACTIONS = [...new Set([...DEPLOY_ACTIONS, ...PUSH_ACTIONS, ...WORKFLOW_ACTIONS])];
+const GRANTED_ACTIONS = [
+  ...new Set([...DEPLOY_ACTIONS, ...PUSH_ACTIONS, ...TAG_ON_CREATE_ACTIONS, ...WORKFLOW_ACTIONS]),
+];
 
 export interface BootstrapPlan {
   providerArn: string;
@@ -183,7 +196,7 @@ export function bootstrapPlan(stack: Stack, accountId: string, repository: strin
       },
     ],
   };
-  const iamActions = DEPLOY_ACTIONS.filter((a) => a.startsWith('iam:'));
+  const iamActions = GRANTED_ACTIONS.filter((a) => a.startsWith('iam:'));
   const policy = {
     Version: '2012-10-17',
     Statement: [

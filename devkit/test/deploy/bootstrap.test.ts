@@ -105,6 +105,12 @@ describe('the deploy policy', () => {
     expect(decide('iam:PutRolePolicy', `arn:aws:iam::${ACCOUNT}:role/iscoolgpt-dev-task`)).toBe(
       'ImplicitDeny',
     );
+    // Creating with tags needs each service's tagging action too; IAM's only for the stage's roles.
+    expect(decide('ecr:TagResource', `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/iscoolgpt-prod`)).toBe(
+      'Allow',
+    );
+    expect(decide('iam:TagRole', `arn:aws:iam::${ACCOUNT}:role/iscoolgpt-prod-task`)).toBe('Allow');
+    expect(decide('iam:TagRole', `arn:aws:iam::${ACCOUNT}:role/admin`)).toBe('ImplicitDeny');
     // deploy.yml's own step puts the Gemini key into Secrets Manager with the role.
     expect(decide('secretsmanager:PutSecretValue', '*')).toBe('Allow');
     expect(decide('iam:CreateUser', '*')).toBe('ImplicitDeny');
