@@ -2,7 +2,8 @@
  * ECR repository tags through the real AWS CLI (the API reference's tag-resource, list-tags-for-
  * resource and untag-resource examples) and the SDK: tags given at creation, a key set twice keeps
  * the last value, the 50-tag limit, key and value bounds, `aws:` keys, unknown repositories and
- * ARNs that name none, and tags kept across a restart.
+ * ARNs that name none, and tags kept across a restart. Under IAM enforcement, creating a tagged
+ * repository needs ecr:TagResource besides ecr:CreateRepository (ECR's tag-based access control).
  */
 import {
   CreateRepositoryCommand,
@@ -12,6 +13,8 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-ecr';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable, REGION, startTestCloud, type TestCloud } from '../harness.ts';
 
@@ -188,5 +191,89 @@ describe('ECR tags through the SDK', () => {
     await t.restart();
     ecr = new ECRClient(t.clientConfig);
     expect(await tagsOf('durable')).toEqual([{ Key: 'kept', Value: 'yes' }]);
+  });
+});
+
+describe('ECR tags under IAM enforcement', () => {
+  it('creating a tagged repository needs ecr:TagResource too; tagging needs it on the repository', async () => {
+    const enforced = await startTestCloud({ enforceIam: true });
+    const iam = new IAMClient(enforced.clientConfig);
+    const sts = new STSClient(enforced.clientConfig);
+    const clients: ECRClient[] = [];
+    try {
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'pusher',
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+                Action: 'sts:AssumeRole',
+              },
+            ],
+          }),
+        }),
+      );
+      const grant = async (actions: string[]) => {
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: 'pusher',
+            PolicyName: 'ecr',
+            PolicyDocument: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: actions, Resource: arnOf('app') }],
+            }),
+          }),
+        );
+        const { Credentials: c } = await sts.send(
+          new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/pusher`, RoleSessionName: 'ci' }),
+        );
+        const client = new ECRClient({
+          ...enforced.clientConfig,
+          credentials: {
+            accessKeyId: c!.AccessKeyId!,
+            secretAccessKey: c!.SecretAccessKey!,
+            sessionToken: c!.SessionToken!,
+          },
+        });
+        clients.push(client);
+        return client;
+      };
+      const createOnly = await grant(['ecr:CreateRepository']);
+      const create = new CreateRepositoryCommand({
+        repositoryName: 'app',
+        tags: [{ Key: 'stage', Value: 'dev' }],
+      });
+      await expect(createOnly.send(create)).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringContaining(
+          `is not authorized to perform: ecr:TagResource on resource: ${arnOf('app')}`,
+        ),
+      });
+      const withTagging = await grant(['ecr:CreateRepository', 'ecr:TagResource', 'ecr:ListTagsForResource']);
+      await withTagging.send(create);
+      await withTagging.send(
+        new TagResourceCommand({ resourceArn: arnOf('app'), tags: [{ Key: 'team', Value: 'web' }] }),
+      );
+      expect(
+        (await withTagging.send(new ListTagsForResourceCommand({ resourceArn: arnOf('app') }))).tags,
+      ).toEqual([
+        { Key: 'stage', Value: 'dev' },
+        { Key: 'team', Value: 'web' },
+      ]);
+      await expect(
+        withTagging.send(new UntagResourceCommand({ resourceArn: arnOf('app'), tagKeys: ['team'] })),
+      ).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringContaining(`ecr:UntagResource on resource: ${arnOf('app')}`),
+      });
+    } finally {
+      for (const client of clients) client.destroy();
+      iam.destroy();
+      sts.destroy();
+      await enforced.dispose();
+    }
   });
 });

@@ -29,10 +29,27 @@ function repository(name: string, at: Scope, extra: Partial<RequiredAction> = {}
 /** The repository the request names (`repositoryName`). */
 const onRepository: OperationAuthorization<EcrState> = (i, at) => [repository(i.repositoryName, at)];
 
+/** The repository a tagging request's `resourceArn` names (ECR tags repositories only). */
+function taggedRepository(
+  resourceArn: string,
+  at: Scope,
+  extra: Partial<RequiredAction> = {},
+): RequiredAction {
+  const name = /:repository\/(.+)$/.exec(resourceArn)?.[1];
+  return name === undefined
+    ? { action: at.action, resource: resourceArn, ...extra }
+    : repository(name, at, extra);
+}
+
 export const ecrAuthorization: AuthorizationCatalogue<EcrState> = {
   prefix: 'ecr',
   operations: {
-    CreateRepository: (i, at) => [repository(i.repositoryName, at, { context: requestTags(i.tags) })],
+    // Created with tags, it needs ecr:TagResource too (ECR's tag-based access control).
+    CreateRepository: (i, at) => {
+      const context = requestTags(i.tags);
+      const created = repository(i.repositoryName, at, { context });
+      return i.tags?.length > 0 ? [created, { ...created, action: 'ecr:TagResource' }] : [created];
+    },
     DescribeRepositories: (i: { repositoryNames?: string[] }, at) =>
       i.repositoryNames ? i.repositoryNames.map((name) => repository(name, at)) : at.arn('repository/*'),
     DeleteRepository: onRepository,
@@ -62,5 +79,10 @@ export const ecrAuthorization: AuthorizationCatalogue<EcrState> = {
     DeleteLifecyclePolicy: onRepository,
     StartImageScan: onRepository,
     DescribeImageScanFindings: onRepository,
+    TagResource: (i, at) => [taggedRepository(i.resourceArn, at, { context: requestTags(i.tags) })],
+    UntagResource: (i, at) => [
+      taggedRepository(i.resourceArn, at, { context: { 'aws:TagKeys': i.tagKeys } }),
+    ],
+    ListTagsForResource: (i, at) => [taggedRepository(i.resourceArn, at)],
   },
 };
