@@ -11,7 +11,7 @@
  * to answer "why was this denied"; and each allowed action is recorded with the resources it was
  * used on, per role, to print the least-privilege policy the role actually needed.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { ServiceError } from '../protocol/errors.ts';
 import type { StateStore } from '../state/store.ts';
 import {
@@ -306,8 +306,9 @@ function denialError(call: AccessCall, message: string, check: ActionCheck): Ser
 }
 
 /**
- * EC2's encoded authorization failure message: the decision as `sts:DecodeAuthorizationMessage`
- * returns it (AWS encrypts it; here it is compressed, and decoding needs the permission too).
+ * EC2's encoded authorization failure message: the decision in the shape
+ * `sts:DecodeAuthorizationMessage` returns (AWS encrypts it; here it is deflated JSON, base64url;
+ * that operation is not served yet: `devkit iam why <request id>` reads the same decision).
  */
 function encodeAuthorizationMessage(call: AccessCall, check: ActionCheck): string {
   const decoded = {
@@ -343,17 +344,4 @@ function encodeAuthorizationMessage(call: AccessCall, check: ActionCheck): strin
     requestId: call.requestId,
   };
   return deflateRawSync(JSON.stringify(decoded)).toString('base64url');
-}
-
-/** The decoded message, or undefined when the text is no message this cloud encoded. */
-export function decodeAuthorizationMessage(encoded: string): string | undefined {
-  try {
-    const text = inflateRawSync(Buffer.from(encoded, 'base64url'), { maxOutputLength: 1 << 20 }).toString(
-      'utf8',
-    );
-    JSON.parse(text);
-    return text;
-  } catch {
-    return undefined;
-  }
 }
