@@ -2,8 +2,8 @@
  * The task role's credentials inside a task (issue 19), on the real Docker engine: the fixture app
  * fetches them from the container credentials endpoint at 169.254.170.2 (the endpoints container
  * on the 169.254.170.0/24 network) and signs its own calls to the local cloud at AWS_ENDPOINT_URL;
- * the cloud sees the task role's session (`assumed-role/<role>/<task-id>`). The task metadata
- * endpoint v4 answers for the task too.
+ * the cloud sees the task role's session (`assumed-role/<role>/<task-id>`) and, IAM enforced,
+ * allows or denies by the task role's policy. The task metadata endpoint v4 answers for the task too.
  */
 import type { NetworkConfiguration, Task } from '@aws-sdk/client-ecs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
@@ -40,6 +40,7 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('task role credentials in 
 
   beforeAll(async () => {
     t = await startTestCloud({
+      enforceIam: true,
       runtime: {
         docker,
         timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1 },
@@ -77,13 +78,55 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('task role credentials in 
         ECS_TRUST,
       ])
     ).json as { Role: { Arn: string } };
-    const secret = await new SecretsManagerClient(t.clientConfig).send(
+    // IAM enforced, the task's execution role must let the runtime pull the image.
+    const execution = (
+      await t.aws([
+        'iam',
+        'create-role',
+        '--role-name',
+        'app-execution',
+        '--assume-role-policy-document',
+        ECS_TRUST,
+      ])
+    ).json as { Role: { Arn: string } };
+    await t.aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      'app-execution',
+      '--policy-name',
+      'pull',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }],
+      }),
+    ]);
+    const secrets = new SecretsManagerClient(t.clientConfig);
+    const secret = await secrets.send(
       new CreateSecretCommand({ Name: 'app/greeting', SecretString: 'hello from the task' }),
     );
+    const other = await secrets.send(
+      new CreateSecretCommand({ Name: 'other/key', SecretString: 'not yours' }),
+    );
+    await t.aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      'app-task-role',
+      '--policy-name',
+      'app',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.ARN }],
+      }),
+    ]);
     const taskDefinition = await registerFixtureTask(ecs, {
       image,
       family: 'with-task-role',
       taskRoleArn: role.Role.Arn,
+      executionRoleArn: execution.Role.Arn,
       healthCheck: FIXTURE_HEALTH_CHECK,
     });
     const { tasks } = await ecs.send(
@@ -117,6 +160,14 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('task role credentials in 
     const read = await call(`/aws/secret/${encodeURIComponent(secret.ARN!)}`);
     expect(read.status).toBe(200);
     expect(JSON.parse(read.body)).toMatchObject({ ARN: secret.ARN, SecretString: 'hello from the task' });
+
+    // IAM enforced: the task role may read its own secret only.
+    const refused = await call(`/aws/secret/${encodeURIComponent(other.ARN!)}`);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toMatchObject({
+      __type: 'AccessDeniedException',
+      message: `User: arn:aws:sts::000000000000:assumed-role/app-task-role/${taskId} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${other.ARN!} because no identity-based policy allows the secretsmanager:GetSecretValue action`,
+    });
 
     const metadata = await call('/aws/metadata');
     expect(metadata.status).toBe(200);
