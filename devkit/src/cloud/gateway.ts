@@ -20,7 +20,7 @@ import { awsJson, awsJsonCodec } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
 import { resolveCaller, type Caller } from './access/caller.ts';
 import type { AccessControl, DenialProtocol } from './access/enforcement.ts';
-import type { AnyServiceDefinition } from './service-definition.ts';
+import type { AnyServiceDefinition, MetricDatum } from './service-definition.ts';
 import { isReadOnlyOperation, modelledOperations } from './service-definition.ts';
 import { MAX_API_BODY_BYTES, readBody } from './request-body.ts';
 import type { BlobStore } from './registry/blob-store.ts';
@@ -63,6 +63,7 @@ export class Gateway {
   private readonly routes: Route[];
   private readonly onCall: ((call: CallRecord) => void) | undefined;
   private readonly access: AccessControl | undefined;
+  private readonly publishMetrics: ((region: string, data: readonly MetricDatum[]) => void) | undefined;
 
   constructor(options: {
     services: AnyServiceDefinition[];
@@ -72,9 +73,12 @@ export class Gateway {
     onCall?: (call: CallRecord) => void;
     /** IAM's decisions on role sessions' calls (enforced or only recorded). */
     access?: AccessControl;
+    /** Where metric values derived by a service go (CloudWatch's store); dropped without it. */
+    publishMetrics?: (region: string, data: readonly MetricDatum[]) => void;
   }) {
     this.access = options.access;
     this.store = options.store;
+    this.publishMetrics = options.publishMetrics;
     this.blobs = options.blobs;
     this.routes = options.routes ?? [];
     this.onCall = options.onCall;
@@ -236,6 +240,9 @@ export class Gateway {
         state,
         store: this.store,
         blobs: this.blobs,
+        publishMetrics: (data) => {
+          if (data.length > 0) this.publishMetrics?.(region, data);
+        },
       });
     } catch (error) {
       // A failed call may still have changed state before it threw; it acknowledges nothing.

@@ -11,6 +11,7 @@ import { CONSOLE_PATH } from './console/page.ts';
 import type { CallRecord, Route } from './gateway.ts';
 import { ACCOUNT_ID, Gateway } from './gateway.ts';
 import { ContainerInsights } from './metrics/container-insights.ts';
+import { publishLogMetrics } from './metrics/log-metrics.ts';
 import { BlobStore, type BlobStoreOptions } from './registry/blob-store.ts';
 import { registryRoute } from './registry/route.ts';
 import { MAX_API_BODY_BYTES } from './request-body.ts';
@@ -110,6 +111,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     store,
     blobs,
     access,
+    publishMetrics: (region, data) => publishLogMetrics(store, region, data),
     routes: [
       healthRoute,
       decisionsRoute(access),

@@ -6,6 +6,17 @@ import type { SliceJournal, StateStore } from './state/store.ts';
 /** The wire protocol a service speaks (checked against each pinned @aws-sdk/client-* package). */
 export type Protocol = 'awsJson1_0' | 'awsJson1_1' | 'awsQuery' | 'ec2Query';
 
+/** One value for CloudWatch metrics derived from another service's data (a Logs metric filter's match). */
+export interface MetricDatum {
+  namespace: string;
+  name: string;
+  dimensions: Array<{ Name: string; Value: string }>;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  value: number;
+  unit: string;
+}
+
 export interface RequestContext<S> {
   /** Region from the SigV4 credential scope (us-east-1 when the request is unsigned). */
   region: string;
@@ -21,6 +32,11 @@ export interface RequestContext<S> {
   caller: Caller;
   /** The registry's blobs on disk, which ECR's layer operations share with the registry route. */
   blobs: BlobStore;
+  /**
+   * Publishes metric values to CloudWatch in the request's region, the way metric filters reach it
+   * on AWS (services never import each other: the cloud wires this to the metric store).
+   */
+  publishMetrics: (data: readonly MetricDatum[]) => void;
 }
 
 // Handlers are typed with the AWS SDK's own Input/Output shapes at their definition; the table

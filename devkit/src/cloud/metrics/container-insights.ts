@@ -14,7 +14,7 @@ import type Docker from 'dockerode';
 import { ACCOUNT_ID } from '../gateway.ts';
 import type { RunningTask } from '../runtime/task-runtime.ts';
 import type { Timings } from '../scheduler/facts.ts';
-import { cloudwatch, type MetricEntry, storeEntries } from '../services/cloudwatch/index.ts';
+import type { MetricEntry } from '../services/cloudwatch/index.ts';
 import type { EcsState, TaskRecord } from '../services/ecs/state.ts';
 import {
   clusterNameOf,
@@ -28,6 +28,7 @@ import { appendEvents, ensureLogGroup, ensureLogStream, initialLogsState } from 
 import type { StateStore } from '../state/store.ts';
 import { type ContainerReading, readContainer, usageBetween } from './container-stats.ts';
 import { extractMetrics, pointOf } from './emf.ts';
+import { publishLogMetrics, storeMetricEntries } from './log-metrics.ts';
 import type { PerformanceEvent, SampledTask } from './performance-events.ts';
 import { clusterEvent, serviceEvent, taskEvents, taskUsage } from './performance-events.ts';
 
@@ -181,14 +182,7 @@ export class ContainerInsights {
       const events = clusterInsights(ecs, cluster.clusterArn, now);
       if (events.length > 0) log(cluster.clusterName, 'ClusterTelemetry', events);
     }
-    if (entries.length > 0) {
-      storeEntries(
-        store.slice('monitoring', region, () => cloudwatch.initialState(region)),
-        entries,
-        now,
-      );
-      store.markDirty('monitoring', region, { points: entries, at: now });
-    }
+    if (entries.length > 0) storeMetricEntries(store, region, entries, now);
     for (const [cluster, streams] of logged) this.writeLogs(region, performanceLogGroup(cluster), streams);
   }
 
@@ -200,12 +194,13 @@ export class ContainerInsights {
     }
     for (const [stream, events] of streams) {
       ensureLogStream(logs, group, stream);
-      appendEvents(
+      const { metrics } = appendEvents(
         logs,
         group,
         stream,
         events.map((e) => ({ timestamp: e.Timestamp, message: JSON.stringify(e) })),
       );
+      publishLogMetrics(store, region, metrics);
       store.markDirty('logs', region, { group, stream } satisfies LogsChange);
     }
   }

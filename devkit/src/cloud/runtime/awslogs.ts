@@ -11,6 +11,7 @@ import {
   type LogsChange,
   type LogsState,
 } from '../services/logs/index.ts';
+import { publishLogMetrics } from '../metrics/log-metrics.ts';
 import type { StateStore } from '../state/store.ts';
 import type { RoleSession } from './execution-role.ts';
 import type { LogEvent, LogSink, ShipOptions } from './log-shipper.ts';
@@ -79,8 +80,9 @@ export function logsSink(store: StateStore, region: string, executionRole?: Role
   return (group: string, stream: string, events: LogEvent[]) => {
     try {
       executionRole?.authorize('logs:PutLogEvents', logStreamArn(region, executionRole, group, stream));
-      appendEvents(logsState(store, region), group, stream, events);
+      const { metrics } = appendEvents(logsState(store, region), group, stream, events);
       store.markDirty('logs', region, { group, stream } satisfies LogsChange);
+      publishLogMetrics(store, region, metrics);
     } catch {
       // The group or stream was deleted while the container ran, or the role lost its right to put.
     }

@@ -4,6 +4,8 @@
  * code path.
  */
 import type { RejectedLogEventsInfo } from '@aws-sdk/client-cloudwatch-logs';
+import type { MetricDatum } from '../../service-definition.ts';
+import { metricFilterData } from './metric-filters.ts';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
 import { findGroup, findStream, newStream } from './state.ts';
 
@@ -77,6 +79,8 @@ export interface AppendResult {
   rejected: RejectedLogEventsInfo | undefined;
   /** The stream's (no longer required) sequence token after this upload. */
   sequenceToken: string;
+  /** What the group's metric filters make of the stored events, for CloudWatch metrics. */
+  metrics: MetricDatum[];
 }
 
 /**
@@ -122,6 +126,7 @@ export function appendEvents(
   return {
     rejected: Object.keys(rejected).length > 0 ? rejected : undefined,
     sequenceToken: sequenceToken(stream),
+    metrics: metricFilterData(group, accepted),
   };
 }
 

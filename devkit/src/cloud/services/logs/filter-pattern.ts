@@ -124,6 +124,24 @@ function parseSelector(text: string): Array<string | number> {
   return path;
 }
 
+/** The value a `$.a.b` selector names in a JSON message; undefined when absent or not JSON. */
+export function selectFromMessage(message: string, selector: string): unknown {
+  if (!/^\s*[{[]/.test(message)) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  return select(document, parseSelector(selector));
+}
+
+/** Throws AWS's InvalidParameterException when `text` is no `$.a.b[0]` selector. */
+export function checkSelector(text: string): void {
+  if (!text.startsWith('$.')) throw invalid(`invalid selector '${text}'`);
+  parseSelector(text);
+}
+
 function select(document: unknown, path: ReadonlyArray<string | number>): unknown {
   let value = document;
   for (const key of path) {

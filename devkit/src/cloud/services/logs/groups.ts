@@ -32,7 +32,7 @@ function groupShape(group: LogGroupRecord): LogGroup {
     logGroupName: group.name,
     creationTime: group.creationTime,
     retentionInDays: group.retentionInDays,
-    metricFilterCount: 0,
+    metricFilterCount: Object.keys(group.metricFilters ?? {}).length,
     arn: `${group.arn}:*`,
     logGroupArn: group.arn,
     storedBytes: Object.values(group.streams).reduce((sum, s) => sum + s.storedBytes, 0),

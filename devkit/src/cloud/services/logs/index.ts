@@ -10,6 +10,12 @@ import {
   putRetentionPolicy,
 } from './groups.ts';
 import { logsJournal } from './journal.ts';
+import {
+  deleteMetricFilter,
+  describeMetricFilters,
+  putMetricFilter,
+  testMetricFilter,
+} from './metric-filters.ts';
 import { getLogEvents, putLogEvents } from './log-events.ts';
 import {
   describeQueries,
@@ -21,6 +27,11 @@ import {
 } from './queries.ts';
 import { initialLogsState, type LogsState } from './state.ts';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
+import {
+  deleteSubscriptionFilter,
+  describeSubscriptionFilters,
+  putSubscriptionFilter,
+} from './subscription-filters.ts';
 import {
   listTagsForResource,
   listTagsLogGroup,
@@ -35,7 +46,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags, Logs Insights queries. */
+/** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags, Logs Insights, metric and subscription filters. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -69,5 +80,12 @@ export const logs: ServiceDefinition<LogsState> = {
     DescribeQueries: describeQueries,
     GetLogRecord: getLogRecord,
     GetLogGroupFields: getLogGroupFields,
+    PutMetricFilter: putMetricFilter,
+    DescribeMetricFilters: describeMetricFilters,
+    DeleteMetricFilter: deleteMetricFilter,
+    TestMetricFilter: testMetricFilter,
+    PutSubscriptionFilter: putSubscriptionFilter,
+    DescribeSubscriptionFilters: describeSubscriptionFilters,
+    DeleteSubscriptionFilter: deleteSubscriptionFilter,
   },
 };

@@ -100,6 +100,12 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'TagLogGroup':
       case 'UntagLogGroup':
         return typeof group === 'string' ? { group } : 'nothing';
+      case 'PutMetricFilter':
+      case 'DeleteMetricFilter':
+      case 'PutSubscriptionFilter':
+      case 'DeleteSubscriptionFilter':
+        return typeof group === 'string' ? { group } : 'nothing';
+      case 'TestMetricFilter':
       case 'StartQuery':
       case 'StopQuery':
         // Queries live beside the state, not in it (insights/queries.ts).

@@ -75,6 +75,7 @@ export const putLogEvents: Handler<
   const events = input.logEvents as NewLogEvent[];
   checkBatch(events);
   const result = appendEvents(ctx.state, input.logGroupName, input.logStreamName, events);
+  ctx.publishMetrics(result.metrics);
   return { nextSequenceToken: result.sequenceToken, rejectedLogEventsInfo: result.rejected };
 };
 

@@ -1,5 +1,5 @@
 /** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
-import type { LogGroupClass } from '@aws-sdk/client-cloudwatch-logs';
+import type { Distribution, LogGroupClass, MetricTransformation } from '@aws-sdk/client-cloudwatch-logs';
 import { arn, nameMap } from '../common.ts';
 import { InvalidParameterException, ResourceNotFoundException } from './errors.ts';
 
@@ -34,6 +34,26 @@ export interface LogGroupRecord {
   logGroupClass: LogGroupClass;
   tags: Record<string, string>;
   streams: Record<string, LogStreamRecord>;
+  /** By filter name (absent in state saved before metric filters existed). */
+  metricFilters?: Record<string, MetricFilterRecord>;
+  subscriptionFilters?: Record<string, SubscriptionFilterRecord>;
+}
+
+export interface MetricFilterRecord {
+  filterName: string;
+  filterPattern: string;
+  metricTransformations: MetricTransformation[];
+  creationTime: number;
+}
+
+/** Stored as AWS stores it; the local cloud delivers nothing to its destination. */
+export interface SubscriptionFilterRecord {
+  filterName: string;
+  filterPattern: string;
+  destinationArn: string;
+  roleArn?: string;
+  distribution: Distribution;
+  creationTime: number;
 }
 
 export interface LogsState {
