@@ -71,5 +71,13 @@ export const logsAuthorization: AuthorizationCatalogue = {
     DescribeQueries: anyResource,
     GetLogRecord: anyResource,
     GetLogGroupFields: onGroup,
+    PutMetricFilter: onGroup,
+    DeleteMetricFilter: onGroup,
+    // Without a group it lists every group's filters, as DescribeLogGroups lists groups.
+    DescribeMetricFilters: onGroup,
+    TestMetricFilter: anyResource,
+    PutSubscriptionFilter: onGroup,
+    DeleteSubscriptionFilter: onGroup,
+    DescribeSubscriptionFilters: onGroup,
   },
 };
