@@ -1,0 +1,80 @@
+/**
+ * What IAM enforcement adds per call (issue 19, aim <= 0.2 ms): ListClusters through the SDK on a
+ * cloud with --enforce-iam, signed by test/test (root: not evaluated) and by a role session
+ * (catalogue entry, policies, evaluation, decision kept), 1,000 calls each, 3 rounds, with the load.
+ */
+import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { loadavg } from 'node:os';
+import { startCloud } from '../src/cloud/server.ts';
+const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+async function p50(enforceIam: boolean, asRoot: boolean) {
+  const cloud = await startCloud({ port: 0, enforceIam });
+  const cfg = {
+    endpoint: cloud.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  const iam = new IAMClient(cfg);
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'b',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '000000000000' }, Action: 'sts:AssumeRole' }],
+      }),
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: 'b',
+      PolicyName: 'p',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['ecs:*', 'ecr:*', 'logs:*'], Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: 'iam:PassRole',
+            Resource: 'arn:aws:iam::000000000000:role/x-*',
+            Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+          },
+        ],
+      }),
+    }),
+  );
+  const { Credentials: c } = await new STSClient(cfg).send(
+    new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/b', RoleSessionName: 'bench' }),
+  );
+  const ecs = asRoot
+    ? new ECSClient(cfg)
+    : new ECSClient({
+        ...cfg,
+        credentials: {
+          accessKeyId: c!.AccessKeyId!,
+          secretAccessKey: c!.SecretAccessKey!,
+          sessionToken: c!.SessionToken!,
+        },
+      });
+  for (let i = 0; i < 100; i++) await ecs.send(new ListClustersCommand({}));
+  const s: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = performance.now();
+    await ecs.send(new ListClustersCommand({}));
+    s.push(performance.now() - t);
+  }
+  await cloud.close();
+  return median(s);
+}
+const rounds: Array<[number, number]> = [];
+for (let r = 0; r < 3; r++) rounds.push([await p50(true, true), await p50(true, false)]);
+for (const [off, on] of rounds)
+  console.log(
+    `ListClusters p50: root (not evaluated) ${off.toFixed(3)} ms, role session (evaluated) ${on.toFixed(3)} ms, added ${(on - off).toFixed(3)} ms`,
+  );
+console.log(
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
