@@ -153,7 +153,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       docker,
       timings,
       registryPort: port,
-      enforceIam: options.enforceIam ?? false,
+      access,
       ...(options.runtime.taskEndpointsImage
         ? { taskEndpointsImage: options.runtime.taskEndpointsImage }
         : {}),

@@ -11,6 +11,7 @@
  * to answer "why was this denied"; and each allowed action is recorded with the resources it was
  * used on, per role, to print the least-privilege policy the role actually needed.
  */
+import { randomUUID } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { ServiceError } from '../protocol/errors.ts';
 import type { StateStore } from '../state/store.ts';
@@ -38,6 +39,13 @@ import { leastPrivilegePolicy, UsedPermissions } from './used-permissions.ts';
 
 /** How a service's protocol names a refusal. */
 export type DenialProtocol = 'json' | 'query' | 'ec2';
+
+/** A role session as evaluation needs it: a gateway caller's, or one an AWS service holds (a task's execution role). */
+export type ServiceSession = Pick<
+  SessionRecord,
+  'roleArn' | 'roleName' | 'assumedRoleId' | 'assumedRoleArn'
+> &
+  Partial<Pick<SessionRecord, 'webIdentity' | 'sessionPolicy' | 'sessionPolicyArns'>>;
 
 export interface AccessCall {
   requestId: string;
@@ -116,6 +124,30 @@ export class AccessControl {
         })
       : [{ action, resource: '*' }];
     if (required.length === 0) return;
+    const denied = this.decide(session, required, {
+      requestId: call.requestId,
+      operation: action,
+      region: call.region,
+      sourceIp: call.sourceIp,
+    });
+    if (denied && this.enforced) throw denialError(call, denied.message, denied.check);
+  }
+
+  /**
+   * A call an AWS service makes for the account as a role's session (the ECS agent with a task's
+   * execution role: registry auth, image pull, secrets, log streams). Evaluated, kept and recorded
+   * as a gateway call is; the refusal's sentence when denied, else undefined.
+   */
+  authorizeServiceCall(session: ServiceSession, region: string, need: RequiredAction): string | undefined {
+    return this.decide(session, [need], { requestId: randomUUID(), operation: need.action, region })?.message;
+  }
+
+  /** Evaluates each required action in turn (the first refusal ends it), keeps the decision and records use. */
+  private decide(
+    session: ServiceSession,
+    required: RequiredAction[],
+    call: { requestId: string; operation: string; region: string; sourceIp?: string | undefined },
+  ): { check: ActionCheck; message: string } | undefined {
     const role = roleByArn(this.store, session.roleArn);
     const policies = this.policiesOf(role, session);
     const principal: RequestPrincipal = {
@@ -124,7 +156,7 @@ export class AccessControl {
       account: this.accountId,
       roleArn: session.roleArn,
     };
-    const base = this.baseContext(call, session, role);
+    const base = this.baseContext(call.region, call.sourceIp, session, role);
     const checks: ActionCheck[] = [];
     let denied: ActionCheck | undefined;
     for (const need of required) {
@@ -151,7 +183,7 @@ export class AccessControl {
       timeMs: Date.now(),
       principal: session.assumedRoleArn,
       roleArn: session.roleArn,
-      operation: action,
+      operation: call.operation,
       allowed: denied === undefined,
       enforced: this.enforced,
       policies: {
@@ -165,8 +197,8 @@ export class AccessControl {
       checks,
       ...(message ? { message } : {}),
     });
-    if (denied && this.enforced) throw denialError(call, message!, denied);
     if (!denied || !this.enforced) this.used.record(session.roleName, required);
+    return denied && message ? { check: denied, message } : undefined;
   }
 
   /** The decision taken on a request, by its request id, while it is among the recent ones. */
@@ -196,7 +228,7 @@ export class AccessControl {
     if (this.decisions.size > KEPT_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
   }
 
-  private policiesOf(role: RoleFacts | undefined, session: SessionRecord): ApplicablePolicies {
+  private policiesOf(role: RoleFacts | undefined, session: ServiceSession): ApplicablePolicies {
     if (!role) return { identity: [] };
     const identity = [
       ...role.attachedPolicyArns.flatMap((arn) => this.managed(arn)),
@@ -246,10 +278,15 @@ export class AccessControl {
       : undefined;
   }
 
-  private baseContext(call: AccessCall, session: SessionRecord, role: RoleFacts | undefined) {
+  private baseContext(
+    region: string,
+    sourceIp: string | undefined,
+    session: ServiceSession,
+    role: RoleFacts | undefined,
+  ) {
     const now = Date.now();
     const context: Record<string, string | readonly string[]> = {
-      'aws:RequestedRegion': call.region,
+      'aws:RequestedRegion': region,
       'aws:PrincipalArn': session.roleArn,
       'aws:PrincipalAccount': this.accountId,
       'aws:PrincipalType': 'AssumedRole',
@@ -259,7 +296,7 @@ export class AccessControl {
       'aws:SecureTransport': 'false',
       'aws:ViaAWSService': 'false',
     };
-    if (call.sourceIp) context['aws:SourceIp'] = call.sourceIp;
+    if (sourceIp) context['aws:SourceIp'] = sourceIp;
     if (session.webIdentity) context['aws:FederatedProvider'] = session.webIdentity.providerArn;
     for (const tag of role?.tags ?? []) {
       if (tag.Key !== undefined) context[`aws:PrincipalTag/${tag.Key}`] = tag.Value ?? '';

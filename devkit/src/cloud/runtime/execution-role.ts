@@ -3,14 +3,15 @@
  * trust policy must let `ecs-tasks.amazonaws.com` in) and every call it makes for the task
  * (registry auth, image pull, secrets, log streams) is evaluated as the session
  * `arn:aws:sts::<account>:assumed-role/<role>/<task-id>`, with the resource's own policy where
- * the service has one (a secret's, a repository's). Failures read as Fargate words them.
+ * the service has one (a secret's, a repository's) — through the gateway's AccessControl, so these
+ * calls are kept for `devkit iam why` and count in the role's least-privilege policy. Failures read
+ * as Fargate words them.
  */
 import type { TaskRecord } from '../services/ecs/state.ts';
-import { effectivePolicies, type IamState } from '../services/iam/index.ts';
 import { contextValues } from '../access/policy-conditions.ts';
 import { parsePolicyDocument, type PolicyKind } from '../access/policy-document.ts';
-import { evaluateAccess, type AccessRequest, type LabeledPolicy } from '../access/policy-evaluation.ts';
-import { notAuthorizedMessage } from '../access/denial.ts';
+import { evaluateAccess, type LabeledPolicy } from '../access/policy-evaluation.ts';
+import type { AccessControl, ServiceSession } from '../access/enforcement.ts';
 import { roleByArn } from '../access/identities.ts';
 import { ServiceError } from '../protocol/errors.ts';
 import type { StateStore } from '../state/store.ts';
@@ -32,7 +33,12 @@ const ECS_TASKS = 'ecs-tasks.amazonaws.com';
  * The task's session of `roleArn`, or the stop reason ECS gives when it cannot assume it (no such
  * role, or a trust policy that does not let ECS tasks in).
  */
-export function assumeTaskRole(store: StateStore, task: TaskRecord, roleArn: string): RoleSession {
+export function assumeTaskRole(
+  access: AccessControl,
+  store: StateStore,
+  task: TaskRecord,
+  roleArn: string,
+): RoleSession {
   const [, , , region = '', account = ''] = task.taskArn.split(':');
   const role = roleByArn(store, roleArn);
   const trusted =
@@ -53,44 +59,26 @@ export function assumeTaskRole(store: StateStore, task: TaskRecord, roleArn: str
     );
   }
   const taskId = task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1);
-  const principalArn = `arn:aws:sts::${account}:assumed-role/${role.name}/${taskId}`;
-  const identity: LabeledPolicy[] = (effectivePolicies(iamState(store)!, role.name) ?? []).map((p) => ({
-    source: p.source,
-    document: p.document,
-  }));
-  const context = contextValues({
-    'aws:PrincipalArn': role.arn,
-    'aws:PrincipalAccount': account,
-    'aws:PrincipalType': 'AssumedRole',
-    'aws:userid': `${role.id}:${taskId}`,
-    'aws:RequestedRegion': region,
-  });
+  const session: ServiceSession = {
+    roleArn: role.arn,
+    roleName: role.name,
+    assumedRoleId: `${role.id}:${taskId}`,
+    assumedRoleArn: `arn:aws:sts::${account}:assumed-role/${role.name}/${taskId}`,
+  };
   return {
     roleArn: role.arn,
-    principalArn,
+    principalArn: session.assumedRoleArn,
     authorize: (action, resource, resourcePolicy) => {
-      const request: AccessRequest = {
+      const refusal = access.authorizeServiceCall(session, region, {
         action,
         resource,
-        principal: { type: 'AWS', arn: principalArn, account, roleArn: role.arn },
-        context,
-      };
-      const resourcePolicySet =
-        resourcePolicy === undefined
-          ? []
-          : storedPolicy(resourcePolicy, 'resource', `resource policy of ${resource}`);
-      const decision = evaluateAccess({ identity, resource: resourcePolicySet }, request);
-      if (decision.decision !== 'Allow') {
-        throw new ServiceError(notAuthorizedMessage(principalArn, action, resource, decision), {
-          code: 'AccessDeniedException',
-        });
-      }
+        ...(resourcePolicy === undefined
+          ? {}
+          : { resourcePolicy: { source: `resource policy of ${resource}`, text: resourcePolicy } }),
+      });
+      if (refusal !== undefined) throw new ServiceError(refusal, { code: 'AccessDeniedException' });
     },
   };
-}
-
-function iamState(store: StateStore): IamState | undefined {
-  return store.regions<IamState>('iam').find(([region]) => region === 'global')?.[1];
 }
 
 /** A stored trust or resource policy as evaluation takes it; one that does not parse grants nothing. */

@@ -31,6 +31,7 @@ import { secretsManagerResolver } from './secrets.ts';
 import { createTaskInterface, deleteStoppedTaskInterfaces } from './task-interfaces.ts';
 import { TaskTargets } from './task-targets.ts';
 import { assumeTaskRole, type RoleSession } from './execution-role.ts';
+import type { AccessControl } from '../access/enforcement.ts';
 import { checkImagePulls, checkRegistryAuth, localImages } from './image-pull-access.ts';
 import { taskCredentials, taskMetadata, type TaskCredentialGrant } from './task-credentials.ts';
 import { TASK_ENDPOINTS_NETWORK, TaskEndpoints } from './task-endpoints.ts';
@@ -61,10 +62,11 @@ export interface TaskRuntimeOptions {
   /** The cloud's port: images of its registry (127.0.0.1:<port>/…) are pulled with ECR's credentials. */
   registryPort: number;
   /**
-   * IAM enforced: each task's execution role is assumed as Fargate assumes it, and the image
-   * pulls, secrets and log streams it needs are evaluated as that role's session.
+   * The gateway's access control: when it enforces IAM, each task's execution role is assumed as
+   * Fargate assumes it, and the image pulls, secrets and log streams it needs are evaluated as that
+   * role's session.
    */
-  enforceIam?: boolean;
+  access?: AccessControl;
   /**
    * A local image with Node (the base runtime image), asked for when first needed: with it, tasks
    * get the container credentials and metadata endpoints at 169.254.170.2 and reach this cloud's
@@ -144,7 +146,7 @@ export class TaskRuntime {
   private readonly networks: VpcNetworks;
   private readonly events: ContainerEvents;
   private readonly registryHosts: string[];
-  private readonly enforceIam: boolean;
+  private readonly access: AccessControl | undefined;
   /** The credentials and metadata endpoints, when the runtime has an image to serve them from. */
   readonly endpoints: TaskEndpoints | undefined;
   private readonly runs = new Map<string, TaskRun>();
@@ -161,7 +163,7 @@ export class TaskRuntime {
     this.store = options.store;
     this.timings = options.timings;
     this.registryHosts = ['127.0.0.1', 'localhost'].map((host) => `${host}:${options.registryPort}`);
-    this.enforceIam = options.enforceIam ?? false;
+    this.access = options.access?.enforced ? options.access : undefined;
     this.cloudId = runtimeState(options.store).cloudId;
     this.containers = new TaskContainers(options.docker, this.cloudId);
     this.endpoints = options.taskEndpointsImage
@@ -474,7 +476,7 @@ export class TaskRuntime {
     endpoints: TaskEndpoints,
   ): Promise<void> {
     const roleArn = task.overrides?.taskRoleArn ?? definitionRole;
-    if (roleArn && this.enforceIam) assumeTaskRole(this.store, task, roleArn);
+    if (roleArn && this.access) assumeTaskRole(this.access, this.store, task, roleArn);
     await endpoints.ensure();
     const uuid = randomUUID();
     const state = runtimeState(this.store);
@@ -519,7 +521,7 @@ export class TaskRuntime {
 
   /** The task's execution role session when IAM is enforced (and the task definition names one). */
   private executionRole(task: TaskRecord, roleArn: string | undefined): RoleSession | undefined {
-    return this.enforceIam && roleArn ? assumeTaskRole(this.store, task, roleArn) : undefined;
+    return this.access && roleArn ? assumeTaskRole(this.access, this.store, task, roleArn) : undefined;
   }
 
   private ship(containerId: string, target: AwsLogsTarget, executionRole?: RoleSession): Promise<void> {

@@ -147,6 +147,16 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
           'the secretsmanager:GetSecretValue action status code: 400, request id: [0-9a-f-]{36}$',
       ),
     );
+    // The agent's calls go through the gateway's access control: `devkit iam why` sees the refusal.
+    const { decisions } = (await (
+      await fetch(`${t.cloud.url}/_devkit/iam/decisions?denied=1&limit=1000`)
+    ).json()) as { decisions: Array<{ principal: string; operation: string }> };
+    expect(decisions).toContainEqual(
+      expect.objectContaining({
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/exec-no-secrets/${taskId(refused)}`,
+        operation: 'secretsmanager:GetSecretValue',
+      }),
+    );
 
     await putPolicy('exec-no-secrets', {
       ...PULL_AND_LOG,
@@ -169,6 +179,15 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
     const port = running.containers![0]!.networkBindings![0]!.hostPort!;
     const body = (await (await fetch(`http://127.0.0.1:${port}/env/API_KEY`)).json()) as { value: string };
     expect(body.value).toBe('sk-123');
+    // …and what the role's sessions used becomes its least-privilege policy.
+    const used = (await (
+      await fetch(`${t.cloud.url}/_devkit/iam/least-privilege/exec-no-secrets`)
+    ).json()) as { policy: { Statement: Array<{ Action: string | string[]; Resource: string | string[] }> } };
+    const grants = used.policy.Statement.flatMap((s) =>
+      [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => `${action} ${resource}`)),
+    );
+    expect(grants).toContain(`secretsmanager:GetSecretValue ${secret.ARN!}`);
+    expect(grants).toContain('ecr:GetAuthorizationToken *');
     await ecs.send(new StopTaskCommand({ cluster, task: granted }));
   }, 180_000);
 
