@@ -7,6 +7,8 @@
  * the real AWS CLI; `devkit deploy` with them in the environment deploys and the service answers.
  * A token of a branch the trust policy does not admit is refused with AccessDenied, an expired one
  * with ExpiredTokenException, and a deploy with a tampered session token fails on its first call.
+ * The cloud enforces IAM (issue 19): the deploy runs as the bootstrap's role, and the same deploy
+ * without `iam:PassRole` fails at register with AWS's refusal.
  *
  * The action itself (aws-actions/configure-aws-credentials) is not run: it is a JavaScript action
  * GitHub fetches from its repository and it asks GitHub's token service for the token, neither
@@ -113,7 +115,8 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)(
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'devkit-oidc-'));
-      cloud = await startTestCloud({ runtime: { docker } });
+      // IAM enforced, as the rehearsal runs: the bootstrap's deploy policy must be enough for every call.
+      cloud = await startTestCloud({ enforceIam: true, runtime: { docker } });
       lbPort = await freePort();
       const { image } = await ensureGeminiImage(docker);
       await startGeminiContainer(docker, gemini, image, cloud.cloud.runtime!.cloudId);
@@ -226,6 +229,50 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)(
       });
       expect(tampered.code).toBe(1);
       expect(tampered.stderr).toContain('The security token included in the request is invalid');
+    }, 600_000);
+
+    it("a deploy role without iam:PassRole fails at register with AWS's refusal and exit 1; granted again, it deploys", async () => {
+      const role = 'iscoolgpt-dev-deploy';
+      const policyArgs = ['--role-name', role, '--policy-name', 'devkit-deploy'];
+      // The account's root (test/test) edits the role, as an administrator would.
+      const root = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+      const original = JSON.parse((await aws(['iam', 'get-role-policy', ...policyArgs], root)).stdout) as {
+        PolicyDocument: { Statement: Array<{ Action: string | string[] }> };
+      };
+      const withoutPassRole = {
+        ...original.PolicyDocument,
+        Statement: original.PolicyDocument.Statement.flatMap((statement) => {
+          const actions = [statement.Action].flat().filter((a) => a !== 'iam:PassRole');
+          return actions.length > 0 ? [{ ...statement, Action: actions }] : [];
+        }),
+      };
+      const put = (document: object) =>
+        aws(['iam', 'put-role-policy', ...policyArgs, '--policy-document', JSON.stringify(document)], root);
+      expect((await put(withoutPassRole)).code).toBe(0);
+      const credentials = JSON.parse(
+        (await assume('dev', await token(['--branch', BRANCH, '--environment', 'dev']))).stdout,
+      ) as { Credentials: SessionCredentials };
+      const env = exported(credentials.Credentials);
+      const deploy = () =>
+        devkit(
+          ['deploy', '--stage', 'dev', '--opt', `lb-port=${lbPort}`, '--image-tag', 'oidc-passrole'],
+          env,
+        );
+      const refused = await deploy();
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `User: arn:aws:sts::${ACCOUNT}:assumed-role/${role}/iscoolgpt-deploy-4242 is not authorized to perform: ` +
+            `iam:PassRole on resource: arn:aws:iam::${ACCOUNT}:role/iscoolgpt-dev-[a-z-]+ because no identity-based ` +
+            'policy allows the iam:PassRole action',
+        ),
+      );
+      expect(refused.stderr.match(/^error:/gm)).toHaveLength(1);
+
+      expect((await put(original.PolicyDocument)).code).toBe(0);
+      const granted = await deploy();
+      expect(granted.stderr).not.toMatch(/^error:/m);
+      expect(granted.code).toBe(0);
     }, 600_000);
 
     it("a branch the prod role's trust policy does not admit is refused with AccessDenied", async () => {
