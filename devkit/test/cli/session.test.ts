@@ -112,6 +112,7 @@ describe.skipIf(!dockerAvailable)('stage commands find the running devkit up ses
       target: 'local',
       endpoint: `http://127.0.0.1:${port}`,
       timings: expect.objectContaining({ profile: 'local' }),
+      iamEnforced: false,
     });
     expect(status.url).toMatch(new RegExp(`^${LB_URL}${lbPort}$`));
     expect(status.service?.running).toBe(1);
