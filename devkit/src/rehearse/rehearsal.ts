@@ -20,6 +20,7 @@ import { failuresOf, renderJson, renderMarkdown, writeReport } from './report.ts
 import type { RehearsalStep } from './step.ts';
 import { rehearsalStep } from './step.ts';
 import { credentials } from './steps/credentials.ts';
+import { deployRoleUse } from './steps/deploy-role-use.ts';
 import { deployV1 } from './steps/deploy-v1.ts';
 import { deployV2 } from './steps/deploy-v2.ts';
 import { deployV3 } from './steps/deploy-v3.ts';
@@ -43,8 +44,11 @@ const PIPELINE: (RehearsalStep | RehearsalStep[])[] = [
   deployV3,
   logs,
 ];
-/** These run whatever failed before: a leak matters most when something else broke. */
-const ALWAYS: RehearsalStep[] = [leakScan, teardown];
+/**
+ * These run whatever failed before: why a call was refused, and a leak, matter most when something
+ * else broke.
+ */
+const ALWAYS: RehearsalStep[] = [deployRoleUse, leakScan, teardown];
 
 /** Issue 7's benchmark: the rehearsal end to end within 90 s on a 2-core machine. */
 const TARGET_MS = 90_000;

@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PolicyJson } from '../deploy/iam-decisions.ts';
 import type { VersionRun } from '../load/load.ts';
 
 export interface StepRequests {
@@ -41,6 +42,11 @@ export interface DeployRoleRecord {
   expiresAt: string;
   /** A push's token for a role that does not trust it, and STS's answer. */
   refused: { subject: string; roleArn: string; error: string };
+  /**
+   * What the deploys used, as the least-privilege policy the cloud recorded, and how the bootstrap's
+   * grant differs: used but not granted (missing), granted but not used (broader).
+   */
+  used?: { policy: PolicyJson; missing: string[]; broader: string[] };
 }
 
 export interface RehearsalReport {
@@ -96,6 +102,13 @@ export function renderMarkdown(report: RehearsalReport): string {
       `- ${role.repository}, a push to \`${role.branch}\` (stage ${role.stage}; token sub \`${role.subject}\`): assumed \`${role.roleArn}\`; the deploys ran as \`${role.sessionArn}\` (credentials until ${role.expiresAt})`,
       `- token sub \`${role.refused.subject}\` asking for \`${role.refused.roleArn}\`: ${role.refused.error}`,
     );
+    if (role.used) {
+      lines.push('', 'The least-privilege policy the deploys needed (recorded by the cloud):', '');
+      lines.push('```json', JSON.stringify(role.used.policy, null, 2), '```');
+      for (const line of role.used.missing) lines.push(`- **not granted by devkit bootstrap:** ${line}`);
+      for (const line of role.used.broader)
+        lines.push(`- bootstrap grants ${line.replace(/^broader than needed: /, '')}, unused here`);
+    }
   }
   const failures = failuresOf(report);
   if (failures.length > 0) {
