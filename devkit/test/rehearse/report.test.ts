@@ -80,6 +80,37 @@ describe('the rehearsal report', () => {
     expect(renderMarkdown(report())).not.toContain('Deploy role');
   });
 
+  it("shows the least-privilege policy the deploys used, and how the bootstrap's grant differs", () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' }],
+    };
+    const markdown = renderMarkdown(
+      report({
+        deployRole: {
+          repository: 'acme/iscoolgpt',
+          stage: 'dev',
+          branch: 'rehearsal-abc',
+          subject: 'repo:acme/iscoolgpt:environment:dev',
+          roleArn: 'arn:aws:iam::000000000000:role/iscoolgpt-dev-deploy',
+          sessionArn: 'arn:aws:sts::000000000000:assumed-role/iscoolgpt-dev-deploy/s',
+          expiresAt: '2026-11-24T21:00:00.000Z',
+          refused: { subject: 's', roleArn: 'r', error: 'AccessDenied' },
+          used: {
+            policy,
+            missing: ['missing ecs:UpdateService on arn:aws:ecs:us-east-1:000000000000:service/c/s'],
+            broader: ['broader than needed: ecs:DeleteService on *'],
+          },
+        },
+      }),
+    );
+    expect(markdown).toContain(`\`\`\`json\n${JSON.stringify(policy, null, 2)}\n\`\`\``);
+    expect(markdown).toContain(
+      '- **not granted by devkit bootstrap:** missing ecs:UpdateService on arn:aws:ecs:us-east-1:000000000000:service/c/s',
+    );
+    expect(markdown).toContain('- bootstrap grants ecs:DeleteService on *, unused here');
+  });
+
   it('renders a passing run: verdict, wall time within target, one row per step, events', () => {
     const markdown = renderMarkdown(report());
     expect(markdown.split('\n')[0]).toBe('# Rehearsal PASSED');
