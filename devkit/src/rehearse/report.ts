@@ -44,7 +44,7 @@ export interface DeployRoleRecord {
   refused: { subject: string; roleArn: string; error: string };
   /**
    * What the deploys used, as the least-privilege policy the cloud recorded, and how the bootstrap's
-   * grant differs: used but not granted (missing), granted but not used (broader).
+   * grant differs: used but not granted (missing), granted more widely than used (broader).
    */
   used?: { policy: PolicyJson; missing: string[]; broader: string[] };
 }
@@ -106,8 +106,7 @@ export function renderMarkdown(report: RehearsalReport): string {
       lines.push('', 'The least-privilege policy the deploys needed (recorded by the cloud):', '');
       lines.push('```json', JSON.stringify(role.used.policy, null, 2), '```');
       for (const line of role.used.missing) lines.push(`- **not granted by devkit bootstrap:** ${line}`);
-      for (const line of role.used.broader)
-        lines.push(`- bootstrap grants ${line.replace(/^broader than needed: /, '')}, unused here`);
+      for (const line of role.used.broader) lines.push(`- bootstrap's grant ${line}`);
     }
   }
   const failures = failuresOf(report);

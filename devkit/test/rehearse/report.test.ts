@@ -108,7 +108,7 @@ describe('the rehearsal report', () => {
     expect(markdown).toContain(
       '- **not granted by devkit bootstrap:** missing ecs:UpdateService on arn:aws:ecs:us-east-1:000000000000:service/c/s',
     );
-    expect(markdown).toContain('- bootstrap grants ecs:DeleteService on *, unused here');
+    expect(markdown).toContain("- bootstrap's grant broader than needed: ecs:DeleteService on *");
   });
 
   it('renders a passing run: verdict, wall time within target, one row per step, events', () => {

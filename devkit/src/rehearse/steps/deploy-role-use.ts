@@ -2,8 +2,8 @@
  * What the deploy role used: the least-privilege policy the cloud recorded from the deploys' calls
  * (each allowed action with the resources it was used on), against what `devkit bootstrap` grants.
  * A used action the bootstrap does not grant fails the run (the first AWS deploy would be refused);
- * what the bootstrap grants beyond use is listed, not failed (a later deploy may need it, e.g. a
- * first-time create). Runs whatever failed before: after a refusal, the latest denial and the
+ * grants broader than the use are listed, not failed: the bootstrap grants `*` where resource names
+ * are not known before the first deploy (a VPC's id), and actions a later deploy may need. Runs whatever failed before: after a refusal, the latest denial and the
  * statement that decided it are the first thing to read.
  */
 import { bootstrapPlan } from '../../deploy/bootstrap.ts';
@@ -36,7 +36,7 @@ export const deployRoleUse: RehearsalStep = {
       run.expect(false, `${roleName} used what devkit bootstrap does not grant: ${line}`);
     const actions = new Set(used!.Statement.flatMap((s) => [s.Action as string | string[]].flat()));
     run.note(
-      `${roleName}'s sessions used ${actions.size} actions; the bootstrap grants ${broader.length} grant(s) beyond that use`,
+      `${roleName}'s sessions used ${actions.size} actions; ${broader.length} of the bootstrap's grants are broader than that use (a wildcard where the deploys named resources, or an action they did not call)`,
     );
     role.used = { policy: used!, missing, broader };
   },
