@@ -14,9 +14,13 @@ import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import {
   AttachRolePolicyCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  GetRoleCommand,
   IAMClient,
   ListRolesCommand,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -266,5 +270,54 @@ describe('IAM enforcement (SDK)', () => {
     );
     const denied = await refusal(new ECSClient(config).send(new ListClustersCommand({})));
     expect(denied.message).toMatch(/because no session policy allows the ecs:ListClusters action$/);
+  });
+
+  it('a permissions boundary caps what the role allows, set and removed through IAM', async () => {
+    const { Policy } = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'ecs-read-boundary',
+        PolicyDocument: policy({ Effect: 'Allow', Action: 'ecs:List*', Resource: '*' }),
+      }),
+    );
+    const boundary = Policy!.Arn!;
+    const missing = await refusal(
+      iam.send(
+        new PutRolePermissionsBoundaryCommand({
+          RoleName: 'nobody',
+          PermissionsBoundary: boundary,
+        }),
+      ),
+    );
+    expect(missing.name).toBe('NoSuchEntityException');
+    const config = await session('bounded', {
+      all: policy({ Effect: 'Allow', Action: 'ecs:*', Resource: '*' }),
+    });
+    const unknown = await refusal(
+      iam.send(
+        new PutRolePermissionsBoundaryCommand({
+          RoleName: 'bounded',
+          PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/no-such-boundary`,
+        }),
+      ),
+    );
+    expect(unknown.message).toBe(
+      `Scope ARN: arn:aws:iam::${ACCOUNT}:policy/no-such-boundary does not exist or is not attachable.`,
+    );
+    await iam.send(
+      new PutRolePermissionsBoundaryCommand({ RoleName: 'bounded', PermissionsBoundary: boundary }),
+    );
+    const { Role } = await iam.send(new GetRoleCommand({ RoleName: 'bounded' }));
+    expect(Role?.PermissionsBoundary).toEqual({
+      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+      PermissionsBoundaryArn: boundary,
+    });
+    const ecs = new ECSClient(config);
+    await ecs.send(new ListClustersCommand({}));
+    const denied = await refusal(ecs.send(new CreateClusterCommand({ clusterName: 'bounded' })));
+    expect(denied.message).toBe(
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/bounded/ci is not authorized to perform: ecs:CreateCluster on resource: * because no permissions boundary allows the ecs:CreateCluster action`,
+    );
+    await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'bounded' }));
+    await ecs.send(new CreateClusterCommand({ clusterName: 'bounded' }));
   });
 });

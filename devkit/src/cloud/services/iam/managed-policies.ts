@@ -43,7 +43,9 @@ export function policyShape(state: IamState, policy: ManagedPolicyRecord): Polic
     Path: policy.path,
     DefaultVersionId: policy.defaultVersionId,
     AttachmentCount: attachmentCount(state, policy.arn),
-    PermissionsBoundaryUsageCount: 0,
+    PermissionsBoundaryUsageCount: Object.values(state.roles).filter(
+      (r) => r.permissionsBoundary === policy.arn,
+    ).length,
     IsAttachable: true,
     CreateDate: toDate(policy.createdMs)!,
     UpdateDate: toDate(policy.updatedMs)!,

@@ -89,6 +89,14 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     ListRoles: anyResource,
     DeleteRole: onNamedResource,
     UpdateAssumeRolePolicy: onNamedResource,
+    PutRolePermissionsBoundary: (i, at) => [
+      {
+        action: at.action,
+        resource: role(i.RoleName, at).resource,
+        context: { 'iam:PermissionsBoundary': i.PermissionsBoundary },
+      },
+    ],
+    DeleteRolePermissionsBoundary: onNamedResource,
     TagRole: onNamedResource,
     UntagRole: onNamedResource,
     ListRoleTags: onNamedResource,

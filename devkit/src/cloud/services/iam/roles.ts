@@ -1,4 +1,4 @@
-/** Roles: create, read, list, delete, trust policy, tags. */
+/** Roles: create, read, list, delete, trust policy, permissions boundary, tags. */
 import type {
   CreateRoleRequest,
   CreateRoleResponse,
@@ -9,6 +9,8 @@ import type {
   ListRolesResponse,
   ListRoleTagsRequest,
   ListRoleTagsResponse,
+  DeleteRolePermissionsBoundaryRequest,
+  PutRolePermissionsBoundaryRequest,
   Role,
   TagRoleRequest,
   UntagRoleRequest,
@@ -25,6 +27,8 @@ import {
   findRole,
   instanceProfiles,
   mergeTags,
+  findPolicy,
+  noSuchEntity,
   uniqueId,
 } from './state.ts';
 
@@ -38,6 +42,14 @@ export function roleShape(role: RoleRecord, withDetails: boolean): Role {
     AssumeRolePolicyDocument: encodePolicyDocument(role.assumeRolePolicyDocument),
     MaxSessionDuration: role.maxSessionDuration,
     ...(role.description === undefined ? {} : { Description: role.description }),
+    ...(role.permissionsBoundary === undefined
+      ? {}
+      : {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+            PermissionsBoundaryArn: role.permissionsBoundary,
+          },
+        }),
     // ListRoles leaves tags and last use out; GetRole and CreateRole include them.
     ...(withDetails ? { RoleLastUsed: {}, ...(role.tags.length ? { Tags: role.tags } : {}) } : {}),
   };
@@ -113,6 +125,31 @@ export const updateAssumeRolePolicy: Handler<
   const role = findRole(ctx.state, input.RoleName);
   parsePolicyDocument(input.PolicyDocument, 'trust');
   role.assumeRolePolicyDocument = input.PolicyDocument;
+};
+
+/** A permissions boundary is a managed policy (customer or AWS managed) that exists. */
+function boundaryArn(state: IamState, arn: string): string {
+  const policy = findPolicy(state, arn);
+  if (!policy) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+  return policy.arn;
+}
+
+export const putRolePermissionsBoundary: Handler<
+  Checked<PutRolePermissionsBoundaryRequest, 'PermissionsBoundary' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  role.permissionsBoundary = boundaryArn(ctx.state, input.PermissionsBoundary);
+};
+
+export const deleteRolePermissionsBoundary: Handler<
+  Checked<DeleteRolePermissionsBoundaryRequest, 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  delete role.permissionsBoundary;
 };
 
 export const tagRole: Handler<Checked<TagRoleRequest, 'RoleName' | 'Tags'>, void, IamState> = (
