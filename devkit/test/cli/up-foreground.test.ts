@@ -4,6 +4,7 @@
  * deletes its stage and follows the logs again after `devkit deploy`, and Ctrl-C (SIGINT) stops it all:
  * exit 0, and no replay server, task container, network or port left. Non-default ports.
  */
+import { TASK_ENDPOINTS_NETWORK } from '../../src/cloud/runtime/task-endpoints.ts';
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
@@ -100,8 +101,12 @@ describe.skipIf(!dockerAvailable)('devkit up in the foreground, then Ctrl-C', ()
       );
     const running = await containersOfTasks();
     expect(running).toHaveLength(1);
-    const networks = Object.keys(running[0]?.NetworkSettings.Networks ?? {});
+    // Its VPC's network, besides the engine-wide one of the credentials and metadata endpoints.
+    const networks = Object.keys(running[0]?.NetworkSettings.Networks ?? {}).filter(
+      (n) => n !== TASK_ENDPOINTS_NETWORK,
+    );
     expect(networks).toHaveLength(1);
+    expect(Object.keys(running[0]!.NetworkSettings.Networks)).toContain(TASK_ENDPOINTS_NETWORK);
     // The replay server joins this cloud's network, and no other cloud's on this engine.
     const gemini = await docker.getContainer(geminiContainerName(port)).inspect();
     expect(Object.keys(gemini.NetworkSettings.Networks).filter((n) => n.startsWith('devkit-'))).toEqual(
