@@ -4,6 +4,7 @@
  * one is running; `devkit down` stops it all and leaves no container, network or port behind.
  * Non-default ports, so it never meets a user's `npm run up` or a parallel test.
  */
+import { TASK_ENDPOINTS_NETWORK } from '../../src/cloud/runtime/task-endpoints.ts';
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import Docker from 'dockerode';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -85,7 +86,10 @@ describe.skipIf(!dockerAvailable)('devkit up --detach, then devkit down', () => 
       taskArns.includes(c.Labels[LABELS.taskArn] ?? ''),
     );
     expect(tasks).toHaveLength(1);
-    const networks = Object.keys(tasks[0]?.NetworkSettings.Networks ?? {});
+    // Its VPC's network, besides the engine-wide one of the credentials and metadata endpoints.
+    const networks = Object.keys(tasks[0]?.NetworkSettings.Networks ?? {}).filter(
+      (n) => n !== TASK_ENDPOINTS_NETWORK,
+    );
     expect(networks).toHaveLength(1);
     const gemini = await docker.getContainer(geminiContainerName(port)).inspect();
     expect(gemini.State.Running).toBe(true);
