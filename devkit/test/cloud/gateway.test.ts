@@ -4,7 +4,7 @@
  * UnknownOperationException / InvalidAction. Through the real SDK clients and the real AWS CLI.
  */
 import { DescribePullThroughCacheRulesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { EC2Client, DescribeNatGatewaysCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, DescribeVpcEndpointsCommand } from '@aws-sdk/client-ec2';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable, startTestCloud, type TestCloud } from './harness.ts';
@@ -26,8 +26,8 @@ describe('operations the local cloud does not serve', () => {
     ],
     [
       'ec2',
-      'DescribeNatGateways',
-      () => new EC2Client(t.clientConfig).send(new DescribeNatGatewaysCommand({})),
+      'DescribeVpcEndpoints',
+      () => new EC2Client(t.clientConfig).send(new DescribeVpcEndpointsCommand({})),
     ],
     ['iam', 'ListUsers', () => new IAMClient(t.clientConfig).send(new ListUsersCommand({}))],
   ] as const)(

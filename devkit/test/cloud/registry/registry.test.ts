@@ -455,10 +455,13 @@ describe('abandoned upload sessions', () => {
       const uploads = join(short.dataDir, 'registry', 'uploads');
       expect(await readdir(uploads)).toContain(id);
       let status = 0;
-      for (let i = 0; i < 200 && status !== 404; i++) {
+      let files = [id];
+      // The session is forgotten first, then its file removed: wait for both.
+      for (let i = 0; i < 200 && (status !== 404 || files.length > 0); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         // Reading the session's progress is not using it: only writes keep it alive.
         status = (await idle.fetch(location, { method: 'GET' })).status;
+        files = await readdir(uploads);
       }
       const gone = await idle.fetch(location, { method: 'GET' });
       expect(gone.status).toBe(404);
