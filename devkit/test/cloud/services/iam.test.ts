@@ -35,7 +35,6 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { effectivePolicies, type IamState } from '../../../src/cloud/services/iam/index.ts';
 import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
 
 const EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
@@ -349,28 +348,13 @@ describe('inline policies', () => {
   });
 });
 
-describe('effective policies', () => {
-  it('gives the documents of a role’s attached and inline policies', async () => {
+describe('persistence', () => {
+  it('keeps roles and policies across a restart', async () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'effective', AssumeRolePolicyDocument: trust }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'effective', PolicyArn: EXECUTION_POLICY }));
     await iam.send(
       new PutRolePolicyCommand({ RoleName: 'effective', PolicyName: 'secret', PolicyDocument: readSecret }),
     );
-    const state = t.cloud.store.slice<IamState>('iam', 'global', () => {
-      throw new Error('IAM state missing');
-    });
-    const policies = effectivePolicies(state, 'effective')!;
-    expect(policies.map((p) => [p.kind, p.source])).toEqual([
-      ['managed', EXECUTION_POLICY],
-      ['inline', 'secret'],
-    ]);
-    expect(policies[1]!.document.Statement[0]!.Action).toBe('secretsmanager:GetSecretValue');
-    expect(effectivePolicies(state, 'ghost')).toBeUndefined();
-  });
-});
-
-describe('persistence', () => {
-  it('keeps roles and policies across a restart', async () => {
     await t.stop();
     await t.restart();
     iam.destroy();

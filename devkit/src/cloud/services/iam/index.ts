@@ -60,7 +60,6 @@ import {
 } from './roles.ts';
 import { initialIamState, type IamState } from './state.ts';
 
-export { effectivePolicies, type EffectivePolicy } from './effective-policies.ts';
 export type { IamState } from './state.ts';
 
 /** IAM: roles with trust policies, managed (AWS and customer, versioned) and inline policies, instance profiles, OIDC providers. Global. */
