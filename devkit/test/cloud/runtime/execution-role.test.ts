@@ -5,6 +5,7 @@
  * resource policy included; each refusal stops the task with Fargate's wording. Roles and their
  * policies are made with the real AWS CLI, tasks run through the real SDK.
  */
+import { AWS_MANAGED_POLICIES } from '../../../src/cloud/access/aws-managed-policies.ts';
 import { CreateLogGroupCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { NetworkConfiguration, Task } from '@aws-sdk/client-ecs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
@@ -34,24 +35,11 @@ const ECS_TRUST = JSON.stringify({
   ],
 });
 
-/** What AmazonECSTaskExecutionRolePolicy grants: ECR pulls and log streams, no secrets. */
-const PULL_AND_LOG = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Action: [
-        'ecr:GetAuthorizationToken',
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchGetImage',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-      ],
-      Resource: '*',
-    },
-  ],
-};
+/** What AmazonECSTaskExecutionRolePolicy grants (the cloud's copy of AWS's document): ECR pulls and log streams, no secrets. */
+const PULL_AND_LOG = JSON.parse(
+  AWS_MANAGED_POLICIES.get('arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy')!
+    .versions[0]!.document,
+) as { Version: string; Statement: object[] };
 
 describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM enforced', () => {
   let t: TestCloud;
