@@ -67,25 +67,50 @@ const register = [
   JSON.stringify([{ name: 'app', image: 'nginx', memory: 128 }]),
 ];
 
+/** Credentials of a new ci-deploy session, as the AWS CLI reads them from the environment. */
+async function deploySession(): Promise<Record<string, string>> {
+  const assumed = await aws([
+    'sts',
+    'assume-role',
+    '--role-arn',
+    `arn:aws:iam::${ACCOUNT}:role/ci-deploy`,
+    '--role-session-name',
+    'gha',
+  ]);
+  expect(assumed.code).toBe(0);
+  const { Credentials } = JSON.parse(assumed.stdout) as {
+    Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+  };
+  return {
+    AWS_ACCESS_KEY_ID: Credentials.AccessKeyId,
+    AWS_SECRET_ACCESS_KEY: Credentials.SecretAccessKey,
+    AWS_SESSION_TOKEN: Credentials.SessionToken,
+  };
+}
+
 describe.runIf(awsCliAvailable)('IAM enforcement through the AWS CLI and devkit iam', () => {
+  it('explains an EC2 refusal from its encoded authorization failure message', async () => {
+    const denied = await aws(['ec2', 'create-vpc', '--cidr-block', '10.30.0.0/16'], await deploySession());
+    expect(denied.stderr).toContain('Encoded authorization failure message: ');
+    // The whole error line, as a user pastes it.
+    const why = await runCli(['iam', 'why', denied.stderr.trim(), '--endpoint', t.cloud.url], {
+      env: envWithoutAws(),
+    });
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toContain(
+      `ec2:CreateVpc on arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/* by arn:aws:sts::${ACCOUNT}:assumed-role/ci-deploy/gha: DENIED`,
+    );
+    expect(why.stdout).toContain('no policy allowed it (an implicit deny: no statement matched)');
+    expect(why.stdout).toContain('aws:RequestedRegion=us-east-1');
+    const forged = await runCli(['iam', 'why', 'AAAA'.repeat(20), '--endpoint', t.cloud.url], {
+      env: envWithoutAws(),
+    });
+    expect(forged.code).toBe(1);
+    expect(forged.stderr.trim()).toMatch(/cannot decode that message: The message is not a valid encoded/);
+  }, 120_000);
+
   it('refuses a register without iam:PassRole, says why, passes once granted, and prints the policy used', async () => {
-    const assumed = await aws([
-      'sts',
-      'assume-role',
-      '--role-arn',
-      `arn:aws:iam::${ACCOUNT}:role/ci-deploy`,
-      '--role-session-name',
-      'gha',
-    ]);
-    expect(assumed.code).toBe(0);
-    const { Credentials } = JSON.parse(assumed.stdout) as {
-      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
-    };
-    const session = {
-      AWS_ACCESS_KEY_ID: Credentials.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: Credentials.SecretAccessKey,
-      AWS_SESSION_TOKEN: Credentials.SessionToken,
-    };
+    const session = await deploySession();
     const denied = await aws(register, session);
     expect(denied.code).not.toBe(0);
     expect(denied.stderr.trim()).toBe(

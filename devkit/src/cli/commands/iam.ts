@@ -33,12 +33,26 @@ export function register(program: Command): void {
   common(
     iam
       .command('why')
-      .argument('[request-id]', "the denied call's request id (x-amzn-RequestId); default: the latest denial")
+      .argument(
+        '[request-id | encoded message]',
+        "the denied call's request id (x-amzn-RequestId), or EC2's encoded authorization failure message; default: the latest denial",
+      )
       .description('which policy statement decided a call, with the request context it was evaluated with'),
   ).action(
     withErrors(async (requestId: string | undefined, options: IamOptions) => {
-      const { iamDecision, explainDecision } = await import('../../deploy/iam-decisions.ts');
+      const decisions = await import('../../deploy/iam-decisions.ts');
+      const { iamDecision, explainDecision } = decisions;
       const endpoint = await endpointOf(options);
+      const encoded = requestId === undefined ? undefined : decisions.encodedMessageIn(requestId);
+      if (encoded !== undefined) {
+        const decoded = await decisions
+          .decodeAuthorizationMessage(endpoint, encoded)
+          .catch((error: Error) => {
+            throw new CliError(`the cloud at ${endpoint} cannot decode that message: ${error.message}`);
+          });
+        for (const line of decisions.explainDecodedMessage(decoded)) console.log(line);
+        return;
+      }
       const decision = await iamDecision(endpoint, requestId);
       if (!decision) {
         throw new CliError(

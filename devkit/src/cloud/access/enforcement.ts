@@ -12,7 +12,6 @@
  * used on, per role, to print the least-privilege policy the role actually needed.
  */
 import { randomUUID } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
 import { ServiceError } from '../protocol/errors.ts';
 import type { StateStore } from '../state/store.ts';
 import {
@@ -22,10 +21,11 @@ import {
   type RequiredAction,
   type RequestInput,
 } from './authorization.ts';
+import { decodedMessage, encodeAuthorizationMessage } from './authorization-message.ts';
 import type { Caller } from './caller.ts';
 import { managedPolicyDocument, roleByArn, type RoleFacts, type SessionRecord } from './identities.ts';
 import { contextValues } from './policy-conditions.ts';
-import { asList, parsePolicyDocument, type PolicyDocument } from './policy-document.ts';
+import { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 import { notAuthorizedMessage } from './denial.ts';
 import {
   evaluateAccess,
@@ -130,7 +130,21 @@ export class AccessControl {
       region: call.region,
       sourceIp: call.sourceIp,
     });
-    if (denied && this.enforced) throw denialError(call, denied.message, denied.check);
+    if (!denied || !this.enforced) return;
+    if (call.protocol !== 'ec2') throw denialError(call.protocol, denied.message);
+    const { check, statement } = denied;
+    const encoded = encodeAuthorizationMessage(
+      this.store,
+      decodedMessage({
+        principal: { id: session.assumedRoleId, arn: session.assumedRoleArn },
+        action: check.action,
+        resource: check.resource,
+        context: check.context,
+        decision: check.decision as Exclude<AccessDecision, { decision: 'Allow' }>,
+        ...(statement ? { statement } : {}),
+      }),
+    );
+    throw denialError('ec2', denied.message, encoded);
   }
 
   /**
@@ -147,7 +161,7 @@ export class AccessControl {
     session: ServiceSession,
     required: RequiredAction[],
     call: { requestId: string; operation: string; region: string; sourceIp?: string | undefined },
-  ): { check: ActionCheck; message: string } | undefined {
+  ): { check: ActionCheck; message: string; statement?: PolicyStatement } | undefined {
     const role = roleByArn(this.store, session.roleArn);
     const policies = this.policiesOf(role, session);
     const principal: RequestPrincipal = {
@@ -198,7 +212,16 @@ export class AccessControl {
       ...(message ? { message } : {}),
     });
     if (!denied || !this.enforced) this.used.record(session.roleName, required);
-    return denied && message ? { check: denied, message } : undefined;
+    if (!denied || !message) return undefined;
+    const by = denied.decision.decision === 'ExplicitDeny' ? denied.decision.by : undefined;
+    // The deny statement itself, for EC2's encoded message (its actions, resources, conditions).
+    const statement = by
+      ? (by.policyType === 'resource'
+          ? this.resourcePolicy(required[checks.length - 1]!)
+          : policies[by.policyType]?.find((p) => p.source === by.source)
+        )?.document.Statement[by.index]
+      : undefined;
+    return { check: denied, message, ...(statement ? { statement } : {}) };
   }
 
   /** The decision taken on a request, by its request id, while it is among the recent ones. */
@@ -327,58 +350,17 @@ function definedOnly(context: RequiredAction['context']): Record<string, string 
   return out;
 }
 
-/** The refusal as the service's protocol answers it. */
-function denialError(call: AccessCall, message: string, check: ActionCheck): ServiceError {
-  switch (call.protocol) {
+/** The refusal as the service's protocol answers it (EC2's with its encoded message). */
+function denialError(protocol: DenialProtocol, message: string, encoded?: string): ServiceError {
+  switch (protocol) {
     case 'json':
       return new ServiceError(message, { code: 'AccessDeniedException', status: 400 });
     case 'query':
       return new ServiceError(message, { code: 'AccessDenied', status: 403 });
     case 'ec2':
       return new ServiceError(
-        `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encodeAuthorizationMessage(call, check)}`,
+        `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encoded}`,
         { code: 'UnauthorizedOperation', status: 403 },
       );
   }
-}
-
-/**
- * EC2's encoded authorization failure message: the decision in the shape
- * `sts:DecodeAuthorizationMessage` returns (AWS encrypts it; here it is deflated JSON, base64url;
- * that operation is not served yet: `devkit iam why <request id>` reads the same decision).
- */
-function encodeAuthorizationMessage(call: AccessCall, check: ActionCheck): string {
-  const decoded = {
-    allowed: false,
-    explicitDeny: check.decision.decision === 'ExplicitDeny',
-    matchedStatements: {
-      items:
-        check.decision.decision === 'ExplicitDeny'
-          ? [
-              {
-                statementId: check.decision.by.sid ?? '',
-                source: check.decision.by.source,
-                index: check.decision.by.index,
-              },
-            ]
-          : [],
-    },
-    failures: { items: [] },
-    context: {
-      principal: {
-        id: call.caller.kind === 'session' ? call.caller.session.assumedRoleId : call.caller.accountId,
-        arn: call.caller.arn,
-      },
-      action: check.action,
-      resource: check.resource,
-      conditions: {
-        items: Object.entries(check.context).map(([key, value]) => ({
-          key,
-          values: { items: asList(value as string | string[]).map((v) => ({ value: v })) },
-        })),
-      },
-    },
-    requestId: call.requestId,
-  };
-  return deflateRawSync(JSON.stringify(decoded)).toString('base64url');
 }

@@ -1,6 +1,13 @@
 import * as sdk from '@aws-sdk/client-sts';
 import { stsAuthorization } from './permissions.ts';
-import type { GetCallerIdentityRequest, GetCallerIdentityResponse } from '@aws-sdk/client-sts';
+import type {
+  DecodeAuthorizationMessageRequest,
+  DecodeAuthorizationMessageResponse,
+  GetCallerIdentityRequest,
+  GetCallerIdentityResponse,
+} from '@aws-sdk/client-sts';
+import { decodeAuthorizationMessage as openMessage } from '../../access/authorization-message.ts';
+import { ServiceError } from '../../protocol/errors.ts';
 import type { Handler, ServiceDefinition } from '../../service-definition.ts';
 import { assumeRole, assumeRoleWithWebIdentity } from './assume-role.ts';
 import { initialStsState, type StsState } from './state.ts';
@@ -14,7 +21,23 @@ const getCallerIdentity: Handler<GetCallerIdentityRequest, GetCallerIdentityResp
     ? { UserId: ctx.caller.session.assumedRoleId, Account: ctx.accountId, Arn: ctx.caller.arn }
     : { UserId: ctx.accountId, Account: ctx.accountId, Arn: ctx.caller.arn };
 
-/** STS: who am I, and temporary credentials for roles (AssumeRole, AssumeRoleWithWebIdentity). Global. */
+/** EC2's encoded authorization failure message, decoded; anything this cloud did not encode is invalid. */
+const decodeAuthorizationMessage: Handler<
+  DecodeAuthorizationMessageRequest,
+  DecodeAuthorizationMessageResponse,
+  StsState
+> = (input, ctx) => {
+  const decoded = openMessage(ctx.store, String(input.EncodedMessage ?? ''));
+  if (decoded === undefined) {
+    throw new ServiceError('The message is not a valid encoded authorization message.', {
+      code: 'InvalidAuthorizationMessageException',
+      status: 400,
+    });
+  }
+  return { DecodedMessage: decoded };
+};
+
+/** STS: who am I, temporary credentials for roles (AssumeRole, AssumeRoleWithWebIdentity), EC2's encoded denials. Global. */
 export const sts: ServiceDefinition<StsState> = {
   signingName: 'sts',
   protocol: 'awsQuery',
@@ -28,5 +51,6 @@ export const sts: ServiceDefinition<StsState> = {
     GetCallerIdentity: getCallerIdentity,
     AssumeRole: assumeRole,
     AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
+    DecodeAuthorizationMessage: decodeAuthorizationMessage,
   },
 };

@@ -1,9 +1,10 @@
 /**
  * What each STS operation asks of IAM: GetCallerIdentity needs no permission (it works even under
  * an explicit deny); AssumeRole needs sts:AssumeRole on the role, its trust policy being the
- * role's resource policy; AssumeRoleWithWebIdentity is unsigned: the trust policy alone decides.
+ * role's resource policy; AssumeRoleWithWebIdentity is unsigned: the trust policy alone decides;
+ * DecodeAuthorizationMessage needs sts:DecodeAuthorizationMessage (no resource type).
  */
-import { noPermission, type AuthorizationCatalogue } from '../../access/authorization.ts';
+import { anyResource, noPermission, type AuthorizationCatalogue } from '../../access/authorization.ts';
 import { roleByArn } from '../../access/identities.ts';
 
 export const stsAuthorization: AuthorizationCatalogue = {
@@ -29,5 +30,6 @@ export const stsAuthorization: AuthorizationCatalogue = {
       ];
     },
     AssumeRoleWithWebIdentity: noPermission,
+    DecodeAuthorizationMessage: anyResource,
   },
 };
