@@ -45,6 +45,11 @@ import {
   describeNetworkInterfaces,
   modifyNetworkInterfaceAttribute,
 } from './network-interfaces.ts';
+import {
+  describeManagedPrefixLists,
+  describePrefixLists,
+  getManagedPrefixListEntries,
+} from './prefix-lists.ts';
 import type { Ec2State } from './state.ts';
 import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from './subnets.ts';
 import { createTags, deleteTags, describeTags } from './tags.ts';
@@ -56,6 +61,13 @@ import {
   describeVpcs,
   modifyVpcAttribute,
 } from './vpcs.ts';
+import {
+  createVpcEndpoint,
+  deleteVpcEndpoints,
+  describeVpcEndpointServices,
+  describeVpcEndpoints,
+  modifyVpcEndpoint,
+} from './vpc-endpoints.ts';
 
 export { ingressAllows } from './security-group-rules.ts';
 // The seam for the ECS runtime's task interfaces (see managed-interfaces.ts).
@@ -111,13 +123,21 @@ const handlers = {
   CreateNatGateway: createNatGateway,
   DescribeNatGateways: describeNatGateways,
   DeleteNatGateway: deleteNatGateway,
+  CreateVpcEndpoint: createVpcEndpoint,
+  DescribeVpcEndpoints: describeVpcEndpoints,
+  ModifyVpcEndpoint: modifyVpcEndpoint,
+  DeleteVpcEndpoints: deleteVpcEndpoints,
+  DescribeVpcEndpointServices: describeVpcEndpointServices,
+  DescribePrefixLists: describePrefixLists,
+  DescribeManagedPrefixLists: describeManagedPrefixLists,
+  GetManagedPrefixListEntries: getManagedPrefixListEntries,
   DescribeAvailabilityZones: describeAvailabilityZones,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
 };
 
-/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, zones, tags. */
+/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, tags. */
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',

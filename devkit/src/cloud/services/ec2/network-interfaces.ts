@@ -76,7 +76,7 @@ function assignedAddressFree(state: Ec2State, vpcId: string, address: string): s
 }
 
 /** Security groups must exist and belong to the subnet's VPC; none means the VPC's default group. */
-function groupsFor(state: Ec2State, subnet: SubnetRecord, groupIds: string[] | undefined): string[] {
+export function groupsFor(state: Ec2State, subnet: SubnetRecord, groupIds: string[] | undefined): string[] {
   if (!groupIds?.length) {
     const fallback = Object.values(state.securityGroups).find(
       (g) => g.vpcId === subnet.vpcId && g.name === 'default',

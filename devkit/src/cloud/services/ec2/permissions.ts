@@ -49,8 +49,20 @@ const ID_MEMBERS = [
   'GatewayId',
 ];
 
-/** Members that name several (`Groups` of a network interface). */
-const ID_LIST_MEMBERS = ['Groups', 'SecurityGroupIds'];
+/** Members that name several (`Groups` of a network interface, a VPC endpoint's tables and subnets). */
+const ID_LIST_MEMBERS = [
+  'Groups',
+  'SecurityGroupIds',
+  'RouteTableIds',
+  'SubnetIds',
+  'VpcEndpointIds',
+  'AddRouteTableIds',
+  'RemoveRouteTableIds',
+  'AddSubnetIds',
+  'RemoveSubnetIds',
+  'AddSecurityGroupIds',
+  'RemoveSecurityGroupIds',
+];
 
 function named(i: Record<string, unknown>, at: Scope): string[] {
   const ids = [
@@ -149,6 +161,16 @@ export const ec2Authorization: AuthorizationCatalogue = {
     CreateNatGateway: creates('natgateway'),
     DescribeNatGateways: anyResource,
     DeleteNatGateway: onNamedResources,
+    CreateVpcEndpoint: creates('vpc-endpoint'),
+    DescribeVpcEndpoints: anyResource,
+    ModifyVpcEndpoint: onNamedResources,
+    DeleteVpcEndpoints: onNamedResources,
+    DescribeVpcEndpointServices: anyResource,
+    DescribePrefixLists: anyResource,
+    DescribeManagedPrefixLists: anyResource,
+    // An AWS-managed prefix list belongs to the `aws` account.
+    GetManagedPrefixListEntries: (i: { PrefixListId?: string }, at) =>
+      i.PrefixListId ? `arn:aws:ec2:${at.region}:aws:prefix-list/${i.PrefixListId}` : '*',
     DescribeAvailabilityZones: anyResource,
     CreateTags: tagging,
     DeleteTags: tagging,

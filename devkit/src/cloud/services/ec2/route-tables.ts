@@ -20,6 +20,7 @@ import { applyFilters } from './filters.ts';
 import type { Ec2State, RouteTableRecord, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { forgetRouteTable, gatewayEndpointRoutes } from './vpc-endpoints.ts';
 
 /** A new table with the VPC's local route; the VPC's first table is its main one. */
 export function addRouteTable(state: Ec2State, vpc: VpcRecord, main: boolean): RouteTableRecord {
@@ -82,12 +83,21 @@ function tableShape(state: Ec2State, table: RouteTableRecord, accountId: string)
     RouteTableId: table.id,
     VpcId: table.vpcId,
     OwnerId: accountId,
-    Routes: table.routes.map((r) => ({
-      DestinationCidrBlock: r.destinationCidrBlock,
-      ...(r.gatewayId.startsWith('nat-') ? { NatGatewayId: r.gatewayId } : { GatewayId: r.gatewayId }),
-      Origin: r.origin,
-      State: routeActive(state, table, r.gatewayId) ? 'active' : 'blackhole',
-    })),
+    Routes: [
+      ...table.routes.map((r) => ({
+        DestinationCidrBlock: r.destinationCidrBlock,
+        ...(r.gatewayId.startsWith('nat-') ? { NatGatewayId: r.gatewayId } : { GatewayId: r.gatewayId }),
+        Origin: r.origin,
+        State: routeActive(state, table, r.gatewayId) ? ('active' as const) : ('blackhole' as const),
+      })),
+      // A gateway endpoint's route: its service's prefix list, to the endpoint.
+      ...gatewayEndpointRoutes(state, table.id).map((r) => ({
+        DestinationPrefixListId: r.prefixListId,
+        GatewayId: r.endpointId,
+        Origin: 'CreateRoute' as const,
+        State: 'active' as const,
+      })),
+    ],
     Associations: table.associations.map((a) => ({
       RouteTableAssociationId: a.id,
       RouteTableId: table.id,
@@ -122,8 +132,12 @@ export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRo
     'association.route-table-association-id': (t) => t.associations.map((a) => a.id),
     'association.main': (t) => t.associations.some((a) => a.subnetId === undefined),
     'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock),
-    'route.gateway-id': (t) =>
-      t.routes.filter((r) => !r.gatewayId.startsWith('nat-')).map((r) => r.gatewayId),
+    'route.gateway-id': (t) => [
+      ...t.routes.filter((r) => !r.gatewayId.startsWith('nat-')).map((r) => r.gatewayId),
+      ...gatewayEndpointRoutes(ctx.state, t.id).map((r) => r.endpointId),
+    ],
+    'route.destination-prefix-list-id': (t) =>
+      gatewayEndpointRoutes(ctx.state, t.id).map((r) => r.prefixListId),
     'route.nat-gateway-id': (t) =>
       t.routes.filter((r) => r.gatewayId.startsWith('nat-')).map((r) => r.gatewayId),
   });
@@ -233,6 +247,7 @@ export const deleteRouteTable: Handler<Checked<DeleteRouteTableRequest, 'RouteTa
 ) => {
   const table = find(ctx.state, 'rtb', input.RouteTableId);
   if (table.associations.length) throw dependencyViolation('routeTable', table.id);
+  forgetRouteTable(ctx.state, table.id);
   delete ctx.state.routeTables[table.id];
   dropTags(ctx.state, table.id);
 };

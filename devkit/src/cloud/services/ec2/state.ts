@@ -133,6 +133,25 @@ export interface NatGatewayRecord {
   deletedMs?: number;
 }
 
+/** A VPC endpoint to an AWS service: route-table entries (Gateway) or an interface per subnet (Interface). */
+export interface VpcEndpointRecord {
+  id: string;
+  vpcId: string;
+  serviceName: string;
+  type: 'Gateway' | 'Interface';
+  policyDocument: string;
+  /** Gateway: the tables that route the service's prefix list to the endpoint. */
+  routeTableIds: string[];
+  /** Interface: one subnet per zone, each with the endpoint's interface in it. */
+  subnetIds: string[];
+  networkInterfaceIds: string[];
+  groupIds: string[];
+  privateDnsEnabled: boolean;
+  /** The random label in the endpoint's own DNS names (`vpce-…-<label>.logs.<region>.vpce.amazonaws.com`). */
+  dnsLabel: string;
+  createdMs: number;
+}
+
 export interface Ec2State {
   region: string;
   /** The region's default DHCP options set, which every VPC uses. */
@@ -143,10 +162,11 @@ export interface Ec2State {
   routeTables: Record<string, RouteTableRecord>;
   securityGroups: Record<string, SecurityGroupRecord>;
   networkAcls: Record<string, NetworkAclRecord>;
-  /** These three are absent in state saved before they existed: read them through `records()`. */
+  /** These are absent in state saved before they existed: read them through `records()`. */
   networkInterfaces?: Record<string, NetworkInterfaceRecord>;
   addresses?: Record<string, AddressRecord>;
   natGateways?: Record<string, NatGatewayRecord>;
+  vpcEndpoints?: Record<string, VpcEndpointRecord>;
   /** Tags of any resource, by resource id (EC2 tags every resource type the same way). */
   tags: Record<string, Record<string, string>>;
 }
@@ -165,6 +185,7 @@ const KINDS = {
   acl: { code: 'InvalidNetworkAclID', noun: 'networkAcl ID', collection: 'networkAcls' },
   eni: { code: 'InvalidNetworkInterfaceID', noun: 'networkInterface ID', collection: 'networkInterfaces' },
   eipalloc: { code: 'InvalidAllocationID', noun: 'allocation ID', collection: 'addresses' },
+  vpce: { code: 'InvalidVpcEndpointId', noun: 'Vpc Endpoint Id', collection: 'vpcEndpoints' },
   nat: {
     code: 'NatGateway',
     noun: 'natGateway ID',

@@ -24,6 +24,7 @@ const RESOURCE_TYPES = {
   eni: 'network-interface',
   eipalloc: 'elastic-ip',
   nat: 'natgateway',
+  vpce: 'vpc-endpoint',
 } as const;
 
 type Prefix = keyof typeof RESOURCE_TYPES;

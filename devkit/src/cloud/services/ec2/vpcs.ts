@@ -22,6 +22,7 @@ import { addSecurityGroup } from './security-groups.ts';
 import type { Ec2State, NetworkAclRecord, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { vpcHasEndpoints } from './vpc-endpoints.ts';
 
 /** Checks a VPC CIDR block: well formed, and between /16 and /28 as EC2 allows. */
 function checkVpcCidr(cidr: string): void {
@@ -111,6 +112,7 @@ export const deleteVpc: Handler<Checked<DeleteVpcRequest, 'VpcId'>, void, Ec2Sta
   const dependent =
     Object.values(state.subnets).some((s) => s.vpcId === vpc.id) ||
     Object.values(state.internetGateways).some((g) => g.attachedVpcId === vpc.id) ||
+    vpcHasEndpoints(state, vpc.id) ||
     Object.values(state.securityGroups).some((g) => g.vpcId === vpc.id && g.name !== 'default') ||
     Object.values(state.routeTables).some(
       (t) => t.vpcId === vpc.id && !t.associations.some((a) => a.subnetId === undefined),
