@@ -10,6 +10,7 @@ import {
   putRetentionPolicy,
 } from './groups.ts';
 import { logsJournal } from './journal.ts';
+import { associateKmsKey, disassociateKmsKey } from './kms-keys.ts';
 import {
   deleteMetricFilter,
   describeMetricFilters,
@@ -25,6 +26,7 @@ import {
   startQuery,
   stopQuery,
 } from './queries.ts';
+import { deleteQueryDefinition, describeQueryDefinitions, putQueryDefinition } from './query-definitions.ts';
 import { initialLogsState, type LogsState } from './state.ts';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
 import {
@@ -46,7 +48,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, streams, events, filter patterns, tags, Logs Insights, metric and subscription filters. */
+/** CloudWatch Logs: groups with retention and KMS keys, streams, events, filter patterns, tags, Logs Insights and saved queries, metric and subscription filters. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -80,6 +82,11 @@ export const logs: ServiceDefinition<LogsState> = {
     DescribeQueries: describeQueries,
     GetLogRecord: getLogRecord,
     GetLogGroupFields: getLogGroupFields,
+    PutQueryDefinition: putQueryDefinition,
+    DescribeQueryDefinitions: describeQueryDefinitions,
+    DeleteQueryDefinition: deleteQueryDefinition,
+    AssociateKmsKey: associateKmsKey,
+    DisassociateKmsKey: disassociateKmsKey,
     PutMetricFilter: putMetricFilter,
     DescribeMetricFilters: describeMetricFilters,
     DeleteMetricFilter: deleteMetricFilter,

@@ -9,8 +9,11 @@ import { nameMap } from '../common.ts';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
 import { findGroupByArn } from './state.ts';
 
-/** What a change touched: a group (its settings, and all its streams' events with `streams`), or one stream. */
-export type LogsChange = { group: string; stream?: string; streams?: boolean } | 'nothing';
+/**
+ * What a change touched: a group (its settings, and all its streams' events with `streams`), one
+ * stream, or the region's own settings (query definitions, the query results' KMS key).
+ */
+export type LogsChange = { group: string; stream?: string; streams?: boolean } | 'region' | 'nothing';
 
 type StreamHeader = Omit<LogStreamRecord, 'events'>;
 type GroupHeader = Omit<LogGroupRecord, 'streams'>;
@@ -21,6 +24,11 @@ interface StreamChange {
   h?: StreamHeader;
   at?: number;
   e?: LogEventRecord[];
+}
+
+/** The region's settings as journaled: all of them (a few KB at most). */
+interface RegionChange {
+  region: Pick<LogsState, 'queryDefinitions' | 'queryResultsKmsKeyId'>;
 }
 
 /** A group as journaled: neither header nor streams means it was deleted. */
@@ -81,10 +89,19 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       logGroupName: group,
       logStreamName: stream,
       resourceArn,
+      resourceIdentifier,
     } = input as {
       logGroupName?: unknown;
       logStreamName?: unknown;
       resourceArn?: unknown;
+      resourceIdentifier?: unknown;
+    };
+    const groupOfArn = (text: unknown): LogsChange => {
+      try {
+        return { group: findGroupByArn(state, String(text)).name };
+      } catch {
+        return 'nothing'; // no such group: the call failed before changing anything
+      }
     };
     switch (operation) {
       case 'PutLogEvents':
@@ -112,18 +129,27 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
         return 'nothing';
       case 'TagResource':
       case 'UntagResource':
-        try {
-          return { group: findGroupByArn(state, String(resourceArn)).name };
-        } catch {
-          return 'nothing'; // no such group: the call failed before changing anything
-        }
+        return groupOfArn(resourceArn);
+      case 'PutQueryDefinition':
+      case 'DeleteQueryDefinition':
+        return 'region';
+      case 'AssociateKmsKey':
+      case 'DisassociateKmsKey':
+        if (typeof group === 'string') return { group };
+        return typeof resourceIdentifier === 'string' && resourceIdentifier.includes(':log-group:')
+          ? groupOfArn(resourceIdentifier)
+          : 'region';
       default:
         return undefined;
     }
   },
 
-  record(state, change): GroupChange | undefined {
+  record(state, change): GroupChange | RegionChange | undefined {
     if (change === 'nothing') return undefined;
+    if (change === 'region') {
+      const { queryDefinitions, queryResultsKmsKeyId } = state;
+      return { region: { queryDefinitions, queryResultsKmsKeyId } };
+    }
     const group = own(state.groups, change.group);
     const record: GroupChange = { g: change.group, seq: state.nextEventSeq };
     if (!group) return record;
@@ -138,6 +164,13 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
   },
 
   apply(state, raw) {
+    if (typeof raw === 'object' && raw !== null && 'region' in raw) {
+      const { queryDefinitions, queryResultsKmsKeyId } = (raw as RegionChange).region;
+      state.queryDefinitions = nameMap(Object.entries(queryDefinitions ?? {}));
+      if (queryResultsKmsKeyId === undefined) delete state.queryResultsKmsKeyId;
+      else state.queryResultsKmsKeyId = queryResultsKmsKeyId;
+      return;
+    }
     const record = raw as GroupChange;
     state.nextEventSeq = Math.max(state.nextEventSeq, record.seq);
     if (record.h === undefined && record.streams === undefined) {

@@ -23,6 +23,14 @@ const stream = (name: string, streamName: string, at: Scope) =>
   at.arn(`log-group:${name}:log-stream:${streamName}`);
 const onGroup: OperationAuthorization = (i, at) => group(groupName(i), at);
 const onStream: OperationAuthorization = (i, at) => stream(groupName(i), i.logStreamName ?? '', at);
+/** A log group (by name or ARN), or the account's query results (`...:query-result:*`). */
+const kmsKeyTarget: OperationAuthorization = (
+  i: { logGroupName?: string; resourceIdentifier?: string },
+  at,
+) =>
+  i.logGroupName !== undefined || (i.resourceIdentifier ?? '').includes(':log-group:')
+    ? group(groupName({ logGroupIdentifier: i.logGroupName ?? i.resourceIdentifier }), at)
+    : (i.resourceIdentifier ?? '*');
 /** Logs gives tags as a map. */
 const tagMap = (tags: Record<string, string> | undefined) =>
   requestTags(Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value })));
@@ -71,6 +79,12 @@ export const logsAuthorization: AuthorizationCatalogue = {
     DescribeQueries: anyResource,
     GetLogRecord: anyResource,
     GetLogGroupFields: onGroup,
+    // Saved queries are the account's, not a log group's (the Service Authorization Reference names no resource).
+    PutQueryDefinition: anyResource,
+    DescribeQueryDefinitions: anyResource,
+    DeleteQueryDefinition: anyResource,
+    AssociateKmsKey: kmsKeyTarget,
+    DisassociateKmsKey: kmsKeyTarget,
     PutMetricFilter: onGroup,
     DeleteMetricFilter: onGroup,
     // Without a group it lists every group's filters, as DescribeLogGroups lists groups.

@@ -1,5 +1,10 @@
 /** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
-import type { Distribution, LogGroupClass, MetricTransformation } from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  Distribution,
+  LogGroupClass,
+  MetricTransformation,
+  QueryParameter,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { arn, nameMap } from '../common.ts';
 import { InvalidParameterException, ResourceNotFoundException } from './errors.ts';
 
@@ -56,8 +61,24 @@ export interface SubscriptionFilterRecord {
   creationTime: number;
 }
 
+/** A saved Logs Insights query (PutQueryDefinition). */
+export interface QueryDefinitionRecord {
+  queryDefinitionId: string;
+  name: string;
+  queryString: string;
+  logGroupNames: string[];
+  lastModified: number;
+  parameters?: QueryParameter[];
+  /** The clientToken that created it: a retried create answers with the same definition. */
+  clientToken?: string;
+}
+
 export interface LogsState {
   groups: Record<string, LogGroupRecord>;
+  /** By id (absent in state saved before query definitions existed). */
+  queryDefinitions?: Record<string, QueryDefinitionRecord>;
+  /** The KMS key AssociateKmsKey gave the account's Logs Insights query results. */
+  queryResultsKmsKeyId?: string;
   /** Next event sequence number in this region: makes every eventId unique and ordered by arrival. */
   nextEventSeq: number;
 }
