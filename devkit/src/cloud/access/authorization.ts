@@ -92,6 +92,29 @@ export function passRoles(
   );
 }
 
+/**
+ * A create call that carries tags needs the service's tagging action on the new resource too (each
+ * service's "tag on create" rule: ecr:TagResource, ec2:CreateTags, iam:TagRole, ...), with the
+ * create's condition keys and the tagging's own (ecs:CreateAction): the created entry, and the
+ * tagging one when `tagged`.
+ */
+export function taggedOnCreate(
+  created: RequiredAction,
+  tagged: boolean,
+  tagging: { action: string; resource?: string; context?: RequiredAction['context'] },
+): RequiredAction[] {
+  if (!tagged) return [created];
+  return [
+    created,
+    {
+      ...created,
+      action: tagging.action,
+      resource: tagging.resource ?? created.resource,
+      context: { ...created.context, ...tagging.context },
+    },
+  ];
+}
+
 /** The request's tags as condition keys: `aws:RequestTag/<key>` and `aws:TagKeys`. */
 export function requestTags(
   tags: ReadonlyArray<{ key?: string; value?: string; Key?: string; Value?: string }> | undefined,

@@ -109,5 +109,16 @@ describe('IAM authorization catalogue', () => {
       'elasticloadbalancing:CreateLoadBalancer',
       'elasticloadbalancing:AddTags',
     ]);
+    // ECS's tag on create names the created resource and the creating call (ecs:CreateAction).
+    const cluster = await required('ecs', 'CreateCluster', {
+      clusterName: 'c',
+      tags: [{ key: 'k', value: 'v' }],
+    });
+    expect(cluster[1]).toMatchObject({
+      action: 'ecs:TagResource',
+      resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/c`,
+      context: { 'ecs:CreateAction': 'CreateCluster', 'aws:RequestTag/k': 'v' },
+    });
+    expect(await required('ecs', 'CreateCluster', { clusterName: 'c' })).toHaveLength(1);
   });
 });

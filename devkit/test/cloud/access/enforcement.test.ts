@@ -11,6 +11,7 @@ import {
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import {
   AttachRolePolicyCommand,
@@ -319,5 +320,112 @@ describe('IAM enforcement (SDK)', () => {
     );
     await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'bounded' }));
     await ecs.send(new CreateClusterCommand({ clusterName: 'bounded' }));
+  });
+
+  it('a create call with tags needs the tagging action too (tag on create), for each service', async () => {
+    const creates = [
+      'ecs:CreateCluster',
+      'ecs:RegisterTaskDefinition',
+      'ec2:CreateVpc',
+      'logs:CreateLogGroup',
+      'secretsmanager:CreateSecret',
+      'iam:CreateRole',
+      'iam:CreatePolicy',
+    ];
+    const config = await session('creator', {
+      create: policy({ Effect: 'Allow', Action: creates, Resource: '*' }),
+    });
+    const tags = [{ key: 'team', value: 'a' }];
+    const Tags = [{ Key: 'team', Value: 'a' }];
+    const ecs = new ECSClient(config);
+    const calls: Array<[string, string, (tagged: boolean, n: number) => Promise<unknown>]> = [
+      [
+        'ecs:TagResource',
+        `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/tagged-1`,
+        (tagged, n) =>
+          ecs.send(new CreateClusterCommand({ clusterName: `tagged-${n}`, ...(tagged ? { tags } : {}) })),
+      ],
+      [
+        'ecs:TagResource',
+        `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/tagged:2`,
+        (tagged) =>
+          ecs.send(
+            new RegisterTaskDefinitionCommand({
+              family: 'tagged',
+              containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128 }],
+              ...(tagged ? { tags } : {}),
+            }),
+          ),
+      ],
+      [
+        'ec2:CreateTags',
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/*`,
+        (tagged) =>
+          new EC2Client(config).send(
+            new CreateVpcCommand({
+              CidrBlock: '10.7.0.0/16',
+              ...(tagged ? { TagSpecifications: [{ ResourceType: 'vpc', Tags }] } : {}),
+            }),
+          ),
+      ],
+      [
+        'logs:TagResource',
+        `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:tagged-1:log-stream:`,
+        (tagged, n) =>
+          new CloudWatchLogsClient(config).send(
+            new CreateLogGroupCommand({
+              logGroupName: `tagged-${n}`,
+              ...(tagged ? { tags: { team: 'a' } } : {}),
+            }),
+          ),
+      ],
+      [
+        'secretsmanager:TagResource',
+        `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:tagged-1-??????`,
+        (tagged, n) =>
+          new SecretsManagerClient(config).send(
+            new CreateSecretCommand({ Name: `tagged-${n}`, SecretString: 's', ...(tagged ? { Tags } : {}) }),
+          ),
+      ],
+      [
+        'iam:TagRole',
+        `arn:aws:iam::${ACCOUNT}:role/tagged-1`,
+        (tagged, n) =>
+          new IAMClient(config).send(
+            new CreateRoleCommand({
+              RoleName: `tagged-${n}`,
+              AssumeRolePolicyDocument: trustAccount,
+              ...(tagged ? { Tags } : {}),
+            }),
+          ),
+      ],
+      [
+        'iam:TagPolicy',
+        `arn:aws:iam::${ACCOUNT}:policy/tagged-1`,
+        (tagged, n) =>
+          new IAMClient(config).send(
+            new CreatePolicyCommand({
+              PolicyName: `tagged-${n}`,
+              PolicyDocument: policy({ Effect: 'Allow', Action: 'ecs:List*', Resource: '*' }),
+              ...(tagged ? { Tags } : {}),
+            }),
+          ),
+      ],
+    ];
+    for (const [tagAction, resource, create] of calls) {
+      await create(false, 0);
+      const refused = await refusal(create(true, 1));
+      expect(refused.message).toContain(
+        `is not authorized to perform: ${tagAction} on resource: ${resource} because no identity-based policy allows the ${tagAction} action`,
+      );
+    }
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'creator',
+        PolicyName: 'tag',
+        PolicyDocument: policy({ Effect: 'Allow', Action: calls.map(([a]) => a), Resource: '*' }),
+      }),
+    );
+    for (const [, , create] of calls) await create(true, 2);
   });
 });

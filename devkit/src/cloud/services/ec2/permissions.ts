@@ -1,11 +1,13 @@
 /**
  * What each EC2 operation asks of IAM (Service Authorization Reference, Amazon EC2): the ARN of
  * every resource the request names by id (`vpc/vpc-…`, `subnet/subnet-…`), `<type>/*` for the one
- * it creates, tags given at creation as aws:RequestTag/* with ec2:CreateAction; Describe* on `*`.
+ * it creates, tags given at creation as aws:RequestTag/* with ec2:CreateAction (and then
+ * ec2:CreateTags on the created resource too, as EC2's tag-on-create authorization asks); Describe* on `*`.
  */
 import {
   anyResource,
   requestTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
@@ -87,17 +89,20 @@ const onNamedResources: OperationAuthorization = (i, at) => {
   return arns.length > 0 ? arns : '*';
 };
 
-/** The created resource (`<type>/*`, its id not known yet) and the resources it is made in. */
+/**
+ * The created resource (`<type>/*`, its id not known yet), ec2:CreateTags on it when the call tags
+ * it, and the resources it is made in.
+ */
 const creates =
   (type: string): OperationAuthorization =>
-  (i, at) => [
-    {
-      action: at.action,
-      resource: at.arn(`${type}/*`),
-      context: tagsOnCreate(i, at),
-    } satisfies RequiredAction,
-    ...named(i, at).map((resource) => ({ action: at.action, resource })),
-  ];
+  (i, at) => {
+    const context = tagsOnCreate(i, at);
+    const created: RequiredAction = { action: at.action, resource: at.arn(`${type}/*`), context };
+    return [
+      ...taggedOnCreate(created, Object.keys(context).length > 0, { action: 'ec2:CreateTags' }),
+      ...named(i, at).map((resource) => ({ action: at.action, resource })),
+    ];
+  };
 
 /** CreateTags / DeleteTags: each resource by its id. */
 const tagging: OperationAuthorization = (

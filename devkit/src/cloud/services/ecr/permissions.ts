@@ -5,6 +5,7 @@
 import {
   anyResource,
   requestTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
@@ -45,11 +46,10 @@ export const ecrAuthorization: AuthorizationCatalogue<EcrState> = {
   prefix: 'ecr',
   operations: {
     // Created with tags, it needs ecr:TagResource too (ECR's tag-based access control).
-    CreateRepository: (i, at) => {
-      const context = requestTags(i.tags);
-      const created = repository(i.repositoryName, at, { context });
-      return i.tags?.length > 0 ? [created, { ...created, action: 'ecr:TagResource' }] : [created];
-    },
+    CreateRepository: (i, at) =>
+      taggedOnCreate(repository(i.repositoryName, at, { context: requestTags(i.tags) }), i.tags?.length > 0, {
+        action: 'ecr:TagResource',
+      }),
     DescribeRepositories: (i: { repositoryNames?: string[] }, at) =>
       i.repositoryNames ? i.repositoryNames.map((name) => repository(name, at)) : at.arn('repository/*'),
     DeleteRepository: onRepository,

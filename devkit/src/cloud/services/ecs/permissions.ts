@@ -1,14 +1,20 @@
-/** What each ECS operation asks of IAM (Service Authorization Reference, Amazon ECS). */
+/**
+ * What each ECS operation asks of IAM (Service Authorization Reference, Amazon ECS). A create call
+ * with tags needs ecs:TagResource on what it creates too, with ecs:CreateAction naming the call.
+ */
 import {
   anyResource,
   passRoles,
   requestTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
+  type RequiredAction,
 } from '../../access/authorization.ts';
+import type { EcsState } from './state.ts';
 
 const TASKS = 'ecs-tasks.amazonaws.com';
-type Scope = AuthorizationScope;
+type Scope = AuthorizationScope<EcsState>;
 
 const named = (id: string | undefined, at: Scope, resource: (name: string) => string) =>
   id?.startsWith('arn:') ? id : at.arn(resource(id ?? ''));
@@ -27,19 +33,44 @@ const capacityProvider = (id: string | undefined, at: Scope) =>
 const clusterKey = (id: string | undefined, at: Scope) => ({ 'ecs:cluster': cluster(id, at) });
 
 type Override = { taskRoleArn?: string; executionRoleArn?: string } | undefined;
+type Tags = Array<{ key?: string; value?: string }> | undefined;
 
-export const ecsAuthorization: AuthorizationCatalogue = {
+/** The create call's entry, and ecs:TagResource on `created` when the call carries tags. */
+const creating = (entry: RequiredAction, tags: Tags, created: string, at: Scope) =>
+  taggedOnCreate(entry, (tags?.length ?? 0) > 0, {
+    action: 'ecs:TagResource',
+    resource: created,
+    context: { 'ecs:CreateAction': at.action.slice(4) },
+  });
+
+/** The revision RegisterTaskDefinition will make (ECS never reuses one). */
+const nextRevision = (family: string, at: Scope) =>
+  at.arn(
+    `task-definition/${family}:${(Object.hasOwn(at.state.taskDefinitions, family) ? at.state.taskDefinitions[family]!.length : 0) + 1}`,
+  );
+
+export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
   prefix: 'ecs',
   operations: {
-    CreateCluster: (i, at) => [{ action: at.action, resource: '*', context: requestTags(i.tags) }],
+    CreateCluster: (i, at) =>
+      creating(
+        { action: at.action, resource: '*', context: requestTags(i.tags) },
+        i.tags,
+        cluster(i.clusterName, at),
+        at,
+      ),
     DescribeClusters: (i: { clusters?: string[] }, at) =>
       (i.clusters ?? ['default']).map((c) => cluster(c, at)),
     ListClusters: anyResource,
     UpdateCluster: (i, at) => cluster(i.cluster, at),
     PutClusterCapacityProviders: (i, at) => cluster(i.cluster, at),
-    CreateCapacityProvider: (i, at) => [
-      { action: at.action, resource: capacityProvider(i.name, at), context: requestTags(i.tags) },
-    ],
+    CreateCapacityProvider: (i, at) =>
+      creating(
+        { action: at.action, resource: capacityProvider(i.name, at), context: requestTags(i.tags) },
+        i.tags,
+        capacityProvider(i.name, at),
+        at,
+      ),
     UpdateCapacityProvider: (i, at) => capacityProvider(i.name, at),
     DeleteCapacityProvider: (i, at) => capacityProvider(i.capacityProvider, at),
     DescribeCapacityProviders: (i: { capacityProviders?: string[] }, at) =>
@@ -52,7 +83,12 @@ export const ecsAuthorization: AuthorizationCatalogue = {
     DeleteCluster: (i, at) => cluster(i.cluster, at),
     UpdateClusterSettings: (i, at) => cluster(i.cluster, at),
     RegisterTaskDefinition: (i, at) => [
-      { action: at.action, resource: '*', context: requestTags(i.tags) },
+      ...creating(
+        { action: at.action, resource: '*', context: requestTags(i.tags) },
+        i.tags,
+        nextRevision(String(i.family), at),
+        at,
+      ),
       ...passRoles([i.taskRoleArn, i.executionRoleArn], TASKS, at.accountId),
     ],
     DescribeTaskDefinition: anyResource,
@@ -60,15 +96,20 @@ export const ecsAuthorization: AuthorizationCatalogue = {
     ListTaskDefinitionFamilies: anyResource,
     DeregisterTaskDefinition: anyResource,
     CreateService: (i, at) => [
-      {
-        action: at.action,
-        resource: service(i.serviceName, i.cluster, at),
-        context: {
-          ...clusterKey(i.cluster, at),
-          ...(i.taskDefinition ? { 'ecs:task-definition': taskDefinition(i.taskDefinition, at) } : {}),
-          ...requestTags(i.tags),
+      ...creating(
+        {
+          action: at.action,
+          resource: service(i.serviceName, i.cluster, at),
+          context: {
+            ...clusterKey(i.cluster, at),
+            ...(i.taskDefinition ? { 'ecs:task-definition': taskDefinition(i.taskDefinition, at) } : {}),
+            ...requestTags(i.tags),
+          },
         },
-      },
+        i.tags,
+        service(i.serviceName, i.cluster, at),
+        at,
+      ),
       // The service-linked role ECS uses for a load balancer, when one is named.
       ...passRoles([i.role], 'ecs.amazonaws.com', at.accountId),
     ],
@@ -95,11 +136,17 @@ export const ecsAuthorization: AuthorizationCatalogue = {
     RunTask: (i, at) => {
       const overrides = i.overrides as Override;
       return [
-        {
-          action: at.action,
-          resource: taskDefinition(i.taskDefinition, at),
-          context: { ...clusterKey(i.cluster, at), ...requestTags(i.tags) },
-        },
+        ...creating(
+          {
+            action: at.action,
+            resource: taskDefinition(i.taskDefinition, at),
+            context: { ...clusterKey(i.cluster, at), ...requestTags(i.tags) },
+          },
+          i.tags,
+          // The tasks' ids are not known yet.
+          task('*', i.cluster, at),
+          at,
+        ),
         ...passRoles([overrides?.taskRoleArn, overrides?.executionRoleArn], TASKS, at.accountId),
       ];
     },

@@ -6,6 +6,7 @@
 import {
   anyResource,
   requestTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
@@ -30,11 +31,10 @@ const onNamedArns: OperationAuthorization = (i: Record<string, unknown>, at) => 
 
 /** A resource created with tags needs elasticloadbalancing:AddTags on it too (since 2023). */
 function created(resource: string, tags: Tags, at: AuthorizationScope): RequiredAction[] {
-  const context = requestTags(tags);
-  return [
-    { action: at.action, resource, context },
-    ...(tags && tags.length > 0 ? [{ action: 'elasticloadbalancing:AddTags', resource, context }] : []),
-  ];
+  const entry = { action: at.action, resource, context: requestTags(tags) };
+  return taggedOnCreate(entry, (tags?.length ?? 0) > 0, {
+    action: 'elasticloadbalancing:AddTags',
+  });
 }
 
 const loadBalancerType = (type: string | undefined) =>

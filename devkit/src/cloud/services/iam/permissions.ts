@@ -1,12 +1,14 @@
 /**
  * What each IAM operation asks of IAM (Service Authorization Reference, AWS IAM). Most name their
  * resource by one member (RoleName, PolicyArn, OpenIDConnectProviderArn): `onNamedResource` reads
- * whichever the request has, so a new operation's entry is usually that one word.
+ * whichever the request has, so a new operation's entry is usually that one word. Created with
+ * tags, a role, policy, OIDC provider or instance profile needs its tagging action too (iam:TagRole, ...).
  */
 import {
   anyResource,
   requestTags,
   resourceTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
@@ -75,16 +77,19 @@ const onNamedResource: OperationAuthorization<IamState> = (i, at) => {
 export const iamAuthorization: AuthorizationCatalogue<IamState> = {
   prefix: 'iam',
   operations: {
-    CreateRole: (i, at) => [
-      {
-        action: at.action,
-        resource: role(i.RoleName, at, i.Path).resource,
-        context: {
-          ...requestTags(i.Tags),
-          ...(i.PermissionsBoundary ? { 'iam:PermissionsBoundary': i.PermissionsBoundary } : {}),
+    CreateRole: (i, at) =>
+      taggedOnCreate(
+        {
+          action: at.action,
+          resource: role(i.RoleName, at, i.Path).resource,
+          context: {
+            ...requestTags(i.Tags),
+            ...(i.PermissionsBoundary ? { 'iam:PermissionsBoundary': i.PermissionsBoundary } : {}),
+          },
         },
-      },
-    ],
+        i.Tags?.length > 0,
+        { action: 'iam:TagRole' },
+      ),
     GetRole: onNamedResource,
     ListRoles: anyResource,
     DeleteRole: onNamedResource,
@@ -100,13 +105,16 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     TagRole: onNamedResource,
     UntagRole: onNamedResource,
     ListRoleTags: onNamedResource,
-    CreatePolicy: (i, at) => [
-      {
-        action: at.action,
-        resource: iamArn(at, `policy${i.Path ?? '/'}${i.PolicyName}`),
-        context: requestTags(i.Tags),
-      },
-    ],
+    CreatePolicy: (i, at) =>
+      taggedOnCreate(
+        {
+          action: at.action,
+          resource: iamArn(at, `policy${i.Path ?? '/'}${i.PolicyName}`),
+          context: requestTags(i.Tags),
+        },
+        i.Tags?.length > 0,
+        { action: 'iam:TagPolicy' },
+      ),
     GetPolicy: onNamedResource,
     DeletePolicy: onNamedResource,
     ListPolicies: anyResource,
@@ -118,7 +126,10 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     ListPolicyVersions: onNamedResource,
     DeletePolicyVersion: onNamedResource,
     SetDefaultPolicyVersion: onNamedResource,
-    CreateInstanceProfile: onInstanceProfile,
+    CreateInstanceProfile: (i, at) =>
+      taggedOnCreate((onInstanceProfile(i, at) as RequiredAction[])[0]!, i.Tags?.length > 0, {
+        action: 'iam:TagInstanceProfile',
+      }),
     GetInstanceProfile: onInstanceProfile,
     ListInstanceProfiles: anyResource,
     DeleteInstanceProfile: onInstanceProfile,
@@ -140,13 +151,16 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     GetRolePolicy: onNamedResource,
     DeleteRolePolicy: onNamedResource,
     ListRolePolicies: onNamedResource,
-    CreateOpenIDConnectProvider: (i, at) => [
-      {
-        action: at.action,
-        resource: iamArn(at, `oidc-provider/${issuerHostPath(String(i.Url ?? ''))}`),
-        context: requestTags(i.Tags),
-      },
-    ],
+    CreateOpenIDConnectProvider: (i, at) =>
+      taggedOnCreate(
+        {
+          action: at.action,
+          resource: iamArn(at, `oidc-provider/${issuerHostPath(String(i.Url ?? ''))}`),
+          context: requestTags(i.Tags),
+        },
+        i.Tags?.length > 0,
+        { action: 'iam:TagOpenIDConnectProvider' },
+      ),
     GetOpenIDConnectProvider: onNamedResource,
     ListOpenIDConnectProviders: anyResource,
     DeleteOpenIDConnectProvider: onNamedResource,

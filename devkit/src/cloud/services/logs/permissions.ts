@@ -1,11 +1,13 @@
 /**
  * What each CloudWatch Logs operation asks of IAM (Service Authorization Reference, CloudWatch
  * Logs). Logs evaluates a log group as `log-group:<name>:log-stream:` and a stream as
- * `log-group:<name>:log-stream:<stream>`, which is why policies name `log-group:<name>:*`.
+ * `log-group:<name>:log-stream:<stream>`, which is why policies name `log-group:<name>:*`. A
+ * group created with tags needs logs:TagResource on it too.
  */
 import {
   anyResource,
   requestTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
@@ -38,9 +40,12 @@ const tagMap = (tags: Record<string, string> | undefined) =>
 export const logsAuthorization: AuthorizationCatalogue = {
   prefix: 'logs',
   operations: {
-    CreateLogGroup: (i, at) => [
-      { action: at.action, resource: group(groupName(i), at), context: tagMap(i.tags) },
-    ],
+    CreateLogGroup: (i, at) =>
+      taggedOnCreate(
+        { action: at.action, resource: group(groupName(i), at), context: tagMap(i.tags) },
+        Object.keys(i.tags ?? {}).length > 0,
+        { action: 'logs:TagResource' },
+      ),
     DeleteLogGroup: onGroup,
     DescribeLogGroups: (_, at) => group('', at),
     PutRetentionPolicy: onGroup,

@@ -1,11 +1,13 @@
 /**
  * What each Secrets Manager operation asks of IAM (Service Authorization Reference, AWS Secrets
- * Manager): the secret's full ARN, its tags as aws:ResourceTag/*, and its resource policy.
+ * Manager): the secret's full ARN, its tags as aws:ResourceTag/*, and its resource policy; a
+ * secret created with tags needs secretsmanager:TagResource too.
  */
 import {
   anyResource,
   requestTags,
   resourceTags,
+  taggedOnCreate,
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
@@ -42,7 +44,10 @@ const onSecret: OperationAuthorization<SecretsState> = (i, at) => [secret(i.Secr
 export const secretsManagerAuthorization: AuthorizationCatalogue<SecretsState> = {
   prefix: 'secretsmanager',
   operations: {
-    CreateSecret: (i, at) => [secret(i.Name, at, requestTags(i.Tags))],
+    CreateSecret: (i, at) =>
+      taggedOnCreate(secret(i.Name, at, requestTags(i.Tags)), i.Tags?.length > 0, {
+        action: 'secretsmanager:TagResource',
+      }),
     DescribeSecret: onSecret,
     UpdateSecret: onSecret,
     DeleteSecret: onSecret,
