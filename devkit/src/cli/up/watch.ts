@@ -21,17 +21,29 @@ const EDITOR_FILE = /(^|\/)(.*\.sw[px]|.*~|\.#.*|4913)$/;
 
 /**
  * The build context's .dockerignore as a predicate over context-relative paths (what the image
- * build never sees cannot change the image). Docker's patterns are Go globs; `a` also covers `a/**`.
+ * build never sees cannot change the image). Docker's patterns are Go globs; `a` also covers `a/**`;
+ * the last pattern that matches decides, and a `!pattern` lets a path back in.
  */
 export async function dockerIgnored(context: string): Promise<(path: string) => boolean> {
   const text = await readFile(join(context, '.dockerignore'), 'utf8').catch(() => '');
   const patterns = text
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'))
-    .map((line) => line.replace(/^\/+|\/+$/g, ''));
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => ({
+      keep: line.startsWith('!'),
+      glob: line
+        .replace(/^!/, '')
+        .trim()
+        .replace(/^\/+|\/+$/g, ''),
+    }));
   return (path) =>
-    EDITOR_FILE.test(path) || patterns.some((p) => matchesGlob(path, p) || matchesGlob(path, `${p}/**`));
+    EDITOR_FILE.test(path) ||
+    patterns.reduce(
+      (ignored, { keep, glob }) =>
+        matchesGlob(path, glob) || matchesGlob(path, `${glob}/**`) ? !keep : ignored,
+      false,
+    );
 }
 
 /**

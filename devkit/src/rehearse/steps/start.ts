@@ -32,15 +32,11 @@ export const start: RehearsalStep = {
       port: options.cloudPort,
       dataDir: started.dataDir,
       enforceIam: options.enforceIam !== false,
-      // Locally, health checks every 5 s (ECS's minimum) rather than the local profile's 1 s: three
-      // failed probes in a row still take 30 s of a starved machine, not a few busy seconds.
+      // The documented profile itself, `local` or `aws`: what `devkit up` users run, never a custom mix.
       runtime: {
         docker,
         taskEndpointsImage: async () => (await baseImages(docker)).runtime,
-        timings:
-          options.timings === 'aws'
-            ? { profile: 'aws' }
-            : { profile: 'local', healthCheckIntervalSeconds: 5 },
+        timings: { profile: options.timings },
       },
     });
     // The operator's view (events, logs, leak scan) as the account root; the deploys use the role

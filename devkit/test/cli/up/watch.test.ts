@@ -40,6 +40,19 @@ describe('dockerIgnored', () => {
     expect(ignored('service/src/app.ts~')).toBe(true);
   });
 
+  it('lets a path back in with a later !pattern, as Docker does (the last matching pattern decides)', async () => {
+    await writeFile(
+      join(context, '.dockerignore'),
+      'devkit/*\n!devkit/package.json\nservice\n!service/src\n',
+    );
+    const ignored = await dockerIgnored(context);
+    expect(ignored('devkit/src/cli/main.ts')).toBe(true);
+    expect(ignored('devkit/package.json')).toBe(false);
+    expect(ignored('service/test/app.test.ts')).toBe(true);
+    expect(ignored('service/src/app.ts')).toBe(false);
+    expect(ignored('package.json')).toBe(false);
+  });
+
   it('ignores nothing but editor files without a .dockerignore', async () => {
     const ignored = await dockerIgnored(context);
     expect(ignored('service/test/app.test.ts')).toBe(false);
