@@ -74,6 +74,7 @@ describe('devkit rehearse', () => {
       expect(report.passed).toBe(false);
       expect(report.steps.map((s) => `${s.name} ${s.status}`)).toEqual([
         'start failed',
+        'deploy-role-use passed',
         'leak-scan passed',
         'teardown passed',
       ]);
