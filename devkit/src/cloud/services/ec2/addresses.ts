@@ -19,7 +19,7 @@ import { ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 
 /** AWS's default quota of Elastic IPs per region. */
-const ADDRESS_LIMIT = 5;
+export const ADDRESS_LIMIT = 5;
 /** TEST-NET-3 (RFC 5737): addresses that look public and can never reach anyone's real host. */
 const PUBLIC_POOL = parseCidr('203.0.113.0/24')!;
 

@@ -8,7 +8,9 @@ import {
   disassociateAddress,
   releaseAddress,
 } from './addresses.ts';
+import { describeAccountAttributes } from './account-attributes.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
+import { describeVpcClassicLink, describeVpcClassicLinkDnsSupport } from './classic-link.ts';
 import { initialEc2State } from './default-vpc.ts';
 import { withDryRun } from './dry-run.ts';
 import {
@@ -50,6 +52,7 @@ import {
   describePrefixLists,
   getManagedPrefixListEntries,
 } from './prefix-lists.ts';
+import { describeRegions } from './regions.ts';
 import type { Ec2State } from './state.ts';
 import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from './subnets.ts';
 import { createTags, deleteTags, describeTags } from './tags.ts';
@@ -132,12 +135,16 @@ const handlers = {
   DescribeManagedPrefixLists: describeManagedPrefixLists,
   GetManagedPrefixListEntries: getManagedPrefixListEntries,
   DescribeAvailabilityZones: describeAvailabilityZones,
+  DescribeRegions: describeRegions,
+  DescribeAccountAttributes: describeAccountAttributes,
+  DescribeVpcClassicLink: describeVpcClassicLink,
+  DescribeVpcClassicLinkDnsSupport: describeVpcClassicLinkDnsSupport,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
 };
 
-/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, tags. */
+/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, regions, account attributes, tags. */
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',

@@ -75,6 +75,9 @@ function assignedAddressFree(state: Ec2State, vpcId: string, address: string): s
   return address;
 }
 
+/** AWS's default quota of security groups on one network interface. */
+export const SECURITY_GROUPS_PER_INTERFACE = 5;
+
 /** Security groups must exist and belong to the subnet's VPC; none means the VPC's default group. */
 export function groupsFor(state: Ec2State, subnet: SubnetRecord, groupIds: string[] | undefined): string[] {
   if (!groupIds?.length) {
@@ -91,7 +94,14 @@ export function groupsFor(state: Ec2State, subnet: SubnetRecord, groupIds: strin
       );
     }
   }
-  return [...new Set(groupIds)];
+  const unique = [...new Set(groupIds)];
+  if (unique.length > SECURITY_GROUPS_PER_INTERFACE) {
+    throw ec2Error(
+      'SecurityGroupsPerInterfaceLimitExceeded',
+      'You have exceeded the maximum number of security groups allowed per network interface.',
+    );
+  }
+  return unique;
 }
 
 /** A locally administered unicast MAC, as EC2's start with an even first octet. */

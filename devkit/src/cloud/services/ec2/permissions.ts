@@ -177,6 +177,10 @@ export const ec2Authorization: AuthorizationCatalogue = {
     GetManagedPrefixListEntries: (i: { PrefixListId?: string }, at) =>
       i.PrefixListId ? `arn:aws:ec2:${at.region}:aws:prefix-list/${i.PrefixListId}` : '*',
     DescribeAvailabilityZones: anyResource,
+    DescribeRegions: anyResource,
+    DescribeAccountAttributes: anyResource,
+    DescribeVpcClassicLink: anyResource,
+    DescribeVpcClassicLinkDnsSupport: anyResource,
     CreateTags: tagging,
     DeleteTags: tagging,
     DescribeTags: anyResource,
