@@ -1,7 +1,9 @@
 /**
  * CloudWatch Logs filter patterns, compiled once per FilterLogEvents call into a predicate over a
  * message: terms (`ERROR "exact phrase" ?WARN -DEBUG`), JSON patterns
- * (`{ ($.level = "error") && $.status >= 500 }`) and `%regex%`.
+ * (`{ ($.level = "error") && $.status >= 500 }`), space-delimited patterns
+ * (`[ip, user, ..., status_code = 5*, bytes > 1000]`) and `%regex%` (alone, or as a value).
+ * Every refusal is AWS's InvalidParameterException, worded `Invalid filter pattern: ...`.
  */
 import { wildcardMatcher } from '../wildcard.ts';
 import { InvalidParameterException } from './errors.ts';
@@ -9,18 +11,26 @@ import { compileFilterRegex } from './filter-regex.ts';
 
 export type MessageMatcher = (message: string) => boolean;
 
+/** A compiled pattern; a space-delimited one also names fields (`$status_code` in a metric filter). */
+export interface FilterPattern {
+  matches: MessageMatcher;
+  /** The named fields' values in a message the pattern matches (space-delimited patterns only). */
+  fieldsOf?: (message: string) => Map<string, string> | undefined;
+  fieldNames?: ReadonlySet<string>;
+}
+
 export function compileFilterPattern(pattern: string | undefined): MessageMatcher {
+  return parseFilterPattern(pattern).matches;
+}
+
+export function parseFilterPattern(pattern: string | undefined): FilterPattern {
   const text = (pattern ?? '').trim();
-  if (text === '' || text === '""') return () => true;
-  if (text.startsWith('{')) return compileJsonPattern(text);
-  if (text.startsWith('[')) {
-    throw new InvalidParameterException(
-      'Space-delimited filter patterns ([...]) are not supported by the local cloud; use terms, a JSON pattern or %regex%',
-    );
-  }
+  if (text === '' || text === '""') return { matches: () => true };
+  if (text.startsWith('{')) return { matches: compileJsonPattern(text) };
+  if (text.startsWith('[')) return compileSpaceDelimited(text);
   if (text.length > 1 && text.startsWith('%') && text.endsWith('%'))
-    return compileFilterRegex(text.slice(1, -1));
-  return compileTerms(text);
+    return { matches: compileFilterRegex(text.slice(1, -1)) };
+  return { matches: compileTerms(text) };
 }
 
 function invalid(reason: string): InvalidParameterException {
@@ -57,7 +67,7 @@ function compileTerms(text: string): MessageMatcher {
       const start = i;
       while (i < text.length && !/\s/.test(text[i]!)) i++;
       term = text.slice(start, i);
-      if (!BARE_TERM.test(term)) throw invalid(`invalid character(s) in term '${term}' (quote it)`);
+      if (!BARE_TERM.test(term)) throw invalid(`Invalid character(s) in term '${term}'`);
     }
     (kind === '?' ? optional : kind === '-' ? excluded : required).push(term);
   }
@@ -70,7 +80,7 @@ function compileTerms(text: string): MessageMatcher {
 // ------------------------------------------------------------------ JSON patterns
 
 type JsonTest = (document: unknown) => boolean;
-type Token = { kind: 'punct' | 'selector' | 'string' | 'word'; text: string };
+type Token = { kind: 'punct' | 'selector' | 'string' | 'word' | 'regex'; text: string };
 
 const PUNCTUATION = ['&&', '||', '!=', '<=', '>=', '=', '<', '>', '(', ')'];
 
@@ -91,6 +101,11 @@ function tokenize(body: string): Token[] {
       if (i >= body.length) throw invalid('unterminated string');
       i++;
       tokens.push({ kind: 'string', text: value });
+    } else if (c === '%') {
+      const end = body.indexOf('%', i + 1);
+      if (end < 0) throw invalid("unterminated '%regex%'");
+      tokens.push({ kind: 'regex', text: body.slice(i + 1, end) });
+      i = end + 1;
     } else {
       const punct = PUNCTUATION.find((p) => body.startsWith(p, i));
       if (punct) {
@@ -154,6 +169,13 @@ function select(document: unknown, path: ReadonlyArray<string | number>): unknow
 
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
+/** A string value: `%regex%` (matched anywhere), or text with `*` wildcards (matched whole). */
+function valueMatcher(value: Token): (text: string) => boolean {
+  return value.kind === 'regex'
+    ? compileFilterRegex(value.text)
+    : wildcardMatcher(value.text, { questionMark: false });
+}
+
 function comparison(path: Array<string | number>, op: string, value: Token): JsonTest {
   if (value.kind === 'word' && NUMBER.test(value.text)) {
     const n = Number(value.text);
@@ -171,9 +193,10 @@ function comparison(path: Array<string | number>, op: string, value: Token): Jso
       return typeof field === 'number' && test(field);
     };
   }
-  if (value.kind !== 'word' && value.kind !== 'string') throw invalid(`expected a value after '${op}'`);
+  if (value.kind !== 'word' && value.kind !== 'string' && value.kind !== 'regex')
+    throw invalid(`expected a value after '${op}'`);
   if (op !== '=' && op !== '!=') throw invalid(`'${op}' compares numbers only`);
-  const matchesValue = wildcardMatcher(value.text, { questionMark: false });
+  const matchesValue = valueMatcher(value);
   return (doc) => {
     const field = select(doc, path);
     // A missing field (or an object) matches neither = nor !=.
@@ -256,7 +279,7 @@ class JsonPatternParser {
 
 /** Only messages that are JSON objects or arrays can match a JSON pattern. */
 function compileJsonPattern(text: string): MessageMatcher {
-  if (!text.endsWith('}')) throw invalid("a JSON pattern ends with '}'");
+  if (!text.endsWith('}')) throw invalid("If a filter pattern starts with '{' it must end with '}'");
   const test = new JsonPatternParser(tokenize(text.slice(1, -1))).parse();
   return (message) => {
     if (!/^\s*[{[]/.test(message)) return false;
@@ -267,5 +290,165 @@ function compileJsonPattern(text: string): MessageMatcher {
       return false;
     }
     return test(document);
+  };
+}
+
+// ------------------------------------------------------------------ space-delimited patterns
+
+const FIELD_NAME = /^[A-Za-z0-9_-]+$/;
+const ELLIPSIS = '...';
+
+/**
+ * A message's space-delimited fields: runs of non-blank characters, where text in double quotes or
+ * square brackets is one field (without them), as in `127.0.0.1 - frank [10/Oct/2000:13:25:15
+ * -0700] "GET /index.html HTTP/1.0" 404 1534`.
+ */
+export function spaceDelimitedFields(message: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i < message.length) {
+    const c = message[i]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
+    const close = c === '"' ? '"' : c === '[' ? ']' : undefined;
+    if (close !== undefined) {
+      const end = message.indexOf(close, i + 1);
+      if (end >= 0) {
+        fields.push(message.slice(i + 1, end));
+        i = end + 1;
+        continue;
+      }
+    }
+    const start = i;
+    while (i < message.length && !/[ \t\n\r]/.test(message[i]!)) i++;
+    fields.push(message.slice(start, i));
+  }
+  return fields;
+}
+
+type FieldTest = (field: string) => boolean;
+
+interface Column {
+  name: string;
+  test: FieldTest | undefined;
+}
+
+/** The pattern's columns, split at the commas outside quotes and `%regex%`. */
+function splitColumns(body: string): string[] {
+  const columns: string[] = [];
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === '%') quote = c;
+    else if (c === ',') {
+      columns.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (quote !== undefined) throw invalid(quote === '"' ? 'unterminated string' : "unterminated '%regex%'");
+  columns.push(body.slice(start));
+  return columns.map((c) => c.trim());
+}
+
+/** `status_code = 4* || status_code = 5*`: conditions on one field, `&&` binding tighter than `||`. */
+function parseColumn(text: string): Column {
+  if (text === '') throw invalid('empty field in a space-delimited pattern');
+  if (text === ELLIPSIS) return { name: ELLIPSIS, test: undefined };
+  const tokens = tokenize(text);
+  let index = 0;
+  let name: string | undefined;
+  const condition = (): FieldTest => {
+    const field = tokens[index++];
+    if (!field || field.kind !== 'word' || !FIELD_NAME.test(field.text))
+      throw invalid(`invalid field name '${field?.text ?? ''}' in a space-delimited pattern`);
+    if (name !== undefined && field.text !== name)
+      throw invalid(`the conditions of one field name only that field ('${name}', not '${field.text}')`);
+    name = field.text;
+    const op = tokens[index++];
+    if (!op) return () => true;
+    if (op.kind !== 'punct' || !['=', '!=', '<', '<=', '>', '>='].includes(op.text))
+      throw invalid(`unexpected '${op.text}' after ${field.text}`);
+    const value = tokens[index++];
+    if (!value || value.kind === 'punct' || value.kind === 'selector')
+      throw invalid(`expected a value after '${op.text}'`);
+    return fieldComparison(op.text, value);
+  };
+  const and = (): FieldTest => {
+    const tests = [condition()];
+    while (tokens[index]?.text === '&&') {
+      index++;
+      tests.push(condition());
+    }
+    return tests.length === 1 ? tests[0]! : (f) => tests.every((t) => t(f));
+  };
+  const tests = [and()];
+  while (tokens[index]?.text === '||') {
+    index++;
+    tests.push(and());
+  }
+  if (index < tokens.length) throw invalid(`unexpected '${tokens[index]!.text}'`);
+  const only = tokens.length === 1;
+  return { name: name!, test: only ? undefined : (f) => tests.some((t) => t(f)) };
+}
+
+function fieldComparison(op: string, value: Token): FieldTest {
+  if (value.kind === 'word' && NUMBER.test(value.text)) {
+    const n = Number(value.text);
+    const compare: Record<string, (a: number) => boolean> = {
+      '=': (a) => a === n,
+      '!=': (a) => a !== n,
+      '<': (a) => a < n,
+      '<=': (a) => a <= n,
+      '>': (a) => a > n,
+      '>=': (a) => a >= n,
+    };
+    const test = compare[op]!;
+    return (field) => NUMBER.test(field) && test(Number(field));
+  }
+  if (op !== '=' && op !== '!=') throw invalid(`'${op}' compares numbers only`);
+  const matchesValue = valueMatcher(value);
+  return (field) => matchesValue(field) === (op === '=');
+}
+
+/**
+ * A message matches when it has as many fields as the pattern has columns (or at least as many as
+ * the named ones, with `...` standing for any number, at most once) and each column's conditions
+ * hold for its field.
+ */
+function compileSpaceDelimited(text: string): FilterPattern {
+  if (!text.endsWith(']')) throw invalid("If a filter pattern starts with '[' it must end with ']'");
+  const columns = splitColumns(text.slice(1, -1)).map(parseColumn);
+  const ellipsis = columns.findIndex((c) => c.name === ELLIPSIS);
+  if (columns.filter((c) => c.name === ELLIPSIS).length > 1)
+    throw invalid("a space-delimited pattern can have at most one '...'");
+  const names = new Set(columns.filter((c) => c.name !== ELLIPSIS).map((c) => c.name));
+  const before = ellipsis < 0 ? columns : columns.slice(0, ellipsis);
+  const after = ellipsis < 0 ? [] : columns.slice(ellipsis + 1);
+  /** The field each column stands for, or undefined when the message does not match. */
+  const align = (message: string): Array<[Column, string]> | undefined => {
+    const fields = spaceDelimitedFields(message);
+    if (ellipsis < 0 ? fields.length !== columns.length : fields.length < before.length + after.length)
+      return undefined;
+    const pairs: Array<[Column, string]> = [
+      ...before.map((c, i): [Column, string] => [c, fields[i]!]),
+      ...after.map((c, i): [Column, string] => [c, fields[fields.length - after.length + i]!]),
+    ];
+    return pairs.every(([column, field]) => column.test === undefined || column.test(field))
+      ? pairs
+      : undefined;
+  };
+  return {
+    matches: (message) => align(message) !== undefined,
+    fieldNames: names,
+    fieldsOf: (message) => {
+      const pairs = align(message);
+      return pairs && new Map(pairs.map(([column, field]) => [column.name, field]));
+    },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Metric filters: Put/Describe/Delete/TestMetricFilter, and what they make of ingested events.
- * A matching event publishes its transformation's metricValue (a number, or a JSON field `$.x`)
- * with its dimensions (JSON fields) at the event's time; an event that does not match publishes
+ * A matching event publishes its transformation's metricValue (a number, a JSON field `$.x`, or a
+ * field `$name` of a space-delimited pattern) with its dimensions (fields too) at the event's time; an event that does not match publishes
  * the defaultValue when there is one — as CloudWatch Logs does. The values reach CloudWatch
  * metrics through the caller (RequestContext.publishMetrics, or the runtime's log shipping).
  */
@@ -21,8 +21,8 @@ import { nameMap, paginate } from '../common.ts';
 import { InvalidParameterException, LimitExceededException, ResourceNotFoundException } from './errors.ts';
 import {
   checkSelector,
-  compileFilterPattern,
-  type MessageMatcher,
+  type FilterPattern,
+  parseFilterPattern,
   selectFromMessage,
 } from './filter-pattern.ts';
 import type { LogEventRecord, LogGroupRecord, LogsState, MetricFilterRecord } from './state.ts';
@@ -37,21 +37,22 @@ function metricFiltersOf(group: LogGroupRecord): Record<string, MetricFilterReco
   return (group.metricFilters ??= nameMap());
 }
 
-/** A metricValue or dimension value that names a field: `$.a.b` (JSON) or `$name` (space-delimited). */
-function checkFieldReference(text: string, what: string): void {
+/** A metricValue or dimension value that names a field: `$.a.b` (JSON) or `$name` (a field the space-delimited pattern names). */
+function checkFieldReference(text: string, what: string, pattern: FilterPattern): void {
   if (text.startsWith('$.')) {
     checkSelector(text);
     return;
   }
+  if (text.startsWith('$') && pattern.fieldNames?.has(text.slice(1))) return;
   throw new InvalidParameterException(
     text.startsWith('$')
-      ? `${what} '${text}' names a space-delimited field, which the local cloud does not support; use a JSON selector like $.field`
+      ? `Invalid ${what} '${text}': the filter pattern names no field '${text.slice(1)}'`
       : `Invalid ${what} '${text}': it must be a number or a field like $.field`,
   );
 }
 
-function checkTransformation(t: MetricTransformation): void {
-  if (!NUMBER.test(t.metricValue!)) checkFieldReference(t.metricValue!, 'metricValue');
+function checkTransformation(t: MetricTransformation, pattern: FilterPattern): void {
+  if (!NUMBER.test(t.metricValue!)) checkFieldReference(t.metricValue!, 'metricValue', pattern);
   const dimensions = Object.entries(t.dimensions ?? {});
   if (dimensions.length > MAX_DIMENSIONS) {
     throw new InvalidParameterException(
@@ -63,7 +64,7 @@ function checkTransformation(t: MetricTransformation): void {
       'A metric transformation with dimensions cannot have a default value.',
     );
   }
-  for (const [, value] of dimensions) checkFieldReference(value, 'dimension value');
+  for (const [, value] of dimensions) checkFieldReference(value, 'dimension value', pattern);
 }
 
 export const putMetricFilter: Handler<
@@ -72,8 +73,8 @@ export const putMetricFilter: Handler<
   LogsState
 > = (input, ctx) => {
   const group = findGroup(ctx.state, input.logGroupName);
-  compileFilterPattern(input.filterPattern);
-  for (const t of input.metricTransformations) checkTransformation(t);
+  const pattern = parseFilterPattern(input.filterPattern);
+  for (const t of input.metricTransformations) checkTransformation(t, pattern);
   const filters = metricFiltersOf(group);
   if (!Object.hasOwn(filters, input.filterName) && Object.keys(filters).length >= MAX_METRIC_FILTERS) {
     throw new LimitExceededException('Resource limit exceeded.');
@@ -152,32 +153,36 @@ export const testMetricFilter: Handler<
   TestMetricFilterResponse,
   LogsState
 > = (input) => {
-  const matches = compileFilterPattern(input.filterPattern);
+  const pattern = parseFilterPattern(input.filterPattern);
   const found: MetricFilterMatchRecord[] = [];
   input.logEventMessages.forEach((message, i) => {
-    if (matches(message)) found.push({ eventNumber: i + 1, eventMessage: message, extractedValues: {} });
+    if (!pattern.matches(message)) return;
+    // A space-delimited pattern's named fields, as `$name` (what a metricValue may name).
+    const extractedValues: Record<string, string> = nameMap();
+    for (const [name, value] of pattern.fieldsOf?.(message) ?? []) extractedValues[`$${name}`] = value;
+    found.push({ eventNumber: i + 1, eventMessage: message, extractedValues });
   });
   return { matches: found };
 };
 
 /** Compiled patterns, per stored filter (a filter replaced by PutMetricFilter is a new record). */
-const compiled = new WeakMap<MetricFilterRecord, MessageMatcher>();
+const compiled = new WeakMap<MetricFilterRecord, FilterPattern>();
 
-function matcherOf(filter: MetricFilterRecord): MessageMatcher {
-  let matcher = compiled.get(filter);
-  if (!matcher) compiled.set(filter, (matcher = compileFilterPattern(filter.filterPattern)));
-  return matcher;
+function patternOf(filter: MetricFilterRecord): FilterPattern {
+  let pattern = compiled.get(filter);
+  if (!pattern) compiled.set(filter, (pattern = parseFilterPattern(filter.filterPattern)));
+  return pattern;
 }
 
 /** The metric values the group's filters make of events just stored. */
 export function metricFilterData(group: LogGroupRecord, events: readonly LogEventRecord[]): MetricDatum[] {
   const data: MetricDatum[] = [];
   for (const filter of Object.values(group.metricFilters ?? {})) {
-    const matches = matcherOf(filter);
+    const pattern = patternOf(filter);
     for (const event of events) {
-      const matched = matches(event.message);
+      const matched = pattern.matches(event.message);
       for (const t of filter.metricTransformations) {
-        const datum = matched ? matchedDatum(t, event) : defaultDatum(t, event);
+        const datum = matched ? matchedDatum(t, event, pattern) : defaultDatum(t, event);
         if (datum) data.push(datum);
       }
     }
@@ -185,14 +190,25 @@ export function metricFilterData(group: LogGroupRecord, events: readonly LogEven
   return data;
 }
 
-function matchedDatum(t: MetricTransformation, event: LogEventRecord): MetricDatum | undefined {
+/** The value a `$.a.b` (JSON) or `$name` (space-delimited) reference names in a matching message. */
+function fieldOf(message: string, reference: string, pattern: FilterPattern): unknown {
+  return reference.startsWith('$.')
+    ? selectFromMessage(message, reference)
+    : pattern.fieldsOf?.(message)?.get(reference.slice(1));
+}
+
+function matchedDatum(
+  t: MetricTransformation,
+  event: LogEventRecord,
+  pattern: FilterPattern,
+): MetricDatum | undefined {
   const value = NUMBER.test(t.metricValue!)
     ? Number(t.metricValue)
-    : fieldNumber(event.message, t.metricValue!);
+    : fieldNumber(fieldOf(event.message, t.metricValue!, pattern));
   if (value === undefined) return undefined;
   const dimensions: MetricDatum['dimensions'] = [];
-  for (const [name, selector] of Object.entries(t.dimensions ?? {})) {
-    const dimension = selectFromMessage(event.message, selector);
+  for (const [name, reference] of Object.entries(t.dimensions ?? {})) {
+    const dimension = fieldOf(event.message, reference, pattern);
     // An event without a dimension's field publishes nothing for the filter.
     if (dimension === undefined || dimension === null || typeof dimension === 'object') return undefined;
     dimensions.push({ Name: name, Value: String(dimension) });
@@ -220,8 +236,7 @@ function datum(
   };
 }
 
-function fieldNumber(message: string, selector: string): number | undefined {
-  const value = selectFromMessage(message, selector);
+function fieldNumber(value: unknown): number | undefined {
   const n =
     typeof value === 'number' ? value : typeof value === 'string' && NUMBER.test(value) ? Number(value) : NaN;
   return Number.isFinite(n) ? n : undefined;
