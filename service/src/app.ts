@@ -45,9 +45,10 @@ export function createApp(options: AppOptions): App {
   // Answers are never cacheable: hashing every body for an ETag is wasted work.
   app.set('etag', false);
   app.use(requestContext(logger), lifecycle.track);
+  // The hot path first: a chat request then skips the other routers' matching.
+  app.use(chatRouter({ gemini, limiter }));
   app.use(healthRouter({ eventLoop, lifecycle }));
   app.use(infoRouter({ build: options.build ?? readBuildInfo(process.env), model: config.gemini.model }));
-  app.use(chatRouter({ gemini, limiter }));
   app.use(notFound);
   app.use(errorHandler);
   return { app, lifecycle, stop: () => eventLoop.stop() };

@@ -65,6 +65,28 @@ describe('createHttpFetch', () => {
     expect(seen[1]!.socketPort).toBe(seen[0]!.socketPort);
   });
 
+  it('reads a whole body as text, JSON or bytes once, as a Response does', async () => {
+    const { url } = await serve((res, seen) =>
+      seen.url === '/cut'
+        ? res.writeHead(200).end('{"cut')
+        : res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end('{"error":{"code":500,"message":"é"}}'),
+    );
+    const fetch = createHttpFetch();
+    const text = await fetch(url, {});
+    expect(text).toBeInstanceOf(Response);
+    expect(text.ok).toBe(false);
+    expect(text.bodyUsed).toBe(false);
+    expect(await text.text()).toBe('{"error":{"code":500,"message":"é"}}');
+    expect(text.bodyUsed).toBe(true);
+    await expect(text.json()).rejects.toMatchObject({ name: 'TypeError', message: /already been read/ });
+    const bytes = await fetch(url, {});
+    expect(new TextDecoder().decode(await bytes.bytes())).toBe('{"error":{"code":500,"message":"é"}}');
+    await expect(bytes.arrayBuffer()).rejects.toThrow(TypeError);
+    await expect((await fetch(`${url}/cut`, {})).json()).rejects.toThrow(SyntaxError);
+  });
+
   it('hands an event stream over as it arrives', async () => {
     let held: ServerResponse | undefined;
     const { url } = await serve((res) => {
