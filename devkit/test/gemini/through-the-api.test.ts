@@ -219,10 +219,12 @@ describe.skipIf(!dockerAvailable)('the Gemini scenarios through the API deployed
     // own schedule: read the logs until the line is there.
     const logs = async () =>
       (await docker.getContainer(container).logs({ stdout: true, stderr: true })).toString('utf8');
-    await expect.poll(logs, { timeout: 10_000 }).toContain(
-      'no recording matches POST /v1beta/models/gemini-2.5-flash:generateContent; closest cassette: short-answer#0, ' +
-        `which differs in body at contents[0].parts[0].text (recorded "What is photosynthesis, in one sentence?", got "${question}"); ` +
-        'answering from the fallback template',
-    );
+    await expect
+      .poll(logs, { timeout: 10_000 })
+      .toContain(
+        'no recording matches POST /v1beta/models/gemini-2.5-flash:generateContent; closest cassette: short-answer#0, ' +
+          `which differs in body at contents[0].parts[0].text (recorded "What is photosynthesis, in one sentence?", got "${question}"); ` +
+          'answering from the fallback template',
+      );
   });
 });
