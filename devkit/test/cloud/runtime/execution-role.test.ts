@@ -6,7 +6,11 @@
  * policies are made with the real AWS CLI, tasks run through the real SDK.
  */
 import { AWS_MANAGED_POLICIES } from '../../../src/cloud/access/aws-managed-policies.ts';
-import { CreateLogGroupCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateLogGroupCommand,
+  CloudWatchLogsClient,
+  DescribeLogStreamsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { NetworkConfiguration, Task } from '@aws-sdk/client-ecs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -254,6 +258,55 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
       await t.aws(['ecr', 'delete-repository-policy', '--repository-name', 'runtime-fixture']);
     }
   }, 120_000);
+
+  it('awslogs-create-group needs logs:CreateLogGroup: without it the task fails to start as on Fargate; granted, the task makes its group', async () => {
+    const group = '/ecs/made-by-the-task';
+    await role('exec-no-create-group', PULL_AND_LOG);
+    const options = {
+      family: 'exec-create-group',
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec-no-create-group`,
+      logGroup: group,
+      createLogGroup: true,
+    };
+    const refused = await runTask(options);
+    const task = await stopped(refused);
+    expect(task.stopCode).toBe('TaskFailedToStart');
+    expect(task.stoppedReason).toBe(
+      'ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: ' +
+        'failed to create Cloudwatch log group: AccessDeniedException: ' +
+        `User: arn:aws:sts::${ACCOUNT}:assumed-role/exec-no-create-group/${taskId(refused)} is not authorized to perform: ` +
+        `logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${group}:log-stream: ` +
+        'because no identity-based policy allows the logs:CreateLogGroup action : exit status 1',
+    );
+    const logs = new CloudWatchLogsClient(t.clientConfig);
+    const missing = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group })).then(
+      () => 'found',
+      (e: Error) => e.name,
+    );
+    expect(missing).toBe('ResourceNotFoundException');
+
+    await putPolicy('exec-no-create-group', {
+      ...PULL_AND_LOG,
+      Statement: [
+        ...PULL_AND_LOG.Statement,
+        { Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: `arn:aws:logs:*:*:log-group:${group}:*` },
+      ],
+    });
+    const granted = await runTask(options);
+    await until(granted, 'RUNNING', (t) => t.lastStatus === 'RUNNING' || t.lastStatus === 'STOPPED');
+    const { logStreams } = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group }));
+    expect(logStreams!.map((s) => s.logStreamName)).toContain(`fixture/app/${taskId(granted)}`);
+    // The group exists now; the driver still asks for it on the next start, and is allowed.
+    const again = await runTask(options);
+    const second = await until(
+      again,
+      'RUNNING',
+      (t) => t.lastStatus === 'RUNNING' || t.lastStatus === 'STOPPED',
+    );
+    expect(second.stoppedReason).toBeUndefined();
+    logs.destroy();
+    for (const task of [granted, again]) await ecs.send(new StopTaskCommand({ cluster, task }));
+  }, 180_000);
 
   it('a role that may not create its log stream, and one that does not trust ECS tasks, fail the start', async () => {
     const noLogs = await role('exec-no-logs', {

@@ -138,8 +138,10 @@ describe('task spec', () => {
   it('names awslogs streams prefix/container/task-id, in the region the options name', () => {
     expect(awslogsTarget(definition.containerDefinitions![0]!, TASK_ARN, 'us-east-1')).toEqual({
       region: 'eu-west-1',
+      accountId: '000000000000',
       group: '/ecs/web',
       stream: 'web/app/0123456789abcdef0123456789abcdef',
+      createGroup: false,
     });
     expect(awslogsTarget(definition.containerDefinitions![1]!, TASK_ARN, 'us-east-1')).toBeUndefined();
   });
