@@ -1,17 +1,19 @@
 /**
  * The EC2 reads IaC tools make before touching a VPC (Terraform's AWS provider, CDK lookups):
- * account attributes, regions, ClassicLink status; from the EC2 API reference's examples, through
+ * account attributes, regions, ClassicLink status, DHCP options, VPN gateways; from the EC2 API reference's examples, through
  * the SDK and the AWS CLI.
  */
 import {
   CreateNetworkInterfaceCommand,
   CreateSecurityGroupCommand,
   DescribeAccountAttributesCommand,
+  DescribeDhcpOptionsCommand,
   DescribeRegionsCommand,
   DescribeSubnetsCommand,
   DescribeVpcClassicLinkCommand,
   DescribeVpcClassicLinkDnsSupportCommand,
   DescribeVpcsCommand,
+  DescribeVpnGatewaysCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +136,53 @@ describe('ClassicLink (EC2-Classic is retired)', () => {
   });
 });
 
+describe('DescribeDhcpOptions and DescribeVpnGateways (CDK VPC lookups)', () => {
+  it('describe the default DHCP options set every VPC uses', async () => {
+    const { Vpcs } = await ec2.send(new DescribeVpcsCommand({ VpcIds: [defaultVpcId] }));
+    const { DhcpOptions } = await ec2.send(new DescribeDhcpOptionsCommand({}));
+    expect(DhcpOptions).toEqual([
+      {
+        DhcpOptionsId: Vpcs![0]!.DhcpOptionsId,
+        OwnerId: '000000000000',
+        DhcpConfigurations: [
+          { Key: 'domain-name', Values: [{ Value: 'ec2.internal' }] },
+          { Key: 'domain-name-servers', Values: [{ Value: 'AmazonProvidedDNS' }] },
+        ],
+        Tags: [],
+      },
+    ]);
+    const filtered = await ec2.send(
+      new DescribeDhcpOptionsCommand({ Filters: [{ Name: 'key', Values: ['domain-name-servers'] }] }),
+    );
+    expect(filtered.DhcpOptions).toHaveLength(1);
+    expect(
+      await errorOf(ec2.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: ['dopt-0123456789abcdef0'] }))),
+    ).toEqual({
+      code: 'InvalidDhcpOptionID.NotFound',
+      message: "The dhcpOption ID 'dopt-0123456789abcdef0' does not exist",
+    });
+  });
+
+  it('find no VPN gateway, as for an account without a site-to-site VPN', async () => {
+    const { VpnGateways } = await ec2.send(
+      new DescribeVpnGatewaysCommand({
+        Filters: [
+          { Name: 'attachment.vpc-id', Values: [defaultVpcId] },
+          { Name: 'attachment.state', Values: ['attached'] },
+          { Name: 'state', Values: ['available'] },
+        ],
+      }),
+    );
+    expect(VpnGateways).toEqual([]);
+    expect(
+      await errorOf(ec2.send(new DescribeVpnGatewaysCommand({ VpnGatewayIds: ['vgw-0123456789abcdef0'] }))),
+    ).toMatchObject({ code: 'InvalidVpnGatewayID.NotFound' });
+    expect(
+      await errorOf(ec2.send(new DescribeVpnGatewaysCommand({ Filters: [{ Name: 'vpc', Values: ['x'] }] }))),
+    ).toMatchObject({ code: 'InvalidParameterValue' });
+  });
+});
+
 describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
   it(
     'describes account attributes and regions as the reference examples do',
@@ -160,6 +209,10 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
           OptInStatus: 'opt-in-not-required',
         },
       ]);
+      const dhcp = (await t.aws(['ec2', 'describe-dhcp-options'])).json as { DhcpOptions: unknown[] };
+      expect(dhcp.DhcpOptions).toHaveLength(1);
+      const vpn = (await t.aws(['ec2', 'describe-vpn-gateways'])).json as { VpnGateways: unknown[] };
+      expect(vpn.VpnGateways).toEqual([]);
       await expect(t.aws(['ec2', 'describe-vpc-classic-link', '--vpc-ids', defaultVpcId])).rejects.toThrow(
         /\(UnsupportedOperation\) when calling the DescribeVpcClassicLink operation/,
       );

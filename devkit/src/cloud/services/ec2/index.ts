@@ -12,6 +12,7 @@ import { describeAccountAttributes } from './account-attributes.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
 import { describeVpcClassicLink, describeVpcClassicLinkDnsSupport } from './classic-link.ts';
 import { initialEc2State } from './default-vpc.ts';
+import { describeDhcpOptions } from './dhcp-options.ts';
 import { withDryRun } from './dry-run.ts';
 import {
   attachInternetGateway,
@@ -71,6 +72,7 @@ import {
   describeVpcEndpoints,
   modifyVpcEndpoint,
 } from './vpc-endpoints.ts';
+import { describeVpnGateways } from './vpn-gateways.ts';
 
 export { ingressAllows } from './security-group-rules.ts';
 // The seam for the ECS runtime's task interfaces (see managed-interfaces.ts).
@@ -139,12 +141,14 @@ const handlers = {
   DescribeAccountAttributes: describeAccountAttributes,
   DescribeVpcClassicLink: describeVpcClassicLink,
   DescribeVpcClassicLinkDnsSupport: describeVpcClassicLinkDnsSupport,
+  DescribeDhcpOptions: describeDhcpOptions,
+  DescribeVpnGateways: describeVpnGateways,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
 };
 
-/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, regions, account attributes, tags. */
+/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, regions, account attributes, DHCP options, tags. */
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',

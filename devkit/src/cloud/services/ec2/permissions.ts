@@ -181,6 +181,8 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DescribeAccountAttributes: anyResource,
     DescribeVpcClassicLink: anyResource,
     DescribeVpcClassicLinkDnsSupport: anyResource,
+    DescribeDhcpOptions: anyResource,
+    DescribeVpnGateways: anyResource,
     CreateTags: tagging,
     DeleteTags: tagging,
     DescribeTags: anyResource,
