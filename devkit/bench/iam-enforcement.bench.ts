@@ -1,15 +1,26 @@
 /**
  * What IAM enforcement adds per call (issue 19, aim <= 0.2 ms): ListClusters through the SDK on a
- * cloud with --enforce-iam, signed by test/test (root: not evaluated) and by a role session
- * (catalogue entry, policies, evaluation, decision kept), 1,000 calls each, 3 rounds, with the load.
+ * cloud with --enforce-iam, signed by test/test (root: not evaluated), by a role session and by an
+ * IAM user's access key (signature checked, catalogue entry, policies — the user's and its group's —
+ * evaluation, decision kept), 1,000 calls each, 3 rounds, with the load.
  */
 import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AddUserToGroupCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadavg } from 'node:os';
 import { startCloud } from '../src/cloud/server.ts';
 const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-async function p50(enforceIam: boolean, asRoot: boolean) {
+type Signer = 'root' | 'session' | 'user';
+async function p50(enforceIam: boolean, signer: Signer) {
   const cloud = await startCloud({ port: 0, enforceIam });
   const cfg = {
     endpoint: cloud.url,
@@ -47,16 +58,30 @@ async function p50(enforceIam: boolean, asRoot: boolean) {
   const { Credentials: c } = await new STSClient(cfg).send(
     new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/b', RoleSessionName: 'bench' }),
   );
-  const ecs = asRoot
-    ? new ECSClient(cfg)
-    : new ECSClient({
-        ...cfg,
-        credentials: {
-          accessKeyId: c!.AccessKeyId!,
-          secretAccessKey: c!.SecretAccessKey!,
-          sessionToken: c!.SessionToken!,
-        },
-      });
+  await iam.send(new CreateUserCommand({ UserName: 'u' }));
+  await iam.send(new CreateGroupCommand({ GroupName: 'g' }));
+  await iam.send(new AddUserToGroupCommand({ GroupName: 'g', UserName: 'u' }));
+  await iam.send(
+    new PutGroupPolicyCommand({
+      GroupName: 'g',
+      PolicyName: 'p',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['ecs:*', 'ecr:*', 'logs:*'], Resource: '*' }],
+      }),
+    }),
+  );
+  const { AccessKey: k } = await iam.send(new CreateAccessKeyCommand({ UserName: 'u' }));
+  const credentials = {
+    root: cfg.credentials,
+    session: {
+      accessKeyId: c!.AccessKeyId!,
+      secretAccessKey: c!.SecretAccessKey!,
+      sessionToken: c!.SessionToken!,
+    },
+    user: { accessKeyId: k!.AccessKeyId!, secretAccessKey: k!.SecretAccessKey! },
+  }[signer];
+  const ecs = new ECSClient({ ...cfg, credentials });
   for (let i = 0; i < 100; i++) await ecs.send(new ListClustersCommand({}));
   const s: number[] = [];
   for (let i = 0; i < 1000; i++) {
@@ -67,11 +92,12 @@ async function p50(enforceIam: boolean, asRoot: boolean) {
   await cloud.close();
   return median(s);
 }
-const rounds: Array<[number, number]> = [];
-for (let r = 0; r < 3; r++) rounds.push([await p50(true, true), await p50(true, false)]);
-for (const [off, on] of rounds)
+const rounds: Array<[number, number, number]> = [];
+for (let r = 0; r < 3; r++)
+  rounds.push([await p50(true, 'root'), await p50(true, 'session'), await p50(true, 'user')]);
+for (const [off, on, user] of rounds)
   console.log(
-    `ListClusters p50: root (not evaluated) ${off.toFixed(3)} ms, role session (evaluated) ${on.toFixed(3)} ms, added ${(on - off).toFixed(3)} ms`,
+    `ListClusters p50: root (not evaluated) ${off.toFixed(3)} ms, role session (evaluated) ${on.toFixed(3)} ms, added ${(on - off).toFixed(3)} ms; IAM user key (signature checked, evaluated) ${user.toFixed(3)} ms, added ${(user - off).toFixed(3)} ms`,
   );
 console.log(
   `load ${loadavg()

@@ -18,7 +18,8 @@ import {
 } from './protocol/errors.ts';
 import { awsJson, awsJsonCodec } from './protocol/json.ts';
 import { awsQuery, ec2Query } from './protocol/query.ts';
-import { resolveCaller, type Caller } from './access/caller.ts';
+import { checkSessionReach, noteAccessKeyUse, resolveCaller, type Caller } from './access/caller.ts';
+import { signedWithSecret } from './access/request-signature.ts';
 import type { AccessControl, DenialProtocol } from './access/enforcement.ts';
 import type { AnyServiceDefinition, MetricDatum } from './service-definition.ts';
 import { isReadOnlyOperation, modelledOperations } from './service-definition.ts';
@@ -157,13 +158,32 @@ export class Gateway {
         throw unknownOperation(target ? 'json' : 'query', operation || '(none)', scope?.service);
       }
       const host = header(req, 'host') ?? `${req.socket.localAddress}:${req.socket.localPort}`;
+      const protocol = isJson(bound.codec) ? 'json' : 'query';
+      const raw = read.kind === 'complete' ? read.raw : Buffer.alloc(0);
       const caller = resolveCaller(
         this.store,
         ACCOUNT_ID,
-        { accessKeyId: scope?.accessKeyId, sessionToken: sessionToken(req) },
+        {
+          accessKeyId: scope?.accessKeyId,
+          sessionToken: sessionToken(req),
+          signedWith: (secret) =>
+            signedWithSecret(
+              { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: raw },
+              secret,
+            ),
+        },
         Date.now(),
-        isJson(bound.codec) ? 'json' : 'query',
+        protocol,
       );
+      checkSessionReach(caller, bound.definition.signingName, protocol);
+      if (caller.kind === 'user' && !caller.session) {
+        noteAccessKeyUse(
+          caller.user,
+          scope!.accessKeyId,
+          bound.definition.signingName,
+          scope?.region ?? DEFAULT_REGION,
+        );
+      }
       reply = await this.invoke(bound, operation, body, {
         region: scope?.region ?? DEFAULT_REGION,
         requestId,

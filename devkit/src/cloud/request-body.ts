@@ -13,7 +13,8 @@ const gunzipAsync = promisify(gunzip);
 export const MAX_API_BODY_BYTES = 16 * 1024 * 1024;
 
 export type BodyResult =
-  | { kind: 'complete'; body: string }
+  /** `raw`: the bytes as they came (what a SigV4 signature covers), before any decoding. */
+  | { kind: 'complete'; body: string; raw: Buffer }
   /** Over the limit: answer 413 and close; the rest of the body is discarded, not buffered. */
   | { kind: 'tooLarge' }
   /** The client aborted mid-body or sent a malformed (e.g. chunked) body: nobody to answer. */
@@ -55,10 +56,11 @@ export function readBody(req: IncomingMessage, limit = MAX_API_BODY_BYTES): Prom
  */
 async function decoded(encoding: string | undefined, raw: Buffer, limit: number): Promise<BodyResult> {
   const coding = (encoding ?? '').trim().toLowerCase();
-  if (coding === '' || coding === 'identity') return { kind: 'complete', body: raw.toString('utf8') };
+  if (coding === '' || coding === 'identity') return { kind: 'complete', body: raw.toString('utf8'), raw };
   if (coding !== 'gzip') return { kind: 'undecodable', reason: `Unsupported Content-Encoding: ${coding}` };
   try {
-    return { kind: 'complete', body: (await gunzipAsync(raw, { maxOutputLength: limit })).toString('utf8') };
+    const body = (await gunzipAsync(raw, { maxOutputLength: limit })).toString('utf8');
+    return { kind: 'complete', body, raw };
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
       ? { kind: 'tooLarge' }

@@ -5,7 +5,7 @@
  */
 import { DescribePullThroughCacheRulesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import { IAMClient, ListSAMLProvidersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable, startTestCloud, type TestCloud } from './harness.ts';
 
@@ -25,7 +25,7 @@ describe('operations the local cloud does not serve', () => {
       () => new ECRClient(t.clientConfig).send(new DescribePullThroughCacheRulesCommand({})),
     ],
     ['ec2', 'DescribeInstances', () => new EC2Client(t.clientConfig).send(new DescribeInstancesCommand({}))],
-    ['iam', 'ListUsers', () => new IAMClient(t.clientConfig).send(new ListUsersCommand({}))],
+    ['iam', 'ListSAMLProviders', () => new IAMClient(t.clientConfig).send(new ListSAMLProvidersCommand({}))],
   ] as const)(
     '%s %s is a 501 NotImplemented naming the operation and the service, tried once',
     async (service, operation, call) => {
@@ -88,11 +88,11 @@ describe('operations the local cloud does not serve', () => {
     const reply = await fetch(t.cloud.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=CreateAccessKey&Version=2010-05-08',
+      body: 'Action=CreateLoginProfile&Version=2010-05-08',
     });
     expect(reply.status).toBe(501);
     const text = await reply.text();
     expect(text).toContain('<Code>NotImplemented</Code>');
-    expect(text).toContain('CreateAccessKey (service iam) is not implemented by the local cloud');
+    expect(text).toContain('CreateLoginProfile (service iam) is not implemented by the local cloud');
   });
 });

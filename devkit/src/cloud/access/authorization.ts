@@ -6,6 +6,7 @@
  * authorization.ts); the gateway evaluates the entry's answer for every call a role session makes.
  */
 import type { StateStore } from '../state/store.ts';
+import type { Caller } from './caller.ts';
 
 /** One action a call needs: the policies must allow `action` on `resource`. */
 export interface RequiredAction {
@@ -26,6 +27,8 @@ export interface AuthorizationScope<S = unknown> {
   store: StateStore;
   /** The operation's own action (`ecs:RegisterTaskDefinition`). */
   action: string;
+  /** Who calls (IAM's operations on "my own" user name the caller's user as the resource). */
+  caller: Caller;
   /** `arn:aws:<service>:<region>:<account>:<resource>` in this scope (the service's IAM prefix). */
   arn(resource: string, options?: { service?: string; region?: string }): string;
 }

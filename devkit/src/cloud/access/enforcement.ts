@@ -1,11 +1,12 @@
 /**
  * IAM enforcement of every call (issue 19), in one place: the gateway asks `authorize` after it
  * knows the caller and has decoded the request, before any handler runs. The account's root
- * (`test`/`test`, any key that is no local STS session's) is allowed, as root is on AWS; a role
+ * (`test`/`test`, any key the local cloud did not issue) is allowed, as root is on AWS; a role
  * session's call is evaluated as IAM documents it — its role's identity policies (inline and
  * attached, AWS managed included), the resource's own policy, the role's permissions boundary and
- * the session's policies — for each action the operation's catalogue entry names. Refusals carry
- * AWS's code and wording for the service's protocol.
+ * the session's policies — for each action the operation's catalogue entry names; an IAM user's
+ * the same way with its own and its groups' policies and its boundary (a federated user's also
+ * capped by its session policy). Refusals carry AWS's code and wording for the service's protocol.
  *
  * Every decision about a session's call is kept (the most recent ones), by the call's request id,
  * to answer "why was this denied"; and each allowed action is recorded with the resources it was
@@ -23,7 +24,14 @@ import {
 } from './authorization.ts';
 import { decodedMessage, encodeAuthorizationMessage } from './authorization-message.ts';
 import type { Caller } from './caller.ts';
-import { managedPolicyDocument, roleByArn, type RoleFacts, type SessionRecord } from './identities.ts';
+import type { Tag } from '@aws-sdk/client-iam';
+import {
+  groupsOfUser,
+  managedPolicyDocument,
+  roleByArn,
+  type PolicyHolder,
+  type SessionRecord,
+} from './identities.ts';
 import { contextValues } from './policy-conditions.ts';
 import { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './policy-document.ts';
 import { notAuthorizedMessage } from './denial.ts';
@@ -71,8 +79,9 @@ export interface ActionCheck {
 export interface DecisionRecord {
   requestId: string;
   timeMs: number;
-  /** The caller: `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  /** The caller: `arn:aws:sts::<account>:assumed-role/<role>/<session>`, `arn:aws:iam::<account>:user/<name>`. */
   principal: string;
+  /** The role (or IAM user) whose policies decided. */
   roleArn: string;
   operation: string;
   allowed: boolean;
@@ -102,10 +111,9 @@ export class AccessControl {
     this.accountId = options.accountId;
   }
 
-  /** Throws AWS's refusal when enforcement is on and a role session's call is not allowed. */
+  /** Throws AWS's refusal when enforcement is on and a call (anyone's but the root's) is not allowed. */
   authorize(call: AccessCall): void {
-    if (call.caller.kind !== 'session') return;
-    const { session } = call.caller;
+    if (call.caller.kind === 'root') return;
     const catalogue = call.catalogue;
     const prefix = catalogue?.prefix ?? call.operation;
     const entry =
@@ -120,11 +128,16 @@ export class AccessControl {
           state: call.state as never,
           store: this.store,
           action,
+          caller: call.caller,
           arn: arnBuilder(prefix, call.region, this.accountId),
         })
       : [{ action, resource: '*' }];
     if (required.length === 0) return;
-    const denied = this.decide(session, required, {
+    const subject =
+      call.caller.kind === 'session'
+        ? this.sessionSubject(call.caller.session)
+        : this.userSubject(call.caller);
+    const denied = this.decide(subject, required, {
       requestId: call.requestId,
       operation: action,
       region: call.region,
@@ -136,7 +149,7 @@ export class AccessControl {
     const encoded = encodeAuthorizationMessage(
       this.store,
       decodedMessage({
-        principal: { id: session.assumedRoleId, arn: session.assumedRoleArn },
+        principal: { id: principalId(call.caller), arn: call.caller.arn },
         action: check.action,
         resource: check.resource,
         context: check.context,
@@ -153,24 +166,21 @@ export class AccessControl {
    * as a gateway call is; the refusal's sentence when denied, else undefined.
    */
   authorizeServiceCall(session: ServiceSession, region: string, need: RequiredAction): string | undefined {
-    return this.decide(session, [need], { requestId: randomUUID(), operation: need.action, region })?.message;
+    return this.decide(this.sessionSubject(session), [need], {
+      requestId: randomUUID(),
+      operation: need.action,
+      region,
+    })?.message;
   }
 
   /** Evaluates each required action in turn (the first refusal ends it), keeps the decision and records use. */
   private decide(
-    session: ServiceSession,
+    subject: Subject,
     required: RequiredAction[],
     call: { requestId: string; operation: string; region: string; sourceIp?: string | undefined },
   ): { check: ActionCheck; message: string; statement?: PolicyStatement } | undefined {
-    const role = roleByArn(this.store, session.roleArn);
-    const policies = this.policiesOf(role, session);
-    const principal: RequestPrincipal = {
-      type: 'AWS',
-      arn: session.assumedRoleArn,
-      account: this.accountId,
-      roleArn: session.roleArn,
-    };
-    const base = this.baseContext(call.region, call.sourceIp, session, role);
+    const { policies, principal } = subject;
+    const base = { ...this.baseContext(call.region, call.sourceIp), ...subject.context };
     const checks: ActionCheck[] = [];
     let denied: ActionCheck | undefined;
     for (const need of required) {
@@ -190,13 +200,13 @@ export class AccessControl {
     }
     const message =
       denied && denied.decision.decision !== 'Allow'
-        ? notAuthorizedMessage(session.assumedRoleArn, denied.action, denied.resource, denied.decision)
+        ? notAuthorizedMessage(principal.arn, denied.action, denied.resource, denied.decision)
         : undefined;
     this.keep({
       requestId: call.requestId,
       timeMs: Date.now(),
-      principal: session.assumedRoleArn,
-      roleArn: session.roleArn,
+      principal: principal.arn,
+      roleArn: subject.identityArn,
       operation: call.operation,
       allowed: denied === undefined,
       enforced: this.enforced,
@@ -211,7 +221,8 @@ export class AccessControl {
       checks,
       ...(message ? { message } : {}),
     });
-    if (!denied || !this.enforced) this.used.record(session.roleName, required);
+    if (subject.roleName !== undefined && (!denied || !this.enforced))
+      this.used.record(subject.roleName, required);
     if (!denied || !message) return undefined;
     const by = denied.decision.decision === 'ExplicitDeny' ? denied.decision.by : undefined;
     // The deny statement itself, for EC2's encoded message (its actions, resources, conditions).
@@ -251,26 +262,92 @@ export class AccessControl {
     if (this.decisions.size > KEPT_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
   }
 
-  private policiesOf(role: RoleFacts | undefined, session: ServiceSession): ApplicablePolicies {
-    if (!role) return { identity: [] };
-    const identity = [
-      ...role.attachedPolicyArns.flatMap((arn) => this.managed(arn)),
-      ...Object.entries(role.inlinePolicies).flatMap(([name, text]) => this.labeled(name, text)),
-    ];
-    const boundary = role.permissionsBoundary ? this.managed(role.permissionsBoundary) : undefined;
-    const sessionPolicies =
-      session.sessionPolicy !== undefined || session.sessionPolicyArns
-        ? [
-            ...(session.sessionPolicy !== undefined
-              ? this.labeled('session policy', session.sessionPolicy)
-              : []),
-            ...(session.sessionPolicyArns ?? []).flatMap((arn) => this.managed(arn)),
-          ]
-        : undefined;
+  /** A role session: its role's policies and boundary, its session policies. */
+  private sessionSubject(session: ServiceSession): Subject {
+    const role = roleByArn(this.store, session.roleArn);
     return {
-      identity,
-      ...(boundary ? { boundary } : {}),
-      ...(sessionPolicies ? { session: sessionPolicies } : {}),
+      identityArn: session.roleArn,
+      roleName: session.roleName,
+      principal: {
+        type: 'AWS',
+        arn: session.assumedRoleArn,
+        account: this.accountId,
+        roleArn: session.roleArn,
+      },
+      policies: {
+        identity: role ? this.holderPolicies(role) : [],
+        ...(role?.permissionsBoundary ? { boundary: this.managed(role.permissionsBoundary) } : {}),
+        ...this.sessionPolicies(session),
+      },
+      context: {
+        'aws:PrincipalArn': session.roleArn,
+        'aws:PrincipalType': 'AssumedRole',
+        'aws:userid': session.assumedRoleId,
+        ...(session.webIdentity ? { 'aws:FederatedProvider': session.webIdentity.providerArn } : {}),
+        ...principalTags(role?.tags),
+      },
+    };
+  }
+
+  /**
+   * An IAM user (its key, or a GetSessionToken session acting as it): its own and its groups'
+   * policies, its boundary. A federated user: those (everything, for the root's) ∩ its session
+   * policy; without one it may do nothing, as AWS documents for GetFederationToken.
+   */
+  private userSubject(caller: Extract<Caller, { kind: 'user' | 'federated' }>): Subject {
+    const { user } = caller;
+    const identity = user
+      ? [
+          this.holderPolicies(user),
+          ...groupsOfUser(this.store, user).map((g) => this.holderPolicies(g)),
+        ].flat()
+      : ROOT_POLICIES;
+    const federated = caller.kind === 'federated' ? caller.session.federatedUser : undefined;
+    return {
+      identityArn: user?.arn ?? `arn:aws:iam::${this.accountId}:root`,
+      principal: { type: 'AWS', arn: caller.arn, account: this.accountId },
+      policies: {
+        identity,
+        ...(user?.permissionsBoundary ? { boundary: this.managed(user.permissionsBoundary) } : {}),
+        ...(caller.kind === 'federated'
+          ? { session: this.sessionPolicies(caller.session).session ?? [] }
+          : {}),
+      },
+      context: federated
+        ? {
+            'aws:PrincipalArn': federated.arn,
+            'aws:PrincipalType': 'FederatedUser',
+            'aws:userid': federated.id,
+          }
+        : {
+            'aws:PrincipalArn': user!.arn,
+            'aws:PrincipalType': 'User',
+            'aws:userid': user!.id,
+            'aws:username': user!.name,
+            ...principalTags(user!.tags),
+          },
+    };
+  }
+
+  /** A role's, user's or group's attached and inline policies. */
+  private holderPolicies(holder: PolicyHolder): LabeledPolicy[] {
+    return [
+      ...holder.attachedPolicyArns.flatMap((arn) => this.managed(arn)),
+      ...Object.entries(holder.inlinePolicies).flatMap(([name, text]) => this.labeled(name, text)),
+    ];
+  }
+
+  /** The session policies a session was given (inline and managed), if any. */
+  private sessionPolicies(session: {
+    sessionPolicy?: string | undefined;
+    sessionPolicyArns?: string[] | undefined;
+  }): { session?: LabeledPolicy[] } {
+    if (session.sessionPolicy === undefined && !session.sessionPolicyArns) return {};
+    return {
+      session: [
+        ...(session.sessionPolicy !== undefined ? this.labeled('session policy', session.sessionPolicy) : []),
+        ...(session.sessionPolicyArns ?? []).flatMap((arn) => this.managed(arn)),
+      ],
     };
   }
 
@@ -304,28 +381,44 @@ export class AccessControl {
   private baseContext(
     region: string,
     sourceIp: string | undefined,
-    session: ServiceSession,
-    role: RoleFacts | undefined,
-  ) {
+  ): Record<string, string | readonly string[]> {
     const now = Date.now();
-    const context: Record<string, string | readonly string[]> = {
+    return {
       'aws:RequestedRegion': region,
-      'aws:PrincipalArn': session.roleArn,
       'aws:PrincipalAccount': this.accountId,
-      'aws:PrincipalType': 'AssumedRole',
-      'aws:userid': session.assumedRoleId,
       'aws:CurrentTime': new Date(now).toISOString(),
       'aws:EpochTime': String(Math.floor(now / 1000)),
       'aws:SecureTransport': 'false',
       'aws:ViaAWSService': 'false',
+      ...(sourceIp ? { 'aws:SourceIp': sourceIp } : {}),
     };
-    if (sourceIp) context['aws:SourceIp'] = sourceIp;
-    if (session.webIdentity) context['aws:FederatedProvider'] = session.webIdentity.providerArn;
-    for (const tag of role?.tags ?? []) {
-      if (tag.Key !== undefined) context[`aws:PrincipalTag/${tag.Key}`] = tag.Value ?? '';
-    }
-    return context;
   }
+}
+
+/** Who a decision is about: the principal, the policies that apply, its own condition keys. */
+interface Subject {
+  /** The role or IAM user whose policies decide (the root's ARN for the root's federated users). */
+  identityArn: string;
+  /** A role session's role, whose use is recorded for its least-privilege policy. */
+  roleName?: string;
+  principal: Extract<RequestPrincipal, { type: 'AWS' }>;
+  policies: ApplicablePolicies;
+  context: Record<string, string | readonly string[]>;
+}
+
+/** The root's own permissions: everything (a federated user of the root gets its session policy's). */
+const ROOT_POLICIES: LabeledPolicy[] = [
+  {
+    source: 'account root',
+    document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+  },
+];
+
+function principalTags(tags: readonly Tag[] | undefined): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const tag of tags ?? [])
+    if (tag.Key !== undefined) context[`aws:PrincipalTag/${tag.Key}`] = tag.Value ?? '';
+  return context;
 }
 
 /** The line `devkit cloud`, `devkit status` and the rehearsal say about enforcement. */
@@ -363,4 +456,10 @@ function denialError(protocol: DenialProtocol, message: string, encoded?: string
         { code: 'UnauthorizedOperation', status: 403 },
       );
   }
+}
+
+function principalId(caller: Caller): string {
+  if (caller.kind === 'session') return caller.session.assumedRoleId;
+  if (caller.kind === 'federated') return caller.session.federatedUser?.id ?? caller.accountId;
+  return caller.kind === 'user' ? caller.user.id : caller.accountId;
 }

@@ -1,7 +1,7 @@
 /**
  * The account's identities as IAM and STS record them, for the parts that read another's records:
- * STS reads IAM's roles and OIDC providers (to assume a role), the gateway reads STS's sessions (to
- * know who calls). Services never import each other; the records' shapes live here, once, and
+ * STS reads IAM's roles, users and OIDC providers (to assume a role, to issue a user's session), the
+ * gateway reads STS's sessions and IAM users' access keys (to know who calls). Services never import each other; the records' shapes live here, once, and
  * each service's state type extends them, so a reader and the writer cannot drift apart.
  */
 import type { Tag } from '@aws-sdk/client-iam';
@@ -59,6 +59,54 @@ export interface OidcProviderRecord {
   tags: Tag[];
 }
 
+/** An IAM user's long-term access key (`AKIA...`): its secret is shown once, when it is created. */
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Only an Active key signs calls. */
+  status: 'Active' | 'Inactive' | 'Expired';
+  createdMs: number;
+  /**
+   * The key's last signed call. Noted as calls come (no journal write of its own, as AWS too
+   * records it only approximately); written to disk with IAM's next change.
+   */
+  lastUsed?: { timeMs: number; service: string; region: string };
+}
+
+/** What policies an IAM user or group carries. */
+export interface PolicyHolder {
+  /** Attached managed policies' ARNs (customer managed or AWS managed). */
+  attachedPolicyArns: string[];
+  /** Inline policies: name → document text. */
+  inlinePolicies: Record<string, string>;
+}
+
+/** An IAM user: who signs with its access keys, and what its policies allow. */
+export interface UserFacts extends PolicyHolder {
+  name: string;
+  /** `AIDA...`: GetCallerIdentity's UserId for the user. */
+  id: string;
+  path: string;
+  arn: string;
+  createdMs: number;
+  tags: Tag[];
+  permissionsBoundary?: string;
+  /** At most two, as IAM allows. */
+  accessKeys: AccessKeyRecord[];
+  /** Lower-cased names of the groups the user is in. */
+  groupKeys: string[];
+}
+
+/** An IAM group: its policies apply to each of its users. */
+export interface GroupFacts extends PolicyHolder {
+  name: string;
+  /** `AGPA...`. */
+  id: string;
+  path: string;
+  arn: string;
+  createdMs: number;
+}
+
 export interface IamRecords {
   /** Keyed by lower-cased name: IAM names are unique regardless of case. */
   roles: Record<string, RoleFacts>;
@@ -66,6 +114,14 @@ export interface IamRecords {
   policies: Record<string, ManagedPolicyRecord>;
   /** Keyed by ARN. Absent in state saved before providers existed. */
   openIdConnectProviders?: Record<string, OidcProviderRecord>;
+  /** Keyed by lower-cased name. Absent in state saved before users existed. */
+  users?: Record<string, UserFacts>;
+  /** Keyed by lower-cased name. Absent in state saved before groups existed. */
+  groups?: Record<string, GroupFacts>;
+  /** Access key id → its user's lower-cased name: who signs with a key, found in one step. */
+  accessKeys?: Record<string, string>;
+  /** Deleted access keys' ids (→ when): a deleted key is refused, not taken for the root's. */
+  retiredAccessKeys?: Record<string, number>;
 }
 
 export function defaultVersion(policy: ManagedPolicyRecord): PolicyVersionRecord {
@@ -99,9 +155,28 @@ export interface SessionRecord {
   sessionPolicyArns?: string[];
 }
 
+/**
+ * Temporary credentials STS issued to an IAM user or the account root: GetSessionToken's (they act
+ * as the user) and GetFederationToken's (a federated user: the user's policies ∩ the session policy).
+ */
+export interface UserSessionRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiresMs: number;
+  /** The IAM user whose credentials asked for the session; absent for the account root's. */
+  userName?: string;
+  /** GetFederationToken's: `arn:aws:sts::<account>:federated-user/<name>` and `<account>:<name>`. */
+  federatedUser?: { arn: string; id: string };
+  sessionPolicy?: string;
+  sessionPolicyArns?: string[];
+}
+
 export interface StsRecords {
   /** Keyed by access key id. */
   sessions: Record<string, SessionRecord>;
+  /** Users' and the root's sessions, keyed by access key id. Absent in state saved before they existed. */
+  userSessions?: Record<string, UserSessionRecord>;
 }
 
 /** IAM and STS are global: one state each, recorded under this region name. */
@@ -143,4 +218,47 @@ export function issuerHostPath(issuerUrl: string): string {
 export function sessionByAccessKey(store: StateStore, accessKeyId: string): SessionRecord | undefined {
   const sessions = globalRecords<StsRecords>(store, 'sts')?.sessions;
   return sessions && Object.hasOwn(sessions, accessKeyId) ? sessions[accessKeyId] : undefined;
+}
+
+/** The session STS issued to a user or the root under an access key id, if any. */
+export function userSessionByAccessKey(
+  store: StateStore,
+  accessKeyId: string,
+): UserSessionRecord | undefined {
+  const sessions = globalRecords<StsRecords>(store, 'sts')?.userSessions;
+  return sessions && Object.hasOwn(sessions, accessKeyId) ? sessions[accessKeyId] : undefined;
+}
+
+/** The IAM user by name (IAM names are unique regardless of case). */
+export function userByName(store: StateStore, name: string): UserFacts | undefined {
+  const users = globalRecords<IamRecords>(store, 'iam')?.users;
+  const key = name.toLowerCase();
+  return users && Object.hasOwn(users, key) ? users[key] : undefined;
+}
+
+/** The IAM user that owns a long-term access key, with the key. */
+export function userAccessKey(
+  store: StateStore,
+  accessKeyId: string,
+): { user: UserFacts; key: AccessKeyRecord } | undefined {
+  const records = globalRecords<IamRecords>(store, 'iam');
+  const owner =
+    records?.accessKeys && Object.hasOwn(records.accessKeys, accessKeyId)
+      ? records.accessKeys[accessKeyId]
+      : undefined;
+  const user = owner === undefined ? undefined : userByName(store, owner);
+  const key = user?.accessKeys.find((k) => k.accessKeyId === accessKeyId);
+  return user && key ? { user, key } : undefined;
+}
+
+/** Whether an access key id was an IAM user's, since deleted. */
+export function isRetiredAccessKey(store: StateStore, accessKeyId: string): boolean {
+  const retired = globalRecords<IamRecords>(store, 'iam')?.retiredAccessKeys;
+  return retired !== undefined && Object.hasOwn(retired, accessKeyId);
+}
+
+/** The groups a user is in. */
+export function groupsOfUser(store: StateStore, user: UserFacts): GroupFacts[] {
+  const groups = globalRecords<IamRecords>(store, 'iam')?.groups;
+  return user.groupKeys.flatMap((key) => (groups && Object.hasOwn(groups, key) ? [groups[key]!] : []));
 }

@@ -44,6 +44,7 @@ describe('IAM authorization catalogue', () => {
       state: state ?? service.initialState('us-east-1'),
       store,
       action: `${catalogue.prefix}:${operation}`,
+      caller: { kind: 'root', arn: `arn:aws:iam::${ACCOUNT}:root`, accountId: ACCOUNT },
       arn: arnBuilder(catalogue.prefix, 'us-east-1', ACCOUNT),
     };
     return requiredActions(catalogue.operations[operation]!, input, scope as never);

@@ -1,14 +1,17 @@
 /**
- * GetAccountAuthorizationDetails: every role and managed policy of the account with their documents,
- * in one paged listing (what auditors and IaC importers read). The local IAM has no users or groups,
- * so their lists are empty. AWS managed policies are listed when something in the account uses them.
+ * GetAccountAuthorizationDetails: every user, group, role and managed policy of the account with
+ * their documents, in one paged listing (what auditors and IaC importers read). AWS managed
+ * policies are listed when something in the account uses them.
  */
 import type {
   GetAccountAuthorizationDetailsRequest,
   GetAccountAuthorizationDetailsResponse,
+  GroupDetail,
   ManagedPolicyDetail,
   RoleDetail,
+  UserDetail,
 } from '@aws-sdk/client-iam';
+import type { PolicyHolder } from '../../access/identities.ts';
 import type { Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { encodePolicyDocument } from '../../access/policy-document.ts';
@@ -17,10 +20,49 @@ import { profileShape, profilesOfRole } from './instance-profiles.ts';
 import { policyShape } from './managed-policies.ts';
 import { versionSummary } from './policy-versions.ts';
 import { roleShape } from './roles.ts';
-import type { IamState, ManagedPolicyRecord, RoleRecord } from './state.ts';
-import { attachmentCount } from './state.ts';
+import { groupShape } from './groups.ts';
+import type { GroupRecord, IamState, ManagedPolicyRecord, RoleRecord, UserRecord } from './state.ts';
+import { attachmentCount, groups, users } from './state.ts';
+import { userShape } from './users.ts';
 
-type Entry = { kind: 'role'; role: RoleRecord } | { kind: 'policy'; policy: ManagedPolicyRecord };
+type Entry =
+  | { kind: 'user'; user: UserRecord }
+  | { kind: 'group'; group: GroupRecord }
+  | { kind: 'role'; role: RoleRecord }
+  | { kind: 'policy'; policy: ManagedPolicyRecord };
+
+function inlineList(holder: PolicyHolder) {
+  return Object.entries(holder.inlinePolicies).map(([PolicyName, text]) => ({
+    PolicyName,
+    PolicyDocument: encodePolicyDocument(text),
+  }));
+}
+
+function attachedList(holder: PolicyHolder) {
+  return holder.attachedPolicyArns.map((arn) => ({
+    PolicyArn: arn,
+    PolicyName: arn.slice(arn.lastIndexOf('/') + 1),
+  }));
+}
+
+function userDetail(state: IamState, user: UserRecord): UserDetail {
+  const all = groups(state);
+  return {
+    ...userShape(user, true),
+    UserPolicyList: inlineList(user),
+    GroupList: user.groupKeys.flatMap((k) => (all[k] ? [all[k].name] : [])),
+    AttachedManagedPolicies: attachedList(user),
+    Tags: user.tags,
+  };
+}
+
+function groupDetail(group: GroupRecord): GroupDetail {
+  return {
+    ...groupShape(group),
+    GroupPolicyList: inlineList(group),
+    AttachedManagedPolicies: attachedList(group),
+  };
+}
 
 function roleDetail(state: IamState, role: RoleRecord): RoleDetail {
   const { Description: _d, MaxSessionDuration: _m, ...shape } = roleShape(role, true);
@@ -29,14 +71,8 @@ function roleDetail(state: IamState, role: RoleRecord): RoleDetail {
     InstanceProfileList: profilesOfRole(state, role.name.toLowerCase()).map((p) =>
       profileShape(state, p, false),
     ),
-    RolePolicyList: Object.entries(role.inlinePolicies).map(([PolicyName, text]) => ({
-      PolicyName,
-      PolicyDocument: encodePolicyDocument(text),
-    })),
-    AttachedManagedPolicies: role.attachedPolicyArns.map((arn) => ({
-      PolicyArn: arn,
-      PolicyName: arn.slice(arn.lastIndexOf('/') + 1),
-    })),
+    RolePolicyList: inlineList(role),
+    AttachedManagedPolicies: attachedList(role),
     Tags: role.tags,
   };
 }
@@ -63,6 +99,16 @@ export const getAccountAuthorizationDetails: Handler<
   );
   const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
   const entries: Entry[] = [
+    ...(wanted.has('User')
+      ? Object.values(users(state))
+          .sort(byName)
+          .map((user) => ({ kind: 'user' as const, user }))
+      : []),
+    ...(wanted.has('Group')
+      ? Object.values(groups(state))
+          .sort(byName)
+          .map((group) => ({ kind: 'group' as const, group }))
+      : []),
     ...(wanted.has('Role')
       ? Object.values(state.roles)
           .sort(byName)
@@ -82,8 +128,8 @@ export const getAccountAuthorizationDetails: Handler<
   ];
   const { page, nextToken } = paginate(entries, input.MaxItems, input.Marker);
   return {
-    UserDetailList: [],
-    GroupDetailList: [],
+    UserDetailList: page.flatMap((e) => (e.kind === 'user' ? [userDetail(state, e.user)] : [])),
+    GroupDetailList: page.flatMap((e) => (e.kind === 'group' ? [groupDetail(e.group)] : [])),
     RoleDetailList: page.flatMap((e) => (e.kind === 'role' ? [roleDetail(state, e.role)] : [])),
     Policies: page.flatMap((e) => (e.kind === 'policy' ? [policyDetail(state, e.policy)] : [])),
     IsTruncated: nextToken !== undefined,

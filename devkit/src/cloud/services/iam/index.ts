@@ -2,14 +2,50 @@ import * as sdk from '@aws-sdk/client-iam';
 import { iamAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
 import { getAccountAuthorizationDetails } from './account-authorization.ts';
-import { deleteRolePolicy, getRolePolicy, listRolePolicies, putRolePolicy } from './inline-policies.ts';
 import {
+  createAccessKey,
+  deleteAccessKey,
+  getAccessKeyLastUsed,
+  listAccessKeys,
+  updateAccessKey,
+} from './access-keys.ts';
+import {
+  addUserToGroup,
+  createGroup,
+  deleteGroup,
+  getGroup,
+  listGroups,
+  listGroupsForUser,
+  removeUserFromGroup,
+  updateGroup,
+} from './groups.ts';
+import {
+  deleteGroupPolicy,
+  deleteRolePolicy,
+  deleteUserPolicy,
+  getGroupPolicy,
+  getRolePolicy,
+  getUserPolicy,
+  listGroupPolicies,
+  listRolePolicies,
+  listUserPolicies,
+  putGroupPolicy,
+  putRolePolicy,
+  putUserPolicy,
+} from './inline-policies.ts';
+import {
+  attachGroupPolicy,
   attachRolePolicy,
+  attachUserPolicy,
   createPolicy,
   deletePolicy,
+  detachGroupPolicy,
   detachRolePolicy,
+  detachUserPolicy,
   getPolicy,
+  listAttachedGroupPolicies,
   listAttachedRolePolicies,
+  listAttachedUserPolicies,
   listPolicies,
   listPolicyTags,
   tagPolicy,
@@ -59,10 +95,25 @@ import {
   updateAssumeRolePolicy,
 } from './roles.ts';
 import { initialIamState, type IamState } from './state.ts';
+import {
+  createUser,
+  deleteUser,
+  deleteUserPermissionsBoundary,
+  getUser,
+  listUsers,
+  listUserTags,
+  putUserPermissionsBoundary,
+  tagUser,
+  untagUser,
+  updateUser,
+} from './users.ts';
 
 export type { IamState } from './state.ts';
 
-/** IAM: roles with trust policies, managed (AWS and customer, versioned) and inline policies, instance profiles, OIDC providers. Global. */
+/**
+ * IAM: users with access keys, groups, roles with trust policies, managed (AWS and customer,
+ * versioned) and inline policies, permissions boundaries, instance profiles, OIDC providers. Global.
+ */
 export const iam: ServiceDefinition<IamState> = {
   signingName: 'iam',
   protocol: 'awsQuery',
@@ -123,5 +174,42 @@ export const iam: ServiceDefinition<IamState> = {
     TagOpenIDConnectProvider: tagOpenIDConnectProvider,
     UntagOpenIDConnectProvider: untagOpenIDConnectProvider,
     ListOpenIDConnectProviderTags: listOpenIDConnectProviderTags,
+    CreateUser: createUser,
+    GetUser: getUser,
+    ListUsers: listUsers,
+    UpdateUser: updateUser,
+    DeleteUser: deleteUser,
+    TagUser: tagUser,
+    UntagUser: untagUser,
+    ListUserTags: listUserTags,
+    PutUserPermissionsBoundary: putUserPermissionsBoundary,
+    DeleteUserPermissionsBoundary: deleteUserPermissionsBoundary,
+    PutUserPolicy: putUserPolicy,
+    GetUserPolicy: getUserPolicy,
+    DeleteUserPolicy: deleteUserPolicy,
+    ListUserPolicies: listUserPolicies,
+    AttachUserPolicy: attachUserPolicy,
+    DetachUserPolicy: detachUserPolicy,
+    ListAttachedUserPolicies: listAttachedUserPolicies,
+    CreateAccessKey: createAccessKey,
+    ListAccessKeys: listAccessKeys,
+    UpdateAccessKey: updateAccessKey,
+    DeleteAccessKey: deleteAccessKey,
+    GetAccessKeyLastUsed: getAccessKeyLastUsed,
+    CreateGroup: createGroup,
+    GetGroup: getGroup,
+    ListGroups: listGroups,
+    UpdateGroup: updateGroup,
+    DeleteGroup: deleteGroup,
+    AddUserToGroup: addUserToGroup,
+    RemoveUserFromGroup: removeUserFromGroup,
+    ListGroupsForUser: listGroupsForUser,
+    PutGroupPolicy: putGroupPolicy,
+    GetGroupPolicy: getGroupPolicy,
+    DeleteGroupPolicy: deleteGroupPolicy,
+    ListGroupPolicies: listGroupPolicies,
+    AttachGroupPolicy: attachGroupPolicy,
+    DetachGroupPolicy: detachGroupPolicy,
+    ListAttachedGroupPolicies: listAttachedGroupPolicies,
   },
 };

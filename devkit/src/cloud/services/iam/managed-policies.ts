@@ -1,14 +1,22 @@
-/** Managed policies (customer and AWS), their tags and their attachment to roles. */
+/** Managed policies (customer and AWS), their tags and their attachment to roles, users and groups. */
 import type {
+  AttachGroupPolicyRequest,
   AttachRolePolicyRequest,
+  AttachUserPolicyRequest,
   CreatePolicyRequest,
   CreatePolicyResponse,
   DeletePolicyRequest,
+  DetachGroupPolicyRequest,
   DetachRolePolicyRequest,
+  DetachUserPolicyRequest,
   GetPolicyRequest,
   GetPolicyResponse,
+  ListAttachedGroupPoliciesRequest,
+  ListAttachedGroupPoliciesResponse,
   ListAttachedRolePoliciesRequest,
   ListAttachedRolePoliciesResponse,
+  ListAttachedUserPoliciesRequest,
+  ListAttachedUserPoliciesResponse,
   ListPoliciesRequest,
   ListPoliciesResponse,
   ListPolicyTagsRequest,
@@ -20,15 +28,19 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import { AWS_MANAGED_POLICIES } from '../../access/aws-managed-policies.ts';
+import type { PolicyHolder } from '../../access/identities.ts';
 import { parsePolicyDocument } from '../../access/policy-document.ts';
 import type { IamState, ManagedPolicyRecord } from './state.ts';
 import {
   attachmentCount,
+  boundaryUsageCount,
   checkPath,
   customerPolicy,
   deleteConflict,
   entityAlreadyExists,
+  findGroup,
   findRole,
+  findUser,
   mergeTags,
   noSuchEntity,
   policyOrNoSuchEntity,
@@ -43,9 +55,7 @@ export function policyShape(state: IamState, policy: ManagedPolicyRecord): Polic
     Path: policy.path,
     DefaultVersionId: policy.defaultVersionId,
     AttachmentCount: attachmentCount(state, policy.arn),
-    PermissionsBoundaryUsageCount: Object.values(state.roles).filter(
-      (r) => r.permissionsBoundary === policy.arn,
-    ).length,
+    PermissionsBoundaryUsageCount: boundaryUsageCount(state, policy.arn),
     IsAttachable: true,
     CreateDate: toDate(policy.createdMs)!,
     UpdateDate: toDate(policy.updatedMs)!,
@@ -135,38 +145,26 @@ export const listPolicies: Handler<ListPoliciesRequest, ListPoliciesResponse, Ia
   };
 };
 
-export const attachRolePolicy: Handler<
-  Checked<AttachRolePolicyRequest, 'PolicyArn' | 'RoleName'>,
-  void,
-  IamState
-> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName);
-  const policy = policyOrNoSuchEntity(ctx.state, input.PolicyArn);
+function attach(state: IamState, holder: PolicyHolder, policyArn: string): void {
+  const policy = policyOrNoSuchEntity(state, policyArn);
   // Attaching twice is not an error in IAM; the policy stays attached once.
-  if (!role.attachedPolicyArns.includes(policy.arn)) role.attachedPolicyArns.push(policy.arn);
-};
+  if (!holder.attachedPolicyArns.includes(policy.arn)) holder.attachedPolicyArns.push(policy.arn);
+}
 
-export const detachRolePolicy: Handler<
-  Checked<DetachRolePolicyRequest, 'PolicyArn' | 'RoleName'>,
-  void,
-  IamState
-> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName);
-  if (!role.attachedPolicyArns.includes(input.PolicyArn)) {
-    throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
-  }
-  role.attachedPolicyArns = role.attachedPolicyArns.filter((a) => a !== input.PolicyArn);
-};
+function detach(holder: PolicyHolder, policyArn: string): void {
+  if (!holder.attachedPolicyArns.includes(policyArn))
+    throw noSuchEntity(`Policy ${policyArn} was not found.`);
+  holder.attachedPolicyArns = holder.attachedPolicyArns.filter((a) => a !== policyArn);
+}
 
-export const listAttachedRolePolicies: Handler<
-  Checked<ListAttachedRolePoliciesRequest, 'RoleName'>,
-  ListAttachedRolePoliciesResponse,
-  IamState
-> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName);
+function listAttached(
+  state: IamState,
+  holder: PolicyHolder,
+  input: { PathPrefix?: string | undefined; MaxItems?: number | undefined; Marker?: string | undefined },
+) {
   const prefix = input.PathPrefix ?? '/';
-  const attached = role.attachedPolicyArns
-    .map((arn) => policyOrNoSuchEntity(ctx.state, arn))
+  const attached = holder.attachedPolicyArns
+    .map((arn) => policyOrNoSuchEntity(state, arn))
     .filter((p) => p.path.startsWith(prefix));
   const { page, nextToken } = paginate(attached, input.MaxItems, input.Marker);
   return {
@@ -174,7 +172,61 @@ export const listAttachedRolePolicies: Handler<
     IsTruncated: nextToken !== undefined,
     ...(nextToken ? { Marker: nextToken } : {}),
   };
-};
+}
+
+export const attachRolePolicy: Handler<
+  Checked<AttachRolePolicyRequest, 'PolicyArn' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => attach(ctx.state, findRole(ctx.state, input.RoleName), input.PolicyArn);
+
+export const detachRolePolicy: Handler<
+  Checked<DetachRolePolicyRequest, 'PolicyArn' | 'RoleName'>,
+  void,
+  IamState
+> = (input, ctx) => detach(findRole(ctx.state, input.RoleName), input.PolicyArn);
+
+export const listAttachedRolePolicies: Handler<
+  Checked<ListAttachedRolePoliciesRequest, 'RoleName'>,
+  ListAttachedRolePoliciesResponse,
+  IamState
+> = (input, ctx) => listAttached(ctx.state, findRole(ctx.state, input.RoleName), input);
+
+export const attachUserPolicy: Handler<
+  Checked<AttachUserPolicyRequest, 'PolicyArn' | 'UserName'>,
+  void,
+  IamState
+> = (input, ctx) => attach(ctx.state, findUser(ctx.state, input.UserName), input.PolicyArn);
+
+export const detachUserPolicy: Handler<
+  Checked<DetachUserPolicyRequest, 'PolicyArn' | 'UserName'>,
+  void,
+  IamState
+> = (input, ctx) => detach(findUser(ctx.state, input.UserName), input.PolicyArn);
+
+export const listAttachedUserPolicies: Handler<
+  Checked<ListAttachedUserPoliciesRequest, 'UserName'>,
+  ListAttachedUserPoliciesResponse,
+  IamState
+> = (input, ctx) => listAttached(ctx.state, findUser(ctx.state, input.UserName), input);
+
+export const attachGroupPolicy: Handler<
+  Checked<AttachGroupPolicyRequest, 'GroupName' | 'PolicyArn'>,
+  void,
+  IamState
+> = (input, ctx) => attach(ctx.state, findGroup(ctx.state, input.GroupName), input.PolicyArn);
+
+export const detachGroupPolicy: Handler<
+  Checked<DetachGroupPolicyRequest, 'GroupName' | 'PolicyArn'>,
+  void,
+  IamState
+> = (input, ctx) => detach(findGroup(ctx.state, input.GroupName), input.PolicyArn);
+
+export const listAttachedGroupPolicies: Handler<
+  Checked<ListAttachedGroupPoliciesRequest, 'GroupName'>,
+  ListAttachedGroupPoliciesResponse,
+  IamState
+> = (input, ctx) => listAttached(ctx.state, findGroup(ctx.state, input.GroupName), input);
 
 export const tagPolicy: Handler<Checked<TagPolicyRequest, 'PolicyArn' | 'Tags'>, void, IamState> = (
   input,

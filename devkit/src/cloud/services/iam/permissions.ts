@@ -1,8 +1,10 @@
 /**
  * What each IAM operation asks of IAM (Service Authorization Reference, AWS IAM). Most name their
- * resource by one member (RoleName, PolicyArn, OpenIDConnectProviderArn): `onNamedResource` reads
- * whichever the request has, so a new operation's entry is usually that one word. Created with
- * tags, a role, policy, OIDC provider or instance profile needs its tagging action too (iam:TagRole, ...).
+ * resource by one member (RoleName, UserName, GroupName, PolicyArn, OpenIDConnectProviderArn):
+ * `onNamedResource` reads whichever the request has, so a new operation's entry is usually that one
+ * word. Users' operations that leave UserName out act on the calling user: its ARN is the resource.
+ * Created with tags, a role, user, policy, OIDC provider or instance profile needs its tagging action
+ * too (iam:TagRole, iam:TagUser, ...).
  */
 import {
   anyResource,
@@ -15,7 +17,7 @@ import {
   type RequiredAction,
 } from '../../access/authorization.ts';
 import { issuerHostPath } from '../../access/identities.ts';
-import { instanceProfiles, type IamState } from './state.ts';
+import { groups, instanceProfiles, users, type IamState } from './state.ts';
 
 type Scope = AuthorizationScope<IamState>;
 
@@ -27,6 +29,49 @@ function role(name: string, at: Scope, path = '/'): { resource: string; context:
     : undefined;
   return { resource: record?.arn ?? iamArn(at, `role${path}${name}`), context: resourceTags(record?.tags) };
 }
+
+/** A user or group by name: its ARN (with the path IAM knows), its tags. */
+function userOrGroup(
+  kind: 'user' | 'group',
+  name: string,
+  at: Scope,
+): { resource: string; context: RequiredAction['context'] } {
+  const key = name.toLowerCase();
+  const user = kind === 'user' ? users(at.state)[key] : undefined;
+  const record = kind === 'user' ? user : groups(at.state)[key];
+  return { resource: record?.arn ?? iamArn(at, `${kind}/${name}`), context: resourceTags(user?.tags) };
+}
+
+/** The condition keys a request brings to an action on a named role, user or group. */
+function requestContext(i: Record<string, unknown>): RequiredAction['context'] {
+  return {
+    ...(typeof i.PolicyArn === 'string' ? { 'iam:PolicyARN': i.PolicyArn } : {}),
+    ...(typeof i.PermissionsBoundary === 'string'
+      ? { 'iam:PermissionsBoundary': i.PermissionsBoundary }
+      : {}),
+    ...requestTags(i.Tags as Parameters<typeof requestTags>[0] | undefined),
+    ...(Array.isArray(i.TagKeys) ? { 'aws:TagKeys': i.TagKeys as string[] } : {}),
+  };
+}
+
+/** A user's operation: the user named, else the calling user (their own keys, their own details). */
+const onUser: OperationAuthorization<IamState> = (i, at) => {
+  const named =
+    typeof i.UserName === 'string'
+      ? userOrGroup('user', i.UserName, at)
+      : { resource: at.caller.kind === 'user' ? at.caller.user.arn : '*', context: {} };
+  return [
+    { action: at.action, resource: named.resource, context: { ...named.context, ...requestContext(i) } },
+  ];
+};
+
+/** A group's operation (membership changes are the group's, as the reference lists them). */
+const onGroup: OperationAuthorization<IamState> = (i, at) => {
+  const named = userOrGroup('group', String(i.GroupName), at);
+  return [
+    { action: at.action, resource: named.resource, context: { ...named.context, ...requestContext(i) } },
+  ];
+};
 
 /** The instance profile the request names (its ARN carries the profile's path, which only IAM knows). */
 const onInstanceProfile: OperationAuthorization<IamState> = (i, at) => {
@@ -50,17 +95,7 @@ const onNamedResource: OperationAuthorization<IamState> = (i, at) => {
   if (typeof i.RoleName === 'string') {
     const named = role(i.RoleName, at);
     return [
-      {
-        action: at.action,
-        resource: named.resource,
-        context: {
-          ...named.context,
-          ...(i.PolicyArn ? { 'iam:PolicyARN': i.PolicyArn } : {}),
-          ...(i.PermissionsBoundary ? { 'iam:PermissionsBoundary': i.PermissionsBoundary } : {}),
-          ...requestTags(i.Tags),
-          ...(i.TagKeys ? { 'aws:TagKeys': i.TagKeys } : {}),
-        },
-      },
+      { action: at.action, resource: named.resource, context: { ...named.context, ...requestContext(i) } },
     ];
   }
   const arn = i.PolicyArn ?? i.OpenIDConnectProviderArn;
@@ -170,5 +205,58 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     TagOpenIDConnectProvider: onNamedResource,
     UntagOpenIDConnectProvider: onNamedResource,
     ListOpenIDConnectProviderTags: onNamedResource,
+    CreateUser: (i, at) =>
+      taggedOnCreate(
+        {
+          action: at.action,
+          resource: iamArn(at, `user${i.Path ?? '/'}${i.UserName}`),
+          context: requestContext(i),
+        },
+        i.Tags?.length > 0,
+        { action: 'iam:TagUser' },
+      ),
+    GetUser: onUser,
+    ListUsers: anyResource,
+    UpdateUser: onUser,
+    DeleteUser: onUser,
+    TagUser: onUser,
+    UntagUser: onUser,
+    ListUserTags: onUser,
+    PutUserPermissionsBoundary: onUser,
+    DeleteUserPermissionsBoundary: onUser,
+    PutUserPolicy: onUser,
+    GetUserPolicy: onUser,
+    DeleteUserPolicy: onUser,
+    ListUserPolicies: onUser,
+    AttachUserPolicy: onUser,
+    DetachUserPolicy: onUser,
+    ListAttachedUserPolicies: onUser,
+    CreateAccessKey: onUser,
+    ListAccessKeys: onUser,
+    UpdateAccessKey: onUser,
+    DeleteAccessKey: onUser,
+    // The key's user is the resource, which only the key's id names here.
+    GetAccessKeyLastUsed: (i, at) => {
+      const owners = at.state.accessKeys;
+      const owner = owners && Object.hasOwn(owners, i.AccessKeyId) ? owners[i.AccessKeyId] : undefined;
+      return owner === undefined ? '*' : [userOrGroup('user', owner, at).resource];
+    },
+    ListGroupsForUser: onUser,
+    CreateGroup: (i, at) => [
+      { action: at.action, resource: iamArn(at, `group${i.Path ?? '/'}${i.GroupName}`), context: {} },
+    ],
+    GetGroup: onGroup,
+    ListGroups: anyResource,
+    UpdateGroup: onGroup,
+    DeleteGroup: onGroup,
+    AddUserToGroup: onGroup,
+    RemoveUserFromGroup: onGroup,
+    PutGroupPolicy: onGroup,
+    GetGroupPolicy: onGroup,
+    DeleteGroupPolicy: onGroup,
+    ListGroupPolicies: onGroup,
+    AttachGroupPolicy: onGroup,
+    DetachGroupPolicy: onGroup,
+    ListAttachedGroupPolicies: onGroup,
   },
 };

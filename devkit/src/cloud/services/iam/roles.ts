@@ -27,8 +27,7 @@ import {
   findRole,
   instanceProfiles,
   mergeTags,
-  findPolicy,
-  noSuchEntity,
+  boundaryArn,
   uniqueId,
 } from './state.ts';
 
@@ -126,13 +125,6 @@ export const updateAssumeRolePolicy: Handler<
   parsePolicyDocument(input.PolicyDocument, 'trust');
   role.assumeRolePolicyDocument = input.PolicyDocument;
 };
-
-/** A permissions boundary is a managed policy (customer or AWS managed) that exists. */
-function boundaryArn(state: IamState, arn: string): string {
-  const policy = findPolicy(state, arn);
-  if (!policy) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
-  return policy.arn;
-}
 
 export const putRolePermissionsBoundary: Handler<
   Checked<PutRolePermissionsBoundaryRequest, 'PermissionsBoundary' | 'RoleName'>,

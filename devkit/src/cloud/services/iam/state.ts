@@ -3,10 +3,12 @@ import type { Tag } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
 import { MAX_TAGS_PER_RESOURCE, nameMap } from '../common.ts';
 import type {
+  GroupFacts,
   IamRecords,
   ManagedPolicyRecord,
   OidcProviderRecord,
   RoleFacts,
+  UserFacts,
 } from '../../access/identities.ts';
 import { AWS_MANAGED_POLICIES } from '../../access/aws-managed-policies.ts';
 
@@ -17,7 +19,13 @@ export interface RoleRecord extends RoleFacts {
   description?: string;
 }
 
-export type { ManagedPolicyRecord, PolicyVersionRecord } from '../../access/identities.ts';
+export type {
+  AccessKeyRecord,
+  ManagedPolicyRecord,
+  PolicyVersionRecord,
+  UserFacts as UserRecord,
+  GroupFacts as GroupRecord,
+} from '../../access/identities.ts';
 
 export interface InstanceProfileRecord {
   name: string;
@@ -48,6 +56,33 @@ export function oidcProviders(state: IamState): Record<string, OidcProviderRecor
   return (state.openIdConnectProviders ??= nameMap());
 }
 
+/** Users by lower-cased name (created on first use in state saved before users existed). */
+export function users(state: IamState): Record<string, UserFacts> {
+  return (state.users ??= nameMap());
+}
+
+/** Groups by lower-cased name (created on first use in state saved before groups existed). */
+export function groups(state: IamState): Record<string, GroupFacts> {
+  return (state.groups ??= nameMap());
+}
+
+/** Access key id → its user's lower-cased name. */
+export function accessKeyOwners(state: IamState): Record<string, string> {
+  return (state.accessKeys ??= nameMap());
+}
+
+export function findUser(state: IamState, name: string): UserFacts {
+  const user = users(state)[name.toLowerCase()];
+  if (!user) throw noSuchEntity(`The user with name ${name} cannot be found.`);
+  return user;
+}
+
+export function findGroup(state: IamState, name: string): GroupFacts {
+  const group = groups(state)[name.toLowerCase()];
+  if (!group) throw noSuchEntity(`The group with name ${name} cannot be found.`);
+  return group;
+}
+
 /** Instance profiles by lower-cased name (created on first use in state saved before they existed). */
 export function instanceProfiles(state: IamState): Record<string, InstanceProfileRecord> {
   return (state.instanceProfiles ??= nameMap());
@@ -69,7 +104,12 @@ export function deleteConflict(message: string): ServiceError {
 export function mergeTags(
   existing: Tag[],
   added: Tag[],
-  quota: 'TagsPerRole' | 'TagsPerOpenIdConnectProvider' | 'TagsPerPolicy' | 'TagsPerInstanceProfile',
+  quota:
+    | 'TagsPerRole'
+    | 'TagsPerUser'
+    | 'TagsPerOpenIdConnectProvider'
+    | 'TagsPerPolicy'
+    | 'TagsPerInstanceProfile',
 ): Tag[] {
   const merged = new Map(existing.map((t) => [t.Key, t.Value]));
   for (const tag of added) merged.set(tag.Key, tag.Value);
@@ -99,6 +139,13 @@ export function policyOrNoSuchEntity(state: IamState, arn: string): ManagedPolic
   return policy;
 }
 
+/** A permissions boundary is a managed policy (customer or AWS managed) that exists. */
+export function boundaryArn(state: IamState, arn: string): string {
+  const policy = findPolicy(state, arn);
+  if (!policy) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+  return policy.arn;
+}
+
 /** A customer managed policy, which the caller may change (AWS's own are not theirs to change). */
 export function customerPolicy(state: IamState, arn: string): ManagedPolicyRecord {
   const policy = policyOrNoSuchEntity(state, arn);
@@ -112,12 +159,27 @@ export function customerPolicy(state: IamState, arn: string): ManagedPolicyRecor
 
 export { defaultVersion } from '../../access/identities.ts';
 
+/** The roles, users and groups a managed policy is attached to. */
 export function attachmentCount(state: IamState, policyArn: string): number {
-  return Object.values(state.roles).filter((r) => r.attachedPolicyArns.includes(policyArn)).length;
+  const holders = [
+    ...Object.values(state.roles),
+    ...Object.values(users(state)),
+    ...Object.values(groups(state)),
+  ];
+  return holders.filter((h) => h.attachedPolicyArns.includes(policyArn)).length;
 }
 
-/** `AROA` + 17 characters, as IAM's unique ids look (roles AROA, policies ANPA, instance profiles AIPA). */
-export function uniqueId(prefix: 'AROA' | 'ANPA' | 'AIPA'): string {
+/** The roles and users a managed policy bounds. */
+export function boundaryUsageCount(state: IamState, policyArn: string): number {
+  const bounded = [...Object.values(state.roles), ...Object.values(users(state))];
+  return bounded.filter((b) => b.permissionsBoundary === policyArn).length;
+}
+
+/**
+ * `AROA` + 17 characters, as IAM's unique ids look (roles AROA, users AIDA, groups AGPA, policies
+ * ANPA, instance profiles AIPA).
+ */
+export function uniqueId(prefix: 'AROA' | 'AIDA' | 'AGPA' | 'ANPA' | 'AIPA'): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let id = prefix;
   for (let i = 0; i < 17; i++) id += alphabet[Math.floor(Math.random() * alphabet.length)];

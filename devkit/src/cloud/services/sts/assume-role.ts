@@ -47,6 +47,14 @@ const IDENTITY_NOT_ENFORCED: LabeledPolicy[] = [
   },
 ];
 
+/** `aws:PrincipalType` as AWS names each kind of caller. */
+const PRINCIPAL_TYPE = {
+  root: 'Account',
+  session: 'AssumedRole',
+  user: 'User',
+  federated: 'FederatedUser',
+} as const;
+
 function accessDenied(message: string): ServiceError {
   return new ServiceError(message, { code: 'AccessDenied', status: 403 });
 }
@@ -120,7 +128,7 @@ export const assumeRole: Handler<
     context: contextValues({
       'aws:PrincipalArn': caller.kind === 'session' ? caller.session.roleArn : caller.arn,
       'aws:PrincipalAccount': caller.accountId,
-      'aws:PrincipalType': caller.kind === 'session' ? 'AssumedRole' : 'Account',
+      'aws:PrincipalType': PRINCIPAL_TYPE[caller.kind],
       'sts:RoleSessionName': input.RoleSessionName,
       'sts:ExternalId': input.ExternalId,
       'sts:SourceIdentity': input.SourceIdentity,

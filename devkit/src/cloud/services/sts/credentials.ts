@@ -9,6 +9,19 @@ function keyId(): string {
   return `ASIA${[...randomBytes(16)].map((b) => KEY_ALPHABET[b % 32]).join('')}`;
 }
 
+/** A fresh key id, secret and session token, valid for `durationSeconds` from `nowMs`. */
+export function temporaryKeys(
+  durationSeconds: number,
+  nowMs: number,
+): Pick<SessionRecord, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiresMs'> {
+  return {
+    accessKeyId: keyId(),
+    secretAccessKey: randomBytes(30).toString('base64'),
+    sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(192).toString('base64')}`,
+    expiresMs: nowMs + durationSeconds * 1000,
+  };
+}
+
 export function newSession(
   role: RoleFacts,
   accountId: string,
@@ -18,10 +31,7 @@ export function newSession(
   webIdentity?: SessionRecord['webIdentity'],
 ): SessionRecord {
   return {
-    accessKeyId: keyId(),
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(192).toString('base64')}`,
-    expiresMs: nowMs + durationSeconds * 1000,
+    ...temporaryKeys(durationSeconds, nowMs),
     roleArn: role.arn,
     roleName: role.name,
     assumedRoleId: `${role.id}:${sessionName}`,
@@ -30,7 +40,9 @@ export function newSession(
   };
 }
 
-export function credentialsOf(session: SessionRecord): Credentials {
+export function credentialsOf(
+  session: Pick<SessionRecord, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiresMs'>,
+): Credentials {
   return {
     AccessKeyId: session.accessKeyId,
     SecretAccessKey: session.secretAccessKey,

@@ -11,15 +11,24 @@ import { ServiceError } from '../../protocol/errors.ts';
 import type { Handler, ServiceDefinition } from '../../service-definition.ts';
 import { assumeRole, assumeRoleWithWebIdentity } from './assume-role.ts';
 import { initialStsState, type StsState } from './state.ts';
+import { getAccessKeyInfo, getFederationToken, getSessionToken } from './user-sessions.ts';
 
-/** The caller: a role session STS issued, or the account's root for any other credentials. */
+/** The caller: a role session, an IAM user, a federated user, or the account's root for other credentials. */
 const getCallerIdentity: Handler<GetCallerIdentityRequest, GetCallerIdentityResponse, StsState> = (
   _input,
   ctx,
-) =>
-  ctx.caller.kind === 'session'
-    ? { UserId: ctx.caller.session.assumedRoleId, Account: ctx.accountId, Arn: ctx.caller.arn }
-    : { UserId: ctx.accountId, Account: ctx.accountId, Arn: ctx.caller.arn };
+) => {
+  const { caller } = ctx;
+  const userId =
+    caller.kind === 'session'
+      ? caller.session.assumedRoleId
+      : caller.kind === 'user'
+        ? caller.user.id
+        : caller.kind === 'federated'
+          ? caller.session.federatedUser!.id
+          : ctx.accountId;
+  return { UserId: userId, Account: ctx.accountId, Arn: caller.arn };
+};
 
 /** EC2's encoded authorization failure message, decoded; anything this cloud did not encode is invalid. */
 const decodeAuthorizationMessage: Handler<
@@ -37,7 +46,10 @@ const decodeAuthorizationMessage: Handler<
   return { DecodedMessage: decoded };
 };
 
-/** STS: who am I, temporary credentials for roles (AssumeRole, AssumeRoleWithWebIdentity), EC2's encoded denials. Global. */
+/**
+ * STS: who am I, temporary credentials for roles (AssumeRole, AssumeRoleWithWebIdentity), for users
+ * and the root (GetSessionToken, GetFederationToken), a key's account, EC2's encoded denials. Global.
+ */
 export const sts: ServiceDefinition<StsState> = {
   signingName: 'sts',
   protocol: 'awsQuery',
@@ -52,5 +64,8 @@ export const sts: ServiceDefinition<StsState> = {
     AssumeRole: assumeRole,
     AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
     DecodeAuthorizationMessage: decodeAuthorizationMessage,
+    GetSessionToken: getSessionToken,
+    GetFederationToken: getFederationToken,
+    GetAccessKeyInfo: getAccessKeyInfo,
   },
 };

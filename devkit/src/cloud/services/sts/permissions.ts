@@ -1,7 +1,8 @@
 /**
- * What each STS operation asks of IAM: GetCallerIdentity needs no permission (it works even under
- * an explicit deny); AssumeRole needs sts:AssumeRole on the role, its trust policy being the
- * role's resource policy; AssumeRoleWithWebIdentity is unsigned: the trust policy alone decides;
+ * What each STS operation asks of IAM: GetCallerIdentity and GetSessionToken need no permission
+ * (they work even under an explicit deny); AssumeRole needs sts:AssumeRole on the role, its trust
+ * policy being the role's resource policy; AssumeRoleWithWebIdentity is unsigned: the trust policy
+ * alone decides; GetFederationToken needs sts:GetFederationToken on the federated user it names;
  * DecodeAuthorizationMessage needs sts:DecodeAuthorizationMessage (no resource type).
  */
 import { anyResource, noPermission, type AuthorizationCatalogue } from '../../access/authorization.ts';
@@ -31,5 +32,8 @@ export const stsAuthorization: AuthorizationCatalogue = {
     },
     AssumeRoleWithWebIdentity: noPermission,
     DecodeAuthorizationMessage: anyResource,
+    GetSessionToken: noPermission,
+    GetFederationToken: (i, at) => [`arn:aws:sts::${at.accountId}:federated-user/${i.Name}`],
+    GetAccessKeyInfo: anyResource,
   },
 };

@@ -1,5 +1,5 @@
-/** STS's recorded state: the role sessions it issued, until they expire. */
-import type { SessionRecord, StsRecords } from '../../access/identities.ts';
+/** STS's recorded state: the role, user and root sessions it issued, until they expire. */
+import type { SessionRecord, StsRecords, UserSessionRecord } from '../../access/identities.ts';
 import { nameMap } from '../common.ts';
 
 export type StsState = StsRecords;
@@ -13,4 +13,11 @@ export function recordSession(state: StsState, session: SessionRecord, nowMs: nu
   for (const [key, old] of Object.entries(state.sessions))
     if (old.expiresMs <= nowMs) delete state.sessions[key];
   state.sessions[session.accessKeyId] = session;
+}
+
+/** Records a user's or the root's session (GetSessionToken, GetFederationToken), dropping expired ones. */
+export function recordUserSession(state: StsState, session: UserSessionRecord, nowMs: number): void {
+  const sessions = (state.userSessions ??= nameMap());
+  for (const [key, old] of Object.entries(sessions)) if (old.expiresMs <= nowMs) delete sessions[key];
+  sessions[session.accessKeyId] = session;
 }
