@@ -137,10 +137,8 @@ describe.runIf(awsCliAvailable)('IAM users under enforcement (AWS CLI)', () => {
     const keys = await user('keyholder', { all: policy(allow('*')) });
     expect((await cli(keys, ['ecs', 'list-clusters'])).code).toBe(0);
 
-    const wrongSecret = await cli({ ...keys, secretAccessKey: `${keys.secretAccessKey.slice(0, -1)}x` }, [
-      'sts',
-      'get-caller-identity',
-    ]);
+    const otherSecret = `${keys.secretAccessKey.slice(0, -1)}${keys.secretAccessKey.endsWith('x') ? 'y' : 'x'}`;
+    const wrongSecret = await cli({ ...keys, secretAccessKey: otherSecret }, ['sts', 'get-caller-identity']);
     expect(wrongSecret.stderr).toBe(
       'An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
