@@ -552,8 +552,310 @@ const trustCases: Case[] = [
   },
 ];
 
+/**
+ * Cases from AWS's documentation, each naming the rule it checks: the IAM User Guide's "Policy
+ * evaluation logic" (EVAL: "Determining whether a request is allowed or denied within an
+ * account"), "Permissions boundaries for IAM entities" (BOUNDARY), "Session policies" (SESSION),
+ * "Condition operators" (COND), "Single-valued vs. multivalued context keys" (MULTI) and "IAM
+ * policy elements: Variables and tags" (VARS).
+ */
+const SESSION_ARN = SESSION.type === 'AWS' ? SESSION.arn : '';
+const resourcePolicy = (...statements: PolicyStatement[]) => [
+  { source: 'resource policy', document: doc(...statements) },
+];
+const labeled = (source: string, ...statements: PolicyStatement[]) => [
+  { source, document: doc(...statements) },
+];
+const secretRequest = request({ action: 'secretsmanager:GetSecretValue', resource: secretArn });
+const tagged = (ctx: Record<string, string | string[]>) => request({ action: 'ecs:TagResource', ctx });
+
+const documentedCases: Array<Case & { rule: string }> = [
+  {
+    rule: 'EVAL: within one account, an Allow in either an identity or a resource policy suffices',
+    name: 'identity allow, resource policy silent on this principal',
+    policies: {
+      ...identity(allow({ Action: 'secretsmanager:*' })),
+      resource: resourcePolicy({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/other` },
+        Action: 'secretsmanager:*',
+        Resource: '*',
+      }),
+    },
+    request: secretRequest,
+    expected: 'Allow',
+  },
+  {
+    rule: 'EVAL: a resource policy naming the role session ARN is not limited by an implicit deny in a boundary',
+    name: 'resource policy names the session; the boundary allows nothing',
+    policies: {
+      resource: resourcePolicy({
+        Effect: 'Allow',
+        Principal: { AWS: SESSION_ARN },
+        Action: '*',
+        Resource: '*',
+      }),
+      boundary: labeled('boundary', allow({ Action: 'ecs:List*' })),
+    },
+    request: secretRequest,
+    expected: 'Allow',
+  },
+  {
+    rule: 'EVAL: a resource policy naming the role session ARN is not limited by an implicit deny in session policies',
+    name: 'resource policy names the session; the session policy allows nothing',
+    policies: {
+      resource: resourcePolicy({
+        Effect: 'Allow',
+        Principal: { AWS: SESSION_ARN },
+        Action: '*',
+        Resource: '*',
+      }),
+      session: labeled('session', allow({ Action: 'ecs:List*' })),
+    },
+    request: secretRequest,
+    expected: 'Allow',
+  },
+  {
+    rule: "EVAL: a resource policy naming the role ARN is limited by the boundary's implicit deny",
+    name: 'resource policy names the role; the boundary does not allow',
+    policies: {
+      resource: resourcePolicy({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: '*', Resource: '*' }),
+      boundary: labeled('boundary', allow({ Action: 'ecs:List*' })),
+    },
+    request: secretRequest,
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'EVAL: an explicit deny in any policy, a boundary included, overrides a resource policy naming the session',
+    name: 'boundary deny beats a resource policy naming the session',
+    policies: {
+      resource: resourcePolicy({
+        Effect: 'Allow',
+        Principal: { AWS: SESSION_ARN },
+        Action: '*',
+        Resource: '*',
+      }),
+      boundary: labeled('boundary', { Effect: 'Deny', Action: 'secretsmanager:*', Resource: '*' }),
+    },
+    request: secretRequest,
+    expected: 'ExplicitDeny',
+  },
+  {
+    rule: 'BOUNDARY: effective permissions are the intersection of the identity policy and the boundary',
+    name: 'the boundary allows, the identity policy does not',
+    policies: { identity: [], boundary: labeled('boundary', allow()) },
+    request: request(),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'BOUNDARY: an explicit deny in a boundary overrides an identity allow',
+    name: 'boundary deny',
+    policies: {
+      ...identity(allow()),
+      boundary: labeled('boundary', allow(), { Effect: 'Deny', Action: 'ecs:Register*', Resource: '*' }),
+    },
+    request: request(),
+    expected: 'ExplicitDeny',
+  },
+  {
+    rule: 'SESSION: the session is allowed what both its identity policies and its session policies allow',
+    name: 'identity and session policy both allow',
+    policies: { ...identity(allow()), session: labeled('session', allow({ Action: 'ecs:Register*' })) },
+    request: request(),
+    expected: 'Allow',
+  },
+  {
+    rule: 'SESSION: session policies cannot grant more than the identity policies allow',
+    name: 'the session policy allows, the identity policy does not',
+    policies: { identity: [], session: labeled('session', allow()) },
+    request: request(),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'SESSION: a session policy that does not allow the action limits the identity allow',
+    name: 'the session policy allows only something else',
+    policies: { ...identity(allow()), session: labeled('session', allow({ Action: 'ecs:List*' })) },
+    request: request(),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'SESSION: an explicit deny in a session policy overrides',
+    name: 'session policy deny',
+    policies: {
+      ...identity(allow()),
+      session: labeled('session', { Effect: 'Deny', Action: '*', Resource: '*' }),
+    },
+    request: request(),
+    expected: 'ExplicitDeny',
+  },
+  {
+    rule: 'BOUNDARY + SESSION: an identity allow must also be allowed by the boundary and the session policy',
+    name: 'identity, boundary and session policy all allow',
+    policies: {
+      ...identity(allow()),
+      boundary: labeled('boundary', allow()),
+      session: labeled('session', allow({ Action: 'ecs:RegisterTaskDefinition' })),
+    },
+    request: request(),
+    expected: 'Allow',
+  },
+  {
+    rule: 'EVAL: Deny with NotResource denies every resource but those named',
+    name: 'Deny NotResource: another secret is denied',
+    policies: identity(allow({ Action: 'secretsmanager:*' }), {
+      Effect: 'Deny',
+      Action: 'secretsmanager:*',
+      NotResource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:public-*`,
+    }),
+    request: secretRequest,
+    expected: 'ExplicitDeny',
+  },
+  {
+    rule: 'EVAL: Deny with NotAction denies every action but those named',
+    name: 'Deny NotAction: the named action is not denied',
+    policies: identity(allow(), { Effect: 'Deny', NotAction: 'ecs:Register*', Resource: '*' }),
+    request: request(),
+    expected: 'Allow',
+  },
+  {
+    rule: 'COND: ...IfExists: a missing key makes the condition true (the documented MFA deny)',
+    name: 'BoolIfExists aws:MultiFactorAuthPresent false denies a call without MFA information',
+    policies: identity(allow(), {
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    }),
+    request: request(),
+    expected: 'ExplicitDeny',
+  },
+  {
+    rule: 'COND: ...IfExists: a present key is compared as without IfExists',
+    name: 'BoolIfExists aws:MultiFactorAuthPresent false does not deny a call with MFA',
+    policies: identity(allow(), {
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    }),
+    request: request({ ctx: { 'aws:MultiFactorAuthPresent': 'true' } }),
+    expected: 'Allow',
+  },
+  {
+    rule: 'COND: ArnLikeIfExists on a missing aws:SourceArn is true',
+    name: 'ArnLikeIfExists, key absent',
+    policies: cond({ ArnLikeIfExists: { 'aws:SourceArn': `arn:aws:ecs:*:${ACCOUNT}:*` } }),
+    request: request(),
+    expected: 'Allow',
+  },
+  {
+    rule: 'COND: NumericLessThanEquals, several policy values are alternatives',
+    name: 'NumericLessThanEquals with two values',
+    policies: cond({ NumericLessThanEquals: { 's3:max-keys': ['5', '10'] } }),
+    request: request({ ctx: { 's3:max-keys': '7' } }),
+    expected: 'Allow',
+  },
+  {
+    rule: 'MULTI: ForAllValues: every request tag key must be among the allowed keys',
+    name: 'ForAllValues:StringEquals aws:TagKeys with a key not allowed',
+    policies: cond({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team', 'env'] } }),
+    request: tagged({ 'aws:TagKeys': ['team', 'owner'] }),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'MULTI: ForAllValues is true when the request has no values for the key',
+    name: 'ForAllValues:StringEquals aws:TagKeys with no tags',
+    policies: cond({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] } }),
+    request: tagged({ 'aws:TagKeys': [] }),
+    expected: 'Allow',
+  },
+  {
+    rule: 'MULTI: the documented pairing: ForAllValues with Null false requires tags and allows only listed keys',
+    name: 'ForAllValues plus Null false, no tags given',
+    policies: cond({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] },
+      Null: { 'aws:TagKeys': 'false' },
+    }),
+    request: tagged({}),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'MULTI: ForAnyValue:StringLike, one request value matching a pattern suffices',
+    name: 'ForAnyValue:StringLike aws:TagKeys',
+    policies: cond({ 'ForAnyValue:StringLike': { 'aws:TagKeys': 'cost-*' } }),
+    request: tagged({ 'aws:TagKeys': ['team', 'cost-center'] }),
+    expected: 'Allow',
+  },
+  {
+    rule: 'MULTI: a Deny with ForAnyValue applies when any request value matches',
+    name: 'Deny ForAnyValue:StringEquals aws:TagKeys on a protected key',
+    policies: identity(allow(), {
+      Effect: 'Deny',
+      Action: 'ecs:TagResource',
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'owner' } },
+    }),
+    request: tagged({ 'aws:TagKeys': ['team', 'owner'] }),
+    expected: 'ExplicitDeny',
+  },
+  {
+    rule: 'VARS: ${aws:username} in Resource is replaced by the request value',
+    name: 'a user may act on their own user only',
+    policies: identity(allow({ Action: 'iam:*', Resource: `arn:aws:iam::${ACCOUNT}:user/\${aws:username}` })),
+    request: request({
+      action: 'iam:GetUser',
+      resource: `arn:aws:iam::${ACCOUNT}:user/ana`,
+      ctx: { 'aws:username': 'ana' },
+    }),
+    expected: 'Allow',
+  },
+  {
+    rule: 'VARS: ${aws:username} in Resource does not match another name',
+    name: "a user may not act on another's user",
+    policies: identity(allow({ Action: 'iam:*', Resource: `arn:aws:iam::${ACCOUNT}:user/\${aws:username}` })),
+    request: request({
+      action: 'iam:GetUser',
+      resource: `arn:aws:iam::${ACCOUNT}:user/bob`,
+      ctx: { 'aws:username': 'ana' },
+    }),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'VARS: a variable without a value (a role session has no aws:username) makes the element match nothing',
+    name: '${aws:username} for a role session',
+    policies: identity(allow({ Action: 'iam:*', Resource: `arn:aws:iam::${ACCOUNT}:user/\${aws:username}` })),
+    request: request({ action: 'iam:GetUser', resource: `arn:aws:iam::${ACCOUNT}:user/ana` }),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: 'VARS: ${aws:PrincipalTag/key} in a condition value: attribute-based access control',
+    name: 'resource team tag equals the principal team tag',
+    policies: cond({ StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } }),
+    request: request({ ctx: { 'aws:ResourceTag/team': 'blue', 'aws:PrincipalTag/team': 'blue' } }),
+    expected: 'Allow',
+  },
+  {
+    rule: 'VARS: ${aws:PrincipalTag/key} in a condition value, another team',
+    name: 'resource team tag differs from the principal team tag',
+    policies: cond({ StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } }),
+    request: request({ ctx: { 'aws:ResourceTag/team': 'red', 'aws:PrincipalTag/team': 'blue' } }),
+    expected: 'ImplicitDeny',
+  },
+  {
+    rule: "VARS: a default value (${key, 'default'}) stands in for a missing key",
+    name: 'the default value of a missing principal tag',
+    policies: cond({ StringEquals: { 'aws:ResourceTag/team': "${aws:PrincipalTag/team, 'shared'}" } }),
+    request: request({ ctx: { 'aws:ResourceTag/team': 'shared' } }),
+    expected: 'Allow',
+  },
+];
+
 describe('policy evaluation', () => {
   it.each([...cases, ...trustCases])('$name', ({ policies, request: r, expected, options }) => {
+    expect(evaluateAccess(policies, r, options).decision).toBe(expected);
+  });
+
+  it.each(documentedCases)('$rule — $name', ({ policies, request: r, expected, options }) => {
     expect(evaluateAccess(policies, r, options).decision).toBe(expected);
   });
 
