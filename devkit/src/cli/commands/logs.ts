@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withErrors } from '../fail.ts';
+import { CliError, withErrors } from '../fail.ts';
 import type { StackTargetOptions } from '../stack-options.ts';
 import { addStackOptions } from '../stack-options.ts';
 
@@ -8,6 +8,7 @@ interface LogsCommandOptions extends StackTargetOptions {
   since?: string;
   tail?: string;
   filter?: string;
+  query?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -23,6 +24,10 @@ export function register(program: Command): void {
     )
     .option('--tail <n>', 'only the last n events (then, with -f, every new one)')
     .option('--filter <pattern>', 'a CloudWatch Logs filter pattern, e.g. "ERROR" or "{ $.level = 50 }"')
+    .option(
+      '--query <insights query>',
+      'run a Logs Insights query over the log group (from --since ago) and print its results as a table',
+    )
     .option('--json', 'the lines as the service wrote them (JSON), one per event, health checks included')
     .option('--verbose', "keep the health checks' access lines (GET /health every few seconds per task)")
     .action(
@@ -30,6 +35,29 @@ export function register(program: Command): void {
         const { parseSince, parseTail } = await import('../../deploy/logs.ts');
         const { openStack } = await import('../stack-target.ts');
         const { destroyClients } = await import('../../deploy/clients.ts');
+        if (options.query !== undefined) {
+          const conflicting = (['follow', 'tail', 'filter', 'verbose'] as const).find(
+            (o) => options[o] !== undefined,
+          );
+          if (conflicting) throw new CliError(`--query cannot be combined with --${conflicting}`);
+          if (options.query.trim() === '') throw new CliError('--query needs a Logs Insights query');
+          const sinceMs = parseSince(options.since ?? '10m');
+          const { printQuery } = await import('../print-query.ts');
+          const { stack, clients } = await openStack(options);
+          const abort = new AbortController();
+          process.once('SIGINT', () => abort.abort());
+          try {
+            await printQuery(clients, stack, {
+              queryString: options.query,
+              sinceMs,
+              json: options.json ?? false,
+              signal: abort.signal,
+            });
+          } finally {
+            destroyClients(clients);
+          }
+          return;
+        }
         const { printLogs } = await import('../print-logs.ts');
         const tail = options.tail === undefined ? undefined : parseTail(options.tail);
         const since = options.since ?? (tail === undefined ? '10m' : undefined);
