@@ -101,7 +101,9 @@ describe.skipIf(!dockerAvailable)('devkit up --watch', () => {
     );
     const json = await runCli(['status', '--json', '--stack', stack, '--state-dir', join(dir, 'state')]);
     expect(JSON.parse(json.stdout)).toMatchObject({
-      cloud: { timings: { profile: 'local', healthCheckIntervalSeconds: 2 } },
+      cloud: {
+        timings: { profile: 'local', healthCheckIntervalSeconds: 2, targetHealthCheckIntervalSeconds: 1 },
+      },
     });
 
     child.kill('SIGINT');

@@ -37,7 +37,10 @@ function timingsFrom(options: CloudCommandOptions, fail: (message: string) => ne
   const delay = seconds('deregistration-delay', options.deregistrationDelay);
   const retention = seconds('stopped-task-retention', options.stoppedTaskRetention);
   const sampling = seconds('metrics-sampling', options.metricsSampling);
-  if (interval !== undefined) overrides.healthCheckIntervalSeconds = interval;
+  if (interval !== undefined) {
+    overrides.healthCheckIntervalSeconds = interval;
+    overrides.targetHealthCheckIntervalSeconds = interval;
+  }
   if (grace !== undefined) overrides.noHealthCheckGraceSeconds = grace;
   if (delay !== undefined) overrides.deregistrationDelaySeconds = delay;
   if (retention !== undefined) overrides.stoppedTaskRetentionSeconds = retention;
@@ -61,7 +64,10 @@ export function register(program: Command): void {
       "ECS and load balancer timings: 'local' (AWS's intervals compressed) or 'aws' (AWS's own)",
       'local',
     )
-    .option('--health-check-interval <s>', 'replace every container health check interval')
+    .option(
+      '--health-check-interval <s>',
+      "replace every health check's interval, containers' and target groups' alike",
+    )
     .option('--health-grace <s>', 'seconds after RUNNING when a task without health checks counts as healthy')
     .option('--deregistration-delay <s>', 'longest wait for in-flight requests before a task stops')
     .option('--stopped-task-retention <s>', 'how long STOPPED tasks stay visible')

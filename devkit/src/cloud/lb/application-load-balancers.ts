@@ -327,7 +327,10 @@ export class ApplicationLoadBalancers {
       this.checks.set(key, check);
     }
     if (check.running || now < check.nextAt) return;
-    const intervalS = this.timings.healthCheckIntervalSeconds ?? tg.healthCheck.intervalSeconds;
+    const intervalS =
+      this.timings.targetHealthCheckIntervalSeconds ??
+      this.timings.healthCheckIntervalSeconds ??
+      tg.healthCheck.intervalSeconds;
     // The timing profile compresses the interval only; one check at a time runs per target anyway.
     const timeoutMs = tg.healthCheck.timeoutSeconds * 1000;
     check.running = true;

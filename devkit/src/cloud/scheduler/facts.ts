@@ -64,6 +64,8 @@ export interface Timings {
    * minimum is 5 s; AWS: as defined).
    */
   healthCheckIntervalSeconds?: number;
+  /** Replaces target groups' health-check interval when set (else the one above applies to them too). */
+  targetHealthCheckIntervalSeconds?: number;
   /** How often task containers are sampled for CloudWatch metrics and Container Insights (AWS: 60). */
   metricsSamplingSeconds: number;
 }
@@ -86,6 +88,10 @@ export const LOCAL_TIMINGS: Timings = {
   // of a local rollout was this wait. Not 1 s: each check starts a process in the task, and on a
   // starved machine checks that often crowd out the task they check.
   healthCheckIntervalSeconds: 2,
+  // A target group's check is one HTTP request from the load balancer, nothing started in the task:
+  // every second, so a new task takes traffic after two passes ~1 s apart (most of a rollout's wait
+  // for the new task once its container is healthy).
+  targetHealthCheckIntervalSeconds: 1,
 };
 
 export const TIMING_PROFILES = { aws: AWS_TIMINGS, local: LOCAL_TIMINGS } as const;
@@ -105,11 +111,13 @@ export function resolveTimings(given: Partial<Timings> = {}): Timings {
 
 /** One line saying which timings run, e.g. for `devkit cloud` and `devkit status`. */
 export function timingsLine(t: Timings): string {
-  const interval =
-    t.healthCheckIntervalSeconds === undefined ? 'as defined' : `${t.healthCheckIntervalSeconds} s`;
+  const every = (s: number | undefined) => (s === undefined ? 'as defined' : `${s} s`);
+  const interval = every(t.healthCheckIntervalSeconds);
+  const targetInterval = every(t.targetHealthCheckIntervalSeconds ?? t.healthCheckIntervalSeconds);
   const what = { aws: "AWS's own", local: "AWS's compressed for local runs", custom: 'custom' }[t.profile];
   return (
     `timings: ${t.profile} (${what}): health-check interval ${interval}, ` +
+    `target health-check interval ${targetInterval}, ` +
     `no-health-check grace ${t.noHealthCheckGraceSeconds} s, deregistration delay ${t.deregistrationDelaySeconds} s, ` +
     `stopped tasks kept ${t.stoppedTaskRetentionSeconds} s, metrics sampled every ${t.metricsSamplingSeconds} s`
   );

@@ -80,7 +80,12 @@ beforeAll(async () => {
   tasks.set('172.31.0.11', await task('admin'));
   plane = new ApplicationLoadBalancers({
     store: t.cloud.store,
-    timings: { ...LOCAL_TIMINGS, healthCheckIntervalSeconds: 0.2, deregistrationDelaySeconds: 2 },
+    timings: {
+      ...LOCAL_TIMINGS,
+      healthCheckIntervalSeconds: 0.2,
+      targetHealthCheckIntervalSeconds: 0.2,
+      deregistrationDelaySeconds: 2,
+    },
     resolve: (_region, target) => {
       const found = tasks.get(target.id);
       return found ? { host: '127.0.0.1', port: found.port } : undefined;

@@ -20,7 +20,9 @@ describe('resolveTimings', () => {
       metricsSamplingSeconds: 60,
     });
     expect(AWS_TIMINGS.healthCheckIntervalSeconds).toBeUndefined();
+    expect(AWS_TIMINGS.targetHealthCheckIntervalSeconds).toBeUndefined();
     expect(LOCAL_TIMINGS.healthCheckIntervalSeconds).toBeLessThan(5);
+    expect(LOCAL_TIMINGS.targetHealthCheckIntervalSeconds).toBeLessThan(5);
     expect(LOCAL_TIMINGS.deregistrationDelaySeconds).toBeLessThan(AWS_TIMINGS.deregistrationDelaySeconds);
   });
 
@@ -39,11 +41,12 @@ describe('resolveTimings', () => {
 describe('timingsLine', () => {
   it('names the profile and every timing', () => {
     expect(timingsLine(LOCAL_TIMINGS)).toBe(
-      "timings: local (AWS's compressed for local runs): health-check interval 2 s, no-health-check grace 3 s, " +
+      "timings: local (AWS's compressed for local runs): health-check interval 2 s, target health-check interval 1 s, " +
+        'no-health-check grace 3 s, ' +
         'deregistration delay 5 s, stopped tasks kept 3600 s, metrics sampled every 5 s',
     );
     expect(timingsLine(AWS_TIMINGS)).toMatch(
-      /^timings: aws \(AWS's own\): health-check interval as defined, no-health-check grace 40 s, deregistration delay 300 s,/,
+      /^timings: aws \(AWS's own\): health-check interval as defined, target health-check interval as defined, no-health-check grace 40 s, deregistration delay 300 s,/,
     );
   });
 });
