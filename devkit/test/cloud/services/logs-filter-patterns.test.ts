@@ -5,6 +5,7 @@
  * patterns (fast-check, seeded, bounded) through FilterLogEvents and TestMetricFilter: each one
  * either works or is refused with InvalidParameterException worded as AWS words it, never a 500.
  */
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -125,6 +126,31 @@ describe('space-delimited patterns', () => {
         metricTransformations: [{ metricName: 'Bytes5xx', metricNamespace: 'Web', metricValue: '$bytes' }],
       }),
     );
+    // Events stored from now on publish their bytes field when their status is 5xx.
+    await logs.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: 'web-2' }));
+    const at = Date.now();
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: GROUP,
+        logStreamName: 'web-2',
+        logEvents: LINES.map((message, i) => ({ timestamp: at + i, message })),
+      }),
+    );
+    const cloudwatch = new CloudWatchClient(t.clientConfig);
+    const { Datapoints } = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'Web',
+        MetricName: 'Bytes5xx',
+        StartTime: new Date(at - 60_000),
+        EndTime: new Date(at + 60_000),
+        Period: 300,
+        Statistics: ['Sum', 'SampleCount'],
+      }),
+    );
+    cloudwatch.destroy();
+    // 5324 (500) and 88 (502): the two 5xx access lines.
+    expect(Datapoints!.reduce((sum, d) => sum + d.Sum!, 0)).toBe(5324 + 88);
+    expect(Datapoints!.reduce((sum, d) => sum + d.SampleCount!, 0)).toBe(2);
     await expect(
       logs.send(
         new PutMetricFilterCommand({
@@ -146,6 +172,8 @@ describe('space-delimited patterns', () => {
       'filter-log-events',
       '--log-group-name',
       GROUP,
+      '--log-stream-names',
+      'web',
       '--filter-pattern',
       '[ip, user, username, timestamp, request, status_code = 4*, bytes]',
     ]);
