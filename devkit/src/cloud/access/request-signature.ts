@@ -35,9 +35,8 @@ export function signedWithSecret(request: SignedRequest, secret: string): boolea
   const [, day, region, service] = signature.credential.split('/');
   if (!day || !region || !service) return false;
   const payloadHashes = payloadHashesOf(request, signature);
-  let key = hmac(`AWS4${secret}`, day);
-  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
   const scope = `${day}/${region}/${service}/aws4_request`;
+  const key = signingKey(secret, day, region, service, scope);
   const expected = Buffer.from(signature.signature.toLowerCase(), 'hex');
   return payloadHashes.some((payloadHash) => {
     const canonical = canonicalRequest(request, signature, payloadHash);
@@ -45,6 +44,22 @@ export function signedWithSecret(request: SignedRequest, secret: string): boolea
     const actual = createHmac('sha256', key).update(toSign).digest();
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   });
+}
+
+/** Signing keys by secret and scope: a key serves a day's calls, and deriving one costs four HMACs. */
+const signingKeys = new Map<string, Buffer>();
+const KEPT_SIGNING_KEYS = 1000;
+
+function signingKey(secret: string, day: string, region: string, service: string, scope: string): Buffer {
+  const cacheKey = `${secret}\n${scope}`;
+  let key = signingKeys.get(cacheKey);
+  if (!key) {
+    key = hmac(`AWS4${secret}`, day);
+    for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
+    if (signingKeys.size >= KEPT_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(cacheKey, key);
+  }
+  return key;
 }
 
 function signatureOf(request: SignedRequest): Signature | undefined {
