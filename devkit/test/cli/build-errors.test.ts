@@ -31,6 +31,10 @@ const CONTEXT_FILES = [
 ];
 const BROKEN_LINE = 'const broken: number = ;';
 
+/** A whole output line ending in a step's duration, in either of duration()'s forms ("12.3 s", "1 min 01 s"). */
+const lineWithDuration = (start: string) =>
+  new RegExp(String.raw`^${start} \((?:\d+\.\d s|\d+ min \d{2} s)\)$`, 'm');
+
 describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit deploy', () => {
   const docker = new Docker();
   const env = () => envWithoutAws();
@@ -110,7 +114,9 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(up.stderr).toMatch(/^ {2}│ +src\/app\.ts:\d+:\d+:$/m);
     expect(up.stderr).toContain(BROKEN_LINE);
     expect(up.stdout).not.toContain('IsCoolGPT is up');
-    expect(up.stdout).toMatch(/^✘ build: image build failed at Step \d+\/\d+ : RUN .* \(\d+\.\d s\)$/m);
+    expect(up.stdout).toMatch(
+      lineWithDuration(String.raw`✘ build: image build failed at Step \d+\/\d+ : RUN .*`),
+    );
     const hint =
       /the cloud keeps running: fix the error, then deploy again with `npm run devkit -- (deploy [^`]+)`/.exec(
         up.stdout,
@@ -137,7 +143,7 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(code).toBe(0);
     // Plain lines (not a terminal): what up provisioned is unchanged, in one line; the build and the
     // push say where they are with the time so far, without the builder's own output.
-    expect(stdout).toMatch(/^✔ provision: \d+ resources unchanged \(\d+\.\d s\)$/m);
+    expect(stdout).toMatch(lineWithDuration(String.raw`✔ provision: \d+ resources unchanged`));
     expect(stdout).not.toContain('▶ provision');
     expect(stdout).toMatch(/^▶ build: /m);
     expect(stdout).toMatch(
@@ -145,7 +151,9 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     );
     expect(stdout).not.toContain(' ---> ');
     expect(stdout).toMatch(/^ {2}\d+\.\d s {2}\S+: \d+\/\d+ layers/m);
-    expect(stdout).toMatch(/^✔ push: sha256:\w+ \(\S+, latest\), [\d.]+ [kM]B sent \(\d+\.\d s\)$/m);
+    expect(stdout).toMatch(
+      lineWithDuration(String.raw`✔ push: sha256:\w+ \(\S+, latest\), [\d.]+ [kM]B sent`),
+    );
     const response = await fetch(`http://127.0.0.1:${lbPort}/health`);
     expect(response.status).toBe(200);
   }, 600_000);
