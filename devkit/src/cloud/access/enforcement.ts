@@ -424,8 +424,8 @@ function principalTags(tags: readonly Tag[] | undefined): Record<string, string>
 /** The line `devkit cloud`, `devkit status` and the rehearsal say about enforcement. */
 export function iamEnforcementLine(enforced: boolean): string {
   return enforced
-    ? "iam: enforced (role sessions' and their tasks' calls are evaluated against IAM policies; test/test acts as the account root)"
-    : 'iam: not enforced (any credentials may call anything; --enforce-iam evaluates role sessions as AWS does)';
+    ? 'iam: enforced (calls of IAM users, role sessions and their tasks are evaluated against IAM policies; test/test acts as the account root)'
+    : 'iam: not enforced (any credentials may call anything; --enforce-iam evaluates IAM users and role sessions as AWS does)';
 }
 
 /** A stored document, or null when it cannot be read (it then grants nothing). */
