@@ -65,11 +65,6 @@ export class TaskEndpoints {
     return this.ready;
   }
 
-  /** After the container went away (another cloud left last), the next task recreates it. */
-  forget(): void {
-    this.ready = undefined;
-  }
-
   private async create(): Promise<void> {
     const networks = await this.docker.listNetworks({ filters: { name: [TASK_ENDPOINTS_NETWORK] } });
     if (!networks.some((n) => n.Name === TASK_ENDPOINTS_NETWORK)) {
