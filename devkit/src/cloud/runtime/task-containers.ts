@@ -322,7 +322,9 @@ function dockerHealthCheck(check: HealthCheckSpec): Docker.HealthConfig {
     Interval: check.intervalSeconds * NANOS_PER_SECOND,
     Timeout: check.timeoutSeconds * NANOS_PER_SECOND,
     Retries: check.retries,
-    StartPeriod: check.startPeriodSeconds * NANOS_PER_SECOND,
+    // At least 1 ms (the engine's minimum): it reads 0 as unset and takes the image's HEALTHCHECK
+    // start period (the service image's 10 s), while a task definition's 0 means none, as on Fargate.
+    StartPeriod: Math.max(NANOS_PER_SECOND / 1000, check.startPeriodSeconds * NANOS_PER_SECOND),
   };
 }
 
