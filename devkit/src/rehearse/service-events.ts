@@ -34,6 +34,23 @@ export class ServiceEvents {
     });
   }
 
+  /** Why the service's stopped tasks of the task definitions `which` picks stopped (ECS's stoppedReason). */
+  async stoppedReasons(
+    clients: AwsClients,
+    stack: Stack,
+    which: (taskDefinitionArn: string) => boolean,
+  ): Promise<string[]> {
+    const { cluster, service } = ref(stack);
+    const { taskArns = [] } = await clients.ecs.send(
+      new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED' }),
+    );
+    if (taskArns.length === 0) return [];
+    const { tasks = [] } = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }));
+    return tasks
+      .filter((task) => task.lastStatus === 'STOPPED' && which(task.taskDefinitionArn ?? ''))
+      .map((task) => task.stoppedReason ?? task.stopCode ?? 'no reason given');
+  }
+
   async primary(clients: AwsClients, stack: Stack): Promise<Deployment | undefined> {
     const service = await describeService(clients, ref(stack));
     return service?.deployments?.find((d) => d.status === 'PRIMARY');

@@ -67,6 +67,15 @@ export const deployV3: RehearsalStep = {
       run.note(
         `PRIMARY again: ${primary.id} with ${primary.taskDefinition?.split('/').pop() ?? '?'} (${primary.rolloutState})`,
       );
+    // The rollback must come from the breakage v3 carries: its tasks failed their container health
+    // checks (the last may be stopped by the rollback instead). A v3 whose containers could not even
+    // be created would roll back just the same.
+    const earlier = new Set([ctx.deployed.v1?.taskDefinitionArn, v2TaskDefinition]);
+    const v3Stops = await events.stoppedReasons(clients, stack, (arn) => !earlier.has(arn));
+    run.expect(
+      v3Stops.includes('Task failed container health checks'),
+      `v3's tasks did not stop for failed container health checks: ${v3Stops.join('; ') || 'none stopped'}`,
+    );
     const info = (await (await fetch(throughLoadBalancer(ctx, '/v1/info'))).json()) as { version?: string };
     run.expect(
       info.version === v2.version,
