@@ -18,7 +18,8 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadavg } from 'node:os';
 import { startCloud } from '../src/cloud/server.ts';
-const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+import { median } from './stats.ts';
+
 type Signer = 'root' | 'session' | 'user';
 async function p50(enforceIam: boolean, signer: Signer) {
   const cloud = await startCloud({ port: 0, enforceIam });
@@ -92,15 +93,17 @@ async function p50(enforceIam: boolean, signer: Signer) {
   await cloud.close();
   return median(s);
 }
-const rounds: Array<[number, number, number]> = [];
-for (let r = 0; r < 3; r++)
-  rounds.push([await p50(true, 'root'), await p50(true, 'session'), await p50(true, 'user')]);
-for (const [off, on, user] of rounds)
+export default async function iamEnforcementBench(): Promise<void> {
+  const rounds: Array<[number, number, number]> = [];
+  for (let r = 0; r < 3; r++)
+    rounds.push([await p50(true, 'root'), await p50(true, 'session'), await p50(true, 'user')]);
+  for (const [off, on, user] of rounds)
+    console.log(
+      `ListClusters p50: root (not evaluated) ${off.toFixed(3)} ms, role session (evaluated) ${on.toFixed(3)} ms, added ${(on - off).toFixed(3)} ms; IAM user key (signature checked, evaluated) ${user.toFixed(3)} ms, added ${(user - off).toFixed(3)} ms`,
+    );
   console.log(
-    `ListClusters p50: root (not evaluated) ${off.toFixed(3)} ms, role session (evaluated) ${on.toFixed(3)} ms, added ${(on - off).toFixed(3)} ms; IAM user key (signature checked, evaluated) ${user.toFixed(3)} ms, added ${(user - off).toFixed(3)} ms`,
+    `load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
-console.log(
-  `load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+}
