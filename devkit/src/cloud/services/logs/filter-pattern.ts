@@ -176,18 +176,22 @@ function valueMatcher(value: Token): (text: string) => boolean {
     : wildcardMatcher(value.text, { questionMark: false });
 }
 
+/** `field <op> n` for a number field, the one table JSON and space-delimited patterns share. */
+function numberComparison(op: string, n: number): (a: number) => boolean {
+  const compare: Record<string, (a: number) => boolean> = {
+    '=': (a) => a === n,
+    '!=': (a) => a !== n,
+    '<': (a) => a < n,
+    '<=': (a) => a <= n,
+    '>': (a) => a > n,
+    '>=': (a) => a >= n,
+  };
+  return compare[op]!;
+}
+
 function comparison(path: Array<string | number>, op: string, value: Token): JsonTest {
   if (value.kind === 'word' && NUMBER.test(value.text)) {
-    const n = Number(value.text);
-    const compare: Record<string, (a: number) => boolean> = {
-      '=': (a) => a === n,
-      '!=': (a) => a !== n,
-      '<': (a) => a < n,
-      '<=': (a) => a <= n,
-      '>': (a) => a > n,
-      '>=': (a) => a >= n,
-    };
-    const test = compare[op]!;
+    const test = numberComparison(op, Number(value.text));
     return (doc) => {
       const field = select(doc, path);
       return typeof field === 'number' && test(field);
@@ -399,16 +403,7 @@ function parseColumn(text: string): Column {
 
 function fieldComparison(op: string, value: Token): FieldTest {
   if (value.kind === 'word' && NUMBER.test(value.text)) {
-    const n = Number(value.text);
-    const compare: Record<string, (a: number) => boolean> = {
-      '=': (a) => a === n,
-      '!=': (a) => a !== n,
-      '<': (a) => a < n,
-      '<=': (a) => a <= n,
-      '>': (a) => a > n,
-      '>=': (a) => a >= n,
-    };
-    const test = compare[op]!;
+    const test = numberComparison(op, Number(value.text));
     return (field) => NUMBER.test(field) && test(Number(field));
   }
   if (op !== '=' && op !== '!=') throw invalid(`'${op}' compares numbers only`);
