@@ -117,7 +117,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       decisionsRoute(access),
       consoleRoute(store),
       localIssuerRoute(store),
-      registryRoute({ catalog: ecrRegistryCatalog(store), blobs }),
+      registryRoute({ catalog: ecrRegistryCatalog(store, { access, accountId: ACCOUNT_ID }), blobs }),
     ],
     onCall: (call) => {
       // A change may give the runtime something to do: it looks at once rather than at its next tick.

@@ -22,8 +22,25 @@ export interface PushedManifest extends StoredManifest {
   configMediaType: string | undefined;
 }
 
+/**
+ * The ECR API operation whose action AWS authorizes a registry request as (`ListImages` for a tag
+ * list; a cross-repository mount reads its source as `GetDownloadUrlForLayer`).
+ */
+export type RegistryOperation =
+  | 'BatchCheckLayerAvailability'
+  | 'GetDownloadUrlForLayer'
+  | 'InitiateLayerUpload'
+  | 'UploadLayerPart'
+  | 'CompleteLayerUpload'
+  | 'PutImage'
+  | 'BatchGetImage'
+  | 'BatchDeleteImage'
+  | 'ListImages';
+
 /** One authenticated caller's view of the repositories (ECR: one region's registry). */
 export interface RegistryNamespace {
+  /** Throws a DENIED RegistryError when the caller may not do `operation` on repository `name`. */
+  authorize(operation: RegistryOperation, name: string): void;
   hasRepository(name: string): boolean;
   /** The size of a blob pushed to (or mounted into) `name`, if it was. */
   blobSize(name: string, digest: string): number | undefined;

@@ -1,7 +1,8 @@
 /**
  * The OCI distribution (v2) registry, served on the cloud's own endpoint under `/v2/`: Basic auth
  * with ECR's token, blob uploads (monolithic, chunked, cross-repository mounts) streamed to disk,
- * manifests by tag or digest, tag lists. Bodies are streamed, never buffered whole (manifests
+ * manifests by tag or digest, tag lists. Each request is authorized (by the catalog: ECR's IAM) as
+ * the ECR action AWS maps it to, before the repository is looked up, as AWS does. Bodies are streamed, never buffered whole (manifests
  * excepted: they are small and must be parsed).
  */
 import { createReadStream } from 'node:fs';
@@ -10,7 +11,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Route } from '../gateway.ts';
 import type { BlobStore } from './blob-store.ts';
 import { rangeInvalid } from './blob-store.ts';
-import { DOWNLOAD_TOKEN, type RegistryCatalog, type RegistryNamespace } from './catalog.ts';
+import {
+  DOWNLOAD_TOKEN,
+  type RegistryCatalog,
+  type RegistryNamespace,
+  type RegistryOperation,
+} from './catalog.ts';
 import {
   blobUnknown,
   digestInvalid,
@@ -90,19 +96,32 @@ async function dispatch(
     return;
   }
   let match: RegExpExecArray | null;
-  const call = (name: string): Call => {
+  const call = (name: string, operation: RegistryOperation): Call => {
+    ns.authorize(operation, name);
     if (!ns.hasRepository(name)) throw nameUnknown(name);
     return { req, res, url, ns, name };
   };
   if ((match = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(path))) {
-    await upload(call(match[1]!), blobs, match[2]!);
+    const operation =
+      req.method === 'POST'
+        ? 'InitiateLayerUpload'
+        : req.method === 'PUT'
+          ? 'CompleteLayerUpload'
+          : 'UploadLayerPart';
+    await upload(call(match[1]!, operation), blobs, match[2]!);
   } else if ((match = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path))) {
-    await blob(call(match[1]!), blobs, match[2]!);
+    await blob(
+      call(match[1]!, req.method === 'HEAD' ? 'BatchCheckLayerAvailability' : 'GetDownloadUrlForLayer'),
+      blobs,
+      match[2]!,
+    );
   } else if ((match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path))) {
-    await manifest(call(match[1]!), blobs, match[2]!);
+    const operation =
+      req.method === 'PUT' ? 'PutImage' : req.method === 'DELETE' ? 'BatchDeleteImage' : 'BatchGetImage';
+    await manifest(call(match[1]!, operation), blobs, match[2]!);
   } else if ((match = /^\/v2\/(.+)\/tags\/list$/.exec(path))) {
-    const c = call(match[1]!);
     allow(req, ['GET']);
+    const c = call(match[1]!, 'ListImages');
     send(
       res,
       200,
@@ -136,7 +155,7 @@ async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
     allow(req, ['POST']);
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
-    if (mount && from) {
+    if (mount && from && readable(ns, from)) {
       const size = ns.hasRepository(from) ? ns.blobSize(from, mount) : undefined;
       if (size !== undefined && (await blobs.size(mount)) === size) {
         await ns.linkBlob(name, mount, size);
@@ -145,6 +164,8 @@ async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
       }
       // Not mountable: the spec says to fall back to an ordinary upload session.
     }
+    // A monolithic upload (POST with its digest) completes the layer too.
+    if (url.searchParams.has('digest')) ns.authorize('CompleteLayerUpload', name);
     const started = blobs.startUpload();
     if (url.searchParams.has('digest')) await complete(started, url.searchParams.get('digest'));
     else progress(started, 202);
@@ -261,6 +282,17 @@ async function manifest(call: Call, blobs: BlobStore, reference: string): Promis
     etag: `"${stored.digest}"`,
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** Whether the caller may read layers of `name` (a mount's source); refused, the push uploads instead. */
+function readable(ns: RegistryNamespace, name: string): boolean {
+  try {
+    ns.authorize('GetDownloadUrlForLayer', name);
+    return true;
+  } catch (error) {
+    if (error instanceof RegistryError && error.code === 'DENIED') return false;
+    throw error;
+  }
 }
 
 function sizeMismatch(ref: { digest: string; size: number }, actual: number): RegistryError {

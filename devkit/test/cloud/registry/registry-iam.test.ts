@@ -1,0 +1,157 @@
+/**
+ * The registry under IAM enforcement (issue 19): `docker push`/`pull` with a role session's
+ * `aws ecr get-login-password` is authorized per request as that session, with the ECR action AWS
+ * maps each request to, and refused with ECR's `denied: User: ... is not authorized to perform`.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disposeDockerConfig, docker, dockerAvailable } from '../docker-cli.ts';
+import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+
+const exec = promisify(execFile);
+const ACCOUNT = '000000000000';
+const REPOSITORY = 'iam/app';
+const REPOSITORY_ARN = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${REPOSITORY}`;
+const policy = (...actions: string[]) =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      { Effect: 'Allow', Action: actions, Resource: REPOSITORY_ARN },
+    ],
+  });
+const PUSH = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
+];
+
+const denial = (role: string, action: string) =>
+  `denied: User: arn:aws:sts::${ACCOUNT}:assumed-role/${role}/ci is not authorized to perform: ${action} on resource: ${REPOSITORY_ARN} because no identity-based policy allows the ${action} action`;
+
+describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM enforcement', () => {
+  let t: TestCloud;
+  let iam: IAMClient;
+  let host: string;
+  let workDir: string;
+  let image: string;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestCloud({ enforceIam: true });
+    iam = new IAMClient(t.clientConfig);
+    host = new URL(t.cloud.url).host;
+    workDir = await mkdtemp(join(tmpdir(), 'devkit-registry-iam-'));
+    const ecr = new ECRClient(t.clientConfig);
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
+    ecr.destroy();
+    await writeFile(join(workDir, 'payload.bin'), randomBytes(32 * 1024));
+    await exec('tar', ['-C', workDir, '-cf', join(workDir, 'image.tar'), 'payload.bin']);
+    image = `${host}/${REPOSITORY}:v1`;
+    created.push((await docker(['import', join(workDir, 'image.tar'), image])).trim());
+  });
+
+  afterAll(async () => {
+    for (const id of created) await docker(['rmi', '--force', id]).catch(() => undefined);
+    await docker(['logout', host]).catch(() => undefined);
+    disposeDockerConfig();
+    iam.destroy();
+    await rm(workDir, { recursive: true, force: true });
+    await t.dispose();
+  });
+
+  /** A role with `actions` on the repository; `docker login` as a session of it, through the AWS CLI. */
+  async function loginAs(role: string, actions: string[]): Promise<void> {
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: role,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    await grant(role, actions);
+    const { Credentials } = await new STSClient(t.clientConfig).send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${role}`, RoleSessionName: 'ci' }),
+    );
+    const { stdout: password } = await exec(
+      AWS_CLI,
+      ['--endpoint-url', t.cloud.url, 'ecr', 'get-login-password'],
+      {
+        env: {
+          ...awsCliEnv(),
+          AWS_ACCESS_KEY_ID: Credentials!.AccessKeyId!,
+          AWS_SECRET_ACCESS_KEY: Credentials!.SecretAccessKey!,
+          AWS_SESSION_TOKEN: Credentials!.SessionToken!,
+        },
+      },
+    );
+    expect(
+      await docker(['login', '--username', 'AWS', '--password-stdin', host], { input: password }),
+    ).toMatch(/Login Succeeded/);
+  }
+
+  function grant(role: string, actions: string[]) {
+    return iam.send(
+      new PutRolePolicyCommand({
+        RoleName: role,
+        PolicyName: 'registry',
+        PolicyDocument: policy(...actions),
+      }),
+    );
+  }
+
+  async function failure(run: Promise<unknown>): Promise<string> {
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error, 'docker should have been refused').toBeDefined();
+    return error!.message;
+  }
+
+  it('docker push is refused with ECR’s denied message without ecr:InitiateLayerUpload, and passes once granted', async () => {
+    await loginAs('registry-pusher', ['ecr:BatchCheckLayerAvailability']);
+    const refused = await failure(docker(['push', image]));
+    expect(refused).toContain(denial('registry-pusher', 'ecr:InitiateLayerUpload'));
+    const decision = t.cloud.access.recentDecisions(50, { deniedOnly: true })[0]!;
+    expect(decision).toMatchObject({
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/registry-pusher/ci`,
+      operation: 'ecr:InitiateLayerUpload',
+      allowed: false,
+      enforced: true,
+    });
+
+    // Authorized per request, as on AWS: the grant counts without a new login.
+    await grant('registry-pusher', PUSH);
+    expect(await docker(['push', image])).toMatch(/v1: digest: sha256:[a-f0-9]{64}/);
+    const used = JSON.stringify(t.cloud.access.usedPolicy('registry-pusher'));
+    for (const action of ['ecr:InitiateLayerUpload', 'ecr:CompleteLayerUpload', 'ecr:PutImage']) {
+      expect(used).toContain(action);
+    }
+    expect(used).toContain(REPOSITORY_ARN);
+  });
+
+  it('docker pull is refused without ecr:BatchGetImage, and passes once granted', async () => {
+    await loginAs('registry-puller', ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer']);
+    await docker(['rmi', image]);
+    const refused = await failure(docker(['pull', image]));
+    expect(refused).toContain(denial('registry-puller', 'ecr:BatchGetImage'));
+
+    await grant('registry-puller', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+    expect(await docker(['pull', image])).toMatch(/Status: Downloaded newer image/);
+  });
+});
