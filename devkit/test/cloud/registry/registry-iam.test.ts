@@ -9,17 +9,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeDockerConfig, docker, dockerAvailable } from '../docker-cli.ts';
 import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { RegistryClient, registryAuthorization, sha256 } from '../registry-client.ts';
 
 const exec = promisify(execFile);
 const ACCOUNT = '000000000000';
 const REPOSITORY = 'iam/app';
 const REPOSITORY_ARN = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${REPOSITORY}`;
+const SOURCE = 'iam/source';
 const policy = (...actions: string[]) =>
   JSON.stringify({
     Version: '2012-10-17',
@@ -54,6 +56,7 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
     workDir = await mkdtemp(join(tmpdir(), 'devkit-registry-iam-'));
     const ecr = new ECRClient(t.clientConfig);
     await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: SOURCE }));
     ecr.destroy();
     await writeFile(join(workDir, 'payload.bin'), randomBytes(32 * 1024));
     await exec('tar', ['-C', workDir, '-cf', join(workDir, 'image.tar'), 'payload.bin']);
@@ -70,8 +73,8 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
     await t.dispose();
   });
 
-  /** A role with `actions` on the repository; `docker login` as a session of it, through the AWS CLI. */
-  async function loginAs(role: string, actions: string[]): Promise<void> {
+  /** A role with `actions` on the repository, and credentials of a session of it. */
+  async function roleSession(role: string, actions: string[]) {
     await iam.send(
       new CreateRoleCommand({
         RoleName: role,
@@ -87,15 +90,25 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
     const { Credentials } = await new STSClient(t.clientConfig).send(
       new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${role}`, RoleSessionName: 'ci' }),
     );
+    return {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken!,
+    };
+  }
+
+  /** `docker login` as a session of a role with `actions`, with the AWS CLI's get-login-password. */
+  async function loginAs(role: string, actions: string[]): Promise<void> {
+    const credentials = await roleSession(role, actions);
     const { stdout: password } = await exec(
       AWS_CLI,
       ['--endpoint-url', t.cloud.url, 'ecr', 'get-login-password'],
       {
         env: {
           ...awsCliEnv(),
-          AWS_ACCESS_KEY_ID: Credentials!.AccessKeyId!,
-          AWS_SECRET_ACCESS_KEY: Credentials!.SecretAccessKey!,
-          AWS_SESSION_TOKEN: Credentials!.SessionToken!,
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          AWS_SESSION_TOKEN: credentials.sessionToken,
         },
       },
     );
@@ -153,5 +166,55 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
 
     await grant('registry-puller', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
     expect(await docker(['pull', image])).toMatch(/Status: Downloaded newer image/);
+  });
+
+  it('a tag list needs ecr:ListImages (403 DENIED, AWS’s sentence); a mount needs read on its source, else it uploads', async () => {
+    const content = randomBytes(1024);
+    const digest = sha256(content);
+    // test/test is the account root: its token is not evaluated.
+    const root = new RegistryClient(t, await registryAuthorization(t));
+    expect((await root.pushBlob(SOURCE, content)).status).toBe(201);
+
+    const ecr = new ECRClient({
+      ...t.clientConfig,
+      credentials: await roleSession('registry-raw', ['ecr:InitiateLayerUpload']),
+    });
+    const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+    ecr.destroy();
+    const role = new RegistryClient(t, `Basic ${authorizationData![0]!.authorizationToken!}`);
+
+    const tags = await role.fetch(`/v2/${REPOSITORY}/tags/list`);
+    expect(tags.status).toBe(403);
+    expect(await tags.json()).toEqual({
+      errors: [
+        {
+          code: 'DENIED',
+          message: denial('registry-raw', 'ecr:ListImages').slice('denied: '.length),
+          detail: {},
+        },
+      ],
+    });
+
+    const mount = `/v2/${REPOSITORY}/blobs/uploads/?mount=${digest}&from=${SOURCE}`;
+    expect((await role.fetch(mount, { method: 'POST' })).status).toBe(202);
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'registry-raw',
+        PolicyName: 'source',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'ecr:GetDownloadUrlForLayer',
+              Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${SOURCE}`,
+            },
+          ],
+        }),
+      }),
+    );
+    const mounted = await role.fetch(mount, { method: 'POST' });
+    expect(mounted.status).toBe(201);
+    expect(mounted.headers.get('docker-content-digest')).toBe(digest);
   });
 });

@@ -52,7 +52,7 @@ export function ecrRegistryCatalog(
               caller,
               region: region!,
               sourceIp: undefined,
-              catalogue: ecrAuthorization as never,
+              catalogue: ecrAuthorization,
               state,
               protocol: 'json',
             });
