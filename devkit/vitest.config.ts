@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     name: 'devkit',
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    // Tests drive real processes, ports and a Docker engine: generous limits, no timing assertions.
-    testTimeout: 60_000,
+    // Tests drive real processes, ports and a Docker engine, several files at once: generous limits,
+    // no timing assertions.
+    testTimeout: 120_000,
     hookTimeout: 180_000,
   },
 });
