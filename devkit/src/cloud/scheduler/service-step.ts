@@ -5,15 +5,17 @@
  */
 import { bringToCount, isHealthy, wanted } from '../services/ecs/deployment-scaling.ts';
 import { recordServiceEvent, settleDrainingService } from '../services/ecs/lifecycle.ts';
+import {
+  completeServiceDeployment,
+  failureThreshold,
+  noteCircuitBreakerTripped,
+  rollBack,
+  rollbackTarget,
+} from '../services/ecs/service-deployments.ts';
 import { rolloutReasons, serviceEventMessages } from '../services/ecs/wording.ts';
 import type { DeploymentRecord, EcsState, ServiceRecord } from '../services/ecs/state.ts';
 import { deploymentTasks, isLive, serviceTasks } from '../services/ecs/state.ts';
 import type { Action } from './facts.ts';
-
-/** AWS's circuit-breaker threshold: half the desired count, at least 3, at most 200. */
-export function failureThreshold(desiredCount: number): number {
-  return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
-}
 
 export function advanceService(state: EcsState, service: ServiceRecord, now: number): Action[] {
   if (service.status === 'INACTIVE') return [];
@@ -25,7 +27,7 @@ export function advanceService(state: EcsState, service: ServiceRecord, now: num
     config.deploymentCircuitBreaker?.enable &&
     primary.failedTasks >= failureThreshold(service.desiredCount)
   ) {
-    tripCircuitBreaker(service, primary, config.deploymentCircuitBreaker.rollback === true, now);
+    tripCircuitBreaker(state, service, primary, config.deploymentCircuitBreaker.rollback === true, now);
   }
   const current = service.deployments[0]!;
   current.desiredCount = service.desiredCount;
@@ -56,6 +58,7 @@ function noteProgress(state: EcsState, service: ServiceRecord, primary: Deployme
     primary.rolloutState = 'COMPLETED';
     primary.rolloutStateReason = rolloutReasons.completed(primary.id);
     primary.updatedAt = now;
+    completeServiceDeployment(state, primary, now);
     service.lastCompletedDeployment = structuredClone(primary);
     recordServiceEvent(
       service,
@@ -74,6 +77,7 @@ function noteProgress(state: EcsState, service: ServiceRecord, primary: Deployme
  * failed one's tasks then drain like any older deployment's).
  */
 function tripCircuitBreaker(
+  state: EcsState,
   service: ServiceRecord,
   failed: DeploymentRecord,
   rollback: boolean,
@@ -82,27 +86,13 @@ function tripCircuitBreaker(
   failed.rolloutState = 'FAILED';
   failed.updatedAt = now;
   recordServiceEvent(service, serviceEventMessages.deploymentFailed(service.serviceName, failed.id), now);
-  const target =
-    service.deployments.find((d) => d !== failed && d.rolloutState === 'COMPLETED') ??
-    service.lastCompletedDeployment;
-  if (!rollback || !target || target.id === failed.id) {
+  const target = rollback ? rollbackTarget(service, failed) : undefined;
+  noteCircuitBreakerTripped(state, failed, target !== undefined, now);
+  if (!target) {
     failed.rolloutStateReason = rolloutReasons.circuitBreakerFailed();
     return;
   }
-  failed.rolloutStateReason = rolloutReasons.circuitBreakerRollback(target.id);
-  failed.status = 'ACTIVE';
-  const restored: DeploymentRecord = {
-    ...(service.deployments.find((d) => d.id === target.id) ?? structuredClone(target)),
-    status: 'PRIMARY',
-    desiredCount: service.desiredCount,
-    failedTasks: 0,
-    rolloutState: 'IN_PROGRESS',
-    rolloutStateReason: rolloutReasons.circuitBreakerRollback(target.id),
-    updatedAt: now,
-  };
-  service.deployments = [restored, ...service.deployments.filter((d) => d.id !== target.id)];
-  service.taskDefinition = restored.taskDefinition;
-  recordServiceEvent(service, serviceEventMessages.rollingBack(service.serviceName, target.id), now);
+  rollBack(state, service, failed, target, rolloutReasons.circuitBreakerRollback(target.id), now);
 }
 
 /**

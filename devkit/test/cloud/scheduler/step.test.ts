@@ -10,7 +10,7 @@ import type {
   TaskFact,
 } from '../../../src/cloud/scheduler/facts.ts';
 import { LOCAL_TIMINGS } from '../../../src/cloud/scheduler/facts.ts';
-import { failureThreshold } from '../../../src/cloud/scheduler/service-step.ts';
+import { failureThreshold } from '../../../src/cloud/services/ecs/service-deployments.ts';
 import { schedulerStep } from '../../../src/cloud/scheduler/step.ts';
 import { newDeployment } from '../../../src/cloud/services/ecs/lifecycle.ts';
 import type { EcsState, ServiceRecord, TaskRecord } from '../../../src/cloud/services/ecs/state.ts';

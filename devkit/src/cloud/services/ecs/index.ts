@@ -1,6 +1,6 @@
 /**
  * Amazon ECS's control plane: clusters, task definitions, services with their deployments and
- * events, tasks, account settings, capacity providers and tags — recorded as desired state. Running the tasks is the scheduler's job, which
+ * events and deployment history, tasks, account settings, capacity providers and tags — recorded as desired state. Running the tasks is the scheduler's job, which
  * plugs in through lifecycle.ts.
  */
 import { ecsAuthorization } from './permissions.ts';
@@ -28,6 +28,12 @@ import {
   updateClusterSettings,
 } from './clusters.ts';
 import { listServicesByNamespace } from './namespaces.ts';
+import {
+  describeServiceDeployments,
+  describeServiceRevisions,
+  listServiceDeployments,
+  stopServiceDeployment,
+} from './service-history.ts';
 import { createService, deleteService, describeServices, listServices, updateService } from './services.ts';
 import type { EcsState } from './state.ts';
 import { initialEcsState } from './state.ts';
@@ -76,6 +82,10 @@ export const ecs: ServiceDefinition<EcsState> = {
     ListServices: listServices,
     ListServicesByNamespace: listServicesByNamespace,
     DeleteService: deleteService,
+    ListServiceDeployments: listServiceDeployments,
+    DescribeServiceDeployments: describeServiceDeployments,
+    DescribeServiceRevisions: describeServiceRevisions,
+    StopServiceDeployment: stopServiceDeployment,
     RunTask: runTask,
     StopTask: stopTask,
     DescribeTasks: describeTasks,

@@ -133,6 +133,12 @@ export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
     DeleteService: (i, at) => [
       { action: at.action, resource: service(i.service, i.cluster, at), context: clusterKey(i.cluster, at) },
     ],
+    ListServiceDeployments: (i, at) => [
+      { action: at.action, resource: service(i.service, i.cluster, at), context: clusterKey(i.cluster, at) },
+    ],
+    DescribeServiceDeployments: (i: { serviceDeploymentArns?: string[] }) => i.serviceDeploymentArns ?? [],
+    DescribeServiceRevisions: (i: { serviceRevisionArns?: string[] }) => i.serviceRevisionArns ?? [],
+    StopServiceDeployment: (i) => i.serviceDeploymentArn,
     RunTask: (i, at) => {
       const overrides = i.overrides as Override;
       return [

@@ -18,6 +18,7 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { InvalidParameterException, ServiceNotActiveException } from './errors.ts';
 import { resolveServiceConnect } from './namespaces.ts';
+import { startServiceDeployment } from './service-deployments.ts';
 import { bringToCount } from './deployment-scaling.ts';
 import { isFargate, newDeployment, settleDrainingService } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
@@ -149,6 +150,7 @@ export const createService: Handler<
   };
   const deployment = newDeployment(service, now);
   service.deployments.push(deployment);
+  startServiceDeployment(ctx.state, service, deployment, now);
   ctx.state.services[serviceArn] = service;
   ctx.state.tags[serviceArn] = tags;
   bringToCount(ctx.state, service, deployment, now);
@@ -221,7 +223,9 @@ export const updateService: Handler<
   if (newDeploymentNeeded) {
     primary.status = 'ACTIVE';
     primary.updatedAt = now;
-    service.deployments.unshift(newDeployment(service, now));
+    const deployment = newDeployment(service, now);
+    service.deployments.unshift(deployment);
+    startServiceDeployment(ctx.state, service, deployment, now);
   } else if (primary.desiredCount !== service.desiredCount) {
     primary.desiredCount = service.desiredCount;
     // With a rollout under way, the scheduler shares the new count out; alone, scale now.

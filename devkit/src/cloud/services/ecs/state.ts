@@ -14,6 +14,8 @@ import type {
   NetworkConfiguration,
   Service,
   ServiceConnectConfiguration,
+  ServiceDeployment,
+  ServiceRevision,
   Tag,
   Task,
   TaskDefinition,
@@ -75,6 +77,36 @@ export type DeploymentRecord = Stored<
   taskDefinition: string;
   desiredCount: number;
   failedTasks: number;
+  /** Not in AWS's Deployment shape: the service revision it runs (absent in state saved before revisions). */
+  serviceRevisionArn?: string;
+  /** Not in AWS's shape: the service deployment this deployment is the target of, while it drives it. */
+  serviceDeploymentArn?: string;
+};
+
+/** A service revision: the settings one deployment runs, kept as its own resource (as AWS does). */
+export type ServiceRevisionRecord = Stored<ServiceRevision, 'createdAt'> & {
+  serviceRevisionArn: string;
+  serviceArn: string;
+  clusterArn: string;
+  taskDefinition: string;
+};
+
+/**
+ * A service deployment: the move from the revisions that ran to a target revision. Task counts are
+ * derived from the service's deployments (views.ts); the circuit breaker's count is kept once the
+ * deployment that counted it is gone.
+ */
+export type ServiceDeploymentRecord = Stored<
+  Omit<ServiceDeployment, 'sourceServiceRevisions' | 'targetServiceRevision' | 'rollback'>,
+  'createdAt' | 'startedAt' | 'finishedAt' | 'stoppedAt' | 'updatedAt'
+> & {
+  serviceDeploymentArn: string;
+  serviceArn: string;
+  clusterArn: string;
+  status: NonNullable<ServiceDeployment['status']>;
+  sourceRevisionArns: string[];
+  targetRevisionArn: string;
+  rollback?: { reason: string; startedAt: EpochMs; serviceRevisionArn: string };
 };
 
 export interface ServiceEventRecord {
@@ -162,6 +194,10 @@ export interface EcsState {
   capacityProviders?: Record<string, CapacityProviderRecord>;
   /** Service Connect namespaces by name. */
   namespaces?: Record<string, NamespaceRecord>;
+  /** Service deployments by ARN (absent in state saved before they existed). */
+  serviceDeployments?: Record<string, ServiceDeploymentRecord>;
+  /** Service revisions by ARN. */
+  serviceRevisions?: Record<string, ServiceRevisionRecord>;
 }
 
 export function initialEcsState(): EcsState {
@@ -174,6 +210,8 @@ export function initialEcsState(): EcsState {
     accountSettings: nameMap(),
     capacityProviders: nameMap(),
     namespaces: nameMap(),
+    serviceDeployments: nameMap(),
+    serviceRevisions: nameMap(),
   };
 }
 
@@ -188,6 +226,14 @@ export function capacityProvidersOf(state: EcsState): Record<string, CapacityPro
 
 export function namespacesOf(state: EcsState): Record<string, NamespaceRecord> {
   return (state.namespaces ??= nameMap());
+}
+
+export function serviceDeploymentsOf(state: EcsState): Record<string, ServiceDeploymentRecord> {
+  return (state.serviceDeployments ??= nameMap());
+}
+
+export function serviceRevisionsOf(state: EcsState): Record<string, ServiceRevisionRecord> {
+  return (state.serviceRevisions ??= nameMap());
 }
 
 /** The last path segment of a name-or-ARN reference (`default`, `arn:…:cluster/default`). */

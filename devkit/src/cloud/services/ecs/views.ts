@@ -3,17 +3,29 @@
  * tags attached when asked for. (The protocol layer encodes only the shape's own members, so
  * record-only fields such as a task's networkConfiguration never reach the wire.)
  */
-import type { Cluster, Deployment, Service, Tag, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type {
+  Cluster,
+  Deployment,
+  Service,
+  ServiceDeployment,
+  ServiceRevision,
+  ServiceRevisionSummary,
+  Tag,
+  Task,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { toDate } from '../common.ts';
 import type {
   ClusterRecord,
   DeploymentRecord,
   EcsState,
+  ServiceDeploymentRecord,
   ServiceRecord,
+  ServiceRevisionRecord,
   TaskDefinitionRecord,
   TaskRecord,
 } from './state.ts';
-import { deploymentTasks, isPending, serviceTasks } from './state.ts';
+import { deploymentTasks, isPending, serviceDeploymentsOf, serviceTasks } from './state.ts';
 
 export function tagsOf(state: EcsState, arn: string): Tag[] {
   return state.tags[arn] ?? [];
@@ -84,7 +96,74 @@ export function serviceToAws(state: EcsState, service: ServiceRecord, include?: 
     deployments: service.deployments.map((d) => deploymentToAws(state, service, d)),
     events: service.events.map((e) => ({ ...e, createdAt: toDate(e.createdAt) })),
     ...(include?.includes('TAGS') ? { tags: tagsOf(state, service.serviceArn) } : {}),
+    ...currentServiceDeployment(state, service),
   };
+}
+
+/** The latest service deployment and the revisions now running, as DescribeServices adds them. */
+function currentServiceDeployment(
+  state: EcsState,
+  service: ServiceRecord,
+): Pick<Service, 'currentServiceDeployment' | 'currentServiceRevisions'> {
+  const latest = Object.values(serviceDeploymentsOf(state))
+    .filter((d) => d.serviceArn === service.serviceArn && d.createdAt! >= service.createdAt!)
+    .reduce<ServiceDeploymentRecord | undefined>(
+      (a, b) => (a && a.createdAt! >= b.createdAt! ? a : b),
+      undefined,
+    );
+  if (!latest) return {};
+  return {
+    currentServiceDeployment: latest.serviceDeploymentArn,
+    currentServiceRevisions: service.deployments.flatMap((d) =>
+      d.serviceRevisionArn ? [revisionSummary(state, service, d.serviceRevisionArn)] : [],
+    ),
+  };
+}
+
+/** A revision's task counts: those of the service's deployment running it (none once it is gone). */
+function revisionSummary(
+  state: EcsState,
+  service: ServiceRecord | undefined,
+  arn: string,
+): ServiceRevisionSummary {
+  const deployment = service?.deployments.find((d) => d.serviceRevisionArn === arn);
+  const tasks = service && deployment ? deploymentTasks(state, service, deployment) : [];
+  return {
+    arn,
+    requestedTaskCount: deployment?.desiredCount ?? 0,
+    runningTaskCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+    pendingTaskCount: tasks.filter(isPending).length,
+  };
+}
+
+export function serviceDeploymentToAws(state: EcsState, record: ServiceDeploymentRecord): ServiceDeployment {
+  const service = state.services[record.serviceArn];
+  const { sourceRevisionArns, targetRevisionArn, rollback, ...shape } = record;
+  // While its target deployment rolls out, the circuit breaker's count is that deployment's own.
+  const driving =
+    record.status === 'IN_PROGRESS'
+      ? service?.deployments.find((d) => d.serviceDeploymentArn === record.serviceDeploymentArn)
+      : undefined;
+  return {
+    ...shape,
+    createdAt: toDate(record.createdAt),
+    startedAt: toDate(record.startedAt),
+    finishedAt: toDate(record.finishedAt),
+    stoppedAt: toDate(record.stoppedAt),
+    updatedAt: toDate(record.updatedAt),
+    sourceServiceRevisions: sourceRevisionArns.map((arn) => revisionSummary(state, service, arn)),
+    targetServiceRevision: revisionSummary(state, service, targetRevisionArn),
+    ...(record.deploymentCircuitBreaker && driving
+      ? {
+          deploymentCircuitBreaker: { ...record.deploymentCircuitBreaker, failureCount: driving.failedTasks },
+        }
+      : {}),
+    ...(rollback ? { rollback: { ...rollback, startedAt: toDate(rollback.startedAt) } } : {}),
+  };
+}
+
+export function serviceRevisionToAws(record: ServiceRevisionRecord): ServiceRevision {
+  return { ...record, createdAt: toDate(record.createdAt) };
 }
 
 export function taskToAws(state: EcsState, task: TaskRecord, include?: Include): Task {
