@@ -35,7 +35,7 @@ export class TaskEndpoints {
   readonly apiPort: number;
   private readonly docker: Docker;
   private readonly image: () => Promise<string>;
-  private ready: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
 
   /** `image`: asked for on first use only (making a base image can take a while). */
   constructor(docker: Docker, cloudId: string, image: () => Promise<string>) {
@@ -56,13 +56,16 @@ export class TaskEndpoints {
     };
   }
 
-  /** The network and its container, created or started when missing; once per cloud unless it fails. */
+  /**
+   * The network and its container, created or started when missing. Checked again for each task,
+   * not once per cloud: another cloud that was the last to leave may have removed them after this
+   * one's last check (clouds start and stop side by side in tests). Concurrent calls share a check.
+   */
   ensure(): Promise<void> {
-    this.ready ??= this.create().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
+    this.checking ??= this.create().finally(() => {
+      this.checking = undefined;
     });
-    return this.ready;
+    return this.checking;
   }
 
   private async create(): Promise<void> {
