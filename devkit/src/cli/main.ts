@@ -9,35 +9,42 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-// Each command lives in its own module under ./commands and registers itself on the program;
-// modules load lazily so `devkit --help` stays fast.
-const commandModules: Array<() => Promise<CommandModule>> = [
-  () => import('./commands/cloud.ts'),
-  () => import('./commands/gemini-mock.ts'),
-  () => import('./commands/record.ts'),
-  () => import('./commands/deploy.ts'),
-  () => import('./commands/status.ts'),
-  () => import('./commands/logs.ts'),
-  () => import('./commands/wait.ts'),
-  () => import('./commands/verify.ts'),
-  () => import('./commands/rollback.ts'),
-  () => import('./commands/remove.ts'),
-  () => import('./commands/doctor.ts'),
-  () => import('./commands/bootstrap.ts'),
-  () => import('./commands/oidc-token.ts'),
-  () => import('./commands/iam.ts'),
-  () => import('./commands/rehearse.ts'),
-  () => import('./commands/rightsize.ts'),
-  () => import('./commands/up.ts'),
-  () => import('./commands/down.ts'),
-  () => import('./commands/base-images.ts'),
-];
+// Each command lives in its own module under ./commands (named for it) and registers itself on the
+// program. Only the module of the command named on the line is loaded: each pulls in its own part
+// (the cloud, the AWS SDK clients, charts), and loading all of them was most of a command's start.
+// Help, --version and unknown names load every module, so commander lists and suggests them all.
+const commandModules: Record<string, () => Promise<CommandModule>> = {
+  cloud: () => import('./commands/cloud.ts'),
+  'gemini-mock': () => import('./commands/gemini-mock.ts'),
+  record: () => import('./commands/record.ts'),
+  deploy: () => import('./commands/deploy.ts'),
+  status: () => import('./commands/status.ts'),
+  logs: () => import('./commands/logs.ts'),
+  wait: () => import('./commands/wait.ts'),
+  verify: () => import('./commands/verify.ts'),
+  rollback: () => import('./commands/rollback.ts'),
+  remove: () => import('./commands/remove.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  bootstrap: () => import('./commands/bootstrap.ts'),
+  'oidc-token': () => import('./commands/oidc-token.ts'),
+  iam: () => import('./commands/iam.ts'),
+  rehearse: () => import('./commands/rehearse.ts'),
+  rightsize: () => import('./commands/rightsize.ts'),
+  up: () => import('./commands/up.ts'),
+  down: () => import('./commands/down.ts'),
+  'base-images': () => import('./commands/base-images.ts'),
+};
 
 const program = new Command('devkit')
   .description('Rehearse the IsCoolGPT ECS Fargate pipeline offline, then run it against AWS')
   .version(version)
   .showHelpAfterError();
 
-for (const load of commandModules) (await load()).register(program);
+const named = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const loaders =
+  named !== undefined && Object.hasOwn(commandModules, named)
+    ? [commandModules[named]!]
+    : Object.values(commandModules);
+for (const load of loaders) (await load()).register(program);
 
 await program.parseAsync(process.argv);
