@@ -1,8 +1,8 @@
-import { readdirSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import type Docker from 'dockerode';
 import type { Stack } from '../stack/load.ts';
 import { withBaseImages } from './base-images.ts';
+import { contextFiles } from './build-context.ts';
 import type { DockerMessage } from './docker-stream.ts';
 import { followDockerStream } from './docker-stream.ts';
 import type { Progress } from './progress.ts';
@@ -88,7 +88,7 @@ export function buildImage(
       let messages: DockerMessage[];
       try {
         const stream = await docker.buildImage(
-          { context: stack.buildContext, src: readdirSync(stack.buildContext) },
+          { context: stack.buildContext, src: await contextFiles(stack.buildContext, image.dockerfile) },
           {
             t: `${target.repository}:${target.tag}`,
             dockerfile: image.dockerfile,

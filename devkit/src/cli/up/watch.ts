@@ -6,8 +6,8 @@
  */
 import type Docker from 'dockerode';
 import { watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, matchesGlob, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { readDockerIgnore } from '../../deploy/build-context.ts';
 import type { AwsClients } from '../../deploy/clients.ts';
 import { deploy } from '../../deploy/deploy.ts';
 import { gitImageTag } from '../../deploy/git.ts';
@@ -20,30 +20,13 @@ import { errorLines } from '../fail.ts';
 const EDITOR_FILE = /(^|\/)(.*\.sw[px]|.*~|\.#.*|4913)$/;
 
 /**
- * The build context's .dockerignore as a predicate over context-relative paths (what the image
- * build never sees cannot change the image). Docker's patterns are Go globs; `a` also covers `a/**`;
- * the last pattern that matches decides, and a `!pattern` lets a path back in.
+ * Whether a change at this context-relative path leaves the image as it was: .dockerignore leaves
+ * it out of the build context (what the build never sees cannot change the image), or an editor
+ * wrote it beside the file being saved.
  */
 export async function dockerIgnored(context: string): Promise<(path: string) => boolean> {
-  const text = await readFile(join(context, '.dockerignore'), 'utf8').catch(() => '');
-  const patterns = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => ({
-      keep: line.startsWith('!'),
-      glob: line
-        .replace(/^!/, '')
-        .trim()
-        .replace(/^\/+|\/+$/g, ''),
-    }));
-  return (path) =>
-    EDITOR_FILE.test(path) ||
-    patterns.reduce(
-      (ignored, { keep, glob }) =>
-        matchesGlob(path, glob) || matchesGlob(path, `${glob}/**`) ? !keep : ignored,
-      false,
-    );
+  const { ignored } = await readDockerIgnore(context);
+  return (path) => EDITOR_FILE.test(path) || ignored(path);
 }
 
 /**
