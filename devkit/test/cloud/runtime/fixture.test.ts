@@ -1,17 +1,18 @@
 /**
  * The fixture app itself, run with plain Docker (no ECS): what the runtime tests rely on it doing
- * — answer with its version, pass then fail its exec-form health probe, drain on SIGTERM.
+ * — answer with its version, pass then fail its exec-form health probe, drain on SIGTERM. Each
+ * case runs its own containers, all at once.
  */
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../docker-cli.ts';
 import type { TestCloud } from '../harness.ts';
 import { startTestCloud } from '../harness.ts';
-import { ecrAuth, pushFixture } from './fixture.ts';
+import { ecrAuth, FIXTURE_HEALTH_CHECK, pushFixture } from './fixture.ts';
 
 const docker = new Docker();
 
-describe.skipIf(!dockerAvailable)('runtime fixture app', () => {
+describe.skipIf(!dockerAvailable).concurrent('runtime fixture app', () => {
   let t: TestCloud;
   let image: string;
   const containers: Docker.Container[] = [];
@@ -60,7 +61,8 @@ describe.skipIf(!dockerAvailable)('runtime fixture app', () => {
   }
 
   async function probe(container: Docker.Container): Promise<number | null> {
-    const exec = await container.exec({ Cmd: ['node', '/app/probe.mjs'], AttachStdout: true });
+    // The runtime tests' health check, as the engine runs it (exec form: no `CMD`).
+    const exec = await container.exec({ Cmd: FIXTURE_HEALTH_CHECK.command!.slice(1), AttachStdout: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     await new Promise((resolve) => stream.on('end', resolve).resume());
     for (;;) {
