@@ -65,15 +65,12 @@ async function cliError(args: string[]): Promise<string> {
   throw new Error('expected the command to fail');
 }
 
-describe.skipIf(!awsCliAvailable)('CloudWatch through the AWS CLI (awsQuery)', () => {
+// Each AWS CLI call starts a Python process: the calls that do not depend on each other run at once.
+describe.skipIf(!awsCliAvailable).concurrent('CloudWatch through the AWS CLI (awsQuery)', () => {
   it('put-metric-data, then get-metric-statistics, get-metric-data and list-metrics read it back', async () => {
     const dims = 'Name=Service,Value=api Name=Env,Value=dev';
-    for (const [offset, value] of [
-      [0, 10],
-      [10_000, 30],
-      [MINUTE, 50],
-    ] as const) {
-      await t.aws([
+    const single = ([offset, value]: readonly [number, number]) =>
+      t.aws([
         'cloudwatch',
         'put-metric-data',
         '--namespace',
@@ -81,36 +78,114 @@ describe.skipIf(!awsCliAvailable)('CloudWatch through the AWS CLI (awsQuery)', (
         '--metric-data',
         `MetricName=Latency,Unit=Milliseconds,Value=${value},Timestamp=${iso(base + offset)},Dimensions=[{Name=Service,Value=api},{Name=Env,Value=dev}]`,
       ]);
-    }
-    await t.aws([
-      'cloudwatch',
-      'put-metric-data',
-      '--namespace',
-      'App',
-      '--metric-data',
-      `MetricName=Latency,Unit=Milliseconds,Timestamp=${iso(base + 2 * MINUTE)},Values=1,2,3,100,Counts=1,1,1,1,Dimensions=[{Name=Env,Value=dev},{Name=Service,Value=api}]`,
+    await Promise.all([
+      ...(
+        [
+          [0, 10],
+          [10_000, 30],
+          [MINUTE, 50],
+        ] as const
+      ).map(single),
+      t.aws([
+        'cloudwatch',
+        'put-metric-data',
+        '--namespace',
+        'App',
+        '--metric-data',
+        `MetricName=Latency,Unit=Milliseconds,Timestamp=${iso(base + 2 * MINUTE)},Values=1,2,3,100,Counts=1,1,1,1,Dimensions=[{Name=Env,Value=dev},{Name=Service,Value=api}]`,
+      ]),
+      t.aws([
+        'cloudwatch',
+        'put-metric-data',
+        '--namespace',
+        'Other',
+        '--metric-name',
+        'Count',
+        '--value',
+        '1',
+      ]),
     ]);
-    const { json: stats } = await t.aws([
-      'cloudwatch',
-      'get-metric-statistics',
-      '--namespace',
-      'App',
-      '--metric-name',
-      'Latency',
-      '--dimensions',
-      ...dims.split(' '),
-      '--start-time',
-      iso(base),
-      '--end-time',
-      iso(base + 3 * MINUTE),
-      '--period',
-      '60',
-      '--statistics',
-      'Average',
-      'Sum',
-      'SampleCount',
-      'Minimum',
-      'Maximum',
+    const [
+      { json: stats },
+      { json: pct },
+      { json: data },
+      { json: listed },
+      { json: recent },
+      { json: byName },
+    ] = await Promise.all([
+      t.aws([
+        'cloudwatch',
+        'get-metric-statistics',
+        '--namespace',
+        'App',
+        '--metric-name',
+        'Latency',
+        '--dimensions',
+        ...dims.split(' '),
+        '--start-time',
+        iso(base),
+        '--end-time',
+        iso(base + 3 * MINUTE),
+        '--period',
+        '60',
+        '--statistics',
+        'Average',
+        'Sum',
+        'SampleCount',
+        'Minimum',
+        'Maximum',
+      ]),
+      t.aws([
+        'cloudwatch',
+        'get-metric-statistics',
+        '--namespace',
+        'App',
+        '--metric-name',
+        'Latency',
+        '--dimensions',
+        ...dims.split(' '),
+        '--start-time',
+        iso(base + 2 * MINUTE),
+        '--end-time',
+        iso(base + 3 * MINUTE),
+        '--period',
+        '60',
+        '--extended-statistics',
+        'p50',
+        'p99',
+      ]),
+      t.aws([
+        'cloudwatch',
+        'get-metric-data',
+        '--start-time',
+        iso(base),
+        '--end-time',
+        iso(base + 3 * MINUTE),
+        '--scan-by',
+        'TimestampAscending',
+        '--metric-data-queries',
+        JSON.stringify([
+          {
+            Id: 'm1',
+            MetricStat: {
+              Metric: {
+                Namespace: 'App',
+                MetricName: 'Latency',
+                Dimensions: [
+                  { Name: 'Service', Value: 'api' },
+                  { Name: 'Env', Value: 'dev' },
+                ],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+          { Id: 'e1', Expression: 'm1 * 2', Label: 'Double' },
+        ]),
+      ]),
+      t.aws(['cloudwatch', 'list-metrics', '--namespace', 'App', '--dimensions', 'Name=Service,Value=api']),
+      t.aws(['cloudwatch', 'list-metrics', '--recently-active', 'PT3H']),
+      t.aws(['cloudwatch', 'list-metrics', '--dimensions', 'Name=Env']),
     ]);
     const points = (stats as { Label: string; Datapoints: Array<Record<string, unknown>> }).Datapoints.sort(
       (a, b) => Date.parse(String(a.Timestamp)) - Date.parse(String(b.Timestamp)),
@@ -129,25 +204,6 @@ describe.skipIf(!awsCliAvailable)('CloudWatch through the AWS CLI (awsQuery)', (
     expect(points[1]).toMatchObject({ Average: 50, SampleCount: 1 });
     expect(points[2]).toMatchObject({ Sum: 106, SampleCount: 4, Maximum: 100 });
 
-    const { json: pct } = await t.aws([
-      'cloudwatch',
-      'get-metric-statistics',
-      '--namespace',
-      'App',
-      '--metric-name',
-      'Latency',
-      '--dimensions',
-      ...dims.split(' '),
-      '--start-time',
-      iso(base + 2 * MINUTE),
-      '--end-time',
-      iso(base + 3 * MINUTE),
-      '--period',
-      '60',
-      '--extended-statistics',
-      'p50',
-      'p99',
-    ]);
     expect(
       (pct as { Datapoints: Array<{ ExtendedStatistics: unknown }> }).Datapoints[0]!.ExtendedStatistics,
     ).toEqual({
@@ -155,35 +211,6 @@ describe.skipIf(!awsCliAvailable)('CloudWatch through the AWS CLI (awsQuery)', (
       p99: 100,
     });
 
-    const { json: data } = await t.aws([
-      'cloudwatch',
-      'get-metric-data',
-      '--start-time',
-      iso(base),
-      '--end-time',
-      iso(base + 3 * MINUTE),
-      '--scan-by',
-      'TimestampAscending',
-      '--metric-data-queries',
-      JSON.stringify([
-        {
-          Id: 'm1',
-          MetricStat: {
-            Metric: {
-              Namespace: 'App',
-              MetricName: 'Latency',
-              Dimensions: [
-                { Name: 'Service', Value: 'api' },
-                { Name: 'Env', Value: 'dev' },
-              ],
-            },
-            Period: 60,
-            Stat: 'Maximum',
-          },
-        },
-        { Id: 'e1', Expression: 'm1 * 2', Label: 'Double' },
-      ]),
-    ]);
     const results = (
       data as {
         MetricDataResults: Array<{
@@ -205,24 +232,6 @@ describe.skipIf(!awsCliAvailable)('CloudWatch through the AWS CLI (awsQuery)', (
       base + 2 * MINUTE,
     ]);
 
-    await t.aws([
-      'cloudwatch',
-      'put-metric-data',
-      '--namespace',
-      'Other',
-      '--metric-name',
-      'Count',
-      '--value',
-      '1',
-    ]);
-    const { json: listed } = await t.aws([
-      'cloudwatch',
-      'list-metrics',
-      '--namespace',
-      'App',
-      '--dimensions',
-      'Name=Service,Value=api',
-    ]);
     expect((listed as { Metrics: unknown[] }).Metrics).toEqual([
       {
         Namespace: 'App',
@@ -233,92 +242,88 @@ describe.skipIf(!awsCliAvailable)('CloudWatch through the AWS CLI (awsQuery)', (
         ],
       },
     ]);
-    const { json: recent } = await t.aws(['cloudwatch', 'list-metrics', '--recently-active', 'PT3H']);
     expect(
       (recent as { Metrics: Array<{ Namespace: string }> }).Metrics.map((m) => m.Namespace).sort(),
     ).toEqual(['App', 'Other']);
-    const { json: byName } = await t.aws(['cloudwatch', 'list-metrics', '--dimensions', 'Name=Env']);
     expect((byName as { Metrics: unknown[] }).Metrics).toHaveLength(1);
   }, 480_000);
 
   it("refuses what AWS refuses, with AWS's error codes", async () => {
-    expect(
-      await cliError([
-        'cloudwatch',
-        'put-metric-data',
-        '--namespace',
-        'AWS/ECS',
-        '--metric-name',
-        'X',
-        '--value',
-        '1',
-      ]),
-    ).toContain('(InvalidParameterValue)');
-    expect(
-      await cliError([
-        'cloudwatch',
-        'put-metric-data',
-        '--namespace',
-        'App',
-        '--metric-data',
-        'MetricName=X,Value=1,StatisticValues={SampleCount=1,Sum=1,Minimum=1,Maximum=1}',
-      ]),
-    ).toContain('(InvalidParameterCombination)');
-    expect(
-      await cliError([
-        'cloudwatch',
-        'put-metric-data',
-        '--namespace',
-        'App',
-        '--metric-name',
-        'X',
-        '--value',
-        '1',
-        '--unit',
-        'Parsecs',
-      ]),
-    ).toMatch(
+    // The refusals do not depend on each other: all at once.
+    const [reservedNamespace, valueAndStatistics, unknownUnit, tooManyPoints, noStatistic, noAlarm] =
+      await Promise.all([
+        cliError([
+          'cloudwatch',
+          'put-metric-data',
+          '--namespace',
+          'AWS/ECS',
+          '--metric-name',
+          'X',
+          '--value',
+          '1',
+        ]),
+        cliError([
+          'cloudwatch',
+          'put-metric-data',
+          '--namespace',
+          'App',
+          '--metric-data',
+          'MetricName=X,Value=1,StatisticValues={SampleCount=1,Sum=1,Minimum=1,Maximum=1}',
+        ]),
+        cliError([
+          'cloudwatch',
+          'put-metric-data',
+          '--namespace',
+          'App',
+          '--metric-name',
+          'X',
+          '--value',
+          '1',
+          '--unit',
+          'Parsecs',
+        ]),
+        cliError([
+          'cloudwatch',
+          'get-metric-statistics',
+          '--namespace',
+          'App',
+          '--metric-name',
+          'Latency',
+          '--start-time',
+          iso(base - 2 * 24 * 60 * MINUTE),
+          '--end-time',
+          iso(base),
+          '--period',
+          '60',
+          '--statistics',
+          'Sum',
+        ]),
+        cliError([
+          'cloudwatch',
+          'get-metric-statistics',
+          '--namespace',
+          'App',
+          '--metric-name',
+          'Latency',
+          '--start-time',
+          iso(base),
+          '--end-time',
+          iso(base + MINUTE),
+          '--period',
+          '60',
+        ]),
+        cliError(['cloudwatch', 'delete-alarms', '--alarm-names', 'nope']),
+      ]);
+    expect(reservedNamespace).toContain('(InvalidParameterValue)');
+    expect(valueAndStatistics).toContain('(InvalidParameterCombination)');
+    expect(unknownUnit).toMatch(
       /\(ValidationError\).*Value 'Parsecs' at 'metricData.1.member.unit' failed to satisfy constraint: Member must satisfy enum value set/,
     );
-    expect(
-      await cliError([
-        'cloudwatch',
-        'get-metric-statistics',
-        '--namespace',
-        'App',
-        '--metric-name',
-        'Latency',
-        '--start-time',
-        iso(base - 2 * 24 * 60 * MINUTE),
-        '--end-time',
-        iso(base),
-        '--period',
-        '60',
-        '--statistics',
-        'Sum',
-      ]),
-    ).toMatch(
+    expect(tooManyPoints).toMatch(
       /\(InvalidParameterCombination\).*requested up to 2,880 datapoints, which exceeds the limit of 1,440/,
     );
-    expect(
-      await cliError([
-        'cloudwatch',
-        'get-metric-statistics',
-        '--namespace',
-        'App',
-        '--metric-name',
-        'Latency',
-        '--start-time',
-        iso(base),
-        '--end-time',
-        iso(base + MINUTE),
-        '--period',
-        '60',
-      ]),
-    ).toContain('(InvalidParameterCombination)');
-    expect(await cliError(['cloudwatch', 'delete-alarms', '--alarm-names', 'nope'])).toContain(
-      '(ResourceNotFound)',
-    );
+    expect(noStatistic).toContain('(InvalidParameterCombination)');
+    expect(noAlarm).toContain('(ResourceNotFound)');
   }, 480_000);
 });
 
