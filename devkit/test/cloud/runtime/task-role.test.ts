@@ -7,13 +7,14 @@
  */
 import type { NetworkConfiguration, Task } from '@aws-sdk/client-ecs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 import { dockerAvailable } from '../docker-cli.ts';
 import type { TestCloud } from '../harness.ts';
-import { awsCliAvailable, startTestCloud } from '../harness.ts';
+import { startTestCloud } from '../harness.ts';
 import {
   FIXTURE_HEALTH_CHECK,
   fixtureCluster,
@@ -31,7 +32,7 @@ const ECS_TRUST = JSON.stringify({
   ],
 });
 
-describe.skipIf(!dockerAvailable || !awsCliAvailable)('task role credentials in the task', () => {
+describe.skipIf(!dockerAvailable)('task role credentials in the task', () => {
   let t: TestCloud;
   let ecs: ECSClient;
   let cluster: string;
@@ -68,65 +69,40 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('task role credentials in 
   }
 
   it('an app calls AWS as its task role, with credentials from 169.254.170.2, and reads its task metadata', async () => {
-    const role = (
-      await t.aws([
-        'iam',
-        'create-role',
-        '--role-name',
-        'app-task-role',
-        '--assume-role-policy-document',
-        ECS_TRUST,
-      ])
-    ).json as { Role: { Arn: string } };
-    // IAM enforced, the task's execution role must let the runtime pull the image.
-    const execution = (
-      await t.aws([
-        'iam',
-        'create-role',
-        '--role-name',
-        'app-execution',
-        '--assume-role-policy-document',
-        ECS_TRUST,
-      ])
-    ).json as { Role: { Arn: string } };
-    await t.aws([
-      'iam',
-      'put-role-policy',
-      '--role-name',
-      'app-execution',
-      '--policy-name',
-      'pull',
-      '--policy-document',
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }],
-      }),
-    ]);
+    // Setup through the SDK, at once (the AWS CLI's IAM commands have their own tests).
+    const iam = new IAMClient(t.clientConfig);
     const secrets = new SecretsManagerClient(t.clientConfig);
-    const secret = await secrets.send(
-      new CreateSecretCommand({ Name: 'app/greeting', SecretString: 'hello from the task' }),
-    );
-    const other = await secrets.send(
-      new CreateSecretCommand({ Name: 'other/key', SecretString: 'not yours' }),
-    );
-    await t.aws([
-      'iam',
-      'put-role-policy',
-      '--role-name',
-      'app-task-role',
-      '--policy-name',
-      'app',
-      '--policy-document',
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.ARN }],
-      }),
+    const [{ Role: role }, { Role: execution }, secret, other] = await Promise.all([
+      iam.send(new CreateRoleCommand({ RoleName: 'app-task-role', AssumeRolePolicyDocument: ECS_TRUST })),
+      // IAM enforced, the task's execution role must let the runtime pull the image.
+      iam.send(new CreateRoleCommand({ RoleName: 'app-execution', AssumeRolePolicyDocument: ECS_TRUST })),
+      secrets.send(new CreateSecretCommand({ Name: 'app/greeting', SecretString: 'hello from the task' })),
+      secrets.send(new CreateSecretCommand({ Name: 'other/key', SecretString: 'not yours' })),
     ]);
+    const allow = (Action: string, Resource: string) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource }] });
+    await Promise.all([
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'app-execution',
+          PolicyName: 'pull',
+          PolicyDocument: allow('ecr:*', '*'),
+        }),
+      ),
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'app-task-role',
+          PolicyName: 'app',
+          PolicyDocument: allow('secretsmanager:GetSecretValue', secret.ARN!),
+        }),
+      ),
+    ]);
+    iam.destroy();
     const taskDefinition = await registerFixtureTask(ecs, {
       image,
       family: 'with-task-role',
-      taskRoleArn: role.Role.Arn,
-      executionRoleArn: execution.Role.Arn,
+      taskRoleArn: role!.Arn!,
+      executionRoleArn: execution!.Arn!,
       healthCheck: FIXTURE_HEALTH_CHECK,
     });
     const { tasks } = await ecs.send(
