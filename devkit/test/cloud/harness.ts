@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Timings } from '../../src/cloud/scheduler/facts.ts';
 import type { Cloud, CloudOptions } from '../../src/cloud/server.ts';
 import { startCloud } from '../../src/cloud/server.ts';
 
@@ -17,6 +18,16 @@ const exec = promisify(execFile);
 export const AWS_CLI = '/usr/bin/aws';
 export const REGION = 'us-east-1';
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/**
+ * Timings for tests that run tasks but do not test the timings themselves: health checks every
+ * second and a 2 s deregistration delay keep a rollout to seconds (the `local` profile: 2 s and 5 s).
+ */
+export const FAST_TIMINGS: Partial<Timings> = {
+  healthCheckIntervalSeconds: 1,
+  deregistrationDelaySeconds: 2,
+  noHealthCheckGraceSeconds: 1,
+};
 
 /** Whether the real AWS CLI is installed; under CI=true its absence must fail, not skip. */
 export const awsCliAvailable = existsSync(AWS_CLI) || process.env.CI === 'true';

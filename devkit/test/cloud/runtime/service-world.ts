@@ -3,7 +3,7 @@
  * engine with fast timings, the fixture image in its ECR, a cluster, services reached through
  * their load balancers, and a bounded load generator that counts every failed request.
  */
-import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs';
+import type { Deployment, HealthCheck, Service, ServiceEvent } from '@aws-sdk/client-ecs';
 import {
   DescribeServicesCommand,
   DescribeTasksCommand,
@@ -14,7 +14,7 @@ import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import type { Timings } from '../../../src/cloud/scheduler/facts.ts';
 import type { TestCloud } from '../harness.ts';
-import { startTestCloud } from '../harness.ts';
+import { FAST_TIMINGS, startTestCloud } from '../harness.ts';
 import {
   createFixtureService,
   FIXTURE_HEALTH_CHECK,
@@ -25,13 +25,6 @@ import {
   registerFixtureTask,
   waitFor,
 } from './fixture.ts';
-
-/** Health checks every second and a 2 s deregistration delay keep a rollout to seconds. */
-export const FAST_TIMINGS: Partial<Timings> = {
-  healthCheckIntervalSeconds: 1,
-  deregistrationDelaySeconds: 2,
-  noHealthCheckGraceSeconds: 1,
-};
 
 /**
  * The fixture's probe, with room for a busy machine: a probe is a node process, and on a loaded
@@ -47,8 +40,11 @@ export interface ServiceWorld {
   docker: Docker;
   image: string;
   cluster: string;
-  /** Registers the fixture answering `version` (more env on top); returns the task definition ARN. */
-  revision(version: string, env?: Record<string, string>): Promise<string>;
+  /**
+   * Registers the fixture answering `version` (more env on top) with the tolerant health check
+   * unless another is given; returns the task definition ARN.
+   */
+  revision(version: string, env?: Record<string, string>, healthCheck?: HealthCheck): Promise<string>;
   /**
    * Creates a service of the fixture behind an Application Load Balancer whose listener is on a
    * free port (its target group checks /health); `ingress: false` leaves the tasks' security
@@ -71,9 +67,10 @@ export interface ServiceWorld {
     loadBalancerArn: string;
     loadBalancerSecurityGroup: string;
   }>;
-  describe(serviceName: string): Promise<Service>;
+  /** The service, on the world's cluster unless another is named. */
+  describe(serviceName: string, cluster?: string): Promise<Service>;
   /** Waits until the service has one COMPLETED deployment with every task running. */
-  steady(serviceName: string, timeoutMs?: number): Promise<Service>;
+  steady(serviceName: string, timeoutMs?: number, cluster?: string): Promise<Service>;
   close(): Promise<void>;
 }
 
@@ -89,9 +86,9 @@ export async function serviceWorld(name: string, timings: Partial<Timings> = {})
   };
   const image = await pushFixture(docker, t, `${name}-fixture`);
   const cluster = await fixtureCluster(client(), name);
-  const describe = async (serviceName: string) => {
+  const describe = async (serviceName: string, on = cluster) => {
     const { services } = await client().send(
-      new DescribeServicesCommand({ cluster, services: [serviceName] }),
+      new DescribeServicesCommand({ cluster: on, services: [serviceName] }),
     );
     return services![0]!;
   };
@@ -103,12 +100,12 @@ export async function serviceWorld(name: string, timings: Partial<Timings> = {})
     docker,
     image,
     cluster,
-    revision: (version, env = {}) =>
+    revision: (version, env = {}, healthCheck = TOLERANT_HEALTH_CHECK) =>
       registerFixtureTask(client(), {
         family: `${name}-app`,
         image,
         env: { VERSION: version, ...env },
-        healthCheck: TOLERANT_HEALTH_CHECK,
+        healthCheck,
         stopTimeout: 5,
       }),
     async service({ name: serviceName, ingress = true, listenerPort, ...options }) {
@@ -136,11 +133,11 @@ export async function serviceWorld(name: string, timings: Partial<Timings> = {})
       };
     },
     describe,
-    async steady(serviceName, timeoutMs = 90_000) {
+    async steady(serviceName, timeoutMs = 90_000, on = cluster) {
       try {
         return await waitFor(
           `${serviceName} to be steady`,
-          () => describe(serviceName),
+          () => describe(serviceName, on),
           (s) =>
             s.deployments?.length === 1 &&
             s.deployments[0]!.rolloutState === 'COMPLETED' &&
@@ -150,7 +147,7 @@ export async function serviceWorld(name: string, timings: Partial<Timings> = {})
       } catch (error) {
         // Why its tasks stopped is what one needs to know then.
         (error as Error).message = `${(error as Error).message}\nstopped tasks: ${(
-          await stoppedReasons(client(), cluster, serviceName)
+          await stoppedReasons(client(), on, serviceName)
         ).join('; ')}`;
         throw error;
       }
