@@ -4,7 +4,7 @@
  * UnknownOperationException / InvalidAction. Through the real SDK clients and the real AWS CLI.
  */
 import { DescribePullThroughCacheRulesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { IAMClient, ListSAMLProvidersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable, startTestCloud, type TestCloud } from './harness.ts';
@@ -24,7 +24,7 @@ describe('operations the local cloud does not serve', () => {
       'DescribePullThroughCacheRules',
       () => new ECRClient(t.clientConfig).send(new DescribePullThroughCacheRulesCommand({})),
     ],
-    ['ec2', 'DescribeInstances', () => new EC2Client(t.clientConfig).send(new DescribeInstancesCommand({}))],
+    ['ec2', 'DescribeImages', () => new EC2Client(t.clientConfig).send(new DescribeImagesCommand({}))],
     ['iam', 'ListSAMLProviders', () => new IAMClient(t.clientConfig).send(new ListSAMLProvidersCommand({}))],
   ] as const)(
     '%s %s is a 501 NotImplemented naming the operation and the service, tried once',

@@ -1,7 +1,7 @@
 /**
  * The AWS services a VPC endpoint reaches in a region: S3 and DynamoDB as gateway services (reached
- * through route-table entries to their AWS-managed prefix lists), and an interface service for each
- * API the local cloud serves. Service ids, prefix-list ids and hosted zones are derived from the
+ * through route-table entries to their AWS-managed prefix lists) and as interface services too (as
+ * AWS offers both), and an interface service for each API the local cloud serves. Service ids, prefix-list ids and hosted zones are derived from the
  * region and the name, so they are the same after a restart, as AWS's are.
  */
 import { createHash } from 'node:crypto';
@@ -40,6 +40,7 @@ const GATEWAY_SERVICES: ReadonlyArray<[service: string, cidrs: string[]]> = [
  * with their DNS label and, where it differs from it, the name private DNS answers.
  */
 const INTERFACE_SERVICES: ReadonlyArray<[service: string, host: string, privateDnsHost?: string]> = [
+  ['dynamodb', 'dynamodb'],
   ['ec2', 'ec2'],
   ['ecr.api', 'api.ecr'],
   ['ecr.dkr', 'dkr.ecr', '*.dkr.ecr'],
@@ -49,6 +50,8 @@ const INTERFACE_SERVICES: ReadonlyArray<[service: string, host: string, privateD
   ['elasticloadbalancing', 'elasticloadbalancing'],
   ['logs', 'logs'],
   ['monitoring', 'monitoring'],
+  // S3's interface endpoints answer the bucket-style names too.
+  ['s3', 's3', '*.s3'],
   ['secretsmanager', 'secretsmanager'],
   ['sts', 'sts'],
 ];

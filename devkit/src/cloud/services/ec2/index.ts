@@ -12,7 +12,27 @@ import { describeAccountAttributes } from './account-attributes.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
 import { describeVpcClassicLink, describeVpcClassicLinkDnsSupport } from './classic-link.ts';
 import { initialEc2State } from './default-vpc.ts';
-import { describeDhcpOptions } from './dhcp-options.ts';
+import {
+  associateDhcpOptions,
+  createDhcpOptions,
+  deleteDhcpOptions,
+  describeDhcpOptions,
+} from './dhcp-options.ts';
+import {
+  createEgressOnlyInternetGateway,
+  deleteEgressOnlyInternetGateway,
+  describeEgressOnlyInternetGateways,
+} from './egress-only-internet-gateways.ts';
+import { describeInstances } from './instances.ts';
+import {
+  createNetworkAcl,
+  createNetworkAclEntry,
+  deleteNetworkAcl,
+  deleteNetworkAclEntry,
+  describeNetworkAcls,
+  replaceNetworkAclAssociation,
+  replaceNetworkAclEntry,
+} from './network-acls.ts';
 import { withDryRun } from './dry-run.ts';
 import {
   attachInternetGateway,
@@ -29,6 +49,8 @@ import {
   deleteRouteTable,
   describeRouteTables,
   disassociateRouteTable,
+  replaceRoute,
+  replaceRouteTableAssociation,
 } from './route-tables.ts';
 import {
   authorizeSecurityGroupEgress,
@@ -37,8 +59,11 @@ import {
   deleteSecurityGroup,
   describeSecurityGroupRules,
   describeSecurityGroups,
+  modifySecurityGroupRules,
   revokeSecurityGroupEgress,
   revokeSecurityGroupIngress,
+  updateSecurityGroupRuleDescriptionsEgress,
+  updateSecurityGroupRuleDescriptionsIngress,
 } from './security-groups.ts';
 import { createNatGateway, deleteNatGateway, describeNatGateways } from './nat-gateways.ts';
 import {
@@ -57,14 +82,7 @@ import { describeRegions } from './regions.ts';
 import type { Ec2State } from './state.ts';
 import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from './subnets.ts';
 import { createTags, deleteTags, describeTags } from './tags.ts';
-import {
-  createVpc,
-  deleteVpc,
-  describeNetworkAcls,
-  describeVpcAttribute,
-  describeVpcs,
-  modifyVpcAttribute,
-} from './vpcs.ts';
+import { createVpc, deleteVpc, describeVpcAttribute, describeVpcs, modifyVpcAttribute } from './vpcs.ts';
 import {
   createVpcEndpoint,
   deleteVpcEndpoints,
@@ -91,6 +109,12 @@ const handlers = {
   ModifyVpcAttribute: modifyVpcAttribute,
   DescribeVpcAttribute: describeVpcAttribute,
   DescribeNetworkAcls: describeNetworkAcls,
+  CreateNetworkAcl: createNetworkAcl,
+  DeleteNetworkAcl: deleteNetworkAcl,
+  CreateNetworkAclEntry: createNetworkAclEntry,
+  ReplaceNetworkAclEntry: replaceNetworkAclEntry,
+  DeleteNetworkAclEntry: deleteNetworkAclEntry,
+  ReplaceNetworkAclAssociation: replaceNetworkAclAssociation,
   CreateSubnet: createSubnet,
   DescribeSubnets: describeSubnets,
   DeleteSubnet: deleteSubnet,
@@ -100,10 +124,15 @@ const handlers = {
   DetachInternetGateway: detachInternetGateway,
   DescribeInternetGateways: describeInternetGateways,
   DeleteInternetGateway: deleteInternetGateway,
+  CreateEgressOnlyInternetGateway: createEgressOnlyInternetGateway,
+  DescribeEgressOnlyInternetGateways: describeEgressOnlyInternetGateways,
+  DeleteEgressOnlyInternetGateway: deleteEgressOnlyInternetGateway,
   CreateRouteTable: createRouteTable,
   DescribeRouteTables: describeRouteTables,
   CreateRoute: createRoute,
   DeleteRoute: deleteRoute,
+  ReplaceRoute: replaceRoute,
+  ReplaceRouteTableAssociation: replaceRouteTableAssociation,
   AssociateRouteTable: associateRouteTable,
   DisassociateRouteTable: disassociateRouteTable,
   DeleteRouteTable: deleteRouteTable,
@@ -115,6 +144,9 @@ const handlers = {
   AuthorizeSecurityGroupEgress: authorizeSecurityGroupEgress,
   RevokeSecurityGroupEgress: revokeSecurityGroupEgress,
   DescribeSecurityGroupRules: describeSecurityGroupRules,
+  ModifySecurityGroupRules: modifySecurityGroupRules,
+  UpdateSecurityGroupRuleDescriptionsIngress: updateSecurityGroupRuleDescriptionsIngress,
+  UpdateSecurityGroupRuleDescriptionsEgress: updateSecurityGroupRuleDescriptionsEgress,
   CreateNetworkInterface: createNetworkInterface,
   DescribeNetworkInterfaces: describeNetworkInterfaces,
   DeleteNetworkInterface: deleteNetworkInterface,
@@ -142,13 +174,17 @@ const handlers = {
   DescribeVpcClassicLink: describeVpcClassicLink,
   DescribeVpcClassicLinkDnsSupport: describeVpcClassicLinkDnsSupport,
   DescribeDhcpOptions: describeDhcpOptions,
+  CreateDhcpOptions: createDhcpOptions,
+  AssociateDhcpOptions: associateDhcpOptions,
+  DeleteDhcpOptions: deleteDhcpOptions,
+  DescribeInstances: describeInstances,
   DescribeVpnGateways: describeVpnGateways,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
 };
 
-/** EC2 networking: VPCs, subnets, internet gateways, route tables, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, regions, account attributes, DHCP options, tags. */
+/** EC2 networking: VPCs, subnets, internet gateways (and egress-only ones), route tables, network ACLs, security groups, interfaces, Elastic IPs, NAT gateways, VPC endpoints, prefix lists, zones, regions, account attributes, DHCP options, tags; DescribeInstances (none: Fargate only). */
 export const ec2: ServiceDefinition<Ec2State> = {
   signingName: 'ec2',
   protocol: 'ec2Query',

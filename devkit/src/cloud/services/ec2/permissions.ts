@@ -29,6 +29,8 @@ const TYPES: ReadonlyArray<[prefix: string, type: string]> = [
   ['eipalloc-', 'elastic-ip'],
   ['nat-', 'natgateway'],
   ['vpce-', 'vpc-endpoint'],
+  ['eigw-', 'egress-only-internet-gateway'],
+  ['dopt-', 'dhcp-options'],
 ];
 
 const resourceArn = (id: string, at: Scope): string | undefined => {
@@ -49,6 +51,8 @@ const ID_MEMBERS = [
   'NatGatewayId',
   'VpcEndpointId',
   'GatewayId',
+  'EgressOnlyInternetGatewayId',
+  'DhcpOptionsId',
 ];
 
 /** Members that name several (`Groups` of a network interface, a VPC endpoint's tables and subnets). */
@@ -129,6 +133,13 @@ export const ec2Authorization: AuthorizationCatalogue = {
     ModifyVpcAttribute: onNamedResources,
     DescribeVpcAttribute: onNamedResources,
     DescribeNetworkAcls: anyResource,
+    CreateNetworkAcl: creates('network-acl'),
+    DeleteNetworkAcl: onNamedResources,
+    CreateNetworkAclEntry: onNamedResources,
+    ReplaceNetworkAclEntry: onNamedResources,
+    DeleteNetworkAclEntry: onNamedResources,
+    // The association's subnet is not named by the request; the ACL is.
+    ReplaceNetworkAclAssociation: onNamedResources,
     CreateSubnet: creates('subnet'),
     DescribeSubnets: anyResource,
     DeleteSubnet: onNamedResources,
@@ -138,10 +149,15 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DetachInternetGateway: onNamedResources,
     DescribeInternetGateways: anyResource,
     DeleteInternetGateway: onNamedResources,
+    CreateEgressOnlyInternetGateway: creates('egress-only-internet-gateway'),
+    DescribeEgressOnlyInternetGateways: anyResource,
+    DeleteEgressOnlyInternetGateway: onNamedResources,
     CreateRouteTable: creates('route-table'),
     DescribeRouteTables: anyResource,
     CreateRoute: onNamedResources,
     DeleteRoute: onNamedResources,
+    ReplaceRoute: onNamedResources,
+    ReplaceRouteTableAssociation: onNamedResources,
     AssociateRouteTable: onNamedResources,
     DisassociateRouteTable: anyResource,
     DeleteRouteTable: onNamedResources,
@@ -153,6 +169,9 @@ export const ec2Authorization: AuthorizationCatalogue = {
     AuthorizeSecurityGroupEgress: onNamedResources,
     RevokeSecurityGroupEgress: onNamedResources,
     DescribeSecurityGroupRules: anyResource,
+    ModifySecurityGroupRules: onNamedResources,
+    UpdateSecurityGroupRuleDescriptionsIngress: onNamedResources,
+    UpdateSecurityGroupRuleDescriptionsEgress: onNamedResources,
     CreateNetworkInterface: creates('network-interface'),
     DescribeNetworkInterfaces: anyResource,
     DeleteNetworkInterface: onNamedResources,
@@ -182,6 +201,10 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DescribeVpcClassicLink: anyResource,
     DescribeVpcClassicLinkDnsSupport: anyResource,
     DescribeDhcpOptions: anyResource,
+    CreateDhcpOptions: creates('dhcp-options'),
+    AssociateDhcpOptions: onNamedResources,
+    DeleteDhcpOptions: onNamedResources,
+    DescribeInstances: anyResource,
     DescribeVpnGateways: anyResource,
     CreateTags: tagging,
     DeleteTags: tagging,

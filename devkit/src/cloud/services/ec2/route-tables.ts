@@ -11,6 +11,9 @@ import type {
   DescribeRouteTablesRequest,
   DescribeRouteTablesResult,
   DisassociateRouteTableRequest,
+  ReplaceRouteRequest,
+  ReplaceRouteTableAssociationRequest,
+  ReplaceRouteTableAssociationResult,
   RouteTable,
 } from '@aws-sdk/client-ec2';
 import type { Checked, Handler } from '../../service-definition.ts';
@@ -49,6 +52,12 @@ export function addRoute(
   if (table.routes.some((r) => r.destinationCidrBlock === destination)) {
     throw ec2Error('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
   }
+  checkTarget(state, table, gatewayId);
+  table.routes.push({ destinationCidrBlock: destination, gatewayId, origin: 'CreateRoute' });
+}
+
+/** An internet gateway attached to the table's VPC, or a NAT gateway in it. */
+function checkTarget(state: Ec2State, table: RouteTableRecord, gatewayId: string): void {
   const vpcId = gatewayId.startsWith('nat-')
     ? find(state, 'nat', gatewayId).vpcId
     : find(state, 'igw', gatewayId).attachedVpcId;
@@ -58,7 +67,6 @@ export function addRoute(
       `route table ${table.id} and network gateway ${gatewayId} belong to different networks`,
     );
   }
-  table.routes.push({ destinationCidrBlock: destination, gatewayId, origin: 'CreateRoute' });
 }
 
 /** The main table of a VPC. */
@@ -148,12 +156,28 @@ export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRo
   };
 };
 
-export const createRoute: Handler<
-  Checked<CreateRouteRequest, 'RouteTableId'>,
-  CreateRouteResult,
-  Ec2State
-> = (input, ctx) => {
-  const table = find(ctx.state, 'rtb', input.RouteTableId);
+/**
+ * The one target a CreateRoute / ReplaceRoute request names. Routes can name a VPC endpoint only
+ * when it is a Gateway Load Balancer endpoint, which the local cloud has none of (a gateway
+ * endpoint's routes are the endpoint's to add: CreateVpcEndpoint / ModifyVpcEndpoint RouteTableIds).
+ */
+function routeTarget(state: Ec2State, input: CreateRouteRequest | ReplaceRouteRequest): string {
+  const endpointId =
+    input.VpcEndpointId ?? (input.GatewayId?.startsWith('vpce-') ? input.GatewayId : undefined);
+  if (endpointId !== undefined) {
+    const endpoint = find(state, 'vpce', endpointId);
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Route target ${endpoint.id} is a ${endpoint.type} endpoint: routes can target Gateway Load Balancer endpoints only`,
+    );
+  }
+  if (input.EgressOnlyInternetGatewayId !== undefined) {
+    find(state, 'eigw', input.EgressOnlyInternetGatewayId);
+    throw ec2Error(
+      'InvalidParameterValue',
+      "An egress-only internet gateway routes IPv6 traffic, and the local cloud's VPCs have no IPv6 blocks",
+    );
+  }
   const target = input.GatewayId ?? input.NatGatewayId;
   if (!target || (input.GatewayId && input.NatGatewayId)) {
     throw ec2Error(
@@ -164,8 +188,43 @@ export const createRoute: Handler<
   if (!input.DestinationCidrBlock) {
     throw ec2Error('MissingParameter', 'The request must contain the parameter destinationCidrBlock');
   }
-  addRoute(ctx.state, table, input.DestinationCidrBlock, target);
+  return target;
+}
+
+export const createRoute: Handler<
+  Checked<CreateRouteRequest, 'RouteTableId'>,
+  CreateRouteResult,
+  Ec2State
+> = (input, ctx) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
+  const target = routeTarget(ctx.state, input);
+  addRoute(ctx.state, table, input.DestinationCidrBlock!, target);
   return { Return: true };
+};
+
+/** ReplaceRoute: the route to a destination now goes to another target (the VPC's local route stays). */
+export const replaceRoute: Handler<Checked<ReplaceRouteRequest, 'RouteTableId'>, void, Ec2State> = (
+  input,
+  ctx,
+) => {
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
+  const target = routeTarget(ctx.state, input);
+  const destination = input.DestinationCidrBlock!;
+  const index = table.routes.findIndex((r) => r.destinationCidrBlock === destination);
+  if (index < 0) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `There is no route defined for '${destination}' in the route table. Use CreateRoute instead.`,
+    );
+  }
+  if (table.routes[index]!.gatewayId === 'local') {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `cannot replace local route ${destination} in route table ${table.id}`,
+    );
+  }
+  checkTarget(ctx.state, table, target);
+  table.routes[index] = { destinationCidrBlock: destination, gatewayId: target, origin: 'CreateRoute' };
 };
 
 export const deleteRoute: Handler<Checked<DeleteRouteRequest, 'RouteTableId'>, void, Ec2State> = (
@@ -239,6 +298,35 @@ export const disassociateRouteTable: Handler<DisassociateRouteTableRequest, void
     );
   }
   table.associations = table.associations.filter((a) => a !== association);
+};
+
+/** ReplaceRouteTableAssociation: a subnet (or the VPC's main association) moves to another table. */
+export const replaceRouteTableAssociation: Handler<
+  Checked<ReplaceRouteTableAssociationRequest, 'AssociationId' | 'RouteTableId'>,
+  ReplaceRouteTableAssociationResult,
+  Ec2State
+> = (input, ctx) => {
+  const current = Object.values(ctx.state.routeTables).find((t) =>
+    t.associations.some((a) => a.id === input.AssociationId),
+  );
+  const association = current?.associations.find((a) => a.id === input.AssociationId);
+  if (!current || !association) {
+    throw ec2Error(
+      'InvalidAssociationID.NotFound',
+      `The association ID '${input.AssociationId}' does not exist`,
+    );
+  }
+  const table = find(ctx.state, 'rtb', input.RouteTableId);
+  if (table.vpcId !== current.vpcId) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Route table ${table.id} and association ${association.id} belong to different networks`,
+    );
+  }
+  current.associations = current.associations.filter((a) => a !== association);
+  const moved = { ...association, id: resourceId('rtbassoc') };
+  table.associations.push(moved);
+  return { NewAssociationId: moved.id, AssociationState: { State: 'associated' } };
 };
 
 export const deleteRouteTable: Handler<Checked<DeleteRouteTableRequest, 'RouteTableId'>, void, Ec2State> = (

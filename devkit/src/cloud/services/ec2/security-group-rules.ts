@@ -2,7 +2,7 @@
  * Security group rules: the IpPermissions EC2's API speaks turned into one rule per source and
  * back, and the question the ECS runtime asks — does any ingress rule admit this port?
  */
-import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
+import type { IpPermission, SecurityGroupRule, SecurityGroupRuleRequest } from '@aws-sdk/client-ec2';
 import { resourceId } from '../common.ts';
 import { cidrContains, parseCidr } from '../../../net/cidr.ts';
 import type { Ec2State, SecurityGroupRecord, SecurityGroupRuleRecord } from './state.ts';
@@ -122,6 +122,108 @@ export function removeRules(group: SecurityGroupRecord, rules: Omit<SecurityGrou
     }
   }
   group.rules = group.rules.filter((existing) => !rules.some((rule) => sameRule(existing, rule)));
+}
+
+export function ruleById(
+  group: SecurityGroupRecord,
+  id: string,
+  isEgress?: boolean,
+): SecurityGroupRuleRecord {
+  const rule = group.rules.find((r) => r.id === id && (isEgress === undefined || r.isEgress === isEgress));
+  if (!rule) {
+    throw ec2Error(
+      'InvalidSecurityGroupRuleId.NotFound',
+      `The security group rule ID '${id}' does not exist`,
+    );
+  }
+  return rule;
+}
+
+/**
+ * ModifySecurityGroupRules: each named rule becomes the one described, keeping its id and its
+ * direction. Everything is checked before anything changes.
+ */
+export function modifyRules(
+  state: Ec2State,
+  group: SecurityGroupRecord,
+  changes: Array<{ id: string; rule: SecurityGroupRuleRequest }>,
+): void {
+  const replaced = changes.map(({ id, rule: request }) => {
+    const current = ruleById(group, id);
+    const permission: IpPermission = {
+      IpProtocol: request.IpProtocol,
+      FromPort: request.FromPort,
+      ToPort: request.ToPort,
+      ...(request.CidrIpv4 === undefined
+        ? {}
+        : { IpRanges: [{ CidrIp: request.CidrIpv4, Description: request.Description }] }),
+      ...(request.CidrIpv6 === undefined
+        ? {}
+        : { Ipv6Ranges: [{ CidrIpv6: request.CidrIpv6, Description: request.Description }] }),
+      ...(request.ReferencedGroupId === undefined
+        ? {}
+        : { UserIdGroupPairs: [{ GroupId: request.ReferencedGroupId, Description: request.Description }] }),
+    };
+    const rules = rulesFromPermissions(state, [permission], current.isEgress);
+    if (rules.length !== 1) {
+      throw ec2Error(
+        'InvalidParameterCombination',
+        'A security group rule has exactly one source: CidrIpv4, CidrIpv6 or ReferencedGroupId',
+      );
+    }
+    return { ...rules[0]!, id };
+  });
+  for (const rule of replaced) {
+    const others = [...group.rules.filter((r) => !replaced.some((x) => x.id === r.id)), ...replaced];
+    if (others.some((other) => other !== rule && sameRule(other, rule))) {
+      throw ec2Error(
+        'InvalidPermission.Duplicate',
+        `the specified rule "${describeForDuplicate(rule)}" already exists`,
+      );
+    }
+  }
+  group.rules = group.rules.map((r) => replaced.find((x) => x.id === r.id) ?? r);
+}
+
+/**
+ * UpdateSecurityGroupRuleDescriptions*: the rules named by id, or matched by IpPermissions (each
+ * source's description), get the new descriptions; an empty or absent one removes it.
+ */
+export function describeRules(
+  state: Ec2State,
+  group: SecurityGroupRecord,
+  isEgress: boolean,
+  permissions: IpPermission[] | undefined,
+  byId: Array<{ SecurityGroupRuleId?: string; Description?: string }> | undefined,
+): void {
+  if (!permissions?.length && !byId?.length) {
+    throw ec2Error(
+      'MissingParameter',
+      'The request must contain the parameter IpPermissions or SecurityGroupRuleDescriptions',
+    );
+  }
+  const updates: Array<[SecurityGroupRuleRecord, string | undefined]> = [
+    ...rulesFromPermissions(state, permissions ?? [], isEgress).map(
+      (wanted): [SecurityGroupRuleRecord, string | undefined] => {
+        const rule = group.rules.find((r) => sameRule(r, wanted));
+        if (!rule) {
+          throw ec2Error(
+            'InvalidPermission.NotFound',
+            'The specified rule does not exist in this security group.',
+          );
+        }
+        return [rule, wanted.description];
+      },
+    ),
+    ...(byId ?? []).map((d): [SecurityGroupRuleRecord, string | undefined] => [
+      ruleById(group, d.SecurityGroupRuleId ?? '', isEgress),
+      d.Description,
+    ]),
+  ];
+  for (const [rule, description] of updates) {
+    if (description) rule.description = description;
+    else delete rule.description;
+  }
 }
 
 /** The group's rules in one direction as IpPermissions, grouped by protocol and ports as EC2 does. */

@@ -9,6 +9,12 @@ import type {
   DeleteSecurityGroupRequest,
   DeleteSecurityGroupResult,
   DescribeSecurityGroupRulesRequest,
+  ModifySecurityGroupRulesRequest,
+  ModifySecurityGroupRulesResult,
+  UpdateSecurityGroupRuleDescriptionsEgressRequest,
+  UpdateSecurityGroupRuleDescriptionsEgressResult,
+  UpdateSecurityGroupRuleDescriptionsIngressRequest,
+  UpdateSecurityGroupRuleDescriptionsIngressResult,
   DescribeSecurityGroupRulesResult,
   DescribeSecurityGroupsRequest,
   DescribeSecurityGroupsResult,
@@ -24,7 +30,10 @@ import { paginate, resourceId } from '../common.ts';
 import { applyFilters } from './filters.ts';
 import {
   addRules,
+  describeRules,
+  modifyRules,
   permissionsOf,
+  ruleById,
   removeRules,
   ruleShape,
   rulesFromPermissions,
@@ -223,16 +232,7 @@ function revoke(
   ruleIds: string[] | undefined,
   isEgress: boolean,
 ): RevokeSecurityGroupIngressResult {
-  const byId = (ruleIds ?? []).map((id) => {
-    const rule = group.rules.find((r) => r.id === id && r.isEgress === isEgress);
-    if (!rule) {
-      throw ec2Error(
-        'InvalidSecurityGroupRuleId.NotFound',
-        `The security group rule ID '${id}' does not exist`,
-      );
-    }
-    return rule;
-  });
+  const byId = (ruleIds ?? []).map((id) => ruleById(group, id, isEgress));
   removeRules(group, [...rulesFromPermissions(ctx.state, permissions, isEgress), ...byId]);
   return { Return: true };
 }
@@ -262,6 +262,45 @@ export const revokeSecurityGroupEgress: Handler<
     input.SecurityGroupRuleIds,
     true,
   );
+
+export const modifySecurityGroupRules: Handler<
+  Checked<ModifySecurityGroupRulesRequest, 'GroupId' | 'SecurityGroupRules'>,
+  ModifySecurityGroupRulesResult,
+  Ec2State
+> = (input, ctx) => {
+  const group = find(ctx.state, 'sg', input.GroupId);
+  const changes = input.SecurityGroupRules.map((r) => {
+    if (!r.SecurityGroupRuleId || !r.SecurityGroupRule) {
+      throw ec2Error(
+        'MissingParameter',
+        'The request must contain the parameters SecurityGroupRuleId and SecurityGroupRule',
+      );
+    }
+    return { id: r.SecurityGroupRuleId, rule: r.SecurityGroupRule };
+  });
+  modifyRules(ctx.state, group, changes);
+  return { Return: true };
+};
+
+export const updateSecurityGroupRuleDescriptionsIngress: Handler<
+  UpdateSecurityGroupRuleDescriptionsIngressRequest,
+  UpdateSecurityGroupRuleDescriptionsIngressResult,
+  Ec2State
+> = (input, ctx) => {
+  const group = groupByIdOrName(ctx.state, input.GroupId, input.GroupName);
+  describeRules(ctx.state, group, false, input.IpPermissions, input.SecurityGroupRuleDescriptions);
+  return { Return: true };
+};
+
+export const updateSecurityGroupRuleDescriptionsEgress: Handler<
+  UpdateSecurityGroupRuleDescriptionsEgressRequest,
+  UpdateSecurityGroupRuleDescriptionsEgressResult,
+  Ec2State
+> = (input, ctx) => {
+  const group = groupByIdOrName(ctx.state, input.GroupId, input.GroupName);
+  describeRules(ctx.state, group, true, input.IpPermissions, input.SecurityGroupRuleDescriptions);
+  return { Return: true };
+};
 
 export const describeSecurityGroupRules: Handler<
   DescribeSecurityGroupRulesRequest,

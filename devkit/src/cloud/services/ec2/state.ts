@@ -12,6 +12,8 @@ export interface VpcRecord {
   /** Absent in state saved before the attribute was kept (it is off unless turned on). */
   enableNetworkAddressUsageMetrics?: boolean;
   instanceTenancy: string;
+  /** The DHCP options set in use, or `default` for none (absent in older state: the region's default set). */
+  dhcpOptionsId?: string;
 }
 
 export interface SubnetRecord {
@@ -71,10 +73,43 @@ export interface SecurityGroupRecord {
   rules: SecurityGroupRuleRecord[];
 }
 
+export interface NetworkAclEntryRecord {
+  ruleNumber: number;
+  egress: boolean;
+  /** An IP protocol number (`6`), or `-1` for all. */
+  protocol: string;
+  ruleAction: 'allow' | 'deny';
+  cidrBlock?: string;
+  ipv6CidrBlock?: string;
+  portRange?: { from: number; to: number };
+  icmpTypeCode?: { type: number; code: number };
+}
+
 export interface NetworkAclRecord {
   id: string;
   vpcId: string;
   isDefault: boolean;
+  /**
+   * The numbered entries (the catch-all deny, rule 32767, is implicit). Absent in state saved before
+   * entries were kept: a default ACL then has its two `allow all` rules 100, another none.
+   */
+  entries?: NetworkAclEntryRecord[];
+}
+
+/** A subnet's network ACL when it is not its VPC's default one, or its association id changed. */
+export interface NetworkAclAssociationRecord {
+  id: string;
+  networkAclId: string;
+}
+
+export interface EgressOnlyInternetGatewayRecord {
+  id: string;
+  vpcId: string;
+}
+
+export interface DhcpOptionsRecord {
+  id: string;
+  configurations: Array<{ key: string; values: string[] }>;
 }
 
 export interface NetworkInterfaceAttachmentRecord {
@@ -154,7 +189,7 @@ export interface VpcEndpointRecord {
 
 export interface Ec2State {
   region: string;
-  /** The region's default DHCP options set, which every VPC uses. */
+  /** The region's default DHCP options set, which new VPCs use (empty once deleted). */
   dhcpOptionsId: string;
   vpcs: Record<string, VpcRecord>;
   subnets: Record<string, SubnetRecord>;
@@ -167,6 +202,11 @@ export interface Ec2State {
   addresses?: Record<string, AddressRecord>;
   natGateways?: Record<string, NatGatewayRecord>;
   vpcEndpoints?: Record<string, VpcEndpointRecord>;
+  egressOnlyInternetGateways?: Record<string, EgressOnlyInternetGatewayRecord>;
+  /** DHCP options sets made by CreateDhcpOptions (the region's default set is `dhcpOptionsId`). */
+  dhcpOptions?: Record<string, DhcpOptionsRecord>;
+  /** By subnet id; a subnet not listed uses its VPC's default ACL (association `aclassoc-<subnet digits>`). */
+  networkAclAssociations?: Record<string, NetworkAclAssociationRecord>;
   /** Tags of any resource, by resource id (EC2 tags every resource type the same way). */
   tags: Record<string, Record<string, string>>;
 }
@@ -186,6 +226,18 @@ const KINDS = {
   eni: { code: 'InvalidNetworkInterfaceID', noun: 'networkInterface ID', collection: 'networkInterfaces' },
   eipalloc: { code: 'InvalidAllocationID', noun: 'allocation ID', collection: 'addresses' },
   vpce: { code: 'InvalidVpcEndpointId', noun: 'Vpc Endpoint Id', collection: 'vpcEndpoints' },
+  eigw: {
+    code: 'InvalidGatewayID',
+    noun: 'egressOnlyInternetGateway ID',
+    collection: 'egressOnlyInternetGateways',
+  },
+  aclassoc: { code: 'InvalidAssociationID', noun: 'association ID', collection: 'networkAclAssociations' },
+  dopt: {
+    code: 'InvalidDhcpOptionID',
+    noun: 'dhcpOption ID',
+    collection: 'dhcpOptions',
+    malformed: 'InvalidDhcpOptionsId.Malformed',
+  },
   nat: {
     code: 'NatGateway',
     noun: 'natGateway ID',

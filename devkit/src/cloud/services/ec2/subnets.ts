@@ -12,6 +12,7 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { cidrContains, cidrsOverlap, parseCidr, usableAddresses } from '../../../net/cidr.ts';
 import { applyFilters } from './filters.ts';
+import { forgetSubnetAcl } from './network-acls.ts';
 import type { Ec2State, SubnetRecord, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
 import { interfacesInSubnet } from './network-interfaces.ts';
@@ -153,6 +154,7 @@ export const deleteSubnet: Handler<Checked<DeleteSubnetRequest, 'SubnetId'>, voi
   for (const table of Object.values(ctx.state.routeTables)) {
     table.associations = table.associations.filter((a) => a.subnetId !== subnet.id);
   }
+  forgetSubnetAcl(ctx.state, subnet.id);
   delete ctx.state.subnets[subnet.id];
   dropTags(ctx.state, subnet.id);
 };

@@ -25,6 +25,8 @@ const RESOURCE_TYPES = {
   eipalloc: 'elastic-ip',
   nat: 'natgateway',
   vpce: 'vpc-endpoint',
+  eigw: 'egress-only-internet-gateway',
+  dopt: 'dhcp-options',
 } as const;
 
 type Prefix = keyof typeof RESOURCE_TYPES;
@@ -68,7 +70,8 @@ export const createTags: Handler<Checked<CreateTagsRequest, 'Resources' | 'Tags'
   for (const id of input.Resources) {
     const prefix = prefixOf(id);
     if (!prefix) throw ec2Error('InvalidID', `The ID '${id}' is not valid`);
-    find(ctx.state, prefix, id);
+    // The region's default DHCP options set is not a record of its own.
+    if (id !== ctx.state.dhcpOptionsId) find(ctx.state, prefix, id);
     // Keys already there are overwritten, so they do not count twice.
     const existing = Object.keys(ctx.state.tags[id] ?? {});
     if (

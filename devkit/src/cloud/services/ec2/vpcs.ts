@@ -3,14 +3,11 @@ import type {
   CreateVpcRequest,
   CreateVpcResult,
   DeleteVpcRequest,
-  DescribeNetworkAclsRequest,
-  DescribeNetworkAclsResult,
   DescribeVpcAttributeRequest,
   DescribeVpcAttributeResult,
   DescribeVpcsRequest,
   DescribeVpcsResult,
   ModifyVpcAttributeRequest,
-  NetworkAcl,
   Vpc,
 } from '@aws-sdk/client-ec2';
 import type { Checked, Handler } from '../../service-definition.ts';
@@ -19,8 +16,9 @@ import { parseCidr } from '../../../net/cidr.ts';
 import { applyFilters } from './filters.ts';
 import { addRouteTable } from './route-tables.ts';
 import { addSecurityGroup } from './security-groups.ts';
-import type { Ec2State, NetworkAclRecord, VpcRecord } from './state.ts';
-import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
+import { addNetworkAcl, vpcHasCustomAcls } from './network-acls.ts';
+import type { Ec2State, VpcRecord } from './state.ts';
+import { dependencyViolation, ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 import { vpcHasEndpoints } from './vpc-endpoints.ts';
 
@@ -49,13 +47,19 @@ export function addVpc(state: Ec2State, cidr: string, isDefault: boolean): VpcRe
     enableDnsHostnames: isDefault,
     enableNetworkAddressUsageMetrics: false,
     instanceTenancy: 'default',
+    // A region whose default DHCP options set was deleted gives new VPCs none.
+    dhcpOptionsId: state.dhcpOptionsId || 'default',
   };
   state.vpcs[vpc.id] = vpc;
   addRouteTable(state, vpc, true);
   addSecurityGroup(state, vpc.id, 'default', 'default VPC security group');
-  const acl: NetworkAclRecord = { id: resourceId('acl'), vpcId: vpc.id, isDefault: true };
-  state.networkAcls[acl.id] = acl;
+  addNetworkAcl(state, vpc, true);
   return vpc;
+}
+
+/** The VPC's DHCP options set (state saved before sets could change names the region's default one). */
+export function dhcpOptionsOf(state: Ec2State, vpc: VpcRecord): string {
+  return vpc.dhcpOptionsId ?? state.dhcpOptionsId;
 }
 
 function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
@@ -65,7 +69,7 @@ function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
     CidrBlockAssociationSet: [
       { AssociationId: vpc.cidrAssociationId, CidrBlock: vpc.cidr, CidrBlockState: { State: 'associated' } },
     ],
-    DhcpOptionsId: state.dhcpOptionsId,
+    DhcpOptionsId: dhcpOptionsOf(state, vpc),
     InstanceTenancy: vpc.instanceTenancy as Vpc['InstanceTenancy'],
     IsDefault: vpc.isDefault,
     OwnerId: accountId,
@@ -91,7 +95,7 @@ export const describeVpcs: Handler<DescribeVpcsRequest, DescribeVpcsResult, Ec2S
     'cidr-block-association.cidr-block': (v) => v.cidr,
     'cidr-block-association.association-id': (v) => v.cidrAssociationId,
     'cidr-block-association.state': () => 'associated',
-    'dhcp-options-id': () => ctx.state.dhcpOptionsId,
+    'dhcp-options-id': (v) => dhcpOptionsOf(ctx.state, v),
     'is-default': (v) => v.isDefault,
     // EC2 still answers to the older camel-case name.
     isDefault: (v) => v.isDefault,
@@ -113,6 +117,8 @@ export const deleteVpc: Handler<Checked<DeleteVpcRequest, 'VpcId'>, void, Ec2Sta
     Object.values(state.subnets).some((s) => s.vpcId === vpc.id) ||
     Object.values(state.internetGateways).some((g) => g.attachedVpcId === vpc.id) ||
     vpcHasEndpoints(state, vpc.id) ||
+    vpcHasCustomAcls(state, vpc.id) ||
+    Object.values(records(state, 'eigw')).some((g) => g.vpcId === vpc.id) ||
     Object.values(state.securityGroups).some((g) => g.vpcId === vpc.id && g.name !== 'default') ||
     Object.values(state.routeTables).some(
       (t) => t.vpcId === vpc.id && !t.associations.some((a) => a.subnetId === undefined),
@@ -172,50 +178,4 @@ export const describeVpcAttribute: Handler<
         `Value (${input.Attribute}) for parameter attribute is invalid. Unknown attribute.`,
       );
   }
-};
-
-/** The default ACL admits everything in and out (rule 100), then denies the rest (rule 32767). */
-function aclShape(state: Ec2State, acl: NetworkAclRecord, accountId: string): NetworkAcl {
-  const entries = [true, false].flatMap((egress) => [
-    { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow' as const, Egress: egress, CidrBlock: '0.0.0.0/0' },
-    {
-      RuleNumber: 32767,
-      Protocol: '-1',
-      RuleAction: 'deny' as const,
-      Egress: egress,
-      CidrBlock: '0.0.0.0/0',
-    },
-  ]);
-  return {
-    NetworkAclId: acl.id,
-    VpcId: acl.vpcId,
-    IsDefault: acl.isDefault,
-    OwnerId: accountId,
-    Entries: entries,
-    // Every subnet of the VPC uses its default ACL (the local cloud has no ACLs of its own making).
-    Associations: Object.values(state.subnets)
-      .filter((s) => s.vpcId === acl.vpcId)
-      .map((s) => ({
-        NetworkAclAssociationId: `aclassoc-${s.id.slice('subnet-'.length)}`,
-        NetworkAclId: acl.id,
-        SubnetId: s.id,
-      })),
-    Tags: tagsOf(state, acl.id),
-  };
-}
-
-export const describeNetworkAcls: Handler<DescribeNetworkAclsRequest, DescribeNetworkAclsResult, Ec2State> = (
-  input,
-  ctx,
-) => {
-  const acls = applyFilters(ctx.state, selectByIds(ctx.state, 'acl', input.NetworkAclIds), input.Filters, {
-    'network-acl-id': (a) => a.id,
-    'vpc-id': (a) => a.vpcId,
-    default: (a) => a.isDefault,
-  });
-  const { page, nextToken } = paginate(acls, input.MaxResults, input.NextToken, 1000);
-  return {
-    NetworkAcls: page.map((a) => aclShape(ctx.state, a, ctx.accountId)),
-    ...(nextToken ? { NextToken: nextToken } : {}),
-  };
 };
