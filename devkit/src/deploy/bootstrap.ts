@@ -73,6 +73,7 @@ export const DEPLOY_ACTIONS: readonly string[] = [
   'ecs:DeregisterTaskDefinition',
   'ecs:DescribeClusters',
   'ecs:DescribeServices',
+  'ecs:DescribeTaskDefinition',
   'ecs:DescribeTasks',
   'ecs:ListTasks',
   'ecs:RegisterTaskDefinition',

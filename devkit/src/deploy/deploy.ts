@@ -54,7 +54,7 @@ export async function deploy(
   const tag = options.imageTag ?? (await gitImageTag(stack.buildContext));
   const built = await buildImage(docker, stack, { repository: provisioned.repositoryUri, tag }, progress);
   const pushed = await pushImage(docker, clients, built, progress);
-  const taskDefinitionArn = await registerTaskDefinition(
+  const { taskDefinitionArn } = await registerTaskDefinition(
     clients,
     stack,
     provisioned,

@@ -44,11 +44,14 @@ export async function geminiImageTag(runtimeImage: string): Promise<string> {
 }
 
 /**
- * Builds the replay image on this engine's runtime base image (base-images.ts) unless this exact one
- * exists; returns its tag and whether it was built.
+ * Builds the replay image on this engine's runtime base image (base-images.ts, which says through
+ * `note` when it makes stand-ins) unless this exact one exists; returns its tag and whether it was built.
  */
-export async function ensureGeminiImage(docker: Docker): Promise<{ image: string; built: boolean }> {
-  const { runtime: runtimeImage } = await baseImages(docker);
+export async function ensureGeminiImage(
+  docker: Docker,
+  note?: (line: string) => void,
+): Promise<{ image: string; built: boolean }> {
+  const { runtime: runtimeImage } = await baseImages(docker, note);
   const image = await geminiImageTag(runtimeImage);
   const present = await docker
     .getImage(image)

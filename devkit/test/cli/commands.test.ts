@@ -2,7 +2,7 @@
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
-import { CreateServiceCommand } from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/deploy/clients.ts';
 import { createClients, destroyClients } from '../../src/deploy/clients.ts';
@@ -153,7 +153,7 @@ describe('stage commands against the local cloud', () => {
   });
 
   it('status shows the service, its deployment and recent events as tables', async () => {
-    const taskDefinition = await registerTaskDefinition(
+    const { taskDefinitionArn: taskDefinition } = await registerTaskDefinition(
       clients,
       stack,
       provisioned,
@@ -204,6 +204,28 @@ describe('stage commands against the local cloud', () => {
       `cloud: local at ${cloud.cloud.url} (--endpoint)`,
       'error: no revision of iscoolgpt-dev before iscoolgpt-dev:1 to roll back to',
     ]);
+  });
+
+  it('register keeps the running revision when image and settings are unchanged; a new image makes one', async () => {
+    const again = await registerTaskDefinition(
+      clients,
+      stack,
+      provisioned,
+      '127.0.0.1:1/iscoolgpt-dev:test',
+      silentProgress,
+    );
+    expect(again).toEqual({ taskDefinitionArn: expect.stringMatching(/:1$/), unchanged: true });
+    const changed = await registerTaskDefinition(
+      clients,
+      stack,
+      provisioned,
+      '127.0.0.1:1/iscoolgpt-dev:other',
+      silentProgress,
+    );
+    expect(changed).toEqual({ taskDefinitionArn: expect.stringMatching(/:2$/), unchanged: false });
+    await clients.ecs.send(
+      new DeregisterTaskDefinitionCommand({ taskDefinition: changed.taskDefinitionArn }),
+    );
   });
 
   it('logs prints the stage’s events since a time, oldest first: readable, without health checks; --json raw', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProvisionedStack } from '../../src/deploy/provision.ts';
-import { revisionName, taskDefinitionInput } from '../../src/deploy/register.ts';
+import { definitionFingerprint, revisionName, taskDefinitionInput } from '../../src/deploy/register.ts';
 import { parseSince } from '../../src/deploy/logs.ts';
 import type { Stack } from '../../src/stack/load.ts';
 import { loadStack } from '../../src/stack/load.ts';
@@ -65,6 +65,17 @@ describe('task definition', () => {
       value: 'http://gemini-mock:8080',
     });
     expect(container?.environment).toContainEqual({ name: 'PORT', value: '8080' });
+  });
+
+  it('runs an init process, so a task stopped while Node boots ends on SIGTERM', () => {
+    expect(input.containerDefinitions?.[0]?.linuxParameters).toEqual({ initProcessEnabled: true });
+  });
+
+  it('fingerprints what the revision runs, not its tags', () => {
+    const other = taskDefinitionInput(stack, provisioned, '127.0.0.1:4566/iscoolgpt-dev@sha256:def');
+    expect(definitionFingerprint(input)).toMatch(/^[0-9a-f]{64}$/);
+    expect(definitionFingerprint({ ...input, tags: [] })).toBe(definitionFingerprint(input));
+    expect(definitionFingerprint(other)).not.toBe(definitionFingerprint(input));
   });
 
   it('names revisions by family and number', () => {

@@ -111,6 +111,10 @@ export async function up(options: UpOptions): Promise<void> {
   });
 
   let clients: AwsClients | undefined;
+  // The replay server's image is found (or built) while the cloud starts: neither needs the other.
+  const geminiImage = ensureGeminiImage(docker, (line) => say(`  ${line}`));
+  // Awaited below; a failure before then must not surface as an unhandled rejection.
+  geminiImage.catch(() => undefined);
   try {
     const { target, cloudPid, cloudId } = await startTarget(options, stack, docker, teardown, stateDir);
     const geminiName = geminiContainerName(options.port);
@@ -131,7 +135,7 @@ export async function up(options: UpOptions): Promise<void> {
     teardown.add('clear the session record', () => clearSession(stateDir));
 
     say(`▶ gemini-mock: ensuring the replay server image`);
-    const { image, built } = await ensureGeminiImage(docker);
+    const { image, built } = await geminiImage;
     teardown.add('remove the replay server container', () => removeGeminiContainer(docker, geminiName));
     await startGeminiContainer(docker, geminiName, image, cloudId);
     say(

@@ -30,6 +30,8 @@ export interface ContainerSpec {
   memoryMiB?: number;
   cpuUnits?: number;
   stopTimeoutSeconds: number;
+  /** linuxParameters.initProcessEnabled: the engine's init (tini) as PID 1, forwarding signals. */
+  init?: boolean;
 }
 
 export interface TaskSpec {
@@ -197,6 +199,7 @@ export class TaskContainers {
           // No swap, as on Fargate: a container over its memory is OOM-killed, not slowed down.
           MemorySwap: (spec.memoryMiB ?? task.memoryMiB) * 1024 * 1024,
           NanoCpus: nanoCpus(spec.cpuUnits || task.cpuUnits),
+          ...(spec.init ? { Init: true } : {}),
           ...(owner
             ? {
                 NetworkMode: task.network,
@@ -227,13 +230,17 @@ export class TaskContainers {
 
   /** SIGTERM, then SIGKILL after the container's stopTimeout (set at create time). */
   async stop(containerId: string): Promise<void> {
-    await this.docker
-      .getContainer(containerId)
-      .stop()
-      .catch((error: { statusCode?: number }) => {
-        // 304: already stopped; 404: already gone. Both mean the job is done.
-        if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
-      });
+    const container = this.docker.getContainer(containerId);
+    await container.stop().catch(async (error: { statusCode?: number; message?: string }) => {
+      // 304: already stopped; 404: already gone. Both mean the job is done.
+      if (error.statusCode === 304 || error.statusCode === 404) return;
+      // Its process has exited and is not reaped yet (a busy engine): it is stopping by itself.
+      if (/is zombie/.test(error.message ?? '')) {
+        await container.wait({ condition: 'not-running' });
+        return;
+      }
+      throw error;
+    });
   }
 
   async remove(containerId: string): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * What Docker must run for an ECS task: its task definition and overrides turned into a TaskSpec
- * (images, environment with secrets resolved, command, limits, health checks, ports, stopTimeout).
+ * (images, environment with secrets resolved, command, limits, health checks, ports, stopTimeout, init process).
  */
 import type { ContainerDefinition, HealthCheck } from '@aws-sdk/client-ecs';
 import type { TaskDefinitionRecord, TaskRecord } from '../services/ecs/state.ts';
@@ -80,6 +80,7 @@ function containerSpec(
     ...(memory ? { memoryMiB: memory } : {}),
     ...(cpu ? { cpuUnits: cpu } : {}),
     stopTimeoutSeconds: Math.min(definition.stopTimeout ?? DEFAULT_STOP_TIMEOUT, MAX_STOP_TIMEOUT),
+    ...(definition.linuxParameters?.initProcessEnabled ? { init: true } : {}),
   };
 }
 

@@ -164,6 +164,10 @@ export interface FixtureTaskOptions {
   /** The container's hard memory limit in MiB. */
   memory?: number;
   stopTimeout?: number;
+  /** The app's command instead of the image's (the fixture server). */
+  command?: string[];
+  /** linuxParameters.initProcessEnabled. */
+  initProcessEnabled?: boolean;
   /** More containers of the same task, after the app (named `app`). */
   sidecars?: ContainerDefinition[];
   region?: string;
@@ -184,6 +188,8 @@ export async function registerFixtureTask(ecs: ECSClient, options: FixtureTaskOp
     ...(options.secrets ? { secrets: options.secrets } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
     ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}),
+    ...(options.command ? { command: options.command } : {}),
+    ...(options.initProcessEnabled ? { linuxParameters: { initProcessEnabled: true } } : {}),
     ...(options.logGroup
       ? {
           logConfiguration: {

@@ -251,6 +251,22 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
     expect(events!.map((e) => e.message)).toContain('SIGTERM ignored');
   }, 60_000);
 
+  it('initProcessEnabled: the engine init is PID 1, so a SIGTERM ends an app with no handler (exit 143, not SIGKILL)', async () => {
+    // No SIGTERM handler: as PID 1 itself, node would ignore the signal until stopTimeout's SIGKILL.
+    const taskArn = await runTask({
+      family: 'init',
+      command: ['node', '-e', 'setInterval(() => {}, 1000)'],
+      initProcessEnabled: true,
+      stopTimeout: 120,
+    });
+    const running = await until(taskArn, 'RUNNING', (task) => task.lastStatus === 'RUNNING');
+    const inspected = await docker.getContainer(running.containers![0]!.runtimeId!).inspect();
+    expect(inspected.HostConfig).toMatchObject({ Init: true });
+    await ecs.send(new StopTaskCommand({ cluster, task: taskArn }));
+    const stopped = await until(taskArn, 'STOPPED', (task) => task.lastStatus === 'STOPPED');
+    expect(stopped.containers![0]!.exitCode).toBe(143);
+  }, 60_000);
+
   it('injects secrets from Secrets Manager into the environment (whole value and a JSON key)', async () => {
     const secrets = new SecretsManagerClient(t.clientConfig);
     const whole = await secrets.send(
