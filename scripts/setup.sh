@@ -5,7 +5,8 @@
 #   3. with --docker: a running Docker engine, base images for the service image (`devkit
 #      base-images`: node:24-slim, else local stand-ins made once, before tests build in parallel),
 #      the AWS CLI (the real client the tests drive the local cloud with) and Chromium (the
-#      console's browser tests)
+#      console's browser tests); with --engine (`npm run up`, `npm run devkit`): the engine only,
+#      as the devkit finds or makes base images itself when it builds
 # With --docker and no engine: fails when CI=true (Docker tests must never skip silently in CI),
 # otherwise warns and continues (the Docker-backed tests then report themselves as skipped).
 set -euo pipefail
@@ -21,7 +22,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   echo "$lock_sum" >"$stamp"
 fi
 
-if [ "${1:-}" = "--docker" ]; then
+if [ "${1:-}" = "--engine" ]; then
+  # Without an engine the devkit's own check says what to do, in one line.
+  scripts/docker-engine.sh || true
+elif [ "${1:-}" = "--docker" ]; then
   if ! scripts/debian-tool.sh /usr/bin/aws awscli \
       "install the AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)" &&
     [ "${CI:-}" = "true" ]; then

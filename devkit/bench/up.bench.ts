@@ -1,7 +1,8 @@
 /**
  * Where users wait, through the real CLI on free ports with a fresh cloud state (issue 16 targets):
  * `up --detach` to the first chat answer (images present: the engine's build cache is shared with
- * other work and is not cleared), `up` again on the same state after `down`, `devkit deploy` after a
+ * other work and is not cleared; cold-up.bench.ts measures an empty engine), `up` again on the same
+ * state after `down` (warm, ≤ 10 s, repeated), `devkit deploy` after a
  * one-line change (≤ 8 s), and `up --watch` from saving a one-line change to the new code answering
  * through the service URL (≤ 5 s). Changes are made in a copy of the service's build context, so the
  * checkout is never touched. Each figure is printed with the load average beside it.
@@ -90,15 +91,18 @@ export default async function up(): Promise<void> {
     figure('up --detach, fresh cloud state, images present, to the first answer', [
       performance.now() - started,
     ]);
-    await devkit(['down', ...stateArgs]);
-    started = performance.now();
-    await devkit(['up', '--detach', ...stackArgs]);
-    await chat(lbPort);
-    figure(
-      'up --detach again on the same state (warm), to the first answer',
-      [performance.now() - started],
-      10,
-    );
+    const warm: number[] = [];
+    let warmSteps = '';
+    for (let run = 1; run <= RUNS; run++) {
+      await devkit(['down', ...stateArgs]);
+      started = performance.now();
+      warmSteps = await devkit(['up', '--detach', ...stackArgs]);
+      await chat(lbPort);
+      warm.push(performance.now() - started);
+    }
+    figure('up --detach again on the same state (warm), to the first answer', warm, 10);
+    // The last warm up's steps, as the CLI timed them.
+    for (const line of warmSteps.split('\n').filter((l) => /^✔ /.test(l))) console.log(`  ${line}`);
 
     const deploys: number[] = [];
     let steps = '';
