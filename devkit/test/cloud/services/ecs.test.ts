@@ -955,6 +955,19 @@ describe('persistence', () => {
     ecs = new ECSClient(t.clientConfig);
     const after = await ecs.send(new DescribeServicesCommand({ cluster: 'apps', services: ['api'] }));
     expect(after.services).toEqual(before.services);
+    // The same settings start no deployment after a restart either (state is read back as
+    // prototype-less objects, which must compare equal to a request's).
+    const [api] = after.services ?? [];
+    const { service } = await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'apps',
+        service: 'api',
+        taskDefinition: api?.taskDefinition,
+        networkConfiguration: api?.networkConfiguration,
+        loadBalancers: api?.loadBalancers,
+      }),
+    );
+    expect(service?.deployments?.map((d) => d.id)).toEqual(api?.deployments?.map((d) => d.id));
     const { taskDefinition } = await ecs.send(new RegisterTaskDefinitionCommand(fargateTask()));
     expect(taskDefinition?.revision).toBe(4);
     expect((await ecs.send(new ListTasksCommand({ cluster: 'apps', family: 'job' }))).taskArns).toHaveLength(

@@ -158,6 +158,16 @@ export const createService: Handler<
 };
 
 /**
+ * Equal values, whatever their objects' prototypes: state read back after a restart is made of
+ * prototype-less objects (store.ts) and isDeepStrictEqual compares prototypes, so an unchanged
+ * setting would look changed (and start a deployment) on every UpdateService after a restart.
+ * structuredClone gives both sides ordinary objects.
+ */
+function sameSetting(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(structuredClone(a), structuredClone(b));
+}
+
+/**
  * A new task definition, network configuration, platform version or load balancers — or
  * forceNewDeployment — starts a new PRIMARY deployment (rolled out by the scheduler); a new
  * desiredCount alone scales the current one.
@@ -194,11 +204,11 @@ export const updateService: Handler<
   const newDeploymentNeeded =
     input.forceNewDeployment === true ||
     td.taskDefinitionArn !== service.taskDefinition ||
-    !isDeepStrictEqual(networkConfiguration, service.networkConfiguration) ||
+    !sameSetting(networkConfiguration, service.networkConfiguration) ||
     (input.platformVersion !== undefined && input.platformVersion !== service.platformVersion) ||
-    !isDeepStrictEqual(loadBalancers, service.loadBalancers ?? []) ||
-    !isDeepStrictEqual(placement.capacityProviderStrategy, service.capacityProviderStrategy) ||
-    !isDeepStrictEqual(serviceConnect, service.serviceConnectConfiguration);
+    !sameSetting(loadBalancers, service.loadBalancers ?? []) ||
+    !sameSetting(placement.capacityProviderStrategy, service.capacityProviderStrategy) ||
+    !sameSetting(serviceConnect, service.serviceConnectConfiguration);
   if (input.capacityProviderStrategy?.length) {
     delete service.launchType;
     service.capacityProviderStrategy = placement.capacityProviderStrategy;
