@@ -23,6 +23,13 @@ export function envWithoutAws(extra: Record<string, string> = {}): NodeJS.Proces
   };
 }
 
+/**
+ * How long a CLI run may take before it counts as hung and is killed: generous, since a command that
+ * takes a second alone takes a minute on this 2-core machine when test files run side by side at
+ * load 50 (a kill at 60 s failed such runs with exit -1, as if the command had failed).
+ */
+const CLI_TIMEOUT_MS = 150_000;
+
 export function runCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
@@ -34,7 +41,7 @@ export function runCli(
       {
         cwd: options.cwd ?? REPO_ROOT,
         env: options.env ?? envWithoutAws(),
-        timeout: options.timeoutMs ?? 60_000,
+        timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
         maxBuffer: 32 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
@@ -60,7 +67,7 @@ export function runCliOnTerminal(args: string[], options: { timeoutMs?: number }
     execFile(
       'script',
       ['--quiet', '--return', '--command', command, '/dev/null'],
-      { cwd: REPO_ROOT, env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 },
+      { cwd: REPO_ROOT, env, timeout: options.timeoutMs ?? CLI_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
