@@ -2,16 +2,16 @@
  * The deployment circuit breaker on the real Docker engine: a revision whose tasks fail their
  * health checks trips it at AWS's threshold. With rollback the last COMPLETED deployment comes
  * back; without, the deployment ends FAILED and the old tasks keep serving. Requests through the
- * load balancer never fail meanwhile.
+ * load balancer never fail meanwhile. The three cases run at once, each on its own service.
  */
 import { UpdateServiceCommand, type Deployment, type Service } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../docker-cli.ts';
-import { waitFor } from './fixture.ts';
+import { FIXTURE_HEALTH_CHECK, waitFor } from './fixture.ts';
 import type { ServiceWorld } from './service-world.ts';
 import { eventMessages, primary, serviceWorld, steadyLoad } from './service-world.ts';
 
-describe.skipIf(!dockerAvailable)('deployment circuit breaker (real Docker)', () => {
+describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real Docker)', () => {
   let w: ServiceWorld;
   let v1: string;
   let broken: string;
@@ -19,8 +19,14 @@ describe.skipIf(!dockerAvailable)('deployment circuit breaker (real Docker)', ()
   beforeAll(async () => {
     w = await serviceWorld('breaker');
     v1 = await w.revision('v1');
-    // Its health endpoint fails from the start: the tasks run but never turn HEALTHY.
-    broken = await w.revision('v2-broken', { UNHEALTHY_AFTER_MS: '0' });
+    // Its health endpoint fails from the start: the tasks run but never turn HEALTHY. No tolerance
+    // for a slow probe (that is for tasks that must not flap): the first failed check counts, so
+    // the breaker's three failed tasks come in seconds, not after five retries each.
+    broken = await w.revision(
+      'v2-broken',
+      { UNHEALTHY_AFTER_MS: '0' },
+      { ...FIXTURE_HEALTH_CHECK, retries: 1 },
+    );
     // Its container exits right after it starts.
     crashing = await w.revision('v2-crashing', { EXIT_AFTER_MS: '0', EXIT_CODE: '1' });
   }, 180_000);
