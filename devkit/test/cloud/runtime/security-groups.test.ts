@@ -33,6 +33,9 @@ describe.skipIf(!dockerAvailable)('security groups and the load balancer (real D
       taskDefinition: v1,
       desiredCount: 1,
       ingress: false,
+      // ECS ignores the load balancer's checks for this long after a task starts: shorter than the
+      // world's 60 s, as the test is about the replacement once it is over, not about its length.
+      healthCheckGracePeriodSeconds: 15,
     });
     const reason = blockedReason([securityGroup], 8080, [loadBalancerSecurityGroup]);
     const noTraffic = { status: 503, body: { error: { code: 'no_healthy_targets', message: reason } } };
