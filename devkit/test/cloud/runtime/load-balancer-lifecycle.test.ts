@@ -2,7 +2,8 @@
  * A service's Application Load Balancer over its life, on the real Docker engine: a listener port
  * someone else holds shows in the load balancer's state (the cloud keeps running) and is taken once
  * free; deleting the service drains its targets; a restart of the cloud brings the listener back in
- * front of the re-adopted task.
+ * front of the re-adopted task. The first two run at once (services of their own); the restart
+ * comes last, alone.
  */
 import { DeleteServiceCommand } from '@aws-sdk/client-ecs';
 import {
@@ -30,65 +31,73 @@ describe.skipIf(!dockerAvailable)('load balancer lifecycle (real Docker)', () =>
     await w?.close();
   }, 60_000);
 
-  it('shows a taken listener port in the load balancer’s state, keeps running, and listens once the port is free', async () => {
-    const blocker: Server = createServer((_req, res) => res.end('someone else'));
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as AddressInfo).port;
-    const { url, loadBalancerArn } = await w.service({
-      name: 'taken',
-      taskDefinition: v1,
-      desiredCount: 1,
-      listenerPort: port,
-    });
-    const elb = new ElasticLoadBalancingV2Client(w.t.clientConfig);
-    const state = async () =>
-      (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] })))
-        .LoadBalancers![0]!.State;
-    const impaired = await waitFor(
-      'the state to say why',
-      state,
-      (s) => s?.Code === 'active_impaired',
-      30_000,
-    );
-    expect(impaired).toEqual({ Code: 'active_impaired', Reason: listenFailedReason(port, 'EADDRINUSE') });
-    // The task runs regardless (its target group checks it), and the port's holder is left alone.
-    await w.steady('taken');
-    expect(await fetch(url).then((r) => r.text())).toBe('someone else');
+  it.concurrent(
+    'shows a taken listener port in the load balancer’s state, keeps running, and listens once the port is free',
+    async () => {
+      const blocker: Server = createServer((_req, res) => res.end('someone else'));
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const port = (blocker.address() as AddressInfo).port;
+      const { url, loadBalancerArn } = await w.service({
+        name: 'taken',
+        taskDefinition: v1,
+        desiredCount: 1,
+        listenerPort: port,
+      });
+      const elb = new ElasticLoadBalancingV2Client(w.t.clientConfig);
+      const state = async () =>
+        (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] })))
+          .LoadBalancers![0]!.State;
+      const impaired = await waitFor(
+        'the state to say why',
+        state,
+        (s) => s?.Code === 'active_impaired',
+        30_000,
+      );
+      expect(impaired).toEqual({ Code: 'active_impaired', Reason: listenFailedReason(port, 'EADDRINUSE') });
+      // The task runs regardless (its target group checks it), and the port's holder is left alone.
+      await w.steady('taken');
+      expect(await fetch(url).then((r) => r.text())).toBe('someone else');
 
-    await new Promise((resolve) => blocker.close(resolve));
-    const served = await waitFor(
-      'the listener to take the port',
-      () => get(url),
-      (r) => r.status === 200,
-      30_000,
-    );
-    expect(served.body).toMatchObject({ version: 'v1' });
-    expect(await state()).toEqual({ Code: 'active' });
-    elb.destroy();
-  }, 180_000);
+      await new Promise((resolve) => blocker.close(resolve));
+      const served = await waitFor(
+        'the listener to take the port',
+        () => get(url),
+        (r) => r.status === 200,
+        30_000,
+      );
+      expect(served.body).toMatchObject({ version: 'v1' });
+      expect(await state()).toEqual({ Code: 'active' });
+      elb.destroy();
+    },
+    180_000,
+  );
 
-  it('drains a deleted service’s targets; the listener then answers 503 with the reason', async () => {
-    const { url, targetGroupArn } = await w.service({ name: 'gone', taskDefinition: v1, desiredCount: 1 });
-    await w.steady('gone');
-    expect((await get(url)).status).toBe(200);
-    await w.ecs.send(new DeleteServiceCommand({ cluster: w.cluster, service: 'gone', force: true }));
-    const after = await waitFor(
-      'the targets to drain',
-      () => get(url),
-      (r) => r.status === 503,
-      60_000,
-    );
-    expect(after.body).toMatchObject({ error: { code: 'no_healthy_targets' } });
-    const elb = new ElasticLoadBalancingV2Client(w.t.clientConfig);
-    const health = await waitFor(
-      'the target to be deregistered',
-      () => elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
-      (h) => h.TargetHealthDescriptions!.length === 0,
-      60_000,
-    );
-    expect(health.TargetHealthDescriptions).toEqual([]);
-    elb.destroy();
-  }, 180_000);
+  it.concurrent(
+    'drains a deleted service’s targets; the listener then answers 503 with the reason',
+    async () => {
+      const { url, targetGroupArn } = await w.service({ name: 'gone', taskDefinition: v1, desiredCount: 1 });
+      await w.steady('gone');
+      expect((await get(url)).status).toBe(200);
+      await w.ecs.send(new DeleteServiceCommand({ cluster: w.cluster, service: 'gone', force: true }));
+      const after = await waitFor(
+        'the targets to drain',
+        () => get(url),
+        (r) => r.status === 503,
+        60_000,
+      );
+      expect(after.body).toMatchObject({ error: { code: 'no_healthy_targets' } });
+      const elb = new ElasticLoadBalancingV2Client(w.t.clientConfig);
+      const health = await waitFor(
+        'the target to be deregistered',
+        () => elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+        (h) => h.TargetHealthDescriptions!.length === 0,
+        60_000,
+      );
+      expect(health.TargetHealthDescriptions).toEqual([]);
+      elb.destroy();
+    },
+    180_000,
+  );
 
   it('comes back on the same port in front of the same task after a restart of the cloud', async () => {
     const { url } = await w.service({ name: 'lasting', taskDefinition: v1, desiredCount: 1 });
