@@ -54,26 +54,29 @@ describe.skipIf(!dockerAvailable)('containers beside clouds that share one engin
 
   beforeAll(async () => {
     const helperImage = await buildFixtureImage(docker);
-    for (const name of ['left', 'right']) {
-      const t = await startTestCloud({
-        runtime: { docker, timings: { healthCheckIntervalSeconds: 5, noHealthCheckGraceSeconds: 1 } },
-      });
-      const ecs = new ECSClient(t.clientConfig);
-      const helper = await docker.createContainer({
-        Image: helperImage,
-        Env: [`VERSION=${name}`],
-        Labels: besideCloudLabels(t.cloud.runtime!.cloudId, ALIAS),
-      });
-      sides.push({
-        name,
-        t,
-        ecs,
-        helper,
-        cluster: await fixtureCluster(ecs),
-        network: await fixtureNetwork(t, { ingressPort: 8080 }),
-        image: await pushFixture(docker, t),
-      });
-    }
+    // Both clouds at once, in this order; a side that started is disposed of even if the other failed.
+    const started = await Promise.allSettled(
+      ['left', 'right'].map(async (name): Promise<Side> => {
+        const t = await startTestCloud({
+          // The local profile's 2 s checks: the probes settle without crowding the tasks.
+          runtime: { docker, timings: { noHealthCheckGraceSeconds: 1 } },
+        });
+        const ecs = new ECSClient(t.clientConfig);
+        const helper = await docker.createContainer({
+          Image: helperImage,
+          Env: [`VERSION=${name}`],
+          Labels: besideCloudLabels(t.cloud.runtime!.cloudId, ALIAS),
+        });
+        const [cluster, network, image] = await Promise.all([
+          fixtureCluster(ecs),
+          fixtureNetwork(t, { ingressPort: 8080 }),
+          pushFixture(docker, t),
+        ]);
+        return { name, t, ecs, helper, cluster, network, image };
+      }),
+    );
+    for (const side of started) if (side.status === 'fulfilled') sides.push(side.value);
+    for (const side of started) if (side.status === 'rejected') throw side.reason;
     // Both containers run before either cloud makes its VPC network: a cloud joins every
     // container it serves as it creates a network.
     for (const side of sides) await side.helper.start();
