@@ -20,11 +20,13 @@ export const REGION = 'us-east-1';
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 /**
- * Timings for tests that run tasks but do not test the timings themselves: health checks every
- * second and a 2 s deregistration delay keep a rollout to seconds (the `local` profile: 2 s and 5 s).
+ * Timings for tests that run tasks but do not test the timings themselves: the `local` profile's
+ * health checks (containers every 2 s, load balancers every second) with a 2 s deregistration
+ * delay and a 1 s no-health-check grace (the profile's: 5 s and 3 s) keep a rollout to seconds.
+ * Not container checks every second: each starts a node process in a 0.25 vCPU task, and with
+ * several test files running tasks at once, checks that often starve the tasks they check.
  */
 export const FAST_TIMINGS: Partial<Timings> = {
-  healthCheckIntervalSeconds: 1,
   deregistrationDelaySeconds: 2,
   noHealthCheckGraceSeconds: 1,
 };

@@ -12,8 +12,8 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable } from '../harness.ts';
-import { fixtureCluster, registerFixtureTask, waitFor } from '../runtime/fixture.ts';
-import { serviceWorld, TOLERANT_HEALTH_CHECK, type ServiceWorld } from '../runtime/service-world.ts';
+import { fixtureCluster, registerFixtureTask, TOLERANT_HEALTH_CHECK, waitFor } from '../runtime/fixture.ts';
+import { serviceWorld, type ServiceWorld } from '../runtime/service-world.ts';
 
 const CLUSTER = 'insights';
 const ENHANCED = 'insights-enhanced';

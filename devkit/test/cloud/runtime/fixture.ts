@@ -74,6 +74,13 @@ export const FIXTURE_HEALTH_CHECK: HealthCheck = {
   startPeriod: 0,
 };
 
+/**
+ * The fixture's probe, with room for a busy machine: a probe is a node process, and on a loaded
+ * CI runner starting one can take seconds; a healthy task must never flap, or rollouts would fail
+ * for the wrong reason. A task whose health endpoint fails is still found out in about 10 s.
+ */
+export const TOLERANT_HEALTH_CHECK = { ...FIXTURE_HEALTH_CHECK, timeout: 10, retries: 5, startPeriod: 5 };
+
 /** The local image name: content-addressed, so a changed fixture is rebuilt and an unchanged one is not. */
 export function fixtureImageName(): string {
   const hash = createHash('sha256').update(BASE_IMAGE);

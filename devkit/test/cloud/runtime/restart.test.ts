@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/cloud/runtime/labels.ts';
 import { docker as dockerCli, dockerAvailable } from '../docker-cli.ts';
 import type { TestCloud } from '../harness.ts';
-import { startTestCloud } from '../harness.ts';
+import { FAST_TIMINGS, startTestCloud } from '../harness.ts';
 import {
   createFixtureService,
   fixtureCluster,
@@ -28,7 +28,7 @@ import {
 
 const docker = new Docker();
 const LOG_GROUP = '/ecs/runtime-restart';
-const runtime = { docker, timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1 } };
+const runtime = { docker, timings: FAST_TIMINGS };
 
 describe.skipIf(!dockerAvailable)('local cloud restart with running tasks', () => {
   let t: TestCloud;

@@ -17,21 +17,14 @@ import type { TestCloud } from '../harness.ts';
 import { FAST_TIMINGS, startTestCloud } from '../harness.ts';
 import {
   createFixtureService,
-  FIXTURE_HEALTH_CHECK,
   fixtureCluster,
   fixtureLoadBalancer,
   fixtureNetwork,
   pushFixture,
   registerFixtureTask,
+  TOLERANT_HEALTH_CHECK,
   waitFor,
 } from './fixture.ts';
-
-/**
- * The fixture's probe, with room for a busy machine: a probe is a node process, and on a loaded
- * CI runner starting one can take seconds; a healthy task must never flap, or rollouts would fail
- * for the wrong reason. A task whose health endpoint fails is still found out in about 10 s.
- */
-export const TOLERANT_HEALTH_CHECK = { ...FIXTURE_HEALTH_CHECK, timeout: 10, retries: 5, startPeriod: 5 };
 
 export interface ServiceWorld {
   t: TestCloud;

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 import { dockerAvailable } from '../docker-cli.ts';
 import type { TestCloud } from '../harness.ts';
-import { startTestCloud } from '../harness.ts';
+import { FAST_TIMINGS, startTestCloud } from '../harness.ts';
 import {
-  FIXTURE_HEALTH_CHECK,
+  TOLERANT_HEALTH_CHECK,
   fixtureCluster,
   fixtureNetwork,
   pushFixture,
@@ -44,7 +44,7 @@ describe.skipIf(!dockerAvailable)('task role credentials in the task', () => {
       enforceIam: true,
       runtime: {
         docker,
-        timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1 },
+        timings: FAST_TIMINGS,
         taskEndpointsImage: () => Promise.resolve(TEST_BASE_IMAGES.runtime),
       },
     });
@@ -103,7 +103,7 @@ describe.skipIf(!dockerAvailable)('task role credentials in the task', () => {
       family: 'with-task-role',
       taskRoleArn: role!.Arn!,
       executionRoleArn: execution!.Arn!,
-      healthCheck: FIXTURE_HEALTH_CHECK,
+      healthCheck: TOLERANT_HEALTH_CHECK,
     });
     const { tasks } = await ecs.send(
       new RunTaskCommand({ cluster, taskDefinition, launchType: 'FARGATE', networkConfiguration: network }),
