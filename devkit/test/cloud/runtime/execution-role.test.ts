@@ -2,8 +2,10 @@
  * The execution role with IAM enforced (issue 19), on the real Docker engine: the runtime assumes
  * it as Fargate does (its trust policy must let ecs-tasks.amazonaws.com in) and pulls the image,
  * reads the task's secrets and creates its log stream as that role's session, the secret's
- * resource policy included; each refusal stops the task with Fargate's wording. Roles and their
- * policies are made with the real AWS CLI, tasks run through the real SDK.
+ * resource policy included; each refusal stops the task with Fargate's wording. Roles, policies and
+ * tasks go through the real SDK (the AWS CLI's IAM and ECR policy commands have their own tests),
+ * the secret's resource policy through the real AWS CLI. The cases run at once, each with its own
+ * roles and task families.
  */
 import { AWS_MANAGED_POLICIES } from '../../../src/cloud/access/aws-managed-policies.ts';
 import {
@@ -12,16 +14,18 @@ import {
   DescribeLogStreamsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { NetworkConfiguration, Task } from '@aws-sdk/client-ecs';
+import { DeleteRepositoryPolicyCommand, ECRClient, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../docker-cli.ts';
 import type { TestCloud } from '../harness.ts';
-import { awsCliAvailable, startTestCloud } from '../harness.ts';
+import { awsCliAvailable, FAST_TIMINGS, startTestCloud } from '../harness.ts';
 import type { FixtureTaskOptions } from './fixture.ts';
 import {
-  FIXTURE_HEALTH_CHECK,
+  TOLERANT_HEALTH_CHECK,
   fixtureCluster,
   fixtureNetwork,
   pushFixture,
@@ -45,9 +49,11 @@ const PULL_AND_LOG = JSON.parse(
     .versions[0]!.document,
 ) as { Version: string; Statement: object[] };
 
-describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM enforced', () => {
+describe.skipIf(!dockerAvailable || !awsCliAvailable).concurrent('the execution role, IAM enforced', () => {
   let t: TestCloud;
   let ecs: ECSClient;
+  let iam: IAMClient;
+  let ecr: ECRClient;
   let secrets: SecretsManagerClient;
   let image: string;
   let cluster: string;
@@ -56,9 +62,11 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
   beforeAll(async () => {
     t = await startTestCloud({
       enforceIam: true,
-      runtime: { docker, timings: { healthCheckIntervalSeconds: 1, noHealthCheckGraceSeconds: 1 } },
+      runtime: { docker, timings: FAST_TIMINGS },
     });
     ecs = new ECSClient(t.clientConfig);
+    iam = new IAMClient(t.clientConfig);
+    ecr = new ECRClient(t.clientConfig);
     secrets = new SecretsManagerClient(t.clientConfig);
     image = await pushFixture(docker, t);
     cluster = await fixtureCluster(ecs);
@@ -75,24 +83,21 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
 
   /** A role trusting `trust` (ECS tasks by default) with one inline policy; returns its ARN. */
   async function role(name: string, policy: object | undefined, trust = ECS_TRUST): Promise<string> {
-    const created = (
-      await t.aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', trust])
-    ).json as { Role: { Arn: string } };
+    const { Role } = await iam.send(
+      new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }),
+    );
     if (policy) await putPolicy(name, policy);
-    return created.Role.Arn;
+    return Role!.Arn!;
   }
 
   async function putPolicy(roleName: string, policy: object): Promise<void> {
-    await t.aws([
-      'iam',
-      'put-role-policy',
-      '--role-name',
-      roleName,
-      '--policy-name',
-      'execution',
-      '--policy-document',
-      JSON.stringify(policy),
-    ]);
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: roleName,
+        PolicyName: 'execution',
+        PolicyDocument: JSON.stringify(policy),
+      }),
+    );
   }
 
   async function runTask(options: Omit<FixtureTaskOptions, 'image'>): Promise<string> {
@@ -123,7 +128,7 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
     const options = {
       family: 'exec-secret',
       executionRoleArn: roleArn,
-      healthCheck: FIXTURE_HEALTH_CHECK,
+      healthCheck: TOLERANT_HEALTH_CHECK,
       secrets: [{ name: 'API_KEY', valueFrom: secret.ARN! }],
     };
     const refused = await runTask(options);
@@ -233,19 +238,18 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
     );
 
     const pulling = await role('exec-repo-denied', PULL_AND_LOG);
-    await t.aws([
-      'ecr',
-      'set-repository-policy',
-      '--repository-name',
-      'runtime-fixture',
-      '--policy-text',
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Sid: 'NoPulls', Effect: 'Deny', Principal: { AWS: pulling }, Action: 'ecr:BatchGetImage' },
-        ],
+    // It names this case's role only: the other cases pull from the repository meanwhile.
+    await ecr.send(
+      new SetRepositoryPolicyCommand({
+        repositoryName: 'runtime-fixture',
+        policyText: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'NoPulls', Effect: 'Deny', Principal: { AWS: pulling }, Action: 'ecr:BatchGetImage' },
+          ],
+        }),
       }),
-    ]);
+    );
     try {
       const refused = await stopped(await runTask({ family: 'exec-repo-denied', executionRoleArn: pulling }));
       expect(refused.stopCode).toBe('TaskFailedToStart');
@@ -255,7 +259,7 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the execution role, IAM e
           `pulling from host ${host} failed with status code [manifests v1]: 403 Forbidden`,
       );
     } finally {
-      await t.aws(['ecr', 'delete-repository-policy', '--repository-name', 'runtime-fixture']);
+      await ecr.send(new DeleteRepositoryPolicyCommand({ repositoryName: 'runtime-fixture' }));
     }
   }, 120_000);
 
