@@ -1,7 +1,7 @@
 /**
  * Services on the real Docker engine behind their load balancers: steady state, a dead task
  * replaced, and a rolling update under steady load that stays within minimumHealthyPercent /
- * maximumPercent and drops no request.
+ * maximumPercent and drops no request. The two run at once, each on its own service.
  */
 import {
   DescribeTasksCommand,
@@ -18,7 +18,7 @@ import { waitFor } from './fixture.ts';
 import type { ServiceWorld } from './service-world.ts';
 import { eventMessages, get, primary, serviceWorld, steadyLoad } from './service-world.ts';
 
-describe.skipIf(!dockerAvailable)('services behind their load balancers (real Docker)', () => {
+describe.skipIf(!dockerAvailable).concurrent('services behind their load balancers (real Docker)', () => {
   let w: ServiceWorld;
   beforeAll(async () => {
     w = await serviceWorld('rolling');
