@@ -1,6 +1,15 @@
 import * as sdk from '@aws-sdk/client-iam';
 import { iamAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
+import {
+  createAccountAlias,
+  deleteAccountAlias,
+  deleteAccountPasswordPolicy,
+  getAccountPasswordPolicy,
+  getAccountSummary,
+  listAccountAliases,
+  updateAccountPasswordPolicy,
+} from './account.ts';
 import { getAccountAuthorizationDetails } from './account-authorization.ts';
 import {
   createAccessKey,
@@ -46,6 +55,7 @@ import {
   listAttachedGroupPolicies,
   listAttachedRolePolicies,
   listAttachedUserPolicies,
+  listEntitiesForPolicy,
   listPolicies,
   listPolicyTags,
   tagPolicy,
@@ -93,7 +103,20 @@ import {
   tagRole,
   untagRole,
   updateAssumeRolePolicy,
+  updateRole,
+  updateRoleDescription,
 } from './roles.ts';
+import {
+  getContextKeysForCustomPolicy,
+  getContextKeysForPrincipalPolicy,
+  simulateCustomPolicy,
+  simulatePrincipalPolicy,
+} from './policy-simulation.ts';
+import {
+  createServiceLinkedRole,
+  deleteServiceLinkedRole,
+  getServiceLinkedRoleDeletionStatus,
+} from './service-linked-roles.ts';
 import { initialIamState, type IamState } from './state.ts';
 import {
   createUser,
@@ -111,8 +134,9 @@ import {
 export type { IamState } from './state.ts';
 
 /**
- * IAM: users with access keys, groups, roles with trust policies, managed (AWS and customer,
- * versioned) and inline policies, permissions boundaries, instance profiles, OIDC providers. Global.
+ * IAM: users with access keys, groups, roles with trust policies (service-linked ones too), managed
+ * (AWS and customer, versioned) and inline policies, permissions boundaries, instance profiles, OIDC
+ * providers, the policy simulator, the account's alias, password policy and summary. Global.
  */
 export const iam: ServiceDefinition<IamState> = {
   signingName: 'iam',
@@ -129,6 +153,11 @@ export const iam: ServiceDefinition<IamState> = {
     ListRoles: listRoles,
     DeleteRole: deleteRole,
     UpdateAssumeRolePolicy: updateAssumeRolePolicy,
+    UpdateRole: updateRole,
+    UpdateRoleDescription: updateRoleDescription,
+    CreateServiceLinkedRole: createServiceLinkedRole,
+    DeleteServiceLinkedRole: deleteServiceLinkedRole,
+    GetServiceLinkedRoleDeletionStatus: getServiceLinkedRoleDeletionStatus,
     PutRolePermissionsBoundary: putRolePermissionsBoundary,
     DeleteRolePermissionsBoundary: deleteRolePermissionsBoundary,
     TagRole: tagRole,
@@ -138,6 +167,11 @@ export const iam: ServiceDefinition<IamState> = {
     GetPolicy: getPolicy,
     DeletePolicy: deletePolicy,
     ListPolicies: listPolicies,
+    ListEntitiesForPolicy: listEntitiesForPolicy,
+    SimulatePrincipalPolicy: simulatePrincipalPolicy,
+    SimulateCustomPolicy: simulateCustomPolicy,
+    GetContextKeysForPrincipalPolicy: getContextKeysForPrincipalPolicy,
+    GetContextKeysForCustomPolicy: getContextKeysForCustomPolicy,
     TagPolicy: tagPolicy,
     UntagPolicy: untagPolicy,
     ListPolicyTags: listPolicyTags,
@@ -211,5 +245,12 @@ export const iam: ServiceDefinition<IamState> = {
     AttachGroupPolicy: attachGroupPolicy,
     DetachGroupPolicy: detachGroupPolicy,
     ListAttachedGroupPolicies: listAttachedGroupPolicies,
+    CreateAccountAlias: createAccountAlias,
+    DeleteAccountAlias: deleteAccountAlias,
+    ListAccountAliases: listAccountAliases,
+    GetAccountSummary: getAccountSummary,
+    GetAccountPasswordPolicy: getAccountPasswordPolicy,
+    UpdateAccountPasswordPolicy: updateAccountPasswordPolicy,
+    DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
   },
 };

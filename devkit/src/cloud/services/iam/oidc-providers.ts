@@ -21,15 +21,18 @@ import { oidcProviderArn, type OidcProviderRecord } from '../../access/identitie
 import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
-import { entityAlreadyExists, mergeTags, noSuchEntity, oidcProviders, type IamState } from './state.ts';
+import {
+  entityAlreadyExists,
+  invalidInput,
+  mergeTags,
+  noSuchEntity,
+  oidcProviders,
+  type IamState,
+} from './state.ts';
 
 /** IAM's quotas: client ids per provider and thumbprints per provider. */
 const MAX_CLIENT_IDS = 100;
 const MAX_THUMBPRINTS = 5;
-
-function invalidInput(message: string): ServiceError {
-  return new ServiceError(message, { code: 'InvalidInput' });
-}
 
 function findProvider(state: IamState, arn: string): OidcProviderRecord {
   const providers = oidcProviders(state);

@@ -129,6 +129,21 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     ListRoles: anyResource,
     DeleteRole: onNamedResource,
     UpdateAssumeRolePolicy: onNamedResource,
+    UpdateRole: onNamedResource,
+    UpdateRoleDescription: onNamedResource,
+    CreateServiceLinkedRole: (i, at) => [
+      {
+        action: at.action,
+        resource: iamArn(at, `role/aws-service-role/${i.AWSServiceName}/*`),
+        context: { 'iam:AWSServiceName': i.AWSServiceName },
+      },
+    ],
+    DeleteServiceLinkedRole: onNamedResource,
+    // The task id names the role: task/aws-service-role/<service>/<role>/<uuid>.
+    GetServiceLinkedRoleDeletionStatus: (i, at) => {
+      const match = /^task\/(aws-service-role\/[^/]+\/[^/]+)\/[^/]+$/.exec(String(i.DeletionTaskId));
+      return match ? [iamArn(at, `role/${match[1]}`)] : '*';
+    },
     PutRolePermissionsBoundary: (i, at) => [
       {
         action: at.action,
@@ -153,6 +168,12 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     GetPolicy: onNamedResource,
     DeletePolicy: onNamedResource,
     ListPolicies: anyResource,
+    ListEntitiesForPolicy: onNamedResource,
+    // The principal simulated is the resource; a custom policy's simulation has none.
+    SimulatePrincipalPolicy: (i) => [String(i.PolicySourceArn)],
+    GetContextKeysForPrincipalPolicy: (i) => [String(i.PolicySourceArn)],
+    SimulateCustomPolicy: anyResource,
+    GetContextKeysForCustomPolicy: anyResource,
     TagPolicy: onNamedResource,
     UntagPolicy: onNamedResource,
     ListPolicyTags: onNamedResource,
@@ -258,5 +279,12 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     AttachGroupPolicy: onGroup,
     DetachGroupPolicy: onGroup,
     ListAttachedGroupPolicies: onGroup,
+    CreateAccountAlias: anyResource,
+    DeleteAccountAlias: anyResource,
+    ListAccountAliases: anyResource,
+    GetAccountSummary: anyResource,
+    GetAccountPasswordPolicy: anyResource,
+    UpdateAccountPasswordPolicy: anyResource,
+    DeleteAccountPasswordPolicy: anyResource,
   },
 };

@@ -1,4 +1,8 @@
-/** Roles: create, read, list, delete, trust policy, permissions boundary, tags. */
+/**
+ * Roles: create, read, list, update, delete, trust policy, permissions boundary, tags. A
+ * service-linked role (path /aws-service-role/) is AWS's: only its description may change, and it
+ * is deleted through DeleteServiceLinkedRole (UnmodifiableEntity otherwise, in IAM's words).
+ */
 import type {
   CreateRoleRequest,
   CreateRoleResponse,
@@ -15,7 +19,12 @@ import type {
   TagRoleRequest,
   UntagRoleRequest,
   UpdateAssumeRolePolicyRequest,
+  UpdateRoleDescriptionRequest,
+  UpdateRoleDescriptionResponse,
+  UpdateRoleRequest,
+  UpdateRoleResponse,
 } from '@aws-sdk/client-iam';
+import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { nameMap, paginate, toDate } from '../common.ts';
 import { encodePolicyDocument, parsePolicyDocument } from '../../access/policy-document.ts';
@@ -101,8 +110,27 @@ export const listRoles: Handler<ListRolesRequest, ListRolesResponse, IamState> =
   };
 };
 
-export const deleteRole: Handler<Checked<DeleteRoleRequest, 'RoleName'>, void, IamState> = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName);
+/** The path IAM gives service-linked roles: `/aws-service-role/<service>/`. */
+export const SERVICE_LINKED_PATH = '/aws-service-role/';
+
+export function isServiceLinked(role: RoleRecord): boolean {
+  return role.path.startsWith(SERVICE_LINKED_PATH);
+}
+
+/** A role the caller may change: not one of AWS's service-linked roles. */
+function modifiableRole(state: IamState, name: string): RoleRecord {
+  const role = findRole(state, name);
+  if (isServiceLinked(role)) {
+    throw new ServiceError(
+      `Cannot perform the operation on the protected role '${role.name}' - this role is only modifiable by AWS`,
+      { code: 'UnmodifiableEntity', status: 400 },
+    );
+  }
+  return role;
+}
+
+/** Removes a role that nothing holds any more (policies, instance profiles). */
+export function removeRole(state: IamState, role: RoleRecord): void {
   if (role.attachedPolicyArns.length) {
     throw deleteConflict('Cannot delete entity, must detach all policies first.');
   }
@@ -110,10 +138,41 @@ export const deleteRole: Handler<Checked<DeleteRoleRequest, 'RoleName'>, void, I
     throw deleteConflict('Cannot delete entity, must delete policies first.');
   }
   const key = role.name.toLowerCase();
-  if (Object.values(instanceProfiles(ctx.state)).some((p) => p.roleKeys.includes(key))) {
+  if (Object.values(instanceProfiles(state)).some((p) => p.roleKeys.includes(key))) {
     throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
   }
-  delete ctx.state.roles[role.name.toLowerCase()];
+  delete state.roles[key];
+}
+
+export const deleteRole: Handler<Checked<DeleteRoleRequest, 'RoleName'>, void, IamState> = (input, ctx) => {
+  removeRole(ctx.state, modifiableRole(ctx.state, input.RoleName));
+};
+
+/**
+ * UpdateRole: the description and the maximum session duration (which AssumeRole then enforces on
+ * DurationSeconds). A service-linked role's description may change, nothing else of it.
+ */
+export const updateRole: Handler<Checked<UpdateRoleRequest, 'RoleName'>, UpdateRoleResponse, IamState> = (
+  input,
+  ctx,
+) => {
+  const role =
+    input.MaxSessionDuration === undefined
+      ? findRole(ctx.state, input.RoleName)
+      : modifiableRole(ctx.state, input.RoleName);
+  if (input.Description !== undefined) role.description = input.Description;
+  if (input.MaxSessionDuration !== undefined) role.maxSessionDuration = input.MaxSessionDuration;
+  return {};
+};
+
+export const updateRoleDescription: Handler<
+  Checked<UpdateRoleDescriptionRequest, 'RoleName' | 'Description'>,
+  UpdateRoleDescriptionResponse,
+  IamState
+> = (input, ctx) => {
+  const role = findRole(ctx.state, input.RoleName);
+  role.description = input.Description;
+  return { Role: roleShape(role, true) };
 };
 
 export const updateAssumeRolePolicy: Handler<
@@ -121,7 +180,7 @@ export const updateAssumeRolePolicy: Handler<
   void,
   IamState
 > = (input, ctx) => {
-  const role = findRole(ctx.state, input.RoleName);
+  const role = modifiableRole(ctx.state, input.RoleName);
   parsePolicyDocument(input.PolicyDocument, 'trust');
   role.assumeRolePolicyDocument = input.PolicyDocument;
 };

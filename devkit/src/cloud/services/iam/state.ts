@@ -1,5 +1,5 @@
 /** IAM's recorded state and the lookups every IAM handler shares. */
-import type { Tag } from '@aws-sdk/client-iam';
+import type { DeletionTaskFailureReasonType, PasswordPolicy, Tag } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
 import { MAX_TAGS_PER_RESOURCE, nameMap } from '../common.ts';
 import type {
@@ -43,6 +43,17 @@ export interface IamState extends IamRecords {
   roles: Record<string, RoleRecord>;
   /** Keyed by lower-cased name. Absent in state saved before profiles existed: see `instanceProfiles()`. */
   instanceProfiles?: Record<string, InstanceProfileRecord>;
+  /** The account's alias (IAM allows one). */
+  accountAliases?: string[];
+  /** The account's password policy for IAM users, once set. */
+  passwordPolicy?: PasswordPolicy;
+  /** DeleteServiceLinkedRole's tasks by DeletionTaskId: how each ended. */
+  serviceLinkedRoleDeletions?: Record<string, ServiceLinkedRoleDeletion>;
+}
+
+export interface ServiceLinkedRoleDeletion {
+  status: 'SUCCEEDED' | 'FAILED';
+  reason?: DeletionTaskFailureReasonType;
 }
 
 export const initialIamState = (): IamState => ({
@@ -94,6 +105,10 @@ export function noSuchEntity(message: string): ServiceError {
 
 export function entityAlreadyExists(message: string): ServiceError {
   return new ServiceError(message, { code: 'EntityAlreadyExists', status: 409 });
+}
+
+export function invalidInput(message: string): ServiceError {
+  return new ServiceError(message, { code: 'InvalidInput' });
 }
 
 export function deleteConflict(message: string): ServiceError {
