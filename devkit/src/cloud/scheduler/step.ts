@@ -30,14 +30,13 @@ export function schedulerStep({ state, facts, targets, now, timings }: StepInput
     );
     const definitions = taskDefinitionByArn(state, task.taskDefinitionArn)?.containerDefinitions ?? [];
     const balancing = service ? targetGroupsOf(service) : [];
-    const elb = balancing.length
-      ? {
-          targetGroupArns: balancing,
-          targets: targets.get(task.taskArn) ?? [],
-          gracePeriodSeconds: service?.healthCheckGracePeriodSeconds ?? 0,
-        }
-      : undefined;
-    const outcome = advanceTask(task, definitions, facts.get(task.taskArn), !!service, now, timings, elb);
+    const view = service && {
+      gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
+      ...(balancing.length
+        ? { elb: { targetGroupArns: balancing, targets: targets.get(task.taskArn) ?? [] } }
+        : {}),
+    };
+    const outcome = advanceTask(task, definitions, facts.get(task.taskArn), view, now, timings);
     if (outcome.action) actions.push(outcome.action);
     if (!service) continue;
     const taskId = task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1);

@@ -25,11 +25,19 @@ export interface TaskOutcome {
   failedElbHealthChecks?: string;
 }
 
-/** A service task behind target groups: its targets' health, and how long ECS ignores it after start. */
+/**
+ * What a service task's service asks of it: how long after the task starts ECS ignores its failing
+ * health checks — container and load balancer checks alike (healthCheckGracePeriodSeconds) — and,
+ * behind target groups, its targets' health.
+ */
+export interface ServiceView {
+  gracePeriodSeconds: number;
+  elb?: ElbView;
+}
+
 export interface ElbView {
   targetGroupArns: string[];
   targets: TargetHealthFact[];
-  gracePeriodSeconds: number;
 }
 
 const STOPPING_PHASES: Record<'draining' | 'stopping' | 'flushing', TaskState> = {
@@ -42,10 +50,9 @@ export function advanceTask(
   task: TaskRecord,
   definitions: ContainerDefinition[],
   fact: TaskFact | undefined,
-  isServiceTask: boolean,
+  service: ServiceView | undefined,
   now: number,
   timings: Timings,
-  elb?: ElbView,
 ): TaskOutcome {
   if (task.lastStatus === 'STOPPED') return {};
   if (task.lastStatus === 'PROVISIONING') {
@@ -85,7 +92,7 @@ export function advanceTask(
       return {};
     case 'up':
       if (fact.networkInterface) attachNetworkInterface(task, fact.networkInterface);
-      return advanceRunningTask(task, definitions, fact.containers, isServiceTask, now, timings, elb);
+      return advanceRunningTask(task, definitions, fact.containers, service, now, timings);
   }
 }
 
@@ -93,11 +100,12 @@ function advanceRunningTask(
   task: TaskRecord,
   definitions: ContainerDefinition[],
   containers: ContainerFact[],
-  isServiceTask: boolean,
+  service: ServiceView | undefined,
   now: number,
   timings: Timings,
-  elb: ElbView | undefined,
 ): TaskOutcome {
+  const elb = service?.elb;
+  const inGracePeriod = service !== undefined && withinGracePeriod(task, service, now);
   applyContainerFacts(task, definitions, containers);
   const essentials = essentialFacts(definitions, containers);
   if (task.lastStatus === 'PENDING') {
@@ -122,7 +130,7 @@ function advanceRunningTask(
         now,
       );
       outcome.failed = task.healthyAt === undefined;
-    } else if (isServiceTask && task.healthStatus === 'UNHEALTHY') {
+    } else if (service && task.healthStatus === 'UNHEALTHY' && !inGracePeriod) {
       requestTaskStop(
         task,
         { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.failedHealthChecks },
@@ -130,8 +138,8 @@ function advanceRunningTask(
       );
       outcome.failed = true;
       outcome.failedHealthChecks = true;
-    } else if (elb && failedTarget(task, elb, now)) {
-      const targetGroupArn = failedTarget(task, elb, now)!;
+    } else if (elb && !inGracePeriod && failedTarget(task, elb)) {
+      const targetGroupArn = failedTarget(task, elb)!;
       requestTaskStop(
         task,
         { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.failedElbHealthChecks(targetGroupArn) },
@@ -161,11 +169,15 @@ function targetsHealthy(elb: ElbView): boolean {
   );
 }
 
-/** The target group where the task's target is unhealthy once the grace period is over, if any. */
-function failedTarget(task: TaskRecord, elb: ElbView, now: number): string | undefined {
+/** The target group where the RUNNING task's target is unhealthy, if any. */
+function failedTarget(task: TaskRecord, elb: ElbView): string | undefined {
   if (task.lastStatus !== 'RUNNING') return undefined;
-  if (now - (task.startedAt ?? now) < elb.gracePeriodSeconds * 1000) return undefined;
   return elb.targets.find((t) => t.state === 'unhealthy')?.targetGroupArn;
+}
+
+/** Whether the task started less than its service's grace period ago (or has not started yet). */
+function withinGracePeriod(task: TaskRecord, service: ServiceView, now: number): boolean {
+  return now - (task.startedAt ?? now) < service.gracePeriodSeconds * 1000;
 }
 
 /** RUNNING, and HEALTHY — or, without health checks, RUNNING for the grace period. */

@@ -166,6 +166,27 @@ describe('tasks', () => {
     expect(live(serviceTasks(w.state, w.service)).filter((t) => t.lastStatus === 'RUNNING')).toHaveLength(1);
   });
 
+  it('ignores failing container health checks during the service’s grace period, as AWS does', () => {
+    const w = world({ desired: 1 });
+    w.service.healthCheckGracePeriodSeconds = 5;
+    w.step();
+    w.step();
+    const [task] = serviceTasks(w.state, w.service);
+    w.upAll('healthy');
+    w.step();
+    w.step();
+    expect(task!.lastStatus).toBe('RUNNING');
+    w.facts.set(task!.taskArn, { phase: 'up', containers: [w.container('unhealthy')] });
+    w.step(); // within the grace period: UNHEALTHY, but kept
+    expect(task!).toMatchObject({ healthStatus: 'UNHEALTHY', desiredStatus: 'RUNNING' });
+    for (let i = 0; i < 5; i++) w.step();
+    expect(task!).toMatchObject({
+      desiredStatus: 'STOPPED',
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: 'Task failed container health checks',
+    });
+  });
+
   it('reports a failed start as TaskFailedToStart with the runtime’s reason', () => {
     const w = world({ desired: 1 });
     w.step();

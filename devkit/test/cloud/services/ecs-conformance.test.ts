@@ -2,20 +2,26 @@
  * ECS conformance, from the API reference's examples and error rules, through the real SDK and the
  * real AWS CLI: account settings (and the containerInsights default new clusters take), tags on
  * every resource with propagation and ECS's managed tags, capacity providers and strategies
- * (FARGATE / FARGATE_SPOT shares by base and weight), Service Connect namespaces.
+ * (FARGATE / FARGATE_SPOT shares by base and weight), Service Connect namespaces, task scale-in
+ * protection, deleting task definitions.
  */
 import {
   CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
   DeleteAccountSettingCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
   DeleteCapacityProviderCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   ECSClient,
+  GetTaskProtectionCommand,
   ListAccountSettingsCommand,
+  ListTasksCommand,
   ListServicesByNamespaceCommand,
   ListTagsForResourceCommand,
   PutAccountSettingCommand,
@@ -27,6 +33,7 @@ import {
   UpdateCapacityProviderCommand,
   UpdateClusterCommand,
   UpdateServiceCommand,
+  UpdateTaskProtectionCommand,
   type SettingName,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -821,5 +828,144 @@ describe('Service Connect namespaces (no Cloud Map here)', () => {
         `arn:aws:ecs:us-east-1:${ACCOUNT}:service/mesh-b/worker`,
       ],
     });
+  });
+});
+
+describe('task scale-in protection', () => {
+  it.skipIf(!awsCliAvailable)(
+    'a protected service task is not stopped by scale-in; standalone and unknown tasks are failures',
+    async () => {
+      await ecs.send(new CreateClusterCommand({ clusterName: 'protect' }));
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: 'protect',
+          serviceName: 'api',
+          taskDefinition: 'web',
+          desiredCount: 2,
+          launchType: 'FARGATE',
+          networkConfiguration: NETWORK,
+        }),
+      );
+      const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: 'protect', serviceName: 'api' }));
+      expect(taskArns).toHaveLength(2);
+      const [kept, other] = taskArns!;
+      const { json } = await t.aws([
+        'ecs',
+        'update-task-protection',
+        '--cluster',
+        'protect',
+        '--tasks',
+        kept!,
+        '--protection-enabled',
+        '--expires-in-minutes',
+        '60',
+      ]);
+      const updated = json as { protectedTasks: Array<{ taskArn: string; protectionEnabled: boolean }> };
+      expect(updated.protectedTasks).toMatchObject([{ taskArn: kept, protectionEnabled: true }]);
+      await ecs.send(new UpdateServiceCommand({ cluster: 'protect', service: 'api', desiredCount: 0 }));
+      const { tasks } = await ecs.send(
+        new DescribeTasksCommand({ cluster: 'protect', tasks: [kept!, other!] }),
+      );
+      expect(tasks!.map((task) => [task.taskArn, task.desiredStatus])).toEqual([
+        [kept, 'RUNNING'],
+        [other, 'STOPPED'],
+      ]);
+      const { taskArns: standalone } = await ecs
+        .send(
+          new RunTaskCommand({
+            cluster: 'protect',
+            taskDefinition: 'web',
+            launchType: 'FARGATE',
+            networkConfiguration: NETWORK,
+          }),
+        )
+        .then((r) => ({ taskArns: r.tasks!.map((task) => task.taskArn!) }));
+      const got = await ecs.send(
+        new GetTaskProtectionCommand({ cluster: 'protect', tasks: [kept!, standalone[0]!, 'no-such-task'] }),
+      );
+      expect(got.protectedTasks).toHaveLength(1);
+      expect(got.protectedTasks![0]).toMatchObject({ taskArn: kept, protectionEnabled: true });
+      const expires = got.protectedTasks![0]!.expirationDate!.getTime() - Date.now();
+      expect(expires).toBeGreaterThan(50 * 60_000);
+      expect(expires).toBeLessThanOrEqual(60 * 60_000);
+      expect(got.failures).toMatchObject([
+        { arn: standalone[0], reason: 'TASK_NOT_VALID' },
+        { arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/protect/no-such-task`, reason: 'MISSING' },
+      ]);
+      // Cleared, the next scale-in stops it.
+      await ecs.send(
+        new UpdateTaskProtectionCommand({ cluster: 'protect', tasks: [kept!], protectionEnabled: false }),
+      );
+      await ecs.send(new UpdateServiceCommand({ cluster: 'protect', service: 'api', desiredCount: 1 }));
+      await ecs.send(new UpdateServiceCommand({ cluster: 'protect', service: 'api', desiredCount: 0 }));
+      const after = await ecs.send(new DescribeTasksCommand({ cluster: 'protect', tasks: [kept!] }));
+      expect(after.tasks![0]!.desiredStatus).toBe('STOPPED');
+    },
+  );
+
+  it('refuses what AWS refuses: expiry beyond 48 h, more than 10 tasks, an unknown cluster', async () => {
+    await expect(
+      ecs.send(
+        new UpdateTaskProtectionCommand({
+          cluster: 'protect',
+          tasks: ['x'],
+          protectionEnabled: true,
+          expiresInMinutes: 2881,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      ecs.send(
+        new UpdateTaskProtectionCommand({
+          cluster: 'protect',
+          tasks: Array(11).fill('x'),
+          protectionEnabled: true,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      ecs.send(new GetTaskProtectionCommand({ cluster: 'nowhere', tasks: ['x'] })),
+    ).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
+  });
+});
+
+describe('DeleteTaskDefinitions', () => {
+  it('moves INACTIVE revisions to DELETE_IN_PROGRESS; ACTIVE and unknown ones are failures', async () => {
+    const { taskDefinition } = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'gone',
+        containerDefinitions: [{ name: 'app', image: 'nginx:alpine', memory: 128 }],
+      }),
+    );
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'gone',
+        containerDefinitions: [{ name: 'app', image: 'nginx:alpine', memory: 128 }],
+      }),
+    );
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'gone:1' }));
+    const deleted = await ecs.send(
+      new DeleteTaskDefinitionsCommand({ taskDefinitions: ['gone:1', 'gone:2', 'gone:9'] }),
+    );
+    expect(deleted.taskDefinitions).toMatchObject([
+      { taskDefinitionArn: taskDefinition!.taskDefinitionArn, status: 'DELETE_IN_PROGRESS' },
+    ]);
+    expect(deleted.taskDefinitions![0]!.deleteRequestedAt).toBeInstanceOf(Date);
+    expect(deleted.failures).toEqual([
+      {
+        arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/gone:2`,
+        reason:
+          'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+      },
+      { arn: 'gone:9', reason: 'The specified task definition does not exist.' },
+    ]);
+    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'gone:1' }));
+    expect(described.taskDefinition?.status).toBe('DELETE_IN_PROGRESS');
+    await expect(
+      ecs.send(new RunTaskCommand({ taskDefinition: 'gone:1', cluster: 'protect', launchType: 'FARGATE' })),
+    ).rejects.toMatchObject({ name: 'ClientException', message: 'TaskDefinition is inactive' });
+    await expect(
+      ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: Array(11).fill('gone:1') })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 });

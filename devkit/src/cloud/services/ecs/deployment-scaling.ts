@@ -2,11 +2,18 @@
  * Bringing a service's deployments to their counts — the one place tasks start or stop for scale,
  * called by the API handlers (CreateService, UpdateService, DeleteService) and by the scheduler on
  * every step: the primary's missing tasks start as far as maximumPercent leaves room; what is no
- * longer wanted stops as far as minimumHealthyPercent allows.
+ * longer wanted stops as far as minimumHealthyPercent allows, tasks protected from scale-in aside.
  */
 import { recordServiceEvent, requestTaskStop, startServiceTasks } from './lifecycle.ts';
 import type { DeploymentRecord, EcsState, ServiceRecord, TaskRecord } from './state.ts';
-import { deploymentTasks, isLive, lastSegment, serviceTasks, taskDefinitionByArn } from './state.ts';
+import {
+  deploymentTasks,
+  isLive,
+  isProtected,
+  lastSegment,
+  serviceTasks,
+  taskDefinitionByArn,
+} from './state.ts';
 import { serviceEventMessages, stopReasons } from './wording.ts';
 
 /** The rolling-update bounds for a desired count. */
@@ -88,8 +95,10 @@ function stopSurplusTasks(
     ).length;
     stops.push(...old.filter(isHealthy).slice(0, Math.max(0, healthy - minHealthy)));
   }
-  if (stops.length === 0) return;
-  for (const task of stops) {
+  // A task protected from scale-in stays until its protection is cleared or expires, as on AWS.
+  const unprotected = stops.filter((t) => !isProtected(t, now));
+  if (unprotected.length === 0) return;
+  for (const task of unprotected) {
     requestTaskStop(
       task,
       { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.scaling(primary.id) },
@@ -100,7 +109,7 @@ function stopSurplusTasks(
     service,
     serviceEventMessages.stoppedTasks(
       service.serviceName,
-      stops.map((t) => lastSegment(t.taskArn)),
+      unprotected.map((t) => lastSegment(t.taskArn)),
     ),
     now,
   );

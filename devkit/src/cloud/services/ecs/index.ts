@@ -39,13 +39,21 @@ import type { EcsState } from './state.ts';
 import { initialEcsState } from './state.ts';
 import { listTagsForResource, tagResource, untagResource } from './tags.ts';
 import {
+  deleteTaskDefinitions,
   deregisterTaskDefinition,
   describeTaskDefinition,
   listTaskDefinitionFamilies,
   listTaskDefinitions,
   registerTaskDefinition,
 } from './task-definitions.ts';
-import { describeTasks, listTasks, runTask, stopTask } from './tasks.ts';
+import {
+  describeTasks,
+  getTaskProtection,
+  listTasks,
+  runTask,
+  stopTask,
+  updateTaskProtection,
+} from './tasks.ts';
 
 export const ecs: ServiceDefinition<EcsState> = {
   signingName: 'ecs',
@@ -76,6 +84,7 @@ export const ecs: ServiceDefinition<EcsState> = {
     ListTaskDefinitions: listTaskDefinitions,
     ListTaskDefinitionFamilies: listTaskDefinitionFamilies,
     DeregisterTaskDefinition: deregisterTaskDefinition,
+    DeleteTaskDefinitions: deleteTaskDefinitions,
     CreateService: createService,
     UpdateService: updateService,
     DescribeServices: describeServices,
@@ -90,6 +99,8 @@ export const ecs: ServiceDefinition<EcsState> = {
     StopTask: stopTask,
     DescribeTasks: describeTasks,
     ListTasks: listTasks,
+    GetTaskProtection: getTaskProtection,
+    UpdateTaskProtection: updateTaskProtection,
     TagResource: tagResource,
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,

@@ -95,6 +95,8 @@ export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
     ListTaskDefinitions: anyResource,
     ListTaskDefinitionFamilies: anyResource,
     DeregisterTaskDefinition: anyResource,
+    DeleteTaskDefinitions: (i: { taskDefinitions?: string[] }, at) =>
+      (i.taskDefinitions ?? []).map((td) => taskDefinition(td, at)),
     CreateService: (i, at) => [
       ...creating(
         {
@@ -166,6 +168,18 @@ export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
         context: clusterKey(i.cluster, at),
       })),
     ListTasks: (i, at) => [{ action: at.action, resource: '*', context: clusterKey(i.cluster, at) }],
+    GetTaskProtection: (i: { tasks?: string[]; cluster?: string }, at) =>
+      (i.tasks ?? []).map((t) => ({
+        action: at.action,
+        resource: task(t, i.cluster, at),
+        context: clusterKey(i.cluster, at),
+      })),
+    UpdateTaskProtection: (i: { tasks?: string[]; cluster?: string }, at) =>
+      (i.tasks ?? []).map((t) => ({
+        action: at.action,
+        resource: task(t, i.cluster, at),
+        context: clusterKey(i.cluster, at),
+      })),
     TagResource: (i, at) => [{ action: at.action, resource: i.resourceArn, context: requestTags(i.tags) }],
     UntagResource: (i, at) => [
       { action: at.action, resource: i.resourceArn, context: { 'aws:TagKeys': i.tagKeys } },

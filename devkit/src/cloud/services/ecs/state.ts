@@ -64,7 +64,8 @@ export type TaskDefinitionRecord = Stored<
   taskDefinitionArn: string;
   family: string;
   revision: number;
-  status: 'ACTIVE' | 'INACTIVE';
+  /** DELETE_IN_PROGRESS once deleted: kept, describable, never usable again (the local cloud never purges it). */
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
 };
 
 /** A deployment as AWS reports it, minus the task counts (derived from the tasks it started). */
@@ -175,6 +176,8 @@ export type TaskRecord = Stored<
    * before that counts against its deployment's circuit breaker).
    */
   healthyAt?: EpochMs;
+  /** Not in AWS's Task shape (GetTaskProtection reports it): scale-in protection until then. */
+  protectedUntil?: EpochMs;
 };
 
 export interface EcsState {
@@ -253,6 +256,11 @@ export function clusterNameOf(clusterArn: string): string {
 /** Whether a task still occupies its cluster (anything short of STOPPED). */
 export function isLive(task: TaskRecord): boolean {
   return task.lastStatus !== 'STOPPED';
+}
+
+/** Whether the task is protected from scale-in at `now` (UpdateTaskProtection, until it expires). */
+export function isProtected(task: TaskRecord, now: number): boolean {
+  return task.protectedUntil !== undefined && task.protectedUntil > now;
 }
 
 /** States that AWS counts as pending: accepted but not yet RUNNING. */

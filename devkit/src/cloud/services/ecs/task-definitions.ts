@@ -1,4 +1,6 @@
 import type {
+  DeleteTaskDefinitionsRequest,
+  DeleteTaskDefinitionsResponse,
   DeregisterTaskDefinitionRequest,
   DeregisterTaskDefinitionResponse,
   DescribeTaskDefinitionRequest,
@@ -12,7 +14,7 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { arn, paginate } from '../common.ts';
-import { ClientException } from './errors.ts';
+import { ClientException, InvalidParameterException } from './errors.ts';
 import { findTaskDefinition } from './references.ts';
 import type { EcsState, TaskDefinitionRecord } from './state.ts';
 import {
@@ -129,4 +131,45 @@ export const deregisterTaskDefinition: Handler<
     td.deregisteredAt = Date.now();
   }
   return { taskDefinition: taskDefinitionToAws(td) };
+};
+
+/** The most revisions one DeleteTaskDefinitions call takes, as the reference says. */
+const MAX_DELETED = 10;
+
+/**
+ * INACTIVE revisions move to DELETE_IN_PROGRESS: running tasks and services keep them, nothing new
+ * may use them. AWS then purges a revision once nothing references it; the local cloud keeps the
+ * record (revisions are never reused either way). Chosen where the reference is silent: an ACTIVE
+ * revision is a failure with ECS's ClientException sentence, one that does not exist (or a family
+ * without its revision) "The specified task definition does not exist.".
+ */
+export const deleteTaskDefinitions: Handler<
+  Checked<DeleteTaskDefinitionsRequest, 'taskDefinitions'>,
+  DeleteTaskDefinitionsResponse,
+  EcsState
+> = (input, ctx) => {
+  if (input.taskDefinitions.length === 0 || input.taskDefinitions.length > MAX_DELETED) {
+    throw new InvalidParameterException(`taskDefinitions must contain between 1 and ${MAX_DELETED} entries.`);
+  }
+  const response: Required<DeleteTaskDefinitionsResponse> = { taskDefinitions: [], failures: [] };
+  const now = Date.now();
+  for (const ref of input.taskDefinitions) {
+    const td = /:\d+$/.test(ref) ? findTaskDefinition(ctx.state, ref) : undefined;
+    if (!td) {
+      response.failures.push({ arn: ref, reason: 'The specified task definition does not exist.' });
+    } else if (td.status === 'ACTIVE') {
+      response.failures.push({
+        arn: td.taskDefinitionArn,
+        reason:
+          'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+      });
+    } else {
+      if (td.status === 'INACTIVE') {
+        td.status = 'DELETE_IN_PROGRESS';
+        td.deleteRequestedAt = now;
+      }
+      response.taskDefinitions.push(taskDefinitionToAws(td));
+    }
+  }
+  return response;
 };

@@ -1,5 +1,9 @@
 import type {
   DescribeTasksRequest,
+  Failure,
+  GetTaskProtectionRequest,
+  GetTaskProtectionResponse,
+  ProtectedTask,
   DescribeTasksResponse,
   ListTasksRequest,
   ListTasksResponse,
@@ -7,6 +11,8 @@ import type {
   RunTaskResponse,
   StopTaskRequest,
   StopTaskResponse,
+  UpdateTaskProtectionRequest,
+  UpdateTaskProtectionResponse,
 } from '@aws-sdk/client-ecs';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
@@ -15,7 +21,9 @@ import { InvalidParameterException } from './errors.ts';
 import { addTask, isFargate, requestTaskStop } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
 import { requireCluster, requireService, requireUsableTaskDefinition, taskArnFor } from './references.ts';
-import type { EcsState } from './state.ts';
+import type { ClusterRecord, EcsState, TaskRecord } from './state.ts';
+import { isLive, isProtected } from './state.ts';
+import { toDate } from '../common.ts';
 import { checkUserTags, newTaskTags } from './tags.ts';
 import { taskDefinitionByArn } from './state.ts';
 import { taskToAws } from './views.ts';
@@ -123,4 +131,85 @@ export const listTasks: Handler<ListTasksRequest, ListTasksResponse, EcsState> =
     .sort();
   const { page, nextToken } = paginate(arns, input.maxResults, input.nextToken);
   return { taskArns: page, nextToken };
+};
+
+/** AWS's bounds: UpdateTaskProtection takes 10 tasks, GetTaskProtection 100; protection lasts 1 min to 48 h (2 h by default). */
+const MAX_PROTECTED_PER_UPDATE = 10;
+const MAX_PROTECTED_PER_GET = 100;
+const DEFAULT_PROTECTION_MINUTES = 120;
+const MAX_PROTECTION_MINUTES = 2880;
+
+/**
+ * The service tasks of `cluster` that `refs` name, and failures for the rest: MISSING when there is
+ * no such task, TASK_NOT_VALID for a standalone or stopped task (protection is for service tasks,
+ * as the reference says).
+ */
+function protectableTasks(
+  state: EcsState,
+  cluster: ClusterRecord,
+  refs: readonly string[],
+): { tasks: TaskRecord[]; failures: Failure[] } {
+  const tasks: TaskRecord[] = [];
+  const failures: Failure[] = [];
+  for (const ref of refs) {
+    const arn = taskArnFor(cluster, ref);
+    const task = Object.hasOwn(state.tasks, arn) ? state.tasks[arn] : undefined;
+    if (!task) failures.push({ arn, reason: 'MISSING' });
+    else if (!task.group?.startsWith('service:') || !isLive(task)) {
+      failures.push({
+        arn,
+        reason: 'TASK_NOT_VALID',
+        detail: 'The task is not a running task of a service.',
+      });
+    } else tasks.push(task);
+  }
+  return { tasks, failures };
+}
+
+function protectionOf(task: TaskRecord, now: number): ProtectedTask {
+  return isProtected(task, now)
+    ? { taskArn: task.taskArn, protectionEnabled: true, expirationDate: toDate(task.protectedUntil) }
+    : { taskArn: task.taskArn, protectionEnabled: false };
+}
+
+/** Scale-in protection: the scheduler does not stop a protected task to scale in or roll out (deployment-scaling.ts). */
+export const updateTaskProtection: Handler<
+  Checked<UpdateTaskProtectionRequest, 'cluster' | 'tasks' | 'protectionEnabled'>,
+  UpdateTaskProtectionResponse,
+  EcsState
+> = (input, ctx) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  if (input.tasks.length === 0 || input.tasks.length > MAX_PROTECTED_PER_UPDATE) {
+    throw new InvalidParameterException(
+      `tasks must contain between 1 and ${MAX_PROTECTED_PER_UPDATE} tasks.`,
+    );
+  }
+  const minutes = input.expiresInMinutes ?? DEFAULT_PROTECTION_MINUTES;
+  if (input.protectionEnabled && (minutes < 1 || minutes > MAX_PROTECTION_MINUTES)) {
+    throw new InvalidParameterException(
+      `expiresInMinutes must be between 1 and ${MAX_PROTECTION_MINUTES} minutes.`,
+    );
+  }
+  const now = Date.now();
+  const { tasks, failures } = protectableTasks(ctx.state, cluster, input.tasks);
+  for (const task of tasks) {
+    if (input.protectionEnabled) task.protectedUntil = now + minutes * 60_000;
+    else delete task.protectedUntil;
+  }
+  return { protectedTasks: tasks.map((t) => protectionOf(t, now)), failures };
+};
+
+export const getTaskProtection: Handler<
+  Checked<GetTaskProtectionRequest, 'cluster'>,
+  GetTaskProtectionResponse,
+  EcsState
+> = (input, ctx) => {
+  const cluster = requireCluster(ctx, input.cluster);
+  const refs = input.tasks ?? [];
+  if (refs.length === 0 || refs.length > MAX_PROTECTED_PER_GET) {
+    throw new InvalidParameterException(`tasks must contain between 1 and ${MAX_PROTECTED_PER_GET} tasks.`);
+  }
+  const now = Date.now();
+  const { tasks, failures } = protectableTasks(ctx.state, cluster, refs);
+  return { protectedTasks: tasks.map((t) => protectionOf(t, now)), failures };
 };
