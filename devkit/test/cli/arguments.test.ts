@@ -20,7 +20,9 @@ const oneErrorLine = (stderr: string) => {
   return lines[0];
 };
 
-describe('devkit CLI: arguments and human errors', () => {
+// Each test starts its own CLI processes on its own ports and files: they run side by side (with
+// room for a loaded machine, where several CLIs starting at once share two cores).
+describe.concurrent('devkit CLI: arguments and human errors', { timeout: 180_000 }, () => {
   let dir: string;
   let nowhere: string;
   beforeAll(async () => {
@@ -57,10 +59,12 @@ describe('devkit CLI: arguments and human errors', () => {
   });
 
   it('refuses a malformed --since and --opt, one line each', async () => {
-    const since = await runCli(['logs', '--since', '5x', '--endpoint', nowhere]);
+    const [since, opt] = await Promise.all([
+      runCli(['logs', '--since', '5x', '--endpoint', nowhere]),
+      runCli(['status', '--opt', 'lb-port', '--endpoint', nowhere]),
+    ]);
     expect(since.code).toBe(1);
     expect(oneErrorLine(since.stderr)).toBe("error: --since must look like 30s, 10m, 2h or 1d (got '5x')");
-    const opt = await runCli(['status', '--opt', 'lb-port', '--endpoint', nowhere]);
     expect(opt.code).toBe(1);
     expect(oneErrorLine(opt.stderr)).toBe("error: --opt must look like name=value (got 'lb-port')");
   });
@@ -89,8 +93,9 @@ describe('devkit CLI: arguments and human errors', () => {
   });
 
   it('says how to start the local cloud when it does not answer', async () => {
-    for (const command of ['status', 'logs', 'rollback', 'remove', 'wait', 'verify']) {
-      const { code, stderr } = await runCli([command, '--endpoint', nowhere]);
+    const commands = ['status', 'logs', 'rollback', 'remove', 'wait', 'verify'];
+    const runs = await Promise.all(commands.map((command) => runCli([command, '--endpoint', nowhere])));
+    for (const { code, stderr } of runs) {
       expect(code).toBe(1);
       expect(oneErrorLine(stderr)).toBe(
         `error: the local cloud does not answer at ${nowhere}: start it with \`npm run up\` or \`npx devkit cloud\``,

@@ -20,7 +20,9 @@ import { freePort } from '../cloud/harness.ts';
 
 const stackFile = new URL('../../../stack.yml', import.meta.url).pathname;
 
-describe('stage commands against the local cloud', () => {
+// Tests that only read run side by side (marked), with room for several CLIs starting at once on a
+// loaded machine.
+describe('stage commands against the local cloud', { timeout: 180_000 }, () => {
   let cloud: TestCloud;
   let clients: AwsClients;
   let stack: Stack;
@@ -49,7 +51,8 @@ describe('stage commands against the local cloud', () => {
     await cloud.dispose();
   });
 
-  it('status before any deploy says so', async () => {
+  // Before anything is provisioned, these three only read: they run side by side.
+  it('status before any deploy says so', { concurrent: true }, async () => {
     const { code, stdout } = await cli('status');
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(
@@ -57,7 +60,7 @@ describe('stage commands against the local cloud', () => {
     );
   });
 
-  it('deploy --dry-run prints the plan and creates nothing', async () => {
+  it('deploy --dry-run prints the plan and creates nothing', { concurrent: true }, async () => {
     const { code, stdout } = await cli('deploy', '--dry-run');
     expect(code).toBe(0);
     expect(stdout).toContain('▶ provision: plan iscoolgpt (dev)');
@@ -74,20 +77,26 @@ describe('stage commands against the local cloud', () => {
     ).rejects.toThrow(/does not exist/);
   });
 
-  it('doctor before provisioning: the missing secret fails, the rest is pending', async () => {
-    const { code, stdout } = await cli('doctor');
-    expect(code).toBe(1);
-    expect(stdout).toMatch(/^✘ secret iscoolgpt\/dev\/gemini-api-key +missing: tasks cannot start/m);
-    expect(stdout).toMatch(/^ +fix: `devkit deploy --stage dev` creates a placeholder; then set the value/m);
-    expect(stdout).toMatch(
-      /^! security group ingress +security group iscoolgpt-dev-app is not provisioned yet$/m,
-    );
-    expect(stdout).toMatch(
-      /^✔ subnets in two AZs +public subnets in us-east-1a and us-east-1b \(not provisioned yet\)$/m,
-    );
-    expect(stdout).toMatch(/^✔ target local +answers at http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(stdout).toMatch(/^✔ local cloud port \d+ +held by the local cloud \(pid \d+\)$/m);
-  });
+  it(
+    'doctor before provisioning: the missing secret fails, the rest is pending',
+    { concurrent: true },
+    async () => {
+      const { code, stdout } = await cli('doctor');
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/^✘ secret iscoolgpt\/dev\/gemini-api-key +missing: tasks cannot start/m);
+      expect(stdout).toMatch(
+        /^ +fix: `devkit deploy --stage dev` creates a placeholder; then set the value/m,
+      );
+      expect(stdout).toMatch(
+        /^! security group ingress +security group iscoolgpt-dev-app is not provisioned yet$/m,
+      );
+      expect(stdout).toMatch(
+        /^✔ subnets in two AZs +public subnets in us-east-1a and us-east-1b \(not provisioned yet\)$/m,
+      );
+      expect(stdout).toMatch(/^✔ target local +answers at http:\/\/127\.0\.0\.1:\d+$/m);
+      expect(stdout).toMatch(/^✔ local cloud port \d+ +held by the local cloud \(pid \d+\)$/m);
+    },
+  );
 
   it('doctor after provisioning passes, then fails on a revoked ingress rule, with the fix', async () => {
     ({ provisioned } = (await provision(clients, stack, silentProgress)) as {
@@ -141,14 +150,16 @@ describe('stage commands against the local cloud', () => {
   });
 
   it('on a terminal the steps are redrawn in place (listr2); piped, they are plain lines', async () => {
-    const { code, stdout } = await runCliOnTerminal(withCloud(['deploy', '--dry-run']));
+    const [{ code, stdout }, piped] = await Promise.all([
+      runCliOnTerminal(withCloud(['deploy', '--dry-run'])),
+      cli('deploy', '--dry-run'),
+    ]);
     expect(code).toBe(0);
     // Redrawn: the cursor hidden while drawing, lines erased and written again.
     expect(stdout).toContain('\u001b[?25l');
     expect(stdout).toContain('\u001b[2K');
     expect(stdout).toMatch(/provision: 20 resources unchanged \(\d+\.\d s\)/);
     expect(stdout).not.toContain('▶ provision');
-    const piped = await cli('deploy', '--dry-run');
     expect(piped.stdout).not.toContain('\u001b[');
   });
 
@@ -197,104 +208,21 @@ describe('stage commands against the local cloud', () => {
     expect(stdout).toContain('recent events:');
   });
 
-  it('rollback with a single revision says there is nothing to roll back to', async () => {
-    const { code, stderr } = await cli('rollback');
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([
-      `cloud: local at ${cloud.cloud.url} (--endpoint)`,
-      'error: no revision of iscoolgpt-dev before iscoolgpt-dev:1 to roll back to',
-    ]);
-  });
+  // With the service created, these three read it (the logs test writes its own log stream): side by side.
+  it(
+    'rollback with a single revision says there is nothing to roll back to',
+    { concurrent: true },
+    async () => {
+      const { code, stderr } = await cli('rollback');
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        `cloud: local at ${cloud.cloud.url} (--endpoint)`,
+        'error: no revision of iscoolgpt-dev before iscoolgpt-dev:1 to roll back to',
+      ]);
+    },
+  );
 
-  it('register keeps the running revision when image and settings are unchanged; a new image makes one', async () => {
-    const again = await registerTaskDefinition(
-      clients,
-      stack,
-      provisioned,
-      '127.0.0.1:1/iscoolgpt-dev:test',
-      silentProgress,
-    );
-    expect(again).toEqual({ taskDefinitionArn: expect.stringMatching(/:1$/), unchanged: true });
-    const changed = await registerTaskDefinition(
-      clients,
-      stack,
-      provisioned,
-      '127.0.0.1:1/iscoolgpt-dev:other',
-      silentProgress,
-    );
-    expect(changed).toEqual({ taskDefinitionArn: expect.stringMatching(/:2$/), unchanged: false });
-    await clients.ecs.send(
-      new DeregisterTaskDefinitionCommand({ taskDefinition: changed.taskDefinitionArn }),
-    );
-  });
-
-  it('logs prints the stage’s events since a time, oldest first: readable, without health checks; --json raw', async () => {
-    const logGroupName = stack.config.logs.group;
-    const logStreamName = 'iscoolgpt/iscoolgpt/abc';
-    await clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
-    const now = Date.now();
-    const access = (path: string, method: string, requestId: string, at: number) =>
-      JSON.stringify({
-        level: 'info',
-        time: new Date(at).toISOString(),
-        service: 'iscoolgpt',
-        requestId,
-        event: 'access',
-        method,
-        path,
-        status: 200,
-        durationMs: 12.3,
-        msg: 'request',
-      });
-    const health = access('/health', 'GET', 'probe-1', now - 90_000);
-    const chat = access('/v1/chat', 'POST', 'req-1', now - 60_000);
-    await clients.logs.send(
-      new PutLogEventsCommand({
-        logGroupName,
-        logStreamName,
-        logEvents: [
-          { message: 'two hours ago', timestamp: now - 7_200_000 },
-          { message: health, timestamp: now - 90_000 },
-          { message: chat, timestamp: now - 60_000 },
-          { message: 'just now', timestamp: now - 1_000 },
-        ],
-      }),
-    );
-    const readable = await cli('logs', '--since', '1h');
-    expect(readable.code).toBe(0);
-    expect(readable.stdout.trim().split('\n')).toEqual([
-      expect.stringMatching(
-        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request POST \/v1\/chat 200 12\.3 ms \[req-1\]$/,
-      ),
-      'just now',
-    ]);
-    const raw = await cli('logs', '--since', '1h', '--json');
-    expect(raw.stdout.trim().split('\n')).toEqual([health, chat, 'just now']);
-    const verbose = await cli('logs', '--since', '1h', '--verbose');
-    expect(verbose.stdout.trim().split('\n')[0]).toMatch(
-      / INFO: request GET \/health 200 12\.3 ms \[probe-1\]$/,
-    );
-  });
-
-  it('logs --tail N prints the last N events, from the whole log group unless --since says otherwise', async () => {
-    const last = await cli('logs', '--tail', '2');
-    expect(last.code).toBe(0);
-    const lines = last.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toContain('request');
-    expect(lines[1]).toContain('just now');
-    // Two hours old: beyond the 10-minute default, within the whole group --tail looks back over.
-    const all = await cli('logs', '--tail', '4');
-    expect(all.stdout.trim().split('\n')[0]).toContain('two hours ago');
-    // The last three within the hour, the health check's line left out.
-    const windowed = await cli('logs', '--tail', '3', '--since', '1h');
-    expect(windowed.stdout.trim().split('\n')).toHaveLength(2);
-    const bad = await cli('logs', '--tail', 'ten');
-    expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe("error: --tail must be a number of events (got 'ten')");
-  }, 180_000);
-
-  it('status --json prints the documented shape', async () => {
+  it('status --json prints the documented shape', { concurrent: true }, async () => {
     const { code, stdout } = await cli('status', '--json');
     expect(code).toBe(0);
     const status = JSON.parse(stdout) as StatusJson;
@@ -335,6 +263,103 @@ describe('stage commands against the local cloud', () => {
     expect(status.service?.deployments[0]?.image).toBe('127.0.0.1:1/iscoolgpt-dev:test');
     expect(status.service?.events[0]?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
+
+  it(
+    'logs prints the stage’s events since a time, oldest first: readable, without health checks; --json raw',
+    { concurrent: true },
+    async () => {
+      const logGroupName = stack.config.logs.group;
+      const logStreamName = 'iscoolgpt/iscoolgpt/abc';
+      await clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+      const now = Date.now();
+      const access = (path: string, method: string, requestId: string, at: number) =>
+        JSON.stringify({
+          level: 'info',
+          time: new Date(at).toISOString(),
+          service: 'iscoolgpt',
+          requestId,
+          event: 'access',
+          method,
+          path,
+          status: 200,
+          durationMs: 12.3,
+          msg: 'request',
+        });
+      const health = access('/health', 'GET', 'probe-1', now - 90_000);
+      const chat = access('/v1/chat', 'POST', 'req-1', now - 60_000);
+      await clients.logs.send(
+        new PutLogEventsCommand({
+          logGroupName,
+          logStreamName,
+          logEvents: [
+            { message: 'two hours ago', timestamp: now - 7_200_000 },
+            { message: health, timestamp: now - 90_000 },
+            { message: chat, timestamp: now - 60_000 },
+            { message: 'just now', timestamp: now - 1_000 },
+          ],
+        }),
+      );
+      const [readable, raw, verbose] = await Promise.all([
+        cli('logs', '--since', '1h'),
+        cli('logs', '--since', '1h', '--json'),
+        cli('logs', '--since', '1h', '--verbose'),
+      ]);
+      expect(readable.code).toBe(0);
+      expect(readable.stdout.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request POST \/v1\/chat 200 12\.3 ms \[req-1\]$/,
+        ),
+        'just now',
+      ]);
+      expect(raw.stdout.trim().split('\n')).toEqual([health, chat, 'just now']);
+      expect(verbose.stdout.trim().split('\n')[0]).toMatch(
+        / INFO: request GET \/health 200 12\.3 ms \[probe-1\]$/,
+      );
+    },
+  );
+
+  // After the reads above: it makes (and deregisters) a second revision.
+  it('register keeps the running revision when image and settings are unchanged; a new image makes one', async () => {
+    const again = await registerTaskDefinition(
+      clients,
+      stack,
+      provisioned,
+      '127.0.0.1:1/iscoolgpt-dev:test',
+      silentProgress,
+    );
+    expect(again).toEqual({ taskDefinitionArn: expect.stringMatching(/:1$/), unchanged: true });
+    const changed = await registerTaskDefinition(
+      clients,
+      stack,
+      provisioned,
+      '127.0.0.1:1/iscoolgpt-dev:other',
+      silentProgress,
+    );
+    expect(changed).toEqual({ taskDefinitionArn: expect.stringMatching(/:2$/), unchanged: false });
+    await clients.ecs.send(
+      new DeregisterTaskDefinitionCommand({ taskDefinition: changed.taskDefinitionArn }),
+    );
+  });
+
+  it('logs --tail N prints the last N events, from the whole log group unless --since says otherwise', async () => {
+    const [last, all, windowed, bad] = await Promise.all([
+      cli('logs', '--tail', '2'),
+      cli('logs', '--tail', '4'),
+      cli('logs', '--tail', '3', '--since', '1h'),
+      cli('logs', '--tail', 'ten'),
+    ]);
+    expect(last.code).toBe(0);
+    const lines = last.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('request');
+    expect(lines[1]).toContain('just now');
+    // Two hours old: beyond the 10-minute default, within the whole group --tail looks back over.
+    expect(all.stdout.trim().split('\n')[0]).toContain('two hours ago');
+    // The last three within the hour, the health check's line left out.
+    expect(windowed.stdout.trim().split('\n')).toHaveLength(2);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe("error: --tail must be a number of events (got 'ten')");
+  }, 180_000);
 
   it('remove --dry-run lists what would go; remove deletes the stage', async () => {
     const dry = await cli('remove', '--dry-run');

@@ -484,94 +484,111 @@ describe('policy grammar behind every IAM operation that stores a document', () 
   });
 });
 
-// The AWS CLI takes a second or more to start, so each test makes few calls.
-describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
-  it('creates a role from a file and attaches the execution policy and an inline policy', async () => {
-    const file = join(t.dataDir, 'trust.json');
-    await writeFile(file, trust);
-    const created = (
-      await t.aws([
-        'iam',
-        'create-role',
-        '--role-name',
-        'cli-role',
-        '--assume-role-policy-document',
-        `file://${file}`,
-        '--tags',
-        'Key=stage,Value=dev',
-      ])
-    ).json as { Role: { Arn: string; AssumeRolePolicyDocument: unknown } };
-    expect(created.Role.Arn).toBe('arn:aws:iam::000000000000:role/cli-role');
-    await t.aws(['iam', 'attach-role-policy', '--role-name', 'cli-role', '--policy-arn', EXECUTION_POLICY]);
-    await t.aws([
-      'iam',
-      'put-role-policy',
-      '--role-name',
-      'cli-role',
-      '--policy-name',
-      'secret',
-      '--policy-document',
-      readSecret,
-    ]);
-  });
+// The AWS CLI takes a second or more to start (about 1.3 CPU-s), so each test makes few calls, the
+// independent ones at once; the two suites below use separate entities and run side by side.
+describe.skipIf(!awsCliAvailable)('the AWS CLI', { concurrent: true, timeout: 180_000 }, () => {
+  it(
+    'creates a role from a file and attaches the execution policy and an inline policy',
+    { concurrent: false },
+    async () => {
+      const file = join(t.dataDir, 'trust.json');
+      await writeFile(file, trust);
+      const created = (
+        await t.aws([
+          'iam',
+          'create-role',
+          '--role-name',
+          'cli-role',
+          '--assume-role-policy-document',
+          `file://${file}`,
+          '--tags',
+          'Key=stage,Value=dev',
+        ])
+      ).json as { Role: { Arn: string; AssumeRolePolicyDocument: unknown } };
+      expect(created.Role.Arn).toBe('arn:aws:iam::000000000000:role/cli-role');
+      await Promise.all([
+        t.aws(['iam', 'attach-role-policy', '--role-name', 'cli-role', '--policy-arn', EXECUTION_POLICY]),
+        t.aws([
+          'iam',
+          'put-role-policy',
+          '--role-name',
+          'cli-role',
+          '--policy-name',
+          'secret',
+          '--policy-document',
+          readSecret,
+        ]),
+      ]);
+    },
+  );
 
-  it('reads policy documents back URL-decoded and parsed', async () => {
-    const got = (await t.aws(['iam', 'get-role', '--role-name', 'cli-role'])).json as {
-      Role: { AssumeRolePolicyDocument: unknown; Tags: unknown };
-    };
+  it('reads policy documents back URL-decoded and parsed', { concurrent: false }, async () => {
+    const [got, attached, inline] = (
+      await Promise.all([
+        t.aws(['iam', 'get-role', '--role-name', 'cli-role']),
+        t.aws(['iam', 'list-attached-role-policies', '--role-name', 'cli-role']),
+        t.aws(['iam', 'get-role-policy', '--role-name', 'cli-role', '--policy-name', 'secret']),
+      ])
+    ).map((run) => run.json) as [
+      { Role: { AssumeRolePolicyDocument: unknown; Tags: unknown } },
+      { AttachedPolicies: Array<{ PolicyArn: string }> },
+      { PolicyDocument: unknown },
+    ];
     // The CLI URL-decodes and parses policy documents, as it does for AWS's answers.
     expect(got.Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trust));
     expect(got.Role.Tags).toEqual([{ Key: 'stage', Value: 'dev' }]);
-    const attached = (await t.aws(['iam', 'list-attached-role-policies', '--role-name', 'cli-role']))
-      .json as {
-      AttachedPolicies: Array<{ PolicyArn: string }>;
-    };
     expect(attached.AttachedPolicies.map((p) => p.PolicyArn)).toEqual([EXECUTION_POLICY]);
-    const inline = (
-      await t.aws(['iam', 'get-role-policy', '--role-name', 'cli-role', '--policy-name', 'secret'])
-    ).json as { PolicyDocument: unknown };
     expect(inline.PolicyDocument).toEqual(JSON.parse(readSecret));
   });
 
-  it('pages with --max-items and reports IAM errors by code', async () => {
-    const listed = (await t.aws(['iam', 'list-roles', '--max-items', '1'])).json as {
-      Roles: unknown[];
-      NextToken?: string;
-    };
+  it('pages with --max-items and reports IAM errors by code', { concurrent: false }, async () => {
+    const [listed] = await Promise.all([
+      t
+        .aws(['iam', 'list-roles', '--max-items', '1'])
+        .then((run) => run.json as { Roles: unknown[]; NextToken?: string }),
+      expect(t.aws(['iam', 'get-role', '--role-name', 'nobody'])).rejects.toThrow(/NoSuchEntity/),
+    ]);
     expect(listed.Roles).toHaveLength(1);
     expect(listed.NextToken).toBeDefined();
-    await expect(t.aws(['iam', 'get-role', '--role-name', 'nobody'])).rejects.toThrow(/NoSuchEntity/);
   });
 });
 
-describe.skipIf(!awsCliAvailable)('the AWS CLI with OIDC providers and malformed policies', () => {
-  it('creates an OIDC provider and refuses a policy with a bad Version', async () => {
-    const created = (
-      await t.aws([
-        'iam',
-        'create-open-id-connect-provider',
-        '--url',
-        'https://cli.example.com',
-        '--client-id-list',
-        'sts.amazonaws.com',
-        '--thumbprint-list',
-        'a'.repeat(40),
-      ])
-    ).json as { OpenIDConnectProviderArn: string };
-    expect(created.OpenIDConnectProviderArn).toBe('arn:aws:iam::000000000000:oidc-provider/cli.example.com');
-    const listed = (await t.aws(['iam', 'list-open-id-connect-providers'])).json as {
-      OpenIDConnectProviderList: Array<{ Arn: string }>;
-    };
-    expect(listed.OpenIDConnectProviderList).toContainEqual({ Arn: created.OpenIDConnectProviderArn });
-    const badVersion = JSON.stringify({
-      Version: '2012-01-01',
-      Statement: [{ Effect: 'Allow', Action: 'ecs:*', Resource: '*' }],
+describe.skipIf(!awsCliAvailable)(
+  'the AWS CLI with OIDC providers and malformed policies',
+  { concurrent: true },
+  () => {
+    it('creates an OIDC provider and refuses a policy with a bad Version', async () => {
+      const badVersion = JSON.stringify({
+        Version: '2012-01-01',
+        Statement: [{ Effect: 'Allow', Action: 'ecs:*', Resource: '*' }],
+      });
+      const [created, refused] = await Promise.all([
+        t
+          .aws([
+            'iam',
+            'create-open-id-connect-provider',
+            '--url',
+            'https://cli.example.com',
+            '--client-id-list',
+            'sts.amazonaws.com',
+            '--thumbprint-list',
+            'a'.repeat(40),
+          ])
+          .then((run) => run.json as { OpenIDConnectProviderArn: string }),
+        t
+          .aws(['iam', 'create-policy', '--policy-name', 'bad-version', '--policy-document', badVersion])
+          .catch((error: { stderr: string }) => error.stderr),
+      ]);
+      expect(created.OpenIDConnectProviderArn).toBe(
+        'arn:aws:iam::000000000000:oidc-provider/cli.example.com',
+      );
+      const listed = (await t.aws(['iam', 'list-open-id-connect-providers'])).json as {
+        OpenIDConnectProviderList: Array<{ Arn: string }>;
+      };
+      expect(listed.OpenIDConnectProviderList).toContainEqual({ Arn: created.OpenIDConnectProviderArn });
+      expect(refused).toContain(
+        'An error occurred (MalformedPolicyDocument) when calling the CreatePolicy operation: Syntax errors in policy.',
+      );
     });
-    const refused = await t
-      .aws(['iam', 'create-policy', '--policy-name', 'bad-version', '--policy-document', badVersion])
-      .catch((error: { stderr: string }) => error.stderr);
-    expect(refused).toContain(
-      'An error occurred (MalformedPolicyDocument) when calling the CreatePolicy operation: Syntax errors in policy.',
-    );
-  });
-});
+  },
+);
