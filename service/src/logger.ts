@@ -3,6 +3,9 @@ import type { LogLevel } from './config.ts';
 
 export type { Logger };
 
+/** Log bytes waiting for stdout at most (a few seconds of a busy server's lines). */
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
 /** Where log lines go: stdout in production, a capture in tests. */
 export interface LogDestination {
   write(line: string): void;
@@ -18,8 +21,13 @@ export function createLogger(options: {
   secrets: string[];
   destination?: LogDestination;
 }): Logger {
-  // Synchronous writes: a line logged just before exit (drain, fatal config) is never lost.
-  const out = options.destination ?? pino.destination({ dest: 1, sync: true });
+  // Asynchronous writes: the event loop never waits on stdout (a pipe the container runtime may be
+  // slow to empty, a busy disk), and lines logged while a write is under way leave in the next one,
+  // so a busy server makes one write(2) per batch rather than per line. The destination writes
+  // what is left synchronously on exit, so a line logged just before exit (drain, fatal) is kept.
+  // Beyond MAX_BUFFERED, lines are dropped rather than held: a stdout nobody reads must not grow the
+  // process until it is killed.
+  const out = options.destination ?? pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED });
   const secrets = options.secrets.filter((secret) => secret.length > 0);
   const scrubbing: LogDestination = {
     write(line) {
