@@ -1,8 +1,15 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 /** What @google/genai accepts as `httpOptions.fetch`. */
 export type Fetch = typeof fetch;
+
+/** Parsed URLs kept at most; the SDK uses a handful. */
+const MAX_TARGETS = 64;
+
+/** Where a URL's requests go, as node:http request options. */
+type Target = ReturnType<typeof urlToHttpOptions> & { protocol: 'http:' | 'https:' };
 
 /** Statuses whose Response must have no body (the Fetch standard's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -26,14 +33,26 @@ export function createHttpFetch(): Fetch {
     'https:': new HttpsAgent({ keepAlive: true, timeout: 5_000 }),
   };
 
+  // The SDK asks for the same few URLs (one per model and method) again and again: each is parsed
+  // into request options once, not on every call.
+  const targets = new Map<string, Target>();
+
   return (input, init = {}) => {
     if (typeof input !== 'string' && !(input instanceof URL)) {
       return Promise.reject(new TypeError('only a URL can be fetched here, not a Request'));
     }
-    const url = new URL(input);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return Promise.reject(new TypeError(`cannot fetch ${url.protocol} URLs`));
+    const href = String(input);
+    let target = targets.get(href);
+    if (target === undefined) {
+      const url = new URL(href);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return Promise.reject(new TypeError(`cannot fetch ${url.protocol} URLs`));
+      }
+      target = { ...urlToHttpOptions(url), protocol: url.protocol };
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(href, target);
     }
+    const { protocol } = target;
     const body = init.body ?? undefined;
     if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       return Promise.reject(new TypeError('only a string or bytes can be sent as the body'));
@@ -43,15 +62,15 @@ export function createHttpFetch(): Fetch {
       init.headers instanceof Headers ? init.headers : new Headers(init.headers),
     );
     headers['accept-encoding'] = 'identity';
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = protocol === 'https:' ? httpsRequest : httpRequest;
 
     return new Promise<Response>((resolve, reject) => {
       const outgoing = send(
-        url,
         {
+          ...target,
           method: init.method ?? 'GET',
           headers,
-          agent: agents[url.protocol as 'http:' | 'https:'],
+          agent: agents[protocol],
           ...(init.signal ? { signal: init.signal } : {}),
         },
         (reply) => {
