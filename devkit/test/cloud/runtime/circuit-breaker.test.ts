@@ -72,6 +72,9 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
       taskDefinition: v1,
       desiredCount: 2,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      // ECS ignores failing container health checks for the grace period too: long enough for the
+      // fixture to listen, short enough that the broken revision's three failures come in time.
+      healthCheckGracePeriodSeconds: 20,
     });
     const completed = primary(await w.steady('rollback'));
 
@@ -121,6 +124,9 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
       taskDefinition: v1,
       desiredCount: 2,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+      // ECS ignores failing container health checks for the grace period too: long enough for the
+      // fixture to listen, short enough that the broken revision's three failures come in time.
+      healthCheckGracePeriodSeconds: 20,
     });
     const completed = primary(await w.steady('no-rollback'));
 
