@@ -19,6 +19,11 @@ import { startPrivateEngine } from './private-engine.ts';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TARGET_S = 45;
 
+interface TimedLine {
+  at: number;
+  line: string;
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,8 +44,8 @@ function timedLines(
   cwd: string,
   env: NodeJS.ProcessEnv,
   started: number,
-): Promise<Array<{ at: number; line: string }>> {
-  const lines: Array<{ at: number; line: string }> = [];
+): Promise<TimedLine[]> {
+  const lines: TimedLine[] = [];
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
@@ -56,11 +61,14 @@ function timedLines(
       code === 0
         ? resolve(lines)
         : reject(
-            new Error(
-              `${command} ${args.join(' ')} exited ${code}: ${lines
-                .slice(-30)
-                .map((l) => l.line)
-                .join('\n')}`,
+            Object.assign(
+              new Error(
+                `${command} ${args.join(' ')} exited ${code}: ${lines
+                  .slice(-30)
+                  .map((l) => l.line)
+                  .join('\n')}`,
+              ),
+              { lines },
             ),
           ),
     );
@@ -88,7 +96,14 @@ export default async function coldUp(): Promise<void> {
     await promisify(execFile)('git', ['clone', '--quiet', '--no-hardlinks', REPO, clone]);
     console.log(`${availableParallelism()} cores, ${load()}; empty private engine ${engine.host}`);
     const started = performance.now();
-    const lines = await timedLines('npm', upArgs, clone, env, started);
+    const lines = await timedLines('npm', upArgs, clone, env, started).catch(
+      (error: Error & { lines?: TimedLine[] }) => {
+        // Where the time went up to the failure, then the failure.
+        for (const [what, seconds] of breakdown(error.lines ?? []))
+          console.log(`  ${what}: ${seconds.toFixed(1)} s`);
+        throw error;
+      },
+    );
     const response = await fetch(`http://127.0.0.1:${lbPort}/v1/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -114,7 +129,7 @@ export default async function coldUp(): Promise<void> {
  * Where the time went, from the lines' arrival: each stage runs from its first line to the first
  * line of the next; the CLI's own steps say their duration (`✔ build: … (12.3 s)`).
  */
-function breakdown(lines: Array<{ at: number; line: string }>): Array<[string, number]> {
+function breakdown(lines: TimedLine[]): Array<[string, number]> {
   const at = (pattern: RegExp) => lines.find((l) => pattern.test(l.line))?.at;
   const span = (from: RegExp, to: RegExp): number | undefined => {
     const start = at(from);

@@ -3,8 +3,8 @@
  * cold measurement never prunes the engine other work shares. Its own data and exec roots (and so
  * its own containerd), socket and bridge on a /24 no route uses; its user networks come from a
  * pool no route uses either. It manages no iptables (the shared engine's chains stay untouched):
- * the bench adds the two FORWARD rules and the MASQUERADE rule its bridge needs for builds to reach
- * the npm registry, and removes them with the engine. Needs root (dockerd, ip, iptables).
+ * the bench adds the FORWARD rules its networks need (builds reaching the npm registry, tasks
+ * reaching the replay server) and a MASQUERADE rule for its bridge, and removes them with the engine. Needs root (dockerd, ip, iptables).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, open, rm } from 'node:fs/promises';
@@ -48,6 +48,9 @@ export async function startPrivateEngine(dir: string): Promise<PrivateEngine> {
       ['-t', 'nat', '-I', 'POSTROUTING', '-s', bridgeNet, '!', '-o', bridge, '-j', 'MASQUERADE'],
       ['-I', 'FORWARD', '-i', bridge, '-j', 'ACCEPT'],
       ['-I', 'FORWARD', '-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      // Between containers on the engine's own networks (bridged traffic passes FORWARD, whose
+      // policy the shared engine set to DROP): a task reaching the replay server.
+      ['-I', 'FORWARD', '-s', `10.${n}.0.0/16`, '-d', `10.${n}.0.0/16`, '-j', 'ACCEPT'],
     ];
     for (const rule of rules) {
       await run('iptables', rule);
