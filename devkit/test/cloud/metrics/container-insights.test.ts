@@ -35,7 +35,7 @@ beforeAll(async () => {
   cloudWatch = new CloudWatchClient(world.t.clientConfig);
   await fixtureCluster(world.ecs, ENHANCED);
   await Promise.all([insights(CLUSTER, 'enabled'), insights(ENHANCED, 'enhanced')]);
-}, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   cloudWatch?.destroy();
@@ -112,7 +112,7 @@ async function maximaWhen(
   dimensions: string[],
   done: (points: Datapoint[]) => boolean,
 ): Promise<Datapoint[]> {
-  await waitFor(what, () => statistics(namespace, name, dimensions), done);
+  await waitFor(what, () => statistics(namespace, name, dimensions), done, 120_000);
   const points = await maxima(namespace, name, dimensions);
   expect(done(points), `${what}, read through the AWS CLI: ${JSON.stringify(points)}`).toBe(true);
   return points;
@@ -188,6 +188,7 @@ describe.skipIf(!awsCliAvailable).concurrent('Container Insights (AWS CLI)', () 
       'AWS/ECS CPUUtilization of the service',
       () => statistics('AWS/ECS', 'CPUUtilization', service),
       (points) => points.length > 0,
+      120_000,
     );
     expect(cpu[0]!.Unit).toBe('Percent');
     const memoryPercent = await statistics('AWS/ECS', 'MemoryUtilization', service);
@@ -225,7 +226,7 @@ describe.skipIf(!awsCliAvailable).concurrent('Container Insights (AWS CLI)', () 
       ],
     });
     expect(events.at(-1)!.MemoryUtilized).toBeGreaterThanOrEqual(48);
-  }, 240_000);
+  }, 360_000);
 
   it('OOM-kills a task at its memory limit: the metric climbs to it and the stopped reason says so', async () => {
     const taskDefinition = await registerFixtureTask(world.ecs, {
@@ -242,6 +243,7 @@ describe.skipIf(!awsCliAvailable).concurrent('Container Insights (AWS CLI)', () 
       'MemoryUtilized of the hog to show its 64 MB',
       () => statistics('ECS/ContainerInsights', 'MemoryUtilized', family),
       (points) => peak(points) >= 64,
+      120_000,
     );
     // 8 MB every 400 ms: the container crosses its 128 MiB limit within seconds, seen on the way.
     const answer = await fetch(`${url}allocate?mb=256`, { method: 'POST' });
@@ -280,7 +282,7 @@ describe.skipIf(!awsCliAvailable).concurrent('Container Insights (AWS CLI)', () 
     const memory = await maxima('ECS/ContainerInsights', 'MemoryUtilized', family);
     expect(peak(memory)).toBeGreaterThan(72);
     expect(peak(memory)).toBeLessThanOrEqual(128);
-  }, 300_000);
+  }, 360_000);
 
   it('enhanced: per-task and per-container metrics with AWS names, units and dimensions', async () => {
     const taskDefinition = await world.revision('v2', { ALLOCATE_MB: '48' });
@@ -360,5 +362,5 @@ describe.skipIf(!awsCliAvailable).concurrent('Container Insights (AWS CLI)', () 
       'ClusterName,ContainerName,ServiceName,TaskId',
       'ClusterName,ContainerName,TaskDefinitionFamily,TaskId',
     ]);
-  }, 300_000);
+  }, 360_000);
 });

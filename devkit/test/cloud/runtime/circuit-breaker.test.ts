@@ -29,7 +29,7 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
     );
     // Its container exits right after it starts.
     crashing = await w.revision('v2-crashing', { EXIT_AFTER_MS: '0', EXIT_CODE: '1' });
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);
@@ -56,7 +56,7 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
           return service;
         },
         done,
-        120_000,
+        240_000,
       );
       return { deploymentId, last, seen, report: await load.stop() };
     } finally {
@@ -116,7 +116,7 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
     expect(report.failures).toEqual([]);
     expect(Object.keys(report.versions)).toEqual(['v1']);
     console.log(`circuit breaker with rollback under load: ${report.requests} requests, 0 failed`);
-  }, 240_000);
+  }, 360_000);
 
   it('without rollback, ends FAILED while the old tasks keep serving', async () => {
     const { url } = await w.service({
@@ -155,7 +155,7 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
     expect(eventMessages(last).some((m) => m.includes('rolling back'))).toBe(false);
     expect(report.failures).toEqual([]);
     expect(Object.keys(report.versions)).toEqual(['v1']);
-  }, 240_000);
+  }, 360_000);
 
   it('rolls back a revision whose container exits at start, serving throughout', async () => {
     const { url } = await w.service({
@@ -181,5 +181,5 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
     );
     expect(report.failures).toEqual([]);
     expect(Object.keys(report.versions)).toEqual(['v1']);
-  }, 240_000);
+  }, 360_000);
 });

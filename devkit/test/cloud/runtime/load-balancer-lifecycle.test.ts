@@ -26,7 +26,7 @@ describe.skipIf(!dockerAvailable)('load balancer lifecycle (real Docker)', () =>
   beforeAll(async () => {
     w = await serviceWorld('lb-life');
     v1 = await w.revision('v1');
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);

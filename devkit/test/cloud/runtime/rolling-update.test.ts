@@ -22,7 +22,7 @@ describe.skipIf(!dockerAvailable).concurrent('services behind their load balance
   let w: ServiceWorld;
   beforeAll(async () => {
     w = await serviceWorld('rolling');
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);
@@ -81,7 +81,7 @@ describe.skipIf(!dockerAvailable).concurrent('services behind their load balance
     expect(replaced).toContain(survivor);
     await w.steady('web');
     expect((await get(url)).status).toBe(200);
-  }, 180_000);
+  }, 360_000);
 
   it('rolls 3 tasks to a new revision within minimumHealthyPercent / maximumPercent under steady load, dropping nothing', async () => {
     const [v1, v2] = [await w.revision('v1'), await w.revision('v2')];
@@ -156,5 +156,5 @@ describe.skipIf(!dockerAvailable).concurrent('services behind their load balance
     expect(healthyLow).toEqual([]);
     const after = await Promise.all(Array.from({ length: 6 }, () => get(url)));
     expect(after.map((r) => (r.body as { version: string }).version)).toEqual(Array(6).fill('v2'));
-  }, 240_000);
+  }, 360_000);
 });

@@ -21,7 +21,7 @@ describe.skipIf(!dockerAvailable)('security groups and the load balancer (real D
   let w: ServiceWorld;
   beforeAll(async () => {
     w = await serviceWorld('sg');
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);

@@ -126,7 +126,7 @@ export async function serviceWorld(name: string, timings: Partial<Timings> = {})
       };
     },
     describe,
-    async steady(serviceName, timeoutMs = 90_000, on = cluster) {
+    async steady(serviceName, timeoutMs = 180_000, on = cluster) {
       try {
         return await waitFor(
           `${serviceName} to be steady`,

@@ -40,7 +40,7 @@ describe
     beforeAll(async () => {
       w = await serviceWorld('dying');
       v1 = await w.revision('v1');
-    }, 180_000);
+    }, 300_000);
     afterAll(async () => {
       await w?.close();
     }, 60_000);
@@ -66,7 +66,7 @@ describe
           return hostnames.size;
         },
         (size) => size === 2,
-        60_000,
+        120_000,
       );
       const { taskArns = [] } = await w.ecs.send(
         new ListTasksCommand({ cluster: w.cluster, serviceName: name }),
@@ -187,7 +187,7 @@ describe
         stoppedReason: 'Essential container in task exited',
       });
       expect(outcome.stopped.containers![0]!.exitCode).toBe(137);
-    }, 240_000);
+    }, 360_000);
 
     it('docker stop: no request fails; the task ends as EssentialContainerExited', async () => {
       const outcome = await underLoad('stopped', ({ containerId }) =>
@@ -199,7 +199,7 @@ describe
         stopCode: 'EssentialContainerExited',
       });
       expect(outcome.stopped.containers![0]!.exitCode).toBe(0);
-    }, 240_000);
+    }, 360_000);
 
     it('aws ecs stop-task: no request fails; the task is drained first and ends as UserInitiated', async () => {
       const outcome = await underLoad('stop-task', ({ taskArn }) =>
@@ -213,7 +213,7 @@ describe
         stopCode: 'UserInitiated',
         stoppedReason: 'Task stopped by user',
       });
-    }, 240_000);
+    }, 360_000);
 
     it('scale-in from 2 to 1: no request fails; the task left is drained first', async () => {
       const outcome = await underLoad('scale-in', () =>
@@ -222,5 +222,5 @@ describe
       judge('scale-in', outcome, { none: true });
       expect(outcome.retries).toBe(0);
       expect(outcome.stopped).toMatchObject({ stopCode: 'ServiceSchedulerInitiated' });
-    }, 240_000);
+    }, 360_000);
   });
