@@ -62,10 +62,26 @@ export class TaskEndpoints {
    * one's last check (clouds start and stop side by side in tests). Concurrent calls share a check.
    */
   ensure(): Promise<void> {
-    this.checking ??= this.create().finally(() => {
+    this.checking ??= this.createAgainIfRemoved().finally(() => {
       this.checking = undefined;
     });
     return this.checking;
+  }
+
+  /**
+   * create(), again when Docker answers 404: a cloud leaving meanwhile (one that found no other
+   * cloud's socket a moment before) can remove the container or network between two of its steps,
+   * and the start then fails with `no such container` (seen with test files side by side). By the
+   * next pass that cloud has left, and they are made anew.
+   */
+  private async createAgainIfRemoved(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.create();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 404 || attempt === 3) throw error;
+      }
+    }
   }
 
   private async create(): Promise<void> {
