@@ -107,7 +107,16 @@ describe.skipIf(!dockerAvailable)('containers beside clouds that share one engin
         const taskDefinition = await registerFixtureTask(side.ecs, {
           family: 'beside',
           image: side.image,
-          healthCheck: { command: onlyMine(side.name), interval: 5, timeout: 5, retries: 3 },
+          // Room for a slow probe (dns and fetch in a 0.25 vCPU task, at load 50 here): a timed-out
+          // probe counts as a failure, and the case reads the first verdict. A wrong answer to the
+          // alias still fails at once.
+          healthCheck: {
+            command: onlyMine(side.name),
+            interval: 5,
+            timeout: 15,
+            retries: 3,
+            startPeriod: 10,
+          },
         });
         const { tasks: started } = await side.ecs.send(
           new RunTaskCommand({
