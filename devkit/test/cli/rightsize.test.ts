@@ -18,7 +18,9 @@ import { freePort } from '../cloud/harness.ts';
 import { removeRegistryImages } from '../deploy/registry-images.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
 
-describe('devkit rightsize: its bounds, before any load', () => {
+// Both suites run side by side: the argument checks (each its own CLI, all at once, with room for a
+// loaded machine) while `devkit up` deploys the stage for the run below.
+describe.concurrent('devkit rightsize: its bounds, before any load', { timeout: 180_000 }, () => {
   it.each([
     [['--steps', '1,2,x'], "--steps must be an integer from 1 to 1024 (got 'x')"],
     [['--steps', Array.from({ length: 13 }, () => '1').join(',')], '--steps takes at most 12 steps (got 13)'],
@@ -34,7 +36,7 @@ describe('devkit rightsize: its bounds, before any load', () => {
   });
 });
 
-describe.skipIf(!dockerAvailable)('devkit rightsize against a deployed stage', () => {
+describe.skipIf(!dockerAvailable)('devkit rightsize against a deployed stage', { concurrent: true }, () => {
   const docker = new Docker();
   let port: number;
   let lbPort: number;
@@ -77,7 +79,8 @@ describe.skipIf(!dockerAvailable)('devkit rightsize against a deployed stage', (
         '--report-dir',
         reportDir,
       ],
-      { env: env(), timeoutMs: 180_000 },
+      // About 45 s of steps and waits; generous, as at load 100 it took over 3 minutes.
+      { env: env(), timeoutMs: 400_000 },
     );
     expect(run.stderr).toContain(`cloud: local at http://127.0.0.1:${port}`);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -119,5 +122,5 @@ describe.skipIf(!dockerAvailable)('devkit rightsize against a deployed stage', (
     const gemini = await geminiHostUrl(docker, geminiContainerName(port));
     const faults = (await (await fetch(`${gemini}/_devkit/faults`)).json()) as { fault: string };
     expect(faults.fault).toBe('');
-  }, 200_000);
+  }, 450_000);
 });
