@@ -23,7 +23,8 @@ export interface RolloutOptions {
   pollMs: number;
 }
 
-export const DEFAULT_ROLLOUT_OPTIONS: RolloutOptions = { timeoutMs: 15 * 60_000, pollMs: 1_000 };
+// Polled every 0.5 s: a local rollout completes within seconds, and each poll's wait adds to the deploy.
+export const DEFAULT_ROLLOUT_OPTIONS: RolloutOptions = { timeoutMs: 15 * 60_000, pollMs: 500 };
 
 export interface RolloutResult {
   deploymentId: string;

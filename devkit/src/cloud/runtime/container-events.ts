@@ -1,7 +1,8 @@
 /**
  * The engine's events about one cloud's task containers, as they happen: a container that dies,
  * is signalled to end or turns unhealthy, so the runtime can take its task out of the load
- * balancer at once instead of at its next look. The stream is followed again whenever it ends
+ * balancer at once instead of at its next look, or turns healthy, so a rollout waiting for it
+ * goes on at once. The stream is followed again whenever it ends
  * (engine restarted, connection dropped), from shortly before it was lost, so nothing that
  * happened in between is missed; an engine that is away costs a retry now and then, no crash.
  */
@@ -15,8 +16,11 @@ export interface ContainerEvent {
   containerId: string;
   /** The task the container belongs to (its ECS agent label). */
   taskArn: string;
-  /** The container is gone (`die`), was sent a signal that ends a process (`kill`), or failed its health check. */
-  kind: 'died' | 'signalled' | 'unhealthy';
+  /**
+   * The container is gone (`die`), was sent a signal that ends a process (`kill`), failed its health
+   * check, or passed it (`healthy`: a task waiting for it may go on).
+   */
+  kind: 'died' | 'signalled' | 'unhealthy' | 'healthy';
 }
 
 /** Signals that end a process unless it handles them: `docker kill` and `docker stop` send these. */
@@ -44,6 +48,7 @@ export function containerEvent(event: EngineEvent): ContainerEvent | undefined {
   if (event.Type !== 'container' || !taskArn || !containerId) return undefined;
   if (event.Action === 'die') return { containerId, taskArn, kind: 'died' };
   if (event.Action === 'health_status: unhealthy') return { containerId, taskArn, kind: 'unhealthy' };
+  if (event.Action === 'health_status: healthy') return { containerId, taskArn, kind: 'healthy' };
   if (event.Action === 'kill' && ENDING_SIGNALS.has(signalName(attributes.signal) ?? '')) {
     return { containerId, taskArn, kind: 'signalled' };
   }

@@ -347,6 +347,9 @@ export class TaskRuntime {
    * may finish), not when the next tick has seen it; the poked tick stops it as ECS would.
    */
   private onContainerEvent(event: ContainerEvent): void {
+    // A container turned healthy: its task may count as healthy and a rollout go on now, not at
+    // the next tick.
+    if (event.kind === 'healthy') return this.poke();
     const run = this.runs.get(event.taskArn);
     // Tasks being stopped by the scheduler were deregistered before their SIGTERM.
     if (!run || run.fact.phase !== 'up' || run.outOfRotation) return;

@@ -22,7 +22,7 @@ describe('container events: which engine events count', () => {
     Attributes: { [LABELS.taskArn]: 'arn:task', ...attributes },
   });
 
-  it('tells a death, an ending signal (by number or name) and a failed health check', () => {
+  it('tells a death, an ending signal (by number or name) and a failed or passed health check', () => {
     const told = (Action: string, attributes: Record<string, string> = {}) =>
       containerEvent({ Type: 'container', Action, Actor: actor(attributes) })?.kind;
     expect(told('die', { exitCode: '137' })).toBe('died');
@@ -31,11 +31,11 @@ describe('container events: which engine events count', () => {
     expect(told('kill', { signal: 'SIGTERM' })).toBe('signalled');
     expect(told('kill', { signal: 'INT' })).toBe('signalled');
     expect(told('health_status: unhealthy')).toBe('unhealthy');
-    // Signals a process lives through, health turning good, and other events: nothing to do.
+    expect(told('health_status: healthy')).toBe('healthy');
+    // Signals a process lives through, and other events: nothing to do.
     expect(told('kill', { signal: '1' })).toBeUndefined();
     expect(told('kill', { signal: 'SIGUSR1' })).toBeUndefined();
     expect(told('kill')).toBeUndefined();
-    expect(told('health_status: healthy')).toBeUndefined();
     expect(told('start')).toBeUndefined();
   });
 
