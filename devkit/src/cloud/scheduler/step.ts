@@ -31,7 +31,10 @@ export function schedulerStep({ state, facts, targets, now, timings }: StepInput
     const definitions = taskDefinitionByArn(state, task.taskDefinitionArn)?.containerDefinitions ?? [];
     const balancing = service ? targetGroupsOf(service) : [];
     const view = service && {
-      gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
+      gracePeriodSeconds: Math.min(
+        service.healthCheckGracePeriodSeconds ?? 0,
+        timings.maxHealthCheckGracePeriodSeconds ?? Infinity,
+      ),
       ...(balancing.length
         ? { elb: { targetGroupArns: balancing, targets: targets.get(task.taskArn) ?? [] } }
         : {}),
