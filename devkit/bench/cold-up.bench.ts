@@ -136,11 +136,11 @@ function breakdown(lines: TimedLine[]): Array<[string, number]> {
     const end = at(to);
     return start !== undefined && end !== undefined ? (end - start) / 1000 : undefined;
   };
+  // `(12.3 s)` or `(1 min 23 s)`, as the CLI prints a step's duration.
   const step = (name: string): number | undefined => {
-    const match = lines
-      .map((l) => new RegExp(`^✔ ${name}: .*\\((\\d+\\.\\d) s\\)$`).exec(l.line))
-      .find(Boolean);
-    return match ? Number(match[1]) : undefined;
+    const pattern = new RegExp(`^✔ ${name}: .*\\((?:(\\d+) min )?(\\d+(?:\\.\\d)?) s\\)$`);
+    const match = lines.map((l) => pattern.exec(l.line)).find(Boolean);
+    return match ? Number(match[1] ?? 0) * 60 + Number(match[2]) : undefined;
   };
   const first = lines[0]?.at ?? 0;
   const figures: Array<[string, number | undefined]> = [
