@@ -51,9 +51,9 @@ describe('operations the local cloud does not serve', () => {
       /An error occurred \(NotImplemented\) when calling the DescribePullThroughCacheRules operation: DescribePullThroughCacheRules \(service ecr\) is not implemented by the local cloud/,
     );
     await expect(
-      t.aws(['secretsmanager', 'validate-resource-policy', '--resource-policy', '{}']),
+      t.aws(['secretsmanager', 'stop-replication-to-replica', '--secret-id', 'x']),
     ).rejects.toThrow(
-      /\(NotImplemented\) when calling the ValidateResourcePolicy operation: ValidateResourcePolicy \(service secretsmanager\)/,
+      /\(NotImplemented\) when calling the StopReplicationToReplica operation: StopReplicationToReplica \(service secretsmanager\)/,
     );
   });
 

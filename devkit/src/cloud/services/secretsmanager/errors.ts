@@ -7,6 +7,7 @@ export class InvalidParameterException extends ServiceError {}
 export class InvalidRequestException extends ServiceError {}
 export class InvalidNextTokenException extends ServiceError {}
 export class MalformedPolicyDocumentException extends ServiceError {}
+export class LimitExceededException extends ServiceError {}
 
 export function secretNotFound(): ResourceNotFoundException {
   return new ResourceNotFoundException("Secrets Manager can't find the specified secret.");

@@ -10,18 +10,26 @@ import {
   updateSecret,
 } from './secrets.ts';
 import { getRandomPassword } from './random-password.ts';
-import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy } from './resource-policy.ts';
+import {
+  deleteResourcePolicy,
+  getResourcePolicy,
+  putResourcePolicy,
+  validateResourcePolicy,
+} from './resource-policy.ts';
+import { removeRegionsFromReplication, replicateSecretToRegions } from './replication.ts';
+import { listSecretVersionIds, updateSecretVersionStage } from './staging.ts';
 import { cancelRotateSecret, rotateSecret } from './rotation.ts';
 import { initialSecretsState, type SecretsState } from './state.ts';
 import { tagResource, untagResource } from './tags.ts';
-import { getSecretValue, putSecretValue } from './values.ts';
+import { batchGetSecretValue, getSecretValue, putSecretValue } from './values.ts';
 
 export { resolveSecretValue, type SecretRequest } from './resolve.ts';
 export { initialSecretsState, type SecretsState } from './state.ts';
 
 /**
  * Secrets Manager: secrets with versions and staging labels, deletion with a recovery window, tags,
- * random passwords; resource policies and rotation configuration as stored state.
+ * random passwords, batch reads; resource policies (validated), rotation configuration and
+ * replica regions as stored state.
  */
 export const secretsmanager: ServiceDefinition<SecretsState> = {
   signingName: 'secretsmanager',
@@ -48,5 +56,11 @@ export const secretsmanager: ServiceDefinition<SecretsState> = {
     DeleteResourcePolicy: deleteResourcePolicy,
     RotateSecret: rotateSecret,
     CancelRotateSecret: cancelRotateSecret,
+    ListSecretVersionIds: listSecretVersionIds,
+    UpdateSecretVersionStage: updateSecretVersionStage,
+    BatchGetSecretValue: batchGetSecretValue,
+    ValidateResourcePolicy: validateResourcePolicy,
+    ReplicateSecretToRegions: replicateSecretToRegions,
+    RemoveRegionsFromReplication: removeRegionsFromReplication,
   },
 };

@@ -13,6 +13,7 @@ import {
   type OperationAuthorization,
   type RequiredAction,
 } from '../../access/authorization.ts';
+import { secretsMatching } from './secrets.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
 
 type Scope = AuthorizationScope<SecretsState>;
@@ -63,5 +64,21 @@ export const secretsManagerAuthorization: AuthorizationCatalogue<SecretsState> =
     DeleteResourcePolicy: onSecret,
     RotateSecret: onSecret,
     CancelRotateSecret: onSecret,
+    ListSecretVersionIds: onSecret,
+    UpdateSecretVersionStage: onSecret,
+    // The call itself on `*`, then GetSecretValue on every secret it reads.
+    BatchGetSecretValue: (i, at) => [
+      { action: at.action, resource: '*' },
+      ...(i.SecretIdList ?? secretsMatching(at.state, i.Filters).map((s: SecretRecord) => s.arn)).map(
+        (id: string) => ({ ...secret(id, at), action: 'secretsmanager:GetSecretValue' }),
+      ),
+    ],
+    // AWS asks for PutResourcePolicy too, as the policy is validated for putting.
+    ValidateResourcePolicy: (i, at) =>
+      i.SecretId === undefined
+        ? [{ action: at.action, resource: '*' }]
+        : [secret(i.SecretId, at), { ...secret(i.SecretId, at), action: 'secretsmanager:PutResourcePolicy' }],
+    ReplicateSecretToRegions: onSecret,
+    RemoveRegionsFromReplication: onSecret,
   },
 };

@@ -26,7 +26,8 @@ import {
   ResourceExistsException,
 } from './errors.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
-import { findSecret, liveSecret, newSecretArn, purgeExpired } from './state.ts';
+import { findSecret, liveSecret, newSecretArn, purgeExpired, regionOf } from './state.ts';
+import { replicationStatus } from './replication.ts';
 import { checkTagCount } from './tags.ts';
 import { addVersion, checkValue, hasValue, holdsValue, versionsToStages } from './versions.ts';
 
@@ -57,6 +58,9 @@ function metadata(secret: SecretRecord) {
     DeletedDate: toDate(secret.deletedMs),
     Tags: secret.tags.length > 0 ? secret.tags.map((t) => ({ ...t })) : undefined,
     CreatedDate: toDate(secret.createdMs),
+    ...(secret.replicas?.length
+      ? { PrimaryRegion: regionOf(secret), ReplicationStatus: replicationStatus(secret) }
+      : {}),
   };
 }
 
@@ -164,6 +168,11 @@ export const deleteSecret: Handler<
     );
   }
   const secret = findSecret(ctx.state, input.SecretId);
+  if (secret.replicas?.length) {
+    throw new InvalidRequestException(
+      `You can't delete secret ${secret.name} that still has replica regions [${secret.replicas.map((r) => r.region).join(', ')}]`,
+    );
+  }
   const now = Date.now();
   if (force) {
     delete ctx.state.secrets[secret.name];
@@ -220,10 +229,49 @@ function matchesFilter(secret: SecretRecord, filter: Filter): boolean {
           .every((word) => haystack.includes(word));
         break;
       }
+      case 'primary-region':
+        hit = (secret.replicas?.length ?? 0) > 0 && regionOf(secret).startsWith(value);
+        break;
       default:
-        hit = false; // primary-region, owning-service: no secret here is replicated or service-owned
+        hit = false; // owning-service: no secret here is owned by another service
     }
     return hit !== negated;
+  });
+}
+
+/** A page, with Secrets Manager's own error for a bad NextToken (the shared pager words it as most services do). */
+export function pageOf<T>(
+  items: T[],
+  max: number | undefined,
+  token: string | undefined,
+  pageSize = 100,
+): { page: T[]; nextToken: string | undefined } {
+  try {
+    return paginate(items, max, token, pageSize);
+  } catch (error) {
+    const invalid = new InvalidNextTokenException('You provided an invalid NextToken value.');
+    invalid.cause = error;
+    throw invalid;
+  }
+}
+
+/**
+ * Secrets not scheduled for deletion that match every filter (ListSecrets' and BatchGetSecretValue's);
+ * read-only, so the permission check can ask it too. The handler checks the filter keys first.
+ */
+export function secretsMatching(state: SecretsState, filters: Filter[] | undefined): SecretRecord[] {
+  return Object.values(state.secrets).filter(
+    (s) => s.deletedMs === undefined && (filters ?? []).every((f) => matchesFilter(s, f)),
+  );
+}
+
+export function checkFilterKeys(filters: Filter[] | undefined): void {
+  (filters ?? []).forEach((filter, i) => {
+    if (!FILTER_KEYS.includes(filter.Key ?? '')) {
+      throw new ValidationException(
+        `1 validation error detected: Value '${filter.Key}' at 'filters.${i + 1}.member.key' failed to satisfy constraint: Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`,
+      );
+    }
   });
 }
 
@@ -247,13 +295,7 @@ export const listSecrets: Handler<ListSecretsRequest, ListSecretsResponse, Secre
       `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
     );
   }
-  (input.Filters ?? []).forEach((filter, i) => {
-    if (!FILTER_KEYS.includes(filter.Key ?? '')) {
-      throw new ValidationException(
-        `1 validation error detected: Value '${filter.Key}' at 'filters.${i + 1}.member.key' failed to satisfy constraint: Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`,
-      );
-    }
-  });
+  checkFilterKeys(input.Filters);
   purgeExpired(ctx.state);
   const by = input.SortBy ?? 'created-date';
   const direction = input.SortOrder === 'desc' ? -1 : 1;
@@ -264,16 +306,7 @@ export const listSecrets: Handler<ListSecretsRequest, ListSecretsResponse, Secre
       const [x, y] = [sortKey(a, by), sortKey(b, by)];
       return (x < y ? -1 : x > y ? 1 : 0) * direction;
     });
-  let paged: ReturnType<typeof paginate<SecretRecord>>;
-  try {
-    paged = paginate(secrets, max, input.NextToken, 100);
-  } catch (error) {
-    // The shared pager words it as most services do; Secrets Manager has its own error for it.
-    const invalid = new InvalidNextTokenException('You provided an invalid NextToken value.');
-    invalid.cause = error;
-    throw invalid;
-  }
-  const { page, nextToken } = paged;
+  const { page, nextToken } = pageOf(secrets, max, input.NextToken);
   return {
     SecretList: page.map((s): SecretListEntry => ({
       ...metadata(s),

@@ -36,6 +36,8 @@ export interface SecretRecord {
   resourcePolicy?: string;
   /** RotateSecret's configuration; CancelRotateSecret keeps it, disabled, as AWS does. */
   rotation?: { enabled: boolean; lambdaArn: string; rules?: RotationRulesType };
+  /** Regions it is replicated to (ReplicateSecretToRegions), as stored state. */
+  replicas?: Array<{ region: string; kmsKeyId?: string }>;
 }
 
 export interface SecretsState {
@@ -82,6 +84,11 @@ export function liveSecret(state: SecretsState, secretId: string): SecretRecord 
   const secret = findSecret(state, secretId);
   if (secret.deletedMs !== undefined) throw markedForDeletion();
   return secret;
+}
+
+/** The region a secret lives in, from its ARN. */
+export function regionOf(secret: SecretRecord): string {
+  return secret.arn.split(':')[3] ?? '';
 }
 
 /** The day an access falls on: Secrets Manager keeps LastAccessedDate to the day. */

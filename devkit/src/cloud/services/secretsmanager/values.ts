@@ -1,23 +1,34 @@
-/** Secret values: GetSecretValue and PutSecretValue. */
+/**
+ * Secret values: GetSecretValue, PutSecretValue and BatchGetSecretValue. BatchGetSecretValue takes
+ * SecretIdList or Filters (not both; MaxResults and NextToken with Filters only: the local cloud's
+ * choice of error is InvalidParameterException); a secret it cannot read is listed in Errors with the
+ * error GetSecretValue would give. Under --enforce-iam the call needs secretsmanager:GetSecretValue on
+ * every secret it reads, and is refused whole where AWS would list the denied ones in Errors.
+ */
 import type {
+  APIErrorType,
+  BatchGetSecretValueRequest,
+  BatchGetSecretValueResponse,
+  SecretValueEntry,
   GetSecretValueRequest,
   GetSecretValueResponse,
   PutSecretValueRequest,
   PutSecretValueResponse,
 } from '@aws-sdk/client-secrets-manager';
 import type { Checked, Handler } from '../../service-definition.ts';
+import { ServiceError } from '../../protocol/errors.ts';
 import { InvalidParameterException } from './errors.ts';
-import type { SecretsState } from './state.ts';
+import { checkFilterKeys, pageOf, secretsMatching } from './secrets.ts';
+import type { SecretRecord, SecretsState } from './state.ts';
 import { accessDay, liveSecret } from './state.ts';
 import { addVersion, hasValue, selectVersion } from './versions.ts';
 
-export const getSecretValue: Handler<
-  Checked<GetSecretValueRequest, 'SecretId'>,
-  GetSecretValueResponse,
-  SecretsState
-> = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
-  const version = selectVersion(secret, input.VersionId, input.VersionStage);
+function readValue(
+  secret: SecretRecord,
+  versionId: string | undefined,
+  versionStage: string | undefined,
+): SecretValueEntry {
+  const version = selectVersion(secret, versionId, versionStage);
   secret.lastAccessedMs = accessDay(Date.now());
   return {
     ARN: secret.arn,
@@ -29,6 +40,55 @@ export const getSecretValue: Handler<
     VersionStages: [...version.stages],
     CreatedDate: new Date(version.createdMs),
   };
+}
+
+export const getSecretValue: Handler<
+  Checked<GetSecretValueRequest, 'SecretId'>,
+  GetSecretValueResponse,
+  SecretsState
+> = (input, ctx) => readValue(liveSecret(ctx.state, input.SecretId), input.VersionId, input.VersionStage);
+
+export const batchGetSecretValue: Handler<
+  BatchGetSecretValueRequest,
+  BatchGetSecretValueResponse,
+  SecretsState
+> = (input, ctx) => {
+  const ids = input.SecretIdList;
+  if ((ids === undefined) === (input.Filters === undefined)) {
+    throw new InvalidParameterException('Either SecretIdList or Filters must be specified, but not both.');
+  }
+  if (ids !== undefined && (input.MaxResults !== undefined || input.NextToken !== undefined)) {
+    throw new InvalidParameterException('MaxResults and NextToken can be used only with Filters.');
+  }
+  const SecretValues: SecretValueEntry[] = [];
+  const Errors: APIErrorType[] = [];
+  if (ids !== undefined) {
+    for (const id of ids) {
+      try {
+        SecretValues.push(readValue(liveSecret(ctx.state, id), undefined, undefined));
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        Errors.push({ SecretId: id, ErrorCode: error.code, Message: error.message });
+      }
+    }
+    return { SecretValues, Errors };
+  }
+  checkFilterKeys(input.Filters);
+  const { page, nextToken } = pageOf(
+    secretsMatching(ctx.state, input.Filters),
+    input.MaxResults,
+    input.NextToken,
+    20,
+  );
+  for (const secret of page) {
+    try {
+      SecretValues.push(readValue(secret, undefined, undefined));
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      Errors.push({ SecretId: secret.arn, ErrorCode: error.code, Message: error.message });
+    }
+  }
+  return { SecretValues, Errors, ...(nextToken ? { NextToken: nextToken } : {}) };
 };
 
 /** A new version, AWSCURRENT unless VersionStages says otherwise; the version it replaces becomes AWSPREVIOUS. */

@@ -53,6 +53,25 @@ function removeStage(secret: SecretRecord, stage: string): SecretVersionRecord |
 }
 
 /**
+ * Moves a staging label to `target` (or just removes it): moving AWSCURRENT makes the version it
+ * leaves AWSPREVIOUS, as every way of moving it does.
+ */
+export function moveStage(
+  secret: SecretRecord,
+  stage: string,
+  target: SecretVersionRecord | undefined,
+): void {
+  if (target?.stages.includes(stage)) return;
+  const left = removeStage(secret, stage);
+  if (!target) return;
+  if (stage === CURRENT && left) {
+    removeStage(secret, PREVIOUS);
+    left.stages.push(PREVIOUS);
+  }
+  target.stages.push(stage);
+}
+
+/**
  * Adds a version holding `value` (its id is the ClientRequestToken when given, as AWS makes it) and
  * moves its staging labels to it. Repeating a request with the same token and value changes
  * nothing, as AWS's idempotency promises; the same token with another value is refused.
@@ -72,20 +91,14 @@ export function addVersion(secret: SecretRecord, value: NewSecretValue, now: num
   // A secret's first version is AWSCURRENT whatever else it is labelled (PutSecretValue's documentation).
   const first = secret.versions.length === 0 ? [CURRENT] : [];
   const stages = [...new Set([...first, ...(value.versionStages ?? [CURRENT])])];
-  for (const stage of stages) {
-    const left = removeStage(secret, stage);
-    if (stage === CURRENT && left) {
-      removeStage(secret, PREVIOUS);
-      left.stages.push(PREVIOUS);
-    }
-  }
   const version: SecretVersionRecord = {
     versionId: value.clientRequestToken ?? randomUUID(),
-    stages,
+    stages: [],
     createdMs: now,
     ...(value.secretString !== undefined ? { secretString: value.secretString } : {}),
     ...(secretBinary !== undefined ? { secretBinary } : {}),
   };
+  for (const stage of stages) moveStage(secret, stage, version);
   secret.versions.push(version);
   const deprecated = secret.versions.filter((v) => v.stages.length === 0);
   const excess = new Set(deprecated.slice(0, Math.max(0, deprecated.length - MAX_DEPRECATED_VERSIONS)));
