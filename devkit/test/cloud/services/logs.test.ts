@@ -92,6 +92,7 @@ describe('log groups', () => {
         metricFilterCount: 0,
         storedBytes: 0,
         logGroupClass: 'STANDARD',
+        deletionProtectionEnabled: false,
       },
     ]);
     expect(logGroups![0]!.creationTime).toBeGreaterThanOrEqual(before);

@@ -7,8 +7,22 @@ import {
   deleteLogGroup,
   deleteRetentionPolicy,
   describeLogGroups,
+  listLogGroups,
+  putLogGroupDeletionProtection,
   putRetentionPolicy,
 } from './groups.ts';
+import {
+  deleteDataProtectionPolicy,
+  getDataProtectionPolicy,
+  putDataProtectionPolicy,
+} from './data-protection.ts';
+import {
+  deleteDestination,
+  describeDestinations,
+  putDestination,
+  putDestinationPolicy,
+} from './destinations.ts';
+import { deleteResourcePolicy, describeResourcePolicies, putResourcePolicy } from './resource-policies.ts';
 import { logsJournal } from './journal.ts';
 import { associateKmsKey, disassociateKmsKey } from './kms-keys.ts';
 import {
@@ -48,7 +62,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention and KMS keys, streams, events, filter patterns, tags, Logs Insights and saved queries, metric and subscription filters. */
+/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Logs Insights and saved queries, metric and subscription filters; data protection policies, destinations and account resource policies as stored state. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -94,5 +108,17 @@ export const logs: ServiceDefinition<LogsState> = {
     PutSubscriptionFilter: putSubscriptionFilter,
     DescribeSubscriptionFilters: describeSubscriptionFilters,
     DeleteSubscriptionFilter: deleteSubscriptionFilter,
+    ListLogGroups: listLogGroups,
+    PutLogGroupDeletionProtection: putLogGroupDeletionProtection,
+    PutDataProtectionPolicy: putDataProtectionPolicy,
+    GetDataProtectionPolicy: getDataProtectionPolicy,
+    DeleteDataProtectionPolicy: deleteDataProtectionPolicy,
+    PutDestination: putDestination,
+    PutDestinationPolicy: putDestinationPolicy,
+    DescribeDestinations: describeDestinations,
+    DeleteDestination: deleteDestination,
+    PutResourcePolicy: putResourcePolicy,
+    DescribeResourcePolicies: describeResourcePolicies,
+    DeleteResourcePolicy: deleteResourcePolicy,
   },
 };

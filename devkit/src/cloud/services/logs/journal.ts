@@ -28,7 +28,7 @@ interface StreamChange {
 
 /** The region's settings as journaled: all of them (a few KB at most). */
 interface RegionChange {
-  region: Pick<LogsState, 'queryDefinitions' | 'queryResultsKmsKeyId'>;
+  region: Pick<LogsState, 'queryDefinitions' | 'queryResultsKmsKeyId' | 'destinations' | 'resourcePolicies'>;
 }
 
 /** A group as journaled: neither header nor streams means it was deleted. */
@@ -90,7 +90,9 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       logStreamName: stream,
       resourceArn,
       resourceIdentifier,
+      logGroupIdentifier,
     } = input as {
+      logGroupIdentifier?: unknown;
       logGroupName?: unknown;
       logStreamName?: unknown;
       resourceArn?: unknown;
@@ -132,7 +134,19 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
         return groupOfArn(resourceArn);
       case 'PutQueryDefinition':
       case 'DeleteQueryDefinition':
+      case 'PutDestination':
+      case 'PutDestinationPolicy':
+      case 'DeleteDestination':
+      case 'PutResourcePolicy':
+      case 'DeleteResourcePolicy':
         return 'region';
+      case 'PutDataProtectionPolicy':
+      case 'DeleteDataProtectionPolicy':
+      case 'PutLogGroupDeletionProtection':
+        if (typeof logGroupIdentifier !== 'string') return 'nothing';
+        return logGroupIdentifier.startsWith('arn:')
+          ? groupOfArn(logGroupIdentifier)
+          : { group: logGroupIdentifier };
       case 'AssociateKmsKey':
       case 'DisassociateKmsKey':
         if (typeof group === 'string') return { group };
@@ -147,8 +161,8 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
   record(state, change): GroupChange | RegionChange | undefined {
     if (change === 'nothing') return undefined;
     if (change === 'region') {
-      const { queryDefinitions, queryResultsKmsKeyId } = state;
-      return { region: { queryDefinitions, queryResultsKmsKeyId } };
+      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies } = state;
+      return { region: { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies } };
     }
     const group = own(state.groups, change.group);
     const record: GroupChange = { g: change.group, seq: state.nextEventSeq };
@@ -165,8 +179,11 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
 
   apply(state, raw) {
     if (typeof raw === 'object' && raw !== null && 'region' in raw) {
-      const { queryDefinitions, queryResultsKmsKeyId } = (raw as RegionChange).region;
+      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies } = (raw as RegionChange)
+        .region;
       state.queryDefinitions = nameMap(Object.entries(queryDefinitions ?? {}));
+      state.destinations = nameMap(Object.entries(destinations ?? {}));
+      state.resourcePolicies = nameMap(Object.entries(resourcePolicies ?? {}));
       if (queryResultsKmsKeyId === undefined) delete state.queryResultsKmsKeyId;
       else state.queryResultsKmsKeyId = queryResultsKmsKeyId;
       return;

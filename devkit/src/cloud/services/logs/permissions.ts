@@ -33,6 +33,8 @@ const kmsKeyTarget: OperationAuthorization = (
   i.logGroupName !== undefined || (i.resourceIdentifier ?? '').includes(':log-group:')
     ? group(groupName({ logGroupIdentifier: i.logGroupName ?? i.resourceIdentifier }), at)
     : (i.resourceIdentifier ?? '*');
+const destination: OperationAuthorization = (i: { destinationName?: string }, at) =>
+  at.arn(`destination:${i.destinationName ?? ''}`);
 /** Logs gives tags as a map. */
 const tagMap = (tags: Record<string, string> | undefined) =>
   requestTags(Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value })));
@@ -98,5 +100,18 @@ export const logsAuthorization: AuthorizationCatalogue = {
     PutSubscriptionFilter: onGroup,
     DeleteSubscriptionFilter: onGroup,
     DescribeSubscriptionFilters: onGroup,
+    ListLogGroups: (_, at) => group('', at),
+    PutLogGroupDeletionProtection: onGroup,
+    PutDataProtectionPolicy: onGroup,
+    GetDataProtectionPolicy: onGroup,
+    DeleteDataProtectionPolicy: onGroup,
+    PutDestination: destination,
+    PutDestinationPolicy: destination,
+    DescribeDestinations: anyResource,
+    DeleteDestination: destination,
+    // Account-scoped resource policies name no resource (the Service Authorization Reference's `*`).
+    PutResourcePolicy: anyResource,
+    DescribeResourcePolicies: anyResource,
+    DeleteResourcePolicy: anyResource,
   },
 };

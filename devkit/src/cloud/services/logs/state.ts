@@ -42,6 +42,28 @@ export interface LogGroupRecord {
   /** By filter name (absent in state saved before metric filters existed). */
   metricFilters?: Record<string, MetricFilterRecord>;
   subscriptionFilters?: Record<string, SubscriptionFilterRecord>;
+  /** PutDataProtectionPolicy's document, as given (stored: the local cloud masks nothing). */
+  dataProtectionPolicy?: { document: string; lastUpdatedTime: number };
+  /** PutLogGroupDeletionProtection: DeleteLogGroup is refused while it is on. */
+  deletionProtection?: boolean;
+}
+
+/** A cross-account subscription destination (PutDestination); the local cloud delivers nothing to it. */
+export interface DestinationRecord {
+  destinationName: string;
+  targetArn: string;
+  roleArn: string;
+  accessPolicy?: string;
+  arn: string;
+  creationTime: number;
+  tags: Record<string, string>;
+}
+
+/** An account-scoped resource policy (PutResourcePolicy), by name. */
+export interface ResourcePolicyRecord {
+  policyName: string;
+  policyDocument: string;
+  lastUpdatedTime: number;
 }
 
 export interface MetricFilterRecord {
@@ -79,6 +101,9 @@ export interface LogsState {
   queryDefinitions?: Record<string, QueryDefinitionRecord>;
   /** The KMS key AssociateKmsKey gave the account's Logs Insights query results. */
   queryResultsKmsKeyId?: string;
+  /** By name (absent in state saved before they were kept). */
+  destinations?: Record<string, DestinationRecord>;
+  resourcePolicies?: Record<string, ResourcePolicyRecord>;
   /** Next event sequence number in this region: makes every eventId unique and ordered by arrival. */
   nextEventSeq: number;
 }
@@ -116,6 +141,11 @@ export function findGroupByArn(state: LogsState, resourceArn: string): LogGroupR
   return findGroup(state, match[1]!);
 }
 
+/** A group by `logGroupIdentifier`: its name or its ARN. */
+export function groupByIdentifier(state: LogsState, identifier: string): LogGroupRecord {
+  return identifier.startsWith('arn:') ? findGroupByArn(state, identifier) : findGroup(state, identifier);
+}
+
 /** The group named by `logGroupName` or by `logGroupIdentifier` (a name or an ARN): exactly one of them, as AWS requires. */
 export function groupFromInput(
   state: LogsState,
@@ -125,10 +155,6 @@ export function groupFromInput(
     throw new InvalidParameterException('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
   }
   if (input.logGroupName !== undefined) return findGroup(state, input.logGroupName);
-  if (input.logGroupIdentifier !== undefined) {
-    return input.logGroupIdentifier.startsWith('arn:')
-      ? findGroupByArn(state, input.logGroupIdentifier)
-      : findGroup(state, input.logGroupIdentifier);
-  }
+  if (input.logGroupIdentifier !== undefined) return groupByIdentifier(state, input.logGroupIdentifier);
   throw new InvalidParameterException('Either LogGroup name or LogGroup ARN must be specified.');
 }
