@@ -95,11 +95,13 @@ describe.skipIf(!dockerAvailable)('devkit up --watch', () => {
     expect(await info()).toBe('watch-2');
 
     // The cloud's timing profile, as `status` shows it (the rollouts' pace depends on it).
-    const status = await runCli(['status', '--stack', stack, '--state-dir', join(dir, 'state')]);
+    const [status, json] = await Promise.all([
+      runCli(['status', '--stack', stack, '--state-dir', join(dir, 'state')]),
+      runCli(['status', '--json', '--stack', stack, '--state-dir', join(dir, 'state')]),
+    ]);
     expect(status.stdout).toMatch(
       /^timings: local \(AWS's compressed for local runs\): health-check interval 2 s,/m,
     );
-    const json = await runCli(['status', '--json', '--stack', stack, '--state-dir', join(dir, 'state')]);
     expect(JSON.parse(json.stdout)).toMatchObject({
       cloud: {
         timings: { profile: 'local', healthCheckIntervalSeconds: 2, targetHealthCheckIntervalSeconds: 1 },
