@@ -156,7 +156,9 @@ class Acknowledged {
     // The reads are independent: all at once (hundreds by the last kill).
     await Promise.all([
       ...[...this.secrets].map(async ([name, value]) => {
-        const got = await c.secrets.send(new GetSecretValueCommand({ SecretId: name })).catch(() => undefined);
+        const got = await c.secrets
+          .send(new GetSecretValueCommand({ SecretId: name }))
+          .catch(() => undefined);
         if (got?.SecretString !== value) lost.push(`secret ${name}`);
       }),
       ...[...this.events].map(async ([key, messages]) => {
