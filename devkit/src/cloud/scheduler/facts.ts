@@ -66,11 +66,6 @@ export interface Timings {
   healthCheckIntervalSeconds?: number;
   /** Replaces target groups' health-check interval when set (else the one above applies to them too). */
   targetHealthCheckIntervalSeconds?: number;
-  /**
-   * Caps each service's health-check grace period when set (AWS: as defined), during which failing
-   * container and load-balancer checks are ignored.
-   */
-  maxHealthCheckGracePeriodSeconds?: number;
   /** How often task containers are sampled for CloudWatch metrics and Container Insights (AWS: 60). */
   metricsSamplingSeconds: number;
 }
@@ -97,9 +92,6 @@ export const LOCAL_TIMINGS: Timings = {
   // every second, so a new task takes traffic after two passes ~1 s apart (most of a rollout's wait
   // for the new task once its container is healthy).
   targetHealthCheckIntervalSeconds: 1,
-  // Long enough for a task to boot on a busy machine (checks come every 1–2 s here): a stack's 30 s
-  // grace, meant for AWS's 30 s intervals, would keep each failing task ~15 checks past its failure.
-  maxHealthCheckGracePeriodSeconds: 10,
 };
 
 export const TIMING_PROFILES = { aws: AWS_TIMINGS, local: LOCAL_TIMINGS } as const;
@@ -126,7 +118,6 @@ export function timingsLine(t: Timings): string {
   return (
     `timings: ${t.profile} (${what}): health-check interval ${interval}, ` +
     `target health-check interval ${targetInterval}, ` +
-    `health-check grace period at most ${every(t.maxHealthCheckGracePeriodSeconds)}, ` +
     `no-health-check grace ${t.noHealthCheckGraceSeconds} s, deregistration delay ${t.deregistrationDelaySeconds} s, ` +
     `stopped tasks kept ${t.stoppedTaskRetentionSeconds} s, metrics sampled every ${t.metricsSamplingSeconds} s`
   );

@@ -31,10 +31,7 @@ export function schedulerStep({ state, facts, targets, now, timings }: StepInput
     const definitions = taskDefinitionByArn(state, task.taskDefinitionArn)?.containerDefinitions ?? [];
     const balancing = service ? targetGroupsOf(service) : [];
     const view = service && {
-      gracePeriodSeconds: Math.min(
-        service.healthCheckGracePeriodSeconds ?? 0,
-        timings.maxHealthCheckGracePeriodSeconds ?? Infinity,
-      ),
+      gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
       ...(balancing.length
         ? { elb: { targetGroupArns: balancing, targets: targets.get(task.taskArn) ?? [] } }
         : {}),

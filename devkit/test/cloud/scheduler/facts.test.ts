@@ -24,8 +24,6 @@ describe('resolveTimings', () => {
     expect(LOCAL_TIMINGS.healthCheckIntervalSeconds).toBeLessThan(5);
     expect(LOCAL_TIMINGS.targetHealthCheckIntervalSeconds).toBeLessThan(5);
     expect(LOCAL_TIMINGS.deregistrationDelaySeconds).toBeLessThan(AWS_TIMINGS.deregistrationDelaySeconds);
-    expect(AWS_TIMINGS.maxHealthCheckGracePeriodSeconds).toBeUndefined();
-    expect(LOCAL_TIMINGS.maxHealthCheckGracePeriodSeconds).toBeLessThan(30);
   });
 
   it('becomes custom when an override changes a value, and stays named when it does not', () => {
@@ -44,11 +42,11 @@ describe('timingsLine', () => {
   it('names the profile and every timing', () => {
     expect(timingsLine(LOCAL_TIMINGS)).toBe(
       "timings: local (AWS's compressed for local runs): health-check interval 2 s, target health-check interval 1 s, " +
-        'health-check grace period at most 10 s, no-health-check grace 3 s, ' +
+        'no-health-check grace 3 s, ' +
         'deregistration delay 5 s, stopped tasks kept 3600 s, metrics sampled every 5 s',
     );
     expect(timingsLine(AWS_TIMINGS)).toMatch(
-      /^timings: aws \(AWS's own\): health-check interval as defined, target health-check interval as defined, health-check grace period at most as defined, no-health-check grace 40 s, deregistration delay 300 s,/,
+      /^timings: aws \(AWS's own\): health-check interval as defined, target health-check interval as defined, no-health-check grace 40 s, deregistration delay 300 s,/,
     );
   });
 });

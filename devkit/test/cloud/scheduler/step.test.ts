@@ -9,7 +9,7 @@ import type {
   ContainerFact,
   TaskFact,
 } from '../../../src/cloud/scheduler/facts.ts';
-import { AWS_TIMINGS, LOCAL_TIMINGS, type Timings } from '../../../src/cloud/scheduler/facts.ts';
+import { LOCAL_TIMINGS } from '../../../src/cloud/scheduler/facts.ts';
 import { failureThreshold } from '../../../src/cloud/services/ecs/service-deployments.ts';
 import { schedulerStep } from '../../../src/cloud/scheduler/step.ts';
 import { newDeployment } from '../../../src/cloud/services/ecs/lifecycle.ts';
@@ -21,13 +21,7 @@ const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/
 const tdArn = (revision: number) => `arn:aws:ecs:us-east-1:000000000000:task-definition/web:${revision}`;
 
 function world(
-  options: {
-    desired?: number;
-    maxPercent?: number;
-    minPercent?: number;
-    rollback?: boolean;
-    timings?: Timings;
-  } = {},
+  options: { desired?: number; maxPercent?: number; minPercent?: number; rollback?: boolean } = {},
 ) {
   const state: EcsState = initialEcsState();
   state.taskDefinitions.web = [1, 2].map((revision) => ({
@@ -67,7 +61,7 @@ function world(
   const facts = new Map<string, TaskFact>();
   let now = 1_000;
   const step = (targets = new Map<string, TargetHealthFact[]>()): Action[] =>
-    schedulerStep({ state, facts, targets, now: (now += 1_000), timings: options.timings ?? LOCAL_TIMINGS });
+    schedulerStep({ state, facts, targets, now: (now += 1_000), timings: LOCAL_TIMINGS });
   const container = (health: ContainerFact['health'], running = true): ContainerFact => ({
     name: 'app',
     runtimeId: 'c',
@@ -191,27 +185,6 @@ describe('tasks', () => {
       stopCode: 'ServiceSchedulerInitiated',
       stoppedReason: 'Task failed container health checks',
     });
-  });
-
-  it('caps the grace period at the timing profile’s maximum: the local one’s, not the aws one', () => {
-    const unhealthyAfter = (timings: Timings) => {
-      const w = world({ desired: 1, timings });
-      w.service.healthCheckGracePeriodSeconds = 30;
-      w.step();
-      w.step();
-      const [task] = serviceTasks(w.state, w.service);
-      w.upAll('unhealthy');
-      let seconds = 2;
-      while (task!.desiredStatus === 'RUNNING' && seconds < 60) {
-        w.step();
-        seconds++;
-      }
-      return seconds;
-    };
-    const local = unhealthyAfter(LOCAL_TIMINGS);
-    expect(local).toBeGreaterThanOrEqual(LOCAL_TIMINGS.maxHealthCheckGracePeriodSeconds!);
-    expect(local).toBeLessThan(30);
-    expect(unhealthyAfter(AWS_TIMINGS)).toBeGreaterThanOrEqual(30);
   });
 
   it('reports a failed start as TaskFailedToStart with the runtime’s reason', () => {
