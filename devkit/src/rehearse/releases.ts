@@ -4,7 +4,11 @@
  *   v1, v2 — the stack as it is;
  *   v3     — broken on purpose: its task definition's health probe asks GET /healthz (the
  *            Kubernetes habit), a path this API does not serve (404), so every v3 container fails
- *            its health check, as a release with a wrong probe path does on ECS.
+ *            its health check, as a release with a wrong probe path does on ECS. It is deployed
+ *            with a 10 s health-check grace period instead of the stack's 30 s: ECS ignores failing
+ *            container checks for that long, and the circuit breaker needs two rounds of failed
+ *            tasks (its threshold is 3), so 30 s would add 40 s to the rehearsal and show nothing
+ *            more. 10 s, not 0: the load balancer's checks must not fail a task still booting.
  */
 import type { Stack } from '../stack/load.ts';
 
@@ -41,12 +45,13 @@ export function releases(stack: Stack, runId: string): Release[] {
     ...v3,
     config: {
       ...v3.config,
+      loadBalancer: { ...v3.config.loadBalancer, healthCheckGracePeriod: 10 },
       task: {
         ...v3.config.task,
         // The image's own kind of probe (bash and /dev/tcp: the runtime image has no sh, and a Node
         // probe costs ~20 times the CPU, which a starved machine pays in seconds per check), with
-        // the wrong path. ECS's minimums: every 5 s, one failure is enough, no grace, so the circuit
-        // breaker sees each failure quickly.
+        // the wrong path. ECS's minimums: every 5 s, one failure is enough, no start period, so the
+        // circuit breaker sees each failure as soon as the grace period ends.
         healthCheck: {
           command: [
             'CMD',
