@@ -10,7 +10,8 @@ export interface DockerMessage {
   progressDetail?: { current?: number; total?: number };
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+  /** A BuildKit build's progress (`moby.buildkit.trace`) is a base64 protobuf message instead. */
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number } | string;
 }
 
 /**

@@ -92,7 +92,7 @@ export function pushImage(
         const lastStatus = new Map<string, string>();
         const layers = new LayerProgress();
         const onMessage = (message: DockerMessage) => {
-          if (message.aux?.Digest) digest = message.aux.Digest;
+          if (typeof message.aux === 'object' && message.aux.Digest) digest = message.aux.Digest;
           if (layers.take(message)) report.status(`${tag}: ${layers.text()}`);
           const status = message.status;
           if (!status || status === 'Pushing') return;

@@ -107,7 +107,9 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(up.code).toBe(1);
     const stderr = up.stderr.split('\n');
     expect(stderr[0]).toMatch(
-      /^error: image build failed at Step \d+\/\d+ : RUN \["node", "service\/scripts\/build\.ts"\]: The command .* returned a non-zero code: 1$/,
+      // BuildKit names the step by stage; the engine's wording: Docker 20-22 'executor failed
+      // running [...]', 23+ 'process "..." did not complete successfully'.
+      /^error: image build failed at \[build \d+\/\d+\] RUN \["node", "service\/scripts\/build\.ts"\]: (executor failed running|process) .*: exit code: 1$/,
     );
     // esbuild's own message: what is wrong, the file and line, the line itself.
     expect(stderr).toContain('  │ ✘ [ERROR] Unexpected ";"');
@@ -115,7 +117,7 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
     expect(up.stderr).toContain(BROKEN_LINE);
     expect(up.stdout).not.toContain('IsCoolGPT is up');
     expect(up.stdout).toMatch(
-      lineWithDuration(String.raw`✘ build: image build failed at Step \d+\/\d+ : RUN .*`),
+      lineWithDuration(String.raw`✘ build: image build failed at \[build \d+\/\d+\] RUN .*`),
     );
     const hint =
       /the cloud keeps running: fix the error, then deploy again with `npm run devkit -- (deploy [^`]+)`/.exec(

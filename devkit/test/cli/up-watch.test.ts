@@ -80,7 +80,7 @@ describe.skipIf(!dockerAvailable)('devkit up --watch', () => {
     // A compile error: the build fails with the compiler's message, nothing is deployed.
     await writeFile(join(context, CHANGED_FILE), `${source}\nexport const broken = ;\n`);
     await until('✖ not deployed');
-    expect(stdout).toMatch(/error: image build failed at Step \d+\/\d+ : RUN /);
+    expect(stdout).toMatch(/error: image build failed at \[build \d+\/\d+\] RUN /);
     expect(await info()).toBe('watch-1');
 
     // Builds, but every task dies at start: the circuit breaker rolls back to the version serving.
