@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { maxWorkers } from '../vitest.workers.ts';
 
 export default defineConfig({
   test: {
@@ -8,5 +9,6 @@ export default defineConfig({
     // no timing assertions.
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    maxWorkers,
   },
 });

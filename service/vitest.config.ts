@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { maxWorkers } from '../vitest.workers.ts';
 
 export default defineConfig({
   test: {
@@ -7,5 +8,6 @@ export default defineConfig({
     // Tests drive real processes, ports and a Docker engine: generous limits, no timing assertions.
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    maxWorkers,
   },
 });
