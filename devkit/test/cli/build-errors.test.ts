@@ -133,7 +133,9 @@ describe.skipIf(!dockerAvailable)('a build error under devkit up and devkit depl
 
   it('the printed command deploys once the error is fixed', async () => {
     const app = join(context, 'service/src/app.ts');
-    writeFileSync(app, readFileSync(app, 'utf8').replace(BROKEN_LINE, ''));
+    // A line no other build has had, so the engine's build cache cannot skip the step whose
+    // progress this test reads (BuildKit would reuse any earlier build of the same source).
+    writeFileSync(app, readFileSync(app, 'utf8').replace(BROKEN_LINE, `// fixed: ${label}`));
     const { code, stdout, stderr } = await runCli(retry, { env: env(), timeoutMs: 500_000 });
     expect(stderr.trim()).toMatch(
       /^cloud: local at http:\/\/127\.0\.0\.1:\d+ \(devkit up session, pid \d+\)$/,
