@@ -8,13 +8,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startPrivateEngine } from './private-engine.ts';
+import { freePort } from '../test/cloud/harness.ts';
+import { load } from './stats.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TARGET_S = 45;
@@ -23,19 +23,6 @@ interface TimedLine {
   at: number;
   line: string;
 }
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const load = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`;
 
 /** Runs the command in `cwd`; resolves with each output line and when it arrived (ms since start). */
 function timedLines(

@@ -1,5 +1,12 @@
-// The figures every benchmark prints (medians, percentiles, fixed-digit numbers, table rows) and
-// the call loop the request benchmarks share.
+// The figures every benchmark prints (medians, percentiles, fixed-digit numbers, table rows, the
+// load average) and the call loop the request benchmarks share.
+import { loadavg } from 'node:os';
+
+/** The load average as every benchmark prints it beside a figure: `load 0.5 2.5 5.2`. */
+export const load = (): string =>
+  `load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -10,27 +10,18 @@
 import Docker from 'dockerode';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { changeBuildTime, copyServiceContext } from '../test/deploy/context-copy.ts';
 import { removeRegistryImages } from '../test/deploy/registry-images.ts';
-import { median } from './stats.ts';
+import { freePort } from '../test/cloud/harness.ts';
+import { load, median } from './stats.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'devkit/bin/devkit.js');
 /** Repetitions of each warm measurement (each is a whole deploy). */
 const RUNS = 3;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Runs the CLI; resolves with its output. */
 function devkit(args: string[]): Promise<string> {
@@ -66,10 +57,6 @@ async function buildTime(lbPort: number): Promise<string | null | undefined> {
   }
 }
 
-const load = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const figure = (what: string, values: number[], target?: number) =>
   console.log(
