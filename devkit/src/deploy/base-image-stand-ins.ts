@@ -8,7 +8,7 @@
  * npm's shebang). Linux only: the host's binaries must run in a Linux container.
  */
 import type Docker from 'dockerode';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,13 +38,15 @@ export async function makeStandIns(docker: Docker, images: BaseImages, reason: s
     );
   const work = await mkdtemp(join(tmpdir(), 'devkit-base-images-'));
   try {
+    // npm's tarball is fetched while the runtime image is made.
+    const npmLayer = join(work, 'npm-layer');
+    const npmReady = addNpm(npmLayer, work);
+    npmReady.catch(() => undefined);
     const runtime = join(work, 'runtime');
     await makeRootfs(runtime);
     await importRootfs(docker, runtime, images.runtime);
-    const build = join(work, 'build');
-    await makeRootfs(build);
-    await addNpm(build, work);
-    await importRootfs(docker, build, images.build);
+    await npmReady;
+    await addLayer(docker, images.runtime, npmLayer, images.build);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -80,6 +82,8 @@ async function addExecutable(fs: string, executable: string, target: string): Pr
 }
 
 async function addNpm(fs: string, work: string): Promise<void> {
+  await mkdir(join(fs, 'usr/local/bin'), { recursive: true });
+  await mkdir(join(fs, 'usr/bin'), { recursive: true });
   await run('npm', ['pack', '--silent', NPM], { cwd: work });
   const tarball = (await readdir(work)).find((name) => /^npm-.*\.tgz$/.test(name));
   if (!tarball) throw new Error(`npm pack ${NPM} wrote no tarball`);
@@ -88,6 +92,23 @@ async function addNpm(fs: string, work: string): Promise<void> {
   await run('tar', ['-xzf', join(work, tarball), '-C', npmDir, '--strip-components=1']);
   await symlink('../lib/node_modules/npm/bin/npm-cli.js', join(fs, 'usr/local/bin/npm'));
   await copyFile('/usr/bin/env', join(fs, 'usr/bin/env'));
+}
+
+/**
+ * `image`: `base` with the files under `fs` added as one layer (a container of `base` given the
+ * files, committed). The build image is the runtime image plus npm: a second full rootfs would copy
+ * and import Node again.
+ */
+async function addLayer(docker: Docker, base: string, fs: string, image: string): Promise<void> {
+  const container = await docker.createContainer({ Image: base });
+  try {
+    const archive = spawn('tar', ['-c', '--owner=0', '--group=0', '--numeric-owner', '-C', fs, '.']);
+    await container.putArchive(archive.stdout, { path: '/' });
+    const [repo, tag] = image.split(':') as [string, string];
+    await container.commit({ repo, tag });
+  } finally {
+    await container.remove({ force: true });
+  }
 }
 
 /** Imports `fs` as `image`: every file root's, except the node user's home (as in node:24-slim). */

@@ -15,14 +15,13 @@ export interface MockImageOptions {
 }
 
 export async function buildGeminiMockImage(docker: Docker, options: MockImageOptions): Promise<void> {
-  const stream = await docker.buildImage(
-    { context: REPO_ROOT, src: CONTEXT_FILES },
-    {
-      t: options.tag,
-      dockerfile: 'devkit/src/gemini/Dockerfile',
-      buildargs: { RUNTIME_IMAGE: options.runtimeImage },
-    },
-  );
+  const stream = await docker.buildImage({ context: REPO_ROOT, src: CONTEXT_FILES }, {
+    t: options.tag,
+    dockerfile: 'devkit/src/gemini/Dockerfile',
+    buildargs: { RUNTIME_IMAGE: options.runtimeImage },
+    // BuildKit: the classic builder commits a layer per instruction (2-7 s against 0.2-0.5 s).
+    version: '2',
+  } as Docker.ImageBuildOptions);
   // The build's outcome is in its progress messages: an error there means no image.
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null, messages: Array<{ error?: string }>) => {
