@@ -284,11 +284,32 @@ describe('gateway endpoints', () => {
         },
       },
     ]);
+    // AWS keeps showing a deleted endpoint for a while, `deleted` and holding nothing; other calls no longer find it.
+    const id = VpcEndpoint!.VpcEndpointId!;
+    const { VpcEndpoints } = await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
+    expect(VpcEndpoints).toMatchObject([{ VpcEndpointId: id, State: 'deleted', RouteTableIds: [] }]);
+    const byState = (state: string) =>
+      ec2.send(
+        new DescribeVpcEndpointsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [net.vpcId] },
+            { Name: 'vpc-endpoint-state', Values: [state] },
+          ],
+        }),
+      );
+    expect((await byState('deleted')).VpcEndpoints!.map((e) => e.VpcEndpointId)).toEqual([id]);
+    expect((await byState('available')).VpcEndpoints).toEqual([]);
     expect(
-      await errorOf(
-        ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [VpcEndpoint!.VpcEndpointId!] })),
-      ),
+      await errorOf(ec2.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, ResetPolicy: true }))),
     ).toMatchObject({ code: 'InvalidVpcEndpointId.NotFound' });
+    expect((await ec2.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [id] }))).Unsuccessful).toEqual([
+      { ResourceId: id, Error: { Code: 'InvalidVpcEndpoint.NotFound', Message: expect.any(String) } },
+    ]);
+    // Its VPC can go: a deleted endpoint is no dependency.
+    await ec2.send(new DeleteRouteTableCommand({ RouteTableId: net.routeTableId }));
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: net.subnetA }));
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: net.subnetB }));
+    await ec2.send(new DeleteVpcCommand({ VpcId: net.vpcId }));
   });
 });
 
@@ -612,6 +633,15 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
           Error: { Code: 'InvalidVpcEndpoint.NotFound', Message: expect.stringContaining('does not exist') },
         },
       ]);
+      const after = (
+        await t.aws([
+          'ec2',
+          'describe-vpc-endpoints',
+          '--vpc-endpoint-ids',
+          created.VpcEndpoint.VpcEndpointId,
+        ])
+      ).json as { VpcEndpoints: Array<{ State: string }> };
+      expect(after.VpcEndpoints).toMatchObject([{ State: 'deleted' }]);
       await expect(
         t.aws([
           'ec2',

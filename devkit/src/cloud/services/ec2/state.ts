@@ -185,6 +185,8 @@ export interface VpcEndpointRecord {
   /** The random label in the endpoint's own DNS names (`vpce-…-<label>.logs.<region>.vpce.amazonaws.com`). */
   dnsLabel: string;
   createdMs: number;
+  /** Set by DeleteVpcEndpoints: the endpoint is then only shown, `deleted`, until it is forgotten. */
+  deletedMs?: number;
 }
 
 export interface Ec2State {
@@ -202,6 +204,8 @@ export interface Ec2State {
   addresses?: Record<string, AddressRecord>;
   natGateways?: Record<string, NatGatewayRecord>;
   vpcEndpoints?: Record<string, VpcEndpointRecord>;
+  /** Deleted endpoints, kept a while for DescribeVpcEndpoints to show them `deleted` (vpc-endpoints.ts). */
+  deletedVpcEndpoints?: Record<string, VpcEndpointRecord>;
   egressOnlyInternetGateways?: Record<string, EgressOnlyInternetGatewayRecord>;
   /** DHCP options sets made by CreateDhcpOptions (the region's default set is `dhcpOptionsId`). */
   dhcpOptions?: Record<string, DhcpOptionsRecord>;

@@ -4,7 +4,11 @@
  * (`vpc_endpoint`) in each of its subnets, guarded by its security groups, and with private DNS the
  * service's public name answers inside the VPC. CreateVpcEndpoint answers an Interface endpoint
  * `pending` (a Gateway one `available`); the local cloud has no provisioning delay, so it is
- * `available` from then on. A deleted endpoint is gone at once.
+ * `available` from then on. A deleted endpoint loses its interfaces, routes and tags at once, and
+ * DescribeVpcEndpoints shows it in state `deleted` for a while, as AWS does (tools that delete one
+ * wait for `deleted` or InvalidVpcEndpointId.NotFound); every other call finds it no more. Where the
+ * reference is silent: it is shown for an hour (as EC2 shows terminated instances), with no
+ * `deleting` step since nothing is torn down slowly here.
  */
 import type {
   CreateVpcEndpointRequest,
@@ -23,7 +27,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
-import { paginate, resourceId } from '../common.ts';
+import { nameMap, paginate, resourceId } from '../common.ts';
 import {
   endpointServices,
   hostedZoneId,
@@ -35,7 +39,7 @@ import {
 import { applyFilters } from './filters.ts';
 import { addNetworkInterface, groupsFor, removeNetworkInterface } from './network-interfaces.ts';
 import type { Ec2State, SubnetRecord, VpcEndpointRecord, VpcRecord } from './state.ts';
-import { ec2Error, find, records, selectByIds } from './state.ts';
+import { ec2Error, find, records } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 
 /** The policy AWS attaches when none is given: full access to the service. */
@@ -43,6 +47,8 @@ const DEFAULT_POLICY =
   '{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
 /** AWS's limit on an endpoint policy's length. */
 const MAX_POLICY_CHARS = 20_480;
+/** How long a deleted endpoint is still described (state `deleted`). */
+const DELETED_SHOWN_MS = 3_600_000;
 /** Who creates an interface endpoint's interfaces (AWS's own account, as RequesterId shows it). */
 const ENDPOINT_REQUESTER = '727180483921';
 
@@ -191,7 +197,7 @@ function endpointShape(state: Ec2State, endpoint: VpcEndpointRecord, accountId: 
     VpcEndpointType: endpoint.type,
     VpcId: endpoint.vpcId,
     ServiceName: endpoint.serviceName,
-    State: 'available' as VpcEndpoint['State'],
+    State: (endpoint.deletedMs === undefined ? 'available' : 'deleted') as VpcEndpoint['State'],
     PolicyDocument: endpoint.policyDocument,
     RouteTableIds: [...endpoint.routeTableIds],
     SubnetIds: [...endpoint.subnetIds],
@@ -276,12 +282,12 @@ export const describeVpcEndpoints: Handler<
   Ec2State
 > = (input, ctx) => {
   const { state } = ctx;
-  const matching = applyFilters(state, selectByIds(state, 'vpce', input.VpcEndpointIds), input.Filters, {
+  const matching = applyFilters(state, describedEndpoints(state, input.VpcEndpointIds), input.Filters, {
     'vpc-endpoint-id': (e) => e.id,
     'vpc-id': (e) => e.vpcId,
     'service-name': (e) => e.serviceName,
     'service-region': () => state.region,
-    'vpc-endpoint-state': () => 'available',
+    'vpc-endpoint-state': (e) => (e.deletedMs === undefined ? 'available' : 'deleted'),
     'vpc-endpoint-type': (e) => e.type,
     'ip-address-type': (e) => (e.type === 'Interface' ? 'ipv4' : undefined),
   });
@@ -401,9 +407,27 @@ export const deleteVpcEndpoints: Handler<
     for (const eniId of endpoint.networkInterfaceIds) removeNetworkInterface(state, eniId);
     delete records(state, 'vpce')[endpoint.id];
     dropTags(state, endpoint.id);
+    (state.deletedVpcEndpoints ??= nameMap())[endpoint.id] = {
+      ...endpoint,
+      routeTableIds: [],
+      subnetIds: [],
+      networkInterfaceIds: [],
+      groupIds: [],
+      deletedMs: Date.now(),
+    };
   }
   return { Unsuccessful };
 };
+
+/** Live endpoints and those deleted within the hour (forgotten after it): by id, or all of them. */
+function describedEndpoints(state: Ec2State, ids: string[] | undefined): VpcEndpointRecord[] {
+  const deleted = (state.deletedVpcEndpoints ??= nameMap());
+  for (const [id, endpoint] of Object.entries(deleted)) {
+    if (endpoint.deletedMs! + DELETED_SHOWN_MS <= Date.now()) delete deleted[id];
+  }
+  if (!ids?.length) return [...Object.values(records(state, 'vpce')), ...Object.values(deleted)];
+  return ids.map((id) => (Object.hasOwn(deleted, id) ? deleted[id]! : find(state, 'vpce', id)));
+}
 
 export const describeVpcEndpointServices: Handler<
   DescribeVpcEndpointServicesRequest,
