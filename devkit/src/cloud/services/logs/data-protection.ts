@@ -26,7 +26,8 @@ function invalid(why: string): InvalidParameterException {
   return new InvalidParameterException(`Invalid data protection policy: ${why}`);
 }
 
-function checkedDocument(text: string): string {
+/** A data protection document, checked as the log-group and account policies both require. */
+export function checkedDataProtectionDocument(text: string): string {
   let policy: unknown;
   try {
     policy = JSON.parse(text);
@@ -63,7 +64,10 @@ export const putDataProtectionPolicy: Handler<
   LogsState
 > = (input, ctx) => {
   const group = groupByIdentifier(ctx.state, input.logGroupIdentifier);
-  const policy = { document: checkedDocument(input.policyDocument), lastUpdatedTime: Date.now() };
+  const policy = {
+    document: checkedDataProtectionDocument(input.policyDocument),
+    lastUpdatedTime: Date.now(),
+  };
   group.dataProtectionPolicy = policy;
   return {
     logGroupIdentifier: input.logGroupIdentifier,

@@ -22,6 +22,7 @@ import {
   putDestination,
   putDestinationPolicy,
 } from './destinations.ts';
+import { deleteAccountPolicy, describeAccountPolicies, putAccountPolicy } from './account-policies.ts';
 import { deleteResourcePolicy, describeResourcePolicies, putResourcePolicy } from './resource-policies.ts';
 import { logsJournal } from './journal.ts';
 import { associateKmsKey, disassociateKmsKey } from './kms-keys.ts';
@@ -62,7 +63,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Logs Insights and saved queries, metric and subscription filters; data protection policies, destinations and account resource policies as stored state. */
+/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Logs Insights and saved queries, metric and subscription filters; data protection policies, destinations, account resource policies and account policies as stored state. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -120,5 +121,8 @@ export const logs: ServiceDefinition<LogsState> = {
     PutResourcePolicy: putResourcePolicy,
     DescribeResourcePolicies: describeResourcePolicies,
     DeleteResourcePolicy: deleteResourcePolicy,
+    PutAccountPolicy: putAccountPolicy,
+    DescribeAccountPolicies: describeAccountPolicies,
+    DeleteAccountPolicy: deleteAccountPolicy,
   },
 };

@@ -28,7 +28,10 @@ interface StreamChange {
 
 /** The region's settings as journaled: all of them (a few KB at most). */
 interface RegionChange {
-  region: Pick<LogsState, 'queryDefinitions' | 'queryResultsKmsKeyId' | 'destinations' | 'resourcePolicies'>;
+  region: Pick<
+    LogsState,
+    'queryDefinitions' | 'queryResultsKmsKeyId' | 'destinations' | 'resourcePolicies' | 'accountPolicies'
+  >;
 }
 
 /** A group as journaled: neither header nor streams means it was deleted. */
@@ -139,6 +142,8 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'DeleteDestination':
       case 'PutResourcePolicy':
       case 'DeleteResourcePolicy':
+      case 'PutAccountPolicy':
+      case 'DeleteAccountPolicy':
         return 'region';
       case 'PutDataProtectionPolicy':
       case 'DeleteDataProtectionPolicy':
@@ -161,8 +166,11 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
   record(state, change): GroupChange | RegionChange | undefined {
     if (change === 'nothing') return undefined;
     if (change === 'region') {
-      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies } = state;
-      return { region: { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies } };
+      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies, accountPolicies } =
+        state;
+      return {
+        region: { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies, accountPolicies },
+      };
     }
     const group = own(state.groups, change.group);
     const record: GroupChange = { g: change.group, seq: state.nextEventSeq };
@@ -179,9 +187,16 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
 
   apply(state, raw) {
     if (typeof raw === 'object' && raw !== null && 'region' in raw) {
-      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies } = (raw as RegionChange)
-        .region;
+      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies, accountPolicies } = (
+        raw as RegionChange
+      ).region;
       state.queryDefinitions = nameMap(Object.entries(queryDefinitions ?? {}));
+      state.accountPolicies = nameMap(
+        Object.entries(accountPolicies ?? {}).map(([type, byName]) => [
+          type,
+          nameMap(Object.entries(byName)),
+        ]),
+      );
       state.destinations = nameMap(Object.entries(destinations ?? {}));
       state.resourcePolicies = nameMap(Object.entries(resourcePolicies ?? {}));
       if (queryResultsKmsKeyId === undefined) delete state.queryResultsKmsKeyId;

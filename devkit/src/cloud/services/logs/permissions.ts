@@ -39,6 +39,42 @@ const destination: OperationAuthorization = (i: { destinationName?: string }, at
 const tagMap = (tags: Record<string, string> | undefined) =>
   requestTags(Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value })));
 
+/** What each account policy type also asks, per verb (PutAccountPolicy's, DescribeAccountPolicies' and DeleteAccountPolicy's references). */
+const ACCOUNT_POLICY_ACTIONS: Record<string, Record<'Put' | 'Describe' | 'Delete', string>> = {
+  DATA_PROTECTION_POLICY: {
+    Put: 'PutDataProtectionPolicy',
+    Describe: 'GetDataProtectionPolicy',
+    Delete: 'DeleteDataProtectionPolicy',
+  },
+  SUBSCRIPTION_FILTER_POLICY: {
+    Put: 'PutSubscriptionFilter',
+    Describe: 'DescribeSubscriptionFilters',
+    Delete: 'DeleteSubscriptionFilter',
+  },
+  TRANSFORMER_POLICY: { Put: 'PutTransformer', Describe: 'GetTransformer', Delete: 'DeleteTransformer' },
+  FIELD_INDEX_POLICY: {
+    Put: 'PutIndexPolicy',
+    Describe: 'DescribeIndexPolicies',
+    Delete: 'DeleteIndexPolicy',
+  },
+  METRIC_EXTRACTION_POLICY: {
+    Put: 'PutMetricExtractionPolicy',
+    Describe: 'GetMetricExtractionPolicy',
+    Delete: 'DeleteMetricExtractionPolicy',
+  },
+};
+
+function accountPolicyActions(verb: 'Put' | 'Describe' | 'Delete', type: string | undefined) {
+  const typed =
+    type !== undefined && Object.hasOwn(ACCOUNT_POLICY_ACTIONS, type)
+      ? ACCOUNT_POLICY_ACTIONS[type]!
+      : undefined;
+  return [
+    { action: `logs:${verb}AccountPolic${verb === 'Describe' ? 'ies' : 'y'}`, resource: '*' },
+    ...(typed ? [{ action: `logs:${typed[verb]}`, resource: '*' }] : []),
+  ];
+}
+
 export const logsAuthorization: AuthorizationCatalogue = {
   prefix: 'logs',
   operations: {
@@ -113,5 +149,9 @@ export const logsAuthorization: AuthorizationCatalogue = {
     PutResourcePolicy: anyResource,
     DescribeResourcePolicies: anyResource,
     DeleteResourcePolicy: anyResource,
+    // The account-wide action, and the one for the policy's type (the API reference's list), on `*`.
+    PutAccountPolicy: (i: { policyType?: string }) => accountPolicyActions('Put', i.policyType),
+    DescribeAccountPolicies: (i: { policyType?: string }) => accountPolicyActions('Describe', i.policyType),
+    DeleteAccountPolicy: (i: { policyType?: string }) => accountPolicyActions('Delete', i.policyType),
   },
 };

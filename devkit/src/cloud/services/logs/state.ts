@@ -1,6 +1,7 @@
 /** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
 import type {
   Distribution,
+  PolicyType,
   LogGroupClass,
   MetricTransformation,
   QueryParameter,
@@ -66,6 +67,15 @@ export interface ResourcePolicyRecord {
   lastUpdatedTime: number;
 }
 
+/** An account-level policy (PutAccountPolicy): stored, by type and then name (account-policies.ts). */
+export interface AccountPolicyRecord {
+  policyName: string;
+  policyType: PolicyType;
+  policyDocument: string;
+  lastUpdatedTime: number;
+  selectionCriteria?: string;
+}
+
 export interface MetricFilterRecord {
   filterName: string;
   filterPattern: string;
@@ -104,6 +114,8 @@ export interface LogsState {
   /** By name (absent in state saved before they were kept). */
   destinations?: Record<string, DestinationRecord>;
   resourcePolicies?: Record<string, ResourcePolicyRecord>;
+  /** By policy type, then name (absent in state saved before they were kept). */
+  accountPolicies?: Record<string, Record<string, AccountPolicyRecord>>;
   /** Next event sequence number in this region: makes every eventId unique and ordered by arrival. */
   nextEventSeq: number;
 }
