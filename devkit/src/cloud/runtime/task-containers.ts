@@ -7,6 +7,7 @@
 import type Docker from 'dockerode';
 import { cpus } from 'node:os';
 import { LABELS, managedFilter, managedLabels } from './labels.ts';
+import { taskContainerName } from '../services/ecs/state.ts';
 
 export interface HealthCheckSpec {
   /** `["CMD", ...]` or `["CMD-SHELL", "..."]`, as in the task definition. */
@@ -174,11 +175,10 @@ export class TaskContainers {
 
   private async createAndStart(task: TaskSpec, created: Docker.Container[]): Promise<StartedContainer[]> {
     const allPorts = task.containers.flatMap((c) => c.ports);
-    const taskId = task.taskArn.split('/').pop()!;
     for (const [index, spec] of task.containers.entries()) {
       const owner = index === 0;
       const container = await this.docker.createContainer({
-        name: `ecs-${task.family}-${task.revision}-${spec.name}-${taskId}`,
+        name: taskContainerName(task.family, task.revision, spec.name, task.taskArn),
         Image: spec.image,
         Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
         ...(spec.command ? { Cmd: spec.command } : {}),

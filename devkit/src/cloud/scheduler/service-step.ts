@@ -9,6 +9,7 @@ import {
   completeServiceDeployment,
   failureThreshold,
   noteCircuitBreakerTripped,
+  performRequestedRollback,
   rollBack,
   rollbackTarget,
 } from '../services/ecs/service-deployments.ts';
@@ -19,8 +20,10 @@ import type { Action } from './facts.ts';
 
 export function advanceService(state: EcsState, service: ServiceRecord, now: number): Action[] {
   if (service.status === 'INACTIVE') return [];
-  const primary = service.deployments[0];
-  if (!primary) return [];
+  if (service.deployments.length === 0) return [];
+  // A rollback asked for since the last step goes first: it changes which deployment is primary.
+  performRequestedRollback(state, service, now);
+  const primary = service.deployments[0]!;
   const config = service.deploymentConfiguration ?? {};
   if (
     primary.rolloutState === 'IN_PROGRESS' &&

@@ -13,6 +13,7 @@ import {
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
+  ExecuteCommandCommand,
   DeleteCapacityProviderCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
@@ -37,11 +38,18 @@ import {
   type SettingName,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_TIMINGS, type TaskFact } from '../../../src/cloud/scheduler/facts.ts';
+import { schedulerStep } from '../../../src/cloud/scheduler/step.ts';
 import { insightsEnabled } from '../../../src/cloud/metrics/container-insights.ts';
 import { shareOut } from '../../../src/cloud/services/ecs/capacity-strategy.ts';
 import { initialEcsState, type EcsState } from '../../../src/cloud/services/ecs/state.ts';
-import { awsCliAvailable, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
 
 const ACCOUNT = '000000000000';
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
@@ -967,5 +975,121 @@ describe('DeleteTaskDefinitions', () => {
     await expect(
       ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: Array(11).fill('gone:1') })),
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+});
+
+describe('ExecuteCommand (no SSM here)', () => {
+  /** What the runtime would say of the tasks made RUNNING here (a task it knows nothing of is stopped). */
+  const running = new Map<string, TaskFact>();
+  /** Runs a task of `web` and steps the scheduler as the runtime would until it is RUNNING. */
+  async function runningTask(enableExecuteCommand: boolean): Promise<string> {
+    const { tasks } = await ecs.send(
+      new RunTaskCommand({
+        cluster: 'exec',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+        enableExecuteCommand,
+      }),
+    );
+    const taskArn = tasks![0]!.taskArn!;
+    const up: TaskFact = {
+      phase: 'up',
+      containers: [{ name: 'web', runtimeId: 'c0ffee', running: true, hostPorts: {} }],
+    };
+    const state = ecsState();
+    for (let i = 0; i < 5 && state.tasks[taskArn]!.lastStatus !== 'RUNNING'; i++) {
+      if (state.tasks[taskArn]!.lastStatus !== 'PROVISIONING') running.set(taskArn, up);
+      schedulerStep({ state, facts: running, targets: new Map(), now: Date.now(), timings: LOCAL_TIMINGS });
+    }
+    expect(state.tasks[taskArn]!.lastStatus).toBe('RUNNING');
+    return taskArn;
+  }
+
+  let enabled: string;
+  let containerName: string;
+  beforeAll(async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'exec' }));
+    enabled = await runningTask(true);
+    const revision = ecsState().tasks[enabled]!.taskDefinitionArn.split(':').pop();
+    containerName = `ecs-web-${revision}-web-${enabled.split('/').pop()}`;
+  });
+
+  it('a task run with execute command enabled: TargetNotConnectedException, pointing to docker exec', async () => {
+    const call = ecs.send(
+      new ExecuteCommandCommand({ cluster: 'exec', task: enabled, command: '/bin/sh', interactive: true }),
+    );
+    await expect(call).rejects.toMatchObject({
+      name: 'TargetNotConnectedException',
+      message: expect.stringContaining(`docker exec -it ${containerName} /bin/sh`),
+    });
+    await expect(call).rejects.toThrow(/no SSM agent/);
+  });
+
+  it('refuses what AWS refuses first: not interactive, execute command not enabled, an unknown task or container', async () => {
+    const disabled = await runningTask(false);
+    const exec = (input: Partial<ConstructorParameters<typeof ExecuteCommandCommand>[0]>) =>
+      ecs.send(
+        new ExecuteCommandCommand({
+          cluster: 'exec',
+          task: enabled,
+          command: 'ls',
+          interactive: true,
+          ...input,
+        }),
+      );
+    await expect(exec({ interactive: false })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Interactive is the only mode supported currently.',
+    });
+    await expect(exec({ task: disabled })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringMatching(/^The execute command failed because execute command was not enabled/),
+    });
+    await expect(exec({ task: 'no-such-task' })).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(exec({ container: 'sidecar' })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'The container sidecar does not exist in the task.',
+    });
+    await expect(exec({ cluster: 'nowhere' })).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
+  });
+
+  // The CLI runs session-manager-plugin before it calls the API (to be sure it can join the session).
+  // The plugin is not packaged for Debian and cannot be fetched offline: an empty one that exits 0
+  // stands in, so the CLI goes on to the call and prints ECS's answer.
+  it.skipIf(!awsCliAvailable)('the AWS CLI prints the TargetNotConnectedException', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'ssm-plugin-'));
+    try {
+      await writeFile(join(bin, 'session-manager-plugin'), '#!/bin/sh\nexit 0\n');
+      await chmod(join(bin, 'session-manager-plugin'), 0o755);
+      const env = awsCliEnv();
+      const cli = promisify(execFile)(
+        AWS_CLI,
+        [
+          '--endpoint-url',
+          t.cloud.url,
+          'ecs',
+          'execute-command',
+          '--cluster',
+          'exec',
+          '--task',
+          enabled.split('/').pop()!,
+          '--command',
+          'env',
+          '--interactive',
+        ],
+        { env: { ...env, PATH: `${bin}:${env.PATH}` } },
+      );
+      await expect(cli).rejects.toMatchObject({
+        stderr: expect.stringContaining(
+          'An error occurred (TargetNotConnectedException) when calling the ExecuteCommand operation: ',
+        ),
+      });
+      await expect(cli).rejects.toMatchObject({
+        stderr: expect.stringContaining(`docker exec -it ${containerName} env`),
+      });
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
   });
 });

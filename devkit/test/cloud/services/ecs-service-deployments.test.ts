@@ -196,6 +196,12 @@ describe('service deployments of a service', () => {
       status: 'IN_PROGRESS',
       sourceServiceRevisions: [{ arn: first.targetServiceRevision!.arn }],
     });
+    // Its first task is on its way when the stop is asked for.
+    stepUntil(() =>
+      serviceTasks(ecsState(), Object.values(ecsState().services)[0]!).some(
+        (t) => t.lastStatus !== 'STOPPED' && t.containers[0]!.image === 'app:2',
+      ),
+    );
     const { serviceDeploymentArn } = await ecs.send(
       new StopServiceDeploymentCommand({
         serviceDeploymentArn: second!.serviceDeploymentArn!,
@@ -203,6 +209,14 @@ describe('service deployments of a service', () => {
       }),
     );
     expect(serviceDeploymentArn).toBe(second!.serviceDeploymentArn);
+    // Asked for, not yet performed: the scheduler's next step rolls back.
+    const [requested] = await deploymentsOfWeb();
+    expect(requested).toMatchObject({ status: 'ROLLBACK_REQUESTED' });
+    expect(requested!.rollback).toBeUndefined();
+    expect(primaryOf().taskDefinition).toMatch(/web:2$/);
+    // Asking again while it is requested changes nothing.
+    await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: second!.serviceDeploymentArn! }));
+    stepUntil(() => primaryOf().taskDefinition.endsWith('web:1'));
     const [rolling] = await deploymentsOfWeb();
     expect(rolling).toMatchObject({
       status: 'ROLLBACK_IN_PROGRESS',

@@ -17,3 +17,5 @@ export const clusterNotFound = (): ClusterNotFoundException =>
   new ClusterNotFoundException('Cluster not found.');
 export const serviceNotFound = (): ServiceNotFoundException =>
   new ServiceNotFoundException('Service not found.');
+export class TargetNotConnectedException extends ServiceError {}
+export class TaskSetNotFoundException extends ServiceError {}

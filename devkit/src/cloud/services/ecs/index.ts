@@ -27,6 +27,7 @@ import {
   updateCluster,
   updateClusterSettings,
 } from './clusters.ts';
+import { executeCommand } from './execute-command.ts';
 import { listServicesByNamespace } from './namespaces.ts';
 import {
   describeServiceDeployments,
@@ -101,6 +102,7 @@ export const ecs: ServiceDefinition<EcsState> = {
     ListTasks: listTasks,
     GetTaskProtection: getTaskProtection,
     UpdateTaskProtection: updateTaskProtection,
+    ExecuteCommand: executeCommand,
     TagResource: tagResource,
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,

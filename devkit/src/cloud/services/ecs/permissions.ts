@@ -180,6 +180,17 @@ export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
         resource: task(t, i.cluster, at),
         context: clusterKey(i.cluster, at),
       })),
+    // The Service Authorization Reference's condition keys for ECS Exec: the cluster, the container's name.
+    ExecuteCommand: (i, at) => [
+      {
+        action: at.action,
+        resource: task(i.task, i.cluster, at),
+        context: {
+          ...clusterKey(i.cluster, at),
+          ...(i.container ? { 'ecs:container-name': i.container } : {}),
+        },
+      },
+    ],
     TagResource: (i, at) => [{ action: at.action, resource: i.resourceArn, context: requestTags(i.tags) }],
     UntagResource: (i, at) => [
       { action: at.action, resource: i.resourceArn, context: { 'aws:TagKeys': i.tagKeys } },

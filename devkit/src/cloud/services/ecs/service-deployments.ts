@@ -6,13 +6,15 @@
  * SUCCESSFUL when its deployment completes; a circuit breaker with rollback makes it
  * ROLLBACK_IN_PROGRESS → ROLLBACK_SUCCESSFUL (ROLLBACK_FAILED when the rollback fails too), one
  * without rollback STOPPED; a newer deployment started over it STOPS it. StopServiceDeployment
- * (ROLLBACK) rolls it back as the circuit breaker does.
+ * (ROLLBACK) marks it ROLLBACK_REQUESTED; the scheduler's next step rolls it back as the circuit
+ * breaker does (ROLLBACK_IN_PROGRESS).
  *
  * Where the reference is silent, chosen here: a deployment superseded by a newer one is STOPPED
  * with "ECS deployment <id> was replaced by a newer deployment."; a stop request's rollback reason
  * is "Service deployment rolled back by a StopServiceDeployment request."; stopping one with
- * nothing to roll back to, or one already finished, is a ConflictException; PENDING and
- * ROLLBACK_REQUESTED are never reported (the local cloud starts and rolls back at once).
+ * nothing to roll back to, or one already finished, is a ConflictException; PENDING is never
+ * reported (a deployment's tasks are recorded in the call that starts it) nor STOP_REQUESTED (it
+ * answers stopType ABORT, which the reference does not offer).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { ContainerImage } from '@aws-sdk/client-ecs';
@@ -261,6 +263,20 @@ export function rollbackTarget(
     service.deployments.find((d) => d !== failed && d.rolloutState === 'COMPLETED') ??
     service.lastCompletedDeployment;
   return target && target.id !== failed.id ? target : undefined;
+}
+
+/**
+ * A rollback StopServiceDeployment asked for, performed by the scheduler's step as the circuit
+ * breaker's is: the service deployment its primary drives goes ROLLBACK_IN_PROGRESS, or
+ * ROLLBACK_FAILED when nothing that completed is left to return to.
+ */
+export function performRequestedRollback(state: EcsState, service: ServiceRecord, now: number): void {
+  const primary = service.deployments[0];
+  const record = primary && drivenBy(state, primary);
+  if (!primary || record?.status !== 'ROLLBACK_REQUESTED') return;
+  const target = rollbackTarget(service, primary);
+  if (target) rollBack(state, service, primary, target, STOP_ROLLBACK_REASON, now);
+  else finish(record, 'ROLLBACK_FAILED', 'No earlier service revision completed to roll back to.', now);
 }
 
 export const STOP_ROLLBACK_REASON = 'Service deployment rolled back by a StopServiceDeployment request.';

@@ -26,10 +26,8 @@ import { requireCluster, requireService } from './references.ts';
 import {
   ConflictException,
   isFinished,
-  rollBack,
   rollbackTarget,
   serviceDeploymentNotFound,
-  STOP_ROLLBACK_REASON,
 } from './service-deployments.ts';
 import type { EcsState } from './state.ts';
 import { serviceDeploymentsOf, serviceRevisionsOf } from './state.ts';
@@ -119,9 +117,10 @@ export const describeServiceRevisions: Handler<
 };
 
 /**
- * ROLLBACK: the service returns to the revision that last completed, as the circuit breaker's
- * rollback does, whether or not the service was configured to roll back. A rollback already
- * under way carries on (the call succeeds and changes nothing).
+ * ROLLBACK: the service deployment is ROLLBACK_REQUESTED; the scheduler's next step returns the
+ * service to the revision that last completed, as the circuit breaker's rollback does, whether or
+ * not the service was configured to roll back. A rollback already asked for or under way carries
+ * on (the call succeeds and changes nothing).
  */
 export const stopServiceDeployment: Handler<
   Checked<StopServiceDeploymentRequest, 'serviceDeploymentArn'>,
@@ -135,7 +134,9 @@ export const stopServiceDeployment: Handler<
   if (input.stopType === 'ABORT') {
     throw new InvalidParameterException('The stopType ABORT is not supported. The valid value is ROLLBACK.');
   }
-  if (record.status === 'ROLLBACK_IN_PROGRESS') return { serviceDeploymentArn: arn };
+  if (record.status === 'ROLLBACK_REQUESTED' || record.status === 'ROLLBACK_IN_PROGRESS') {
+    return { serviceDeploymentArn: arn };
+  }
   if (isFinished(record)) {
     throw new ConflictException(
       `The service deployment ${arn} is ${record.status} and can no longer be stopped.`,
@@ -149,6 +150,7 @@ export const stopServiceDeployment: Handler<
       `The service deployment ${arn} has no earlier service revision that completed to roll back to.`,
     );
   }
-  rollBack(ctx.state, service, driving, target, STOP_ROLLBACK_REASON, Date.now());
+  record.status = 'ROLLBACK_REQUESTED';
+  record.updatedAt = Date.now();
   return { serviceDeploymentArn: arn };
 };

@@ -289,3 +289,16 @@ export function taskDefinitionByArn(state: EcsState, arn: string): TaskDefinitio
   const match = /:task-definition\/([^:/]+):(\d+)$/.exec(arn);
   return match ? state.taskDefinitions[match[1]!]?.[Number(match[2]) - 1] : undefined;
 }
+
+/**
+ * The Docker name the runtime gives a task's container (the ECS agent's scheme,
+ * `ecs-<family>-<revision>-<container>-<task id>`): what `docker exec` takes.
+ */
+export function taskContainerName(
+  family: string,
+  revision: number,
+  container: string,
+  taskArn: string,
+): string {
+  return `ecs-${family}-${revision}-${container}-${lastSegment(taskArn)}`;
+}
