@@ -3,7 +3,7 @@
  * is a 501 NotImplemented naming itself and its service; a name that is no operation gets AWS's own
  * UnknownOperationException / InvalidAction. Through the real SDK clients and the real AWS CLI.
  */
-import { DescribePullThroughCacheRulesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeImageReplicationStatusCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { EC2Client, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { IAMClient, ListSAMLProvidersCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,11 @@ describe('operations the local cloud does not serve', () => {
   it.each([
     [
       'ecr',
-      'DescribePullThroughCacheRules',
-      () => new ECRClient(t.clientConfig).send(new DescribePullThroughCacheRulesCommand({})),
+      'DescribeImageReplicationStatus',
+      () =>
+        new ECRClient(t.clientConfig).send(
+          new DescribeImageReplicationStatusCommand({ repositoryName: 'app', imageId: { imageTag: 'v1' } }),
+        ),
     ],
     ['ec2', 'DescribeImages', () => new EC2Client(t.clientConfig).send(new DescribeImagesCommand({}))],
     ['iam', 'ListSAMLProviders', () => new IAMClient(t.clientConfig).send(new ListSAMLProvidersCommand({}))],
@@ -47,8 +50,17 @@ describe('operations the local cloud does not serve', () => {
   );
 
   it.runIf(awsCliAvailable)('the AWS CLI shows the same one-line error', async () => {
-    await expect(t.aws(['ecr', 'describe-pull-through-cache-rules'])).rejects.toThrow(
-      /An error occurred \(NotImplemented\) when calling the DescribePullThroughCacheRules operation: DescribePullThroughCacheRules \(service ecr\) is not implemented by the local cloud/,
+    await expect(
+      t.aws([
+        'ecr',
+        'describe-image-replication-status',
+        '--repository-name',
+        'app',
+        '--image-id',
+        'imageTag=v1',
+      ]),
+    ).rejects.toThrow(
+      /An error occurred \(NotImplemented\) when calling the DescribeImageReplicationStatus operation: DescribeImageReplicationStatus \(service ecr\) is not implemented by the local cloud/,
     );
     await expect(
       t.aws(['secretsmanager', 'stop-replication-to-replica', '--secret-id', 'x']),

@@ -22,3 +22,10 @@ export class RegistryPolicyNotFoundException extends ServiceError {}
 export class RepositoryPolicyNotFoundException extends ServiceError {}
 export class InvalidTagParameterException extends ServiceError {}
 export class TooManyTagsException extends ServiceError {}
+export class LifecyclePolicyPreviewNotFoundException extends ServiceError {}
+export class PullThroughCacheRuleAlreadyExistsException extends ServiceError {}
+export class PullThroughCacheRuleNotFoundException extends ServiceError {}
+export class UnsupportedUpstreamRegistryException extends ServiceError {}
+export class SecretNotFoundException extends ServiceError {}
+export class TemplateAlreadyExistsException extends ServiceError {}
+export class TemplateNotFoundException extends ServiceError {}

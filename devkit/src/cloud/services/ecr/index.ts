@@ -1,9 +1,17 @@
 import * as sdk from '@aws-sdk/client-ecr';
 import { ecrAuthorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
+import { getAccountSetting, putAccountSetting } from './account-settings.ts';
 import { getAuthorizationToken } from './authorization.ts';
+import {
+  createRepositoryCreationTemplate,
+  deleteRepositoryCreationTemplate,
+  describeRepositoryCreationTemplates,
+  updateRepositoryCreationTemplate,
+} from './creation-templates.ts';
 import { batchDeleteImage, batchGetImage, describeImages, listImages } from './images.ts';
 import { deleteLifecyclePolicy, getLifecyclePolicy, putLifecyclePolicy } from './lifecycle-policy.ts';
+import { getLifecyclePolicyPreview, startLifecyclePolicyPreview } from './lifecycle-preview.ts';
 import {
   batchCheckLayerAvailability,
   completeLayerUpload,
@@ -21,7 +29,19 @@ import {
   putReplicationConfiguration,
   setRepositoryPolicy,
 } from './policies.ts';
+import {
+  createPullThroughCacheRule,
+  deletePullThroughCacheRule,
+  describePullThroughCacheRules,
+  updatePullThroughCacheRule,
+  validatePullThroughCacheRule,
+} from './pull-through-cache.ts';
 import { putImage } from './put-image.ts';
+import {
+  batchGetRepositoryScanningConfiguration,
+  getRegistryScanningConfiguration,
+  putRegistryScanningConfiguration,
+} from './registry-scanning.ts';
 import {
   createRepository,
   deleteRepository,
@@ -39,7 +59,9 @@ export type { EcrState, RepositoryRecord } from './state.ts';
 
 /**
  * ECR: repositories, images (pushed through the registry on the same endpoint or the layer API and
- * PutImage, over the same blobs), lifecycle, scans, policies, replication settings and tags.
+ * PutImage, over the same blobs), lifecycle policies and their previews, scans and the registry's
+ * scanning rules, policies, replication settings, account settings, pull through cache rules,
+ * repository creation templates and tags.
  */
 export const ecr: ServiceDefinition<EcrState> = {
   signingName: 'ecr',
@@ -82,5 +104,21 @@ export const ecr: ServiceDefinition<EcrState> = {
     TagResource: tagResource,
     UntagResource: untagResource,
     ListTagsForResource: listTagsForResource,
+    PutRegistryScanningConfiguration: putRegistryScanningConfiguration,
+    GetRegistryScanningConfiguration: getRegistryScanningConfiguration,
+    BatchGetRepositoryScanningConfiguration: batchGetRepositoryScanningConfiguration,
+    GetAccountSetting: getAccountSetting,
+    PutAccountSetting: putAccountSetting,
+    CreatePullThroughCacheRule: createPullThroughCacheRule,
+    DescribePullThroughCacheRules: describePullThroughCacheRules,
+    UpdatePullThroughCacheRule: updatePullThroughCacheRule,
+    DeletePullThroughCacheRule: deletePullThroughCacheRule,
+    ValidatePullThroughCacheRule: validatePullThroughCacheRule,
+    CreateRepositoryCreationTemplate: createRepositoryCreationTemplate,
+    DescribeRepositoryCreationTemplates: describeRepositoryCreationTemplates,
+    UpdateRepositoryCreationTemplate: updateRepositoryCreationTemplate,
+    DeleteRepositoryCreationTemplate: deleteRepositoryCreationTemplate,
+    StartLifecyclePolicyPreview: startLifecyclePolicyPreview,
+    GetLifecyclePolicyPreview: getLifecyclePolicyPreview,
   },
 };

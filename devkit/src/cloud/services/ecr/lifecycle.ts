@@ -112,10 +112,16 @@ function selects(rule: LifecycleRule, image: ImageRecord): boolean {
   );
 }
 
-/** The digests the rules expire among `images`. */
-export function expiredImages(rules: LifecycleRule[], images: ImageRecord[], nowMs: number): string[] {
+/** An image a rule expires, and which rule (a preview reports its priority). */
+export interface Expiry {
+  image: ImageRecord;
+  rulePriority: number;
+}
+
+/** The images the rules expire among `images`, the one place both a policy and its preview evaluate. */
+export function expiredImages(rules: LifecycleRule[], images: ImageRecord[], nowMs: number): Expiry[] {
   const claimed = new Set<string>();
-  const expired: string[] = [];
+  const expired: Expiry[] = [];
   for (const rule of rules) {
     const selected = images.filter((image) => !claimed.has(image.digest) && selects(rule, image));
     for (const image of selected) claimed.add(image.digest);
@@ -123,7 +129,7 @@ export function expiredImages(rules: LifecycleRule[], images: ImageRecord[], now
       rule.countType === 'imageCountMoreThan'
         ? selected.sort((a, b) => b.pushedMs - a.pushedMs).slice(rule.countNumber)
         : selected.filter((image) => image.pushedMs < nowMs - rule.countNumber * DAY_MS);
-    expired.push(...doomed.map((image) => image.digest));
+    expired.push(...doomed.map((image) => ({ image, rulePriority: rule.rulePriority })));
   }
   return expired;
 }
@@ -133,7 +139,7 @@ export function applyLifecyclePolicy(repository: RepositoryRecord, nowMs: number
   const policy = repository.lifecyclePolicy;
   if (!policy) return [];
   const expired = expiredImages(parseLifecyclePolicy(policy.text), Object.values(repository.images), nowMs);
-  for (const digest of expired) delete repository.images[digest];
+  for (const { image } of expired) delete repository.images[image.digest];
   policy.lastEvaluatedMs = nowMs;
-  return expired;
+  return expired.map(({ image }) => image.digest);
 }

@@ -32,7 +32,7 @@ import type { EcrState, RepositoryRecord } from './state.ts';
 import { findRepository } from './state.ts';
 
 /** A policy must at least be a JSON object with statements, or ECR refuses it. */
-function checkPolicy(text: string, kind: 'registry' | 'repository'): string {
+export function checkPolicy(text: string, kind: 'registry' | 'repository'): string {
   let policy: unknown;
   try {
     policy = JSON.parse(text);

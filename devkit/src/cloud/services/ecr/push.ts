@@ -1,14 +1,16 @@
 /**
  * Recording a pushed image with ECR's rules, whichever way it came (the registry's manifest PUT or
- * the PutImage API): immutable tags stay put, a tag moves to the new image, scan on push, the
- * lifecycle policy runs.
+ * the PutImage API): immutable tags stay put, a tag moves to the new image, scan on push (the
+ * repository's or the registry's scanning rules), the lifecycle policy runs.
  */
 import type { PushedManifest } from '../../registry/catalog.ts';
 import { ImageTagAlreadyExistsException } from './errors.ts';
 import { applyLifecyclePolicy } from './lifecycle.ts';
-import type { ImageRecord, RepositoryRecord } from './state.ts';
+import { scansOnPush } from './registry-scanning.ts';
+import type { EcrState, ImageRecord, RepositoryRecord } from './state.ts';
 
 export function recordImage(
+  state: EcrState,
   repository: RepositoryRecord,
   tag: string | undefined,
   manifest: PushedManifest,
@@ -36,7 +38,7 @@ export function recordImage(
       sum(manifest.children.map((child) => repository.images[child.digest]?.sizeBytes ?? 0)),
     tags: [],
     pushedMs: nowMs,
-    ...(repository.scanOnPush ? { scanCompletedMs: nowMs } : {}),
+    ...(scansOnPush(state, repository) ? { scanCompletedMs: nowMs } : {}),
   });
   if (tag !== undefined && !image.tags.includes(tag)) image.tags.push(tag);
   applyLifecyclePolicy(repository, nowMs);

@@ -60,7 +60,7 @@ export const putImage: Handler<
       `Image with digest '${pushed.digest}' and tag '${tag ?? 'null'}' already exists in the repository with name '${repository.name}' in the registry with id '${ctx.accountId}'`,
     );
   }
-  const image = recordImage(repository, tag, pushed, Date.now());
+  const image = recordImage(ctx.state, repository, tag, pushed, Date.now());
   return {
     image: {
       registryId: ctx.accountId,

@@ -109,7 +109,7 @@ function regionNamespace(
     },
     async putManifest(name, tag, manifest) {
       try {
-        recordImage(repository(name), tag, manifest, Date.now());
+        recordImage(state, repository(name), tag, manifest, Date.now());
       } catch (error) {
         // Docker prints this as "tag invalid: The image tag ...", exactly as against ECR.
         if (error instanceof ImageTagAlreadyExistsException) {

@@ -49,7 +49,7 @@ function checkName(name: string): void {
   }
 }
 
-function checkMutability(mutability: ImageTagMutability): 'MUTABLE' | 'IMMUTABLE' {
+export function checkMutability(mutability: ImageTagMutability): 'MUTABLE' | 'IMMUTABLE' {
   if (mutability !== 'MUTABLE' && mutability !== 'IMMUTABLE') {
     throw new InvalidParameterException(
       `Invalid parameter at 'imageTagMutability': ${mutability} is not supported by the local cloud (MUTABLE or IMMUTABLE)`,

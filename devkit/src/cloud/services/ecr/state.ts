@@ -1,6 +1,12 @@
 /** ECR's recorded state (per region) and the lookups its handlers and its registry share. */
 import { randomBytes } from 'node:crypto';
-import type { ReplicationConfiguration } from '@aws-sdk/client-ecr';
+import type {
+  EncryptionConfigurationForRepositoryCreationTemplate,
+  RCTAppliedFor,
+  RegistryScanningConfiguration,
+  ReplicationConfiguration,
+  UpstreamRegistry,
+} from '@aws-sdk/client-ecr';
 import { arn, nameMap } from '../common.ts';
 import { ImageNotFoundException, RepositoryNotFoundException } from './errors.ts';
 
@@ -33,6 +39,39 @@ export interface RepositoryRecord {
   policyText?: string;
   /** In the order they were added (absent in state saved before repositories kept tags). */
   tags?: RepositoryTag[];
+  /** The last StartLifecyclePolicyPreview's outcome, evaluated when it was started. */
+  lifecyclePreview?: LifecyclePreviewRecord;
+}
+
+export interface LifecyclePreviewRecord {
+  text: string;
+  /** The images the policy would expire, as they were when the preview ran. */
+  expiring: Array<{ digest: string; tags: string[]; pushedMs: number; rulePriority: number }>;
+}
+
+export interface PullThroughCacheRuleRecord {
+  ecrRepositoryPrefix: string;
+  upstreamRegistry: UpstreamRegistry;
+  upstreamRegistryUrl: string;
+  upstreamRepositoryPrefix?: string;
+  credentialArn?: string;
+  customRoleArn?: string;
+  createdMs: number;
+  updatedMs: number;
+}
+
+export interface CreationTemplateRecord {
+  prefix: string;
+  description?: string;
+  encryptionConfiguration: EncryptionConfigurationForRepositoryCreationTemplate;
+  resourceTags: RepositoryTag[];
+  imageTagMutability: 'MUTABLE' | 'IMMUTABLE';
+  repositoryPolicy?: string;
+  lifecyclePolicy?: string;
+  appliedFor: RCTAppliedFor[];
+  customRoleArn?: string;
+  createdMs: number;
+  updatedMs: number;
 }
 
 export interface RepositoryTag {
@@ -48,6 +87,14 @@ export interface EcrState {
   registryPolicy?: string;
   /** Recorded as given; nothing is replicated (one local registry). */
   replicationConfiguration?: ReplicationConfiguration;
+  /** PutRegistryScanningConfiguration's; absent, AWS's default (BASIC, no rules). */
+  registryScanning?: RegistryScanningConfiguration;
+  /** PutAccountSetting's values by setting name; a setting never put has AWS's default. */
+  accountSettings?: Record<string, string>;
+  /** By ECR repository prefix (absent in state saved before they were served, as the next two). */
+  pullThroughCacheRules?: Record<string, PullThroughCacheRuleRecord>;
+  /** Repository creation templates by prefix (`ROOT` or a namespace). */
+  creationTemplates?: Record<string, CreationTemplateRecord>;
 }
 
 export const initialEcrState = (): EcrState => ({
