@@ -52,22 +52,21 @@ const FIXTURE_FILES = ['Dockerfile', 'server.mjs', 'aws-call.mjs'];
 const BASE_IMAGE = TEST_BASE_IMAGES.runtime;
 
 /**
- * The probe: exit 0 when GET /health answers 200. A CommonJS one-liner (`node -e`), not a module
- * file: Node starts it with about 40 % less CPU than an ES module (no ESM loader), and every running
- * task starts one per health-check interval, so on a busy machine this is much of what the checks
- * cost and of how long each one takes in a 0.25 vCPU container.
+ * The probe: exit 0 when GET /health answers 200 within 2 s. bash and its /dev/tcp, as the service's
+ * own check (service/src/healthcheck.sh): every running task starts one per interval inside its
+ * 0.25 vCPU, and a Node process costs ~20 times the CPU (0.08 CPU-s each for `node -e`), which on a
+ * busy machine was much of what the runtime tests' containers spent.
  */
 const PROBE =
-  "require('node:http').get({ host: '127.0.0.1', port: process.env.PORT || 8080, path: '/health', timeout: 2000 }," +
-  ' (res) => process.exit(res.statusCode === 200 ? 0 : 1))' +
-  ".on('timeout', () => process.exit(1)).on('error', () => process.exit(1))";
+  'exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf "GET /health HTTP/1.0\\r\\n\\r\\n" >&3 &&' +
+  ' IFS= read -r -t 2 status <&3 && [[ $status == "HTTP/1."[01]" 200 "* ]]';
 
 /**
- * The fixture's health check: exec form, as the image has no shell. ECS's default timeout and
- * retries: a probe is a node process in a 0.25 vCPU container, slow on a busy machine.
+ * The fixture's health check: exec form (the image has bash, no /bin/sh). ECS's default timeout
+ * and retries: a probe in a 0.25 vCPU container is slow on a busy machine.
  */
 export const FIXTURE_HEALTH_CHECK: HealthCheck = {
-  command: ['CMD', 'node', '-e', PROBE],
+  command: ['CMD', 'bash', '-c', PROBE],
   interval: 5,
   timeout: 5,
   retries: 3,
@@ -75,9 +74,9 @@ export const FIXTURE_HEALTH_CHECK: HealthCheck = {
 };
 
 /**
- * The fixture's probe, with room for a busy machine: a probe is a node process, and on a loaded
- * CI runner starting one can take seconds; a healthy task must never flap, or rollouts would fail
- * for the wrong reason. A task whose health endpoint fails is still found out in about 10 s.
+ * The fixture's probe, with room for a busy machine: on a loaded CI runner even starting a probe
+ * can take seconds; a healthy task must never flap, or rollouts would fail for the wrong reason. A
+ * task whose health endpoint fails is still found out in about 10 s.
  */
 export const TOLERANT_HEALTH_CHECK = { ...FIXTURE_HEALTH_CHECK, timeout: 10, retries: 5, startPeriod: 5 };
 
