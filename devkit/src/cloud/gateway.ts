@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OperationSchema, ProtocolCodec, Reply } from './protocol/codec.ts';
 import {
@@ -442,7 +443,37 @@ function tooLarge(): ServiceError {
 
 /** Writes a reply unless the client is gone or something already answered. */
 function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
-  if (res.headersSent || res.destroyed || req.socket.destroyed) return;
+  if (res.headersSent || res.destroyed || req.socket.destroyed) {
+    reply.stream?.close();
+    return;
+  }
+  if (reply.stream) {
+    res.writeHead(reply.status, reply.headers);
+    void streamFrames(res, reply.stream);
+    return;
+  }
   res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
   res.end(reply.body);
+}
+
+/**
+ * An event-stream response's frames, written as they come, at the pace the client reads them; the
+ * client going away stops the stream's source at once, so nothing runs on after a disconnect.
+ */
+async function streamFrames(res: ServerResponse, stream: NonNullable<Reply['stream']>): Promise<void> {
+  const gone = new AbortController();
+  res.once('close', () => {
+    gone.abort();
+    stream.close();
+  });
+  try {
+    for await (const frame of stream.frames) {
+      if (gone.signal.aborted) break;
+      if (!res.write(frame)) await once(res, 'drain', { signal: gone.signal });
+    }
+    res.end();
+  } catch (error) {
+    if (!gone.signal.aborted) console.error('[cloud] event stream failed:', error);
+    res.destroy();
+  }
 }

@@ -1,10 +1,13 @@
 import type { ServiceError } from './errors.ts';
+import type { FrameStream } from './event-stream.ts';
 
 /** What goes back on the wire. */
 export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** An event-stream response: its frames follow the headers, for as long as they last. */
+  stream?: FrameStream;
 }
 
 /** An SDK operation schema: `[9, namespace, name, traits, input, output]`. */

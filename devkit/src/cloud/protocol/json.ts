@@ -1,6 +1,12 @@
 import type { OperationSchema, ProtocolCodec, Reply } from './codec.ts';
 import type { ServiceError } from './errors.ts';
 import { SerializationException } from './errors.ts';
+import {
+  encodeEventStream,
+  EVENT_STREAM_CONTENT_TYPE,
+  eventStreamMember,
+  type EventSource,
+} from './event-stream.ts';
 import { decodeJson, encodeJson, shapeOf } from './shapes.ts';
 
 /**
@@ -65,6 +71,13 @@ export function awsJsonCodec(
 
     encode(operation: OperationSchema, output: unknown, requestId: string): Reply {
       const shape = shapeOf(operation[5]);
+      const streamed = eventStreamMember(shape);
+      if (streamed !== undefined) {
+        const source = (output as Record<string, EventSource<unknown>>)[streamed]!;
+        const streaming = reply(200, '', requestId);
+        streaming.headers['content-type'] = EVENT_STREAM_CONTENT_TYPE;
+        return { ...streaming, stream: encodeEventStream(shape, streamed, source) };
+      }
       const body = shape.isUnitSchema() ? {} : (encodeJson(shape, output ?? {}) ?? {});
       return reply(200, JSON.stringify(body), requestId);
     },

@@ -14,6 +14,19 @@ export interface NewLogEvent {
   message: string;
 }
 
+/** Told of each batch of events a region stores, as it is stored (Live Tail sessions listen). */
+export type IngestionListener = (group: string, stream: string, events: readonly LogEventRecord[]) => void;
+
+const listeners = new WeakMap<LogsState, Set<IngestionListener>>();
+
+/** Listens to the events stored in `state`'s region from now on; the returned function stops it. */
+export function onIngestion(state: LogsState, listener: IngestionListener): () => void {
+  let set = listeners.get(state);
+  if (!set) listeners.set(state, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
 const DAY_MS = 86_400_000;
 /** AWS refuses events more than 14 days old or more than 2 hours ahead of its clock. */
 export const MAX_EVENT_AGE_MS = 14 * DAY_MS;
@@ -120,6 +133,7 @@ export function appendEvents(
     // The common case (newer than everything stored) stays a plain append.
     if (!inOrder) stream.events.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
     stream.lastIngestionTime = now;
+    for (const listener of listeners.get(state) ?? []) listener(groupName, streamName, accepted);
   }
   pruneExpired(group, stream, now);
   stream.uploads++;

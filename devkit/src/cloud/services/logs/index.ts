@@ -33,6 +33,7 @@ import {
   testMetricFilter,
 } from './metric-filters.ts';
 import { getLogEvents, putLogEvents } from './log-events.ts';
+import { startLiveTail } from './live-tail.ts';
 import {
   describeQueries,
   getLogGroupFields,
@@ -63,7 +64,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Logs Insights and saved queries, metric and subscription filters; data protection policies, destinations, account resource policies and account policies as stored state. */
+/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies, destinations, account resource policies and account policies as stored state. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -121,6 +122,7 @@ export const logs: ServiceDefinition<LogsState> = {
     PutResourcePolicy: putResourcePolicy,
     DescribeResourcePolicies: describeResourcePolicies,
     DeleteResourcePolicy: deleteResourcePolicy,
+    StartLiveTail: startLiveTail,
     PutAccountPolicy: putAccountPolicy,
     DescribeAccountPolicies: describeAccountPolicies,
     DeleteAccountPolicy: deleteAccountPolicy,

@@ -130,7 +130,8 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'TestMetricFilter':
       case 'StartQuery':
       case 'StopQuery':
-        // Queries live beside the state, not in it (insights/queries.ts).
+      case 'StartLiveTail':
+        // Queries and Live Tail sessions live beside the state, not in it.
         return 'nothing';
       case 'TagResource':
       case 'UntagResource':

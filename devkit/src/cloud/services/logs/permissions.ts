@@ -149,6 +149,9 @@ export const logsAuthorization: AuthorizationCatalogue = {
     PutResourcePolicy: anyResource,
     DescribeResourcePolicies: anyResource,
     DeleteResourcePolicy: anyResource,
+    // Each log group tailed (the Service Authorization Reference: log-group).
+    StartLiveTail: (i: { logGroupIdentifiers?: string[] }, at) =>
+      (i.logGroupIdentifiers ?? []).map((id) => group(groupName({ logGroupIdentifier: id }), at)),
     // The account-wide action, and the one for the policy's type (the API reference's list), on `*`.
     PutAccountPolicy: (i: { policyType?: string }) => accountPolicyActions('Put', i.policyType),
     DescribeAccountPolicies: (i: { policyType?: string }) => accountPolicyActions('Describe', i.policyType),
