@@ -5,9 +5,9 @@
  * `devkit iam policy` prints the minimal policy the role used.
  */
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, startTestCloud, type TestCloud } from '../cloud/harness.ts';
+import { awsCliOutcome } from '../cloud/aws-cli.ts';
+import { awsCliAvailable, awsCliEnv, startTestCloud, type TestCloud } from '../cloud/harness.ts';
 import { envWithoutAws, runCli } from './run-cli.ts';
 
 const ACCOUNT = '000000000000';
@@ -45,14 +45,8 @@ afterAll(async () => {
 
 /** `aws <args>` with these environment overrides: exit code and output, never throwing. */
 function aws(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      AWS_CLI,
-      ['--endpoint-url', t.cloud.url, '--output', 'json', ...args],
-      { env: { ...awsCliEnv(), ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+  return awsCliOutcome(['--endpoint-url', t.cloud.url, '--output', 'json', ...args], {
+    env: { ...awsCliEnv(), ...env },
   });
 }
 

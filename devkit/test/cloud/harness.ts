@@ -1,21 +1,19 @@
 /**
  * Test harness for the local cloud: a real server on a free 127.0.0.1 port, SDK client config
- * pointing at it, and the real AWS CLI v2 (/usr/bin/aws) as an external client.
+ * pointing at it, and the real AWS CLI v2 (/usr/bin/aws, through aws-cli.ts) as an external client.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Timings } from '../../src/cloud/scheduler/facts.ts';
 import type { Cloud, CloudOptions } from '../../src/cloud/server.ts';
 import { startCloud } from '../../src/cloud/server.ts';
+import { AWS_CLI, runAwsCli } from './aws-cli.ts';
 
-const exec = promisify(execFile);
-export const AWS_CLI = '/usr/bin/aws';
+export { AWS_CLI };
 export const REGION = 'us-east-1';
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -84,12 +82,10 @@ export async function startTestCloud(options: CloudOptions = {}): Promise<TestCl
       return { endpoint: cloud.url, region: REGION, credentials };
     },
     async aws(args, execOptions = {}) {
-      const child = exec(AWS_CLI, ['--endpoint-url', cloud.url, '--output', 'json', ...args], {
+      const { stdout } = await runAwsCli(['--endpoint-url', cloud.url, '--output', 'json', ...args], {
         env: awsCliEnv(),
-        maxBuffer: 64 * 1024 * 1024,
+        input: execOptions.input,
       });
-      if (execOptions.input !== undefined) child.child.stdin?.end(execOptions.input);
-      const { stdout } = await child;
       let json: unknown;
       try {
         json = stdout.trim() ? JSON.parse(stdout) : undefined;

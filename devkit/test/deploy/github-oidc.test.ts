@@ -33,6 +33,7 @@ import { reachableUrl } from '../../src/net/loopback.ts';
 import { envWithoutAws, REPO_ROOT, runCli } from '../cli/run-cli.ts';
 import { dockerAvailable } from '../cloud/docker-cli.ts';
 import type { TestCloud } from '../cloud/harness.ts';
+import { awsCliOutcome } from '../cloud/aws-cli.ts';
 import { AWS_CLI, awsCliAvailable, freePort, REGION, startTestCloud } from '../cloud/harness.ts';
 import { removeRegistryImages } from './registry-images.ts';
 
@@ -79,12 +80,9 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)(
     };
     /** The real AWS CLI at the local cloud, with no credentials but those given (as on a runner). */
     const aws = (args: string[], env: Record<string, string> = {}) =>
-      exec(AWS_CLI, ['--endpoint-url', cloud.cloud.url, '--output', 'json', ...args], {
+      awsCliOutcome(['--endpoint-url', cloud.cloud.url, '--output', 'json', ...args], {
         env: envWithoutAws({ AWS_DEFAULT_REGION: REGION, AWS_PAGER: '', ...env }),
-      }).then(
-        ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
-        (error: { code: number; stdout: string; stderr: string }) => error,
-      );
+      });
     /** AssumeRoleWithWebIdentity as the action sends it: role, session name, 3600 s, the token. */
     const assume = (stage: string, webIdentityToken: string) =>
       aws([

@@ -5,9 +5,9 @@
  * granted it), refuses a session without that permission, and calls an altered message invalid.
  */
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliOutcome } from '../aws-cli.ts';
+import { awsCliAvailable, awsCliEnv, startTestCloud, type TestCloud } from '../harness.ts';
 
 const ACCOUNT = '000000000000';
 let t: TestCloud;
@@ -17,14 +17,8 @@ let roleId: string;
 const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
 function aws(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      AWS_CLI,
-      ['--endpoint-url', t.cloud.url, '--output', 'json', ...args],
-      { env: { ...awsCliEnv(), ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+  return awsCliOutcome(['--endpoint-url', t.cloud.url, '--output', 'json', ...args], {
+    env: { ...awsCliEnv(), ...env },
   });
 }
 

@@ -5,8 +5,6 @@
  * refused, GetSessionToken's credentials act as the user, GetFederationToken's are capped by their
  * session policy, and AssumeRole by a user is checked against the trust policy and its own policies.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import {
   AddUserToGroupCommand,
@@ -35,9 +33,9 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, startTestCloud, type TestCloud } from '../harness.ts';
+import { runAwsCli } from '../aws-cli.ts';
+import { awsCliAvailable, awsCliEnv, startTestCloud, type TestCloud } from '../harness.ts';
 
-const exec = promisify(execFile);
 const ACCOUNT = '000000000000';
 const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const allow = (Action: string | string[], Resource = '*') => ({ Effect: 'Allow', Action, Resource });
@@ -80,9 +78,7 @@ async function cli(keys: Keys, args: string[]) {
     ...(keys.sessionToken ? { AWS_SESSION_TOKEN: keys.sessionToken } : {}),
   };
   try {
-    const { stdout } = await exec(AWS_CLI, ['--endpoint-url', t.cloud.url, '--output', 'json', ...args], {
-      env,
-    });
+    const { stdout } = await runAwsCli(['--endpoint-url', t.cloud.url, '--output', 'json', ...args], { env });
     return {
       code: 0,
       json: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {},

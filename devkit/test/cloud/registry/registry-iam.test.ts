@@ -14,7 +14,8 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeDockerConfig, docker, dockerAvailable } from '../docker-cli.ts';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { runAwsCli } from '../aws-cli.ts';
+import { awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
 import { RegistryClient, registryAuthorization, sha256 } from '../registry-client.ts';
 
 const exec = promisify(execFile);
@@ -100,8 +101,7 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
   /** `docker login` as a session of a role with `actions`, with the AWS CLI's get-login-password. */
   async function loginAs(role: string, actions: string[]): Promise<void> {
     const credentials = await roleSession(role, actions);
-    const { stdout: password } = await exec(
-      AWS_CLI,
+    const { stdout: password } = await runAwsCli(
       ['--endpoint-url', t.cloud.url, 'ecr', 'get-login-password'],
       {
         env: {

@@ -13,14 +13,12 @@ import {
   STSClient,
   type Credentials,
 } from '@aws-sdk/client-sts';
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCaller } from '../../../src/cloud/access/caller.ts';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { runAwsCli } from '../aws-cli.ts';
+import { awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
 
-const exec = promisify(execFile);
 const ACCOUNT = '000000000000';
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/github-deploy`;
@@ -391,12 +389,9 @@ describe('temporary credentials', () => {
   });
 });
 
-// The AWS CLI takes a second or more to start, so each test makes few calls.
 describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
   async function cli(args: string[], env: NodeJS.ProcessEnv = awsCliEnv()) {
-    const { stdout } = await exec(AWS_CLI, ['--endpoint-url', t.cloud.url, '--output', 'json', ...args], {
-      env,
-    });
+    const { stdout } = await runAwsCli(['--endpoint-url', t.cloud.url, '--output', 'json', ...args], { env });
     return JSON.parse(stdout) as Record<string, Record<string, string>>;
   }
 
