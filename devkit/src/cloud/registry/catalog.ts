@@ -42,6 +42,11 @@ export interface RegistryNamespace {
   /** Throws a DENIED RegistryError when the caller may not do `operation` on repository `name`. */
   authorize(operation: RegistryOperation, name: string): void;
   hasRepository(name: string): boolean;
+  /**
+   * Creates repository `name` for a push when the service would (ECR: a CREATE_ON_PUSH template
+   * covers it); resolves true once it durably exists, false when it is not created.
+   */
+  createOnPush(name: string): Promise<boolean>;
   /** The size of a blob pushed to (or mounted into) `name`, if it was. */
   blobSize(name: string, digest: string): number | undefined;
   /** Resolves once the link is durable (the blob itself already is). */

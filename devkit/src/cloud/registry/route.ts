@@ -96,9 +96,11 @@ async function dispatch(
     return;
   }
   let match: RegExpExecArray | null;
-  const call = (name: string, operation: RegistryOperation): Call => {
+  const call = async (name: string, operation: RegistryOperation): Promise<Call> => {
     ns.authorize(operation, name);
-    if (!ns.hasRepository(name)) throw nameUnknown(name);
+    // Pushing (starting an upload, putting a manifest) may create the repository, as ECR's create on push.
+    const pushing = operation === 'InitiateLayerUpload' || operation === 'PutImage';
+    if (!ns.hasRepository(name) && !(pushing && (await ns.createOnPush(name)))) throw nameUnknown(name);
     return { req, res, url, ns, name };
   };
   if ((match = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(path))) {
@@ -108,20 +110,20 @@ async function dispatch(
         : req.method === 'PUT'
           ? 'CompleteLayerUpload'
           : 'UploadLayerPart';
-    await upload(call(match[1]!, operation), blobs, match[2]!);
+    await upload(await call(match[1]!, operation), blobs, match[2]!);
   } else if ((match = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path))) {
     await blob(
-      call(match[1]!, req.method === 'HEAD' ? 'BatchCheckLayerAvailability' : 'GetDownloadUrlForLayer'),
+      await call(match[1]!, req.method === 'HEAD' ? 'BatchCheckLayerAvailability' : 'GetDownloadUrlForLayer'),
       blobs,
       match[2]!,
     );
   } else if ((match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path))) {
     const operation =
       req.method === 'PUT' ? 'PutImage' : req.method === 'DELETE' ? 'BatchDeleteImage' : 'BatchGetImage';
-    await manifest(call(match[1]!, operation), blobs, match[2]!);
+    await manifest(await call(match[1]!, operation), blobs, match[2]!);
   } else if ((match = /^\/v2\/(.+)\/tags\/list$/.exec(path))) {
     allow(req, ['GET']);
-    const c = call(match[1]!, 'ListImages');
+    const c = await call(match[1]!, 'ListImages');
     send(
       res,
       200,

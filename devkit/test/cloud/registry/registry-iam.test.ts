@@ -2,6 +2,7 @@
  * The registry under IAM enforcement (issue 19): `docker push`/`pull` with a role session's
  * `aws ecr get-login-password` is authorized per request as that session, with the ECR action AWS
  * maps each request to, and refused with ECR's `denied: User: ... is not authorized to perform`.
+ * A push that creates its repository (a CREATE_ON_PUSH creation template) needs ecr:CreateRepository.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateRepositoryCommand,
+  CreateRepositoryCreationTemplateCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+} from '@aws-sdk/client-ecr';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,5 +223,54 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
     const mounted = await role.fetch(mount, { method: 'POST' });
     expect(mounted.status).toBe(201);
     expect(mounted.headers.get('docker-content-digest')).toBe(digest);
+  });
+
+  it('a push that creates its repository from a CREATE_ON_PUSH template needs ecr:CreateRepository', async () => {
+    const root = new ECRClient(t.clientConfig);
+    await root.send(
+      new CreateRepositoryCreationTemplateCommand({ prefix: 'onpush', appliedFor: ['CREATE_ON_PUSH'] }),
+    );
+    const created = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/onpush/app`;
+    const allow = (actions: string[]) =>
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'registry-creator',
+          PolicyName: 'registry',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: actions,
+                Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/onpush/*`,
+              },
+            ],
+          }),
+        }),
+      );
+    const credentials = await roleSession('registry-creator', ['ecr:InitiateLayerUpload']);
+    // The same action on the repository the push will create, and nothing else on it.
+    await allow(['ecr:InitiateLayerUpload']);
+    const ecr = new ECRClient({ ...t.clientConfig, credentials });
+    const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+    ecr.destroy();
+    const role = new RegistryClient(t, `Basic ${authorizationData![0]!.authorizationToken!}`);
+
+    const refused = await role.fetch('/v2/onpush/app/blobs/uploads/', { method: 'POST' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe(
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/registry-creator/ci is not authorized to perform: ecr:CreateRepository on resource: ${created} because no identity-based policy allows the ecr:CreateRepository action`,
+    );
+    const exists = () =>
+      root
+        .send(new DescribeRepositoriesCommand({}))
+        .then((r) => r.repositories!.map((x) => x.repositoryName));
+    expect(await exists()).not.toContain('onpush/app');
+
+    await allow(['ecr:InitiateLayerUpload', 'ecr:CreateRepository']);
+    expect((await role.fetch('/v2/onpush/app/blobs/uploads/', { method: 'POST' })).status).toBe(202);
+    expect(await exists()).toContain('onpush/app');
+    root.destroy();
   });
 });

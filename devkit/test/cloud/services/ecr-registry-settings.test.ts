@@ -1,8 +1,8 @@
 /**
  * ECR's registry-level settings, conformance from the API reference (request/response syntax,
  * documented errors): the registry scanning configuration and the scanning it gives each repository
- * (and each push), account settings, pull through cache rules, repository creation templates, and
- * lifecycle policy previews, all kept across a restart. Through the SDK, and through the real AWS
+ * (and each push), account settings, pull through cache rules, repository creation templates (and
+ * create on push through the registry), and lifecycle policy previews, all kept across a restart. Through the SDK, and through the real AWS
  * CLI for a call of each family the CLI 2.9 has (it predates account settings, creation templates
  * and Update/ValidatePullThroughCacheRule). One cloud for the file.
  */
@@ -15,12 +15,16 @@ import {
   DeleteRepositoryCreationTemplateCommand,
   DescribeImagesCommand,
   DescribePullThroughCacheRulesCommand,
+  DescribeRepositoriesCommand,
   DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
   GetAccountSettingCommand,
+  GetLifecyclePolicyCommand,
   GetLifecyclePolicyPreviewCommand,
   GetRegistryScanningConfigurationCommand,
+  GetRepositoryPolicyCommand,
   ListImagesCommand,
+  ListTagsForResourceCommand,
   PutAccountSettingCommand,
   PutImageCommand,
   PutLifecyclePolicyCommand,
@@ -33,6 +37,7 @@ import {
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { registryAuthorization, RegistryClient } from '../registry-client.ts';
 
 const ACCOUNT = '000000000000';
 let t: TestCloud;
@@ -480,6 +485,61 @@ describe('repository creation templates', () => {
     });
   });
 
+  it('creates a repository a push names from the CREATE_ON_PUSH template covering it, with its settings', async () => {
+    const registry = new RegistryClient(t, await registryAuthorization(t));
+    // ROOT no longer applies to pushes: a name no template covers is unknown, as before templates.
+    await ecr.send(
+      new UpdateRepositoryCreationTemplateCommand({ prefix: 'ROOT', appliedFor: ['REPLICATION'] }),
+    );
+    const uncovered = await registry.pushBlob('loose/api', Buffer.from('layer'));
+    expect(uncovered.status).toBe(404);
+    expect(await uncovered.json()).toMatchObject({ errors: [{ code: 'NAME_UNKNOWN' }] });
+
+    const repositoryPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'pull',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['ecr:BatchGetImage'],
+        },
+      ],
+    });
+    const encryptionConfiguration = {
+      encryptionType: 'KMS' as const,
+      kmsKey: `arn:aws:kms:${REGION}:${ACCOUNT}:key/team-x`,
+    };
+    await ecr.send(
+      new CreateRepositoryCreationTemplateCommand({
+        prefix: 'teamx',
+        appliedFor: ['CREATE_ON_PUSH'],
+        imageTagMutability: 'IMMUTABLE',
+        resourceTags: [{ Key: 'team', Value: 'x' }],
+        lifecyclePolicy: policy,
+        repositoryPolicy,
+        encryptionConfiguration,
+      }),
+    );
+    const { digest, response } = await registry.pushImage('teamx/api', 'v1');
+    expect(response.status).toBe(201);
+    const [repository] = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['teamx/api'] })))
+      .repositories!;
+    expect(repository).toMatchObject({ imageTagMutability: 'IMMUTABLE', encryptionConfiguration });
+    expect(
+      (await ecr.send(new ListTagsForResourceCommand({ resourceArn: repository!.repositoryArn }))).tags,
+    ).toEqual([{ Key: 'team', Value: 'x' }]);
+    expect(
+      (await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'teamx/api' }))).lifecyclePolicyText,
+    ).toBe(policy);
+    expect((await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'teamx/api' }))).policyText).toBe(
+      repositoryPolicy,
+    );
+    expect((await ecr.send(new ListImagesCommand({ repositoryName: 'teamx/api' }))).imageIds).toEqual([
+      { imageDigest: digest, imageTag: 'v1' },
+    ]);
+  });
+
   it('refuses settings a repository could not have', async () => {
     const refused = (
       input: Partial<ConstructorParameters<typeof CreateRepositoryCreationTemplateCommand>[0]>,
@@ -666,7 +726,7 @@ describe('persistence', () => {
     expect(rules.map((r) => r.ecrRepositoryPrefix)).toEqual(awsCliAvailable ? ['ecr-public'] : []);
     const templates = (await ecr.send(new DescribeRepositoryCreationTemplatesCommand({})))
       .repositoryCreationTemplates!;
-    expect(templates.map((tpl) => tpl.prefix)).toEqual(['ROOT']);
+    expect(templates.map((tpl) => tpl.prefix)).toEqual(['ROOT', 'teamx']);
     const preview = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'preview' }));
     expect(preview.summary).toEqual({ expiringImageTotalCount: 2 });
   });

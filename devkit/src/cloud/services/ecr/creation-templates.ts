@@ -1,12 +1,15 @@
 /**
  * Repository creation templates (Create/Describe/Update/DeleteRepositoryCreationTemplate): the
  * settings ECR gives repositories it creates on the caller's behalf, by prefix (`ROOT` for any
- * repository no other template covers). Each setting is checked as CreateRepository, PutLifecyclePolicy,
+ * repository no other template covers). Of those scenarios the local cloud has one, create on push:
+ * a push to a repository that does not exist creates it from the CREATE_ON_PUSH template that
+ * covers its name (nothing is replicated or pulled through offline). Each setting is checked as CreateRepository, PutLifecyclePolicy,
  * SetRepositoryPolicy and TagResource check it, so a template never holds what a repository could
  * not. Tag mutability is MUTABLE or IMMUTABLE, as for repositories here (the *_WITH_EXCLUSION
  * modes and their exclusion filters are not supported by the local cloud).
  */
 import type {
+  RCTAppliedFor,
   CreateRepositoryCreationTemplateRequest,
   CreateRepositoryCreationTemplateResponse,
   DeleteRepositoryCreationTemplateRequest,
@@ -26,8 +29,8 @@ import {
 } from './errors.ts';
 import { parseLifecyclePolicy } from './lifecycle.ts';
 import { checkPolicy } from './policies.ts';
-import { checkMutability } from './repositories.ts';
-import type { CreationTemplateRecord, EcrState } from './state.ts';
+import { checkEncryption, checkMutability, isRepositoryName, newRepository } from './repositories.ts';
+import type { CreationTemplateRecord, EcrState, RepositoryRecord } from './state.ts';
 import { newRepositoryTags } from './tags.ts';
 
 type TemplateSettings = Omit<UpdateRepositoryCreationTemplateRequest, 'prefix'>;
@@ -63,13 +66,8 @@ function applySettings(template: CreationTemplateRecord, given: TemplateSettings
     template.appliedFor = [...new Set(given.appliedFor)];
   }
   if (given.description !== undefined) template.description = given.description;
-  if (given.encryptionConfiguration !== undefined) {
-    const { encryptionType, kmsKey } = given.encryptionConfiguration;
-    if (encryptionType === 'AES256' && kmsKey !== undefined) {
-      throw invalid('encryptionConfiguration.kmsKey', 'a KMS key is only used with KMS encryption');
-    }
-    template.encryptionConfiguration = { encryptionType, ...(kmsKey !== undefined ? { kmsKey } : {}) };
-  }
+  const encryption = checkEncryption(given.encryptionConfiguration, 'encryptionConfiguration');
+  if (encryption !== undefined) template.encryptionConfiguration = encryption;
   if (given.resourceTags !== undefined) template.resourceTags = newRepositoryTags(given.resourceTags);
   if (given.imageTagMutability !== undefined) {
     template.imageTagMutability = checkMutability(given.imageTagMutability);
@@ -175,3 +173,46 @@ export const deleteRepositoryCreationTemplate: Handler<
   delete templates(ctx.state)[input.prefix];
   return { registryId: ctx.accountId, repositoryCreationTemplate: templateShape(template) };
 };
+
+/**
+ * The template for a repository ECR creates in `scenario`: of the templates applied for it, the one
+ * with the longest prefix the name lies under (`prod/team` covers `prod/team/api`), else ROOT's.
+ */
+function templateFor(
+  state: EcrState,
+  name: string,
+  scenario: RCTAppliedFor,
+): CreationTemplateRecord | undefined {
+  const candidates = Object.values(state.creationTemplates ?? {}).filter((t) =>
+    t.appliedFor.includes(scenario),
+  );
+  const covering = candidates
+    .filter((t) => t.prefix !== 'ROOT' && name.startsWith(`${t.prefix.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  return covering[0] ?? candidates.find((t) => t.prefix === 'ROOT');
+}
+
+/**
+ * Creates repository `name` for a push, with its settings, if a CREATE_ON_PUSH template covers it;
+ * `authorize` (which throws to refuse) runs once a template is found, before anything is created.
+ */
+export function createOnPush(
+  state: EcrState,
+  at: { region: string; accountId: string },
+  name: string,
+  authorize: () => void,
+): RepositoryRecord | undefined {
+  if (Object.hasOwn(state.repositories, name) || !isRepositoryName(name)) return undefined;
+  const template = templateFor(state, name, 'CREATE_ON_PUSH');
+  if (!template) return undefined;
+  authorize();
+  const repository = newRepository(state, at, name, {
+    tagMutability: template.imageTagMutability,
+    scanOnPush: false,
+    tags: template.resourceTags.map((t) => ({ ...t })),
+    encryption: template.encryptionConfiguration,
+  });
+  if (template.repositoryPolicy !== undefined) repository.policyText = template.repositoryPolicy;
+  if (template.lifecyclePolicy !== undefined) repository.lifecyclePolicy = { text: template.lifecyclePolicy };
+  return repository;
+}

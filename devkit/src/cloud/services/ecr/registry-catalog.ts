@@ -1,7 +1,8 @@
 /**
  * ECR as the registry's catalog: the registry password (from GetAuthorizationToken) opens one
  * region's repositories; pushes become images in ECR's state, with ECR's rules applied — the
- * repository must exist, immutable tags stay put, scan on push, the lifecycle policy runs. Each
+ * repository must exist (or a CREATE_ON_PUSH template creates it, which asks ecr:CreateRepository
+ * of the pusher), immutable tags stay put, scan on push, the lifecycle policy runs. Each
  * request of a password issued to a session or IAM user is authorized as that principal, with the
  * ECR action AWS maps it to, through the same AccessControl (and catalogue entry) as the API calls.
  */
@@ -10,10 +11,11 @@ import { resolveCaller, type Caller } from '../../access/caller.ts';
 import type { AccessControl } from '../../access/enforcement.ts';
 import { sessionByAccessKey, userByName, userSessionByAccessKey } from '../../access/identities.ts';
 import { ServiceError } from '../../protocol/errors.ts';
-import type { RegistryCatalog, RegistryNamespace } from '../../registry/catalog.ts';
+import type { RegistryCatalog, RegistryNamespace, RegistryOperation } from '../../registry/catalog.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import type { StateStore } from '../../state/store.ts';
 import { claimedRegion, REGISTRY_USER, verifyPassword, type TokenPrincipal } from './authorization.ts';
+import { createOnPush } from './creation-templates.ts';
 import { ImageTagAlreadyExistsException } from './errors.ts';
 import { ecrAuthorization } from './permissions.ts';
 import { recordImage } from './push.ts';
@@ -41,6 +43,7 @@ export function ecrRegistryCatalog(
       if (claims.principal && !caller) return undefined;
       return regionNamespace(
         state!,
+        { region: region!, accountId: options.accountId },
         () => store.commit('ecr', region!),
         (operation, name) => {
           if (!caller) return;
@@ -85,8 +88,9 @@ function tokenCaller(store: StateStore, accountId: string, principal: TokenPrinc
 
 function regionNamespace(
   state: EcrState,
+  at: { region: string; accountId: string },
   changed: () => Promise<void>,
-  authorize: RegistryNamespace['authorize'],
+  authorize: (operation: RegistryOperation | 'CreateRepository', name: string) => void,
 ): RegistryNamespace {
   const repository = (name: string): RepositoryRecord => state.repositories[name]!;
   const byReference = (name: string, reference: string): ImageRecord | undefined =>
@@ -98,6 +102,11 @@ function regionNamespace(
   return {
     authorize,
     hasRepository: (name) => Object.hasOwn(state.repositories, name),
+    async createOnPush(name) {
+      if (!createOnPush(state, at, name, () => authorize('CreateRepository', name))) return false;
+      await changed();
+      return true;
+    },
     blobSize: (name, digest) => repository(name).blobs[digest],
     linkBlob(name, digest, size) {
       repository(name).blobs[digest] = size;

@@ -6,6 +6,7 @@ import type {
   DeleteRepositoryResponse,
   DescribeRepositoriesRequest,
   DescribeRepositoriesResponse,
+  EncryptionConfiguration,
   ImageTagMutability,
   PutImageScanningConfigurationRequest,
   PutImageScanningConfigurationResponse,
@@ -37,12 +38,17 @@ function repositoryShape(repository: RepositoryRecord, accountId: string, host: 
     createdAt: toDate(repository.createdMs)!,
     imageTagMutability: repository.tagMutability,
     imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
-    encryptionConfiguration: { encryptionType: 'AES256' },
+    encryptionConfiguration: repository.encryption ?? { encryptionType: 'AES256' },
   };
 }
 
+/** Whether ECR takes `name` as a repository name. */
+export function isRepositoryName(name: string): boolean {
+  return name.length >= 2 && name.length <= 256 && NAME.test(name);
+}
+
 function checkName(name: string): void {
-  if (name.length < 2 || name.length > 256 || !NAME.test(name)) {
+  if (!isRepositoryName(name)) {
     throw new InvalidParameterException(
       `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${NAME_PATTERN}''`,
     );
@@ -58,6 +64,41 @@ export function checkMutability(mutability: ImageTagMutability): 'MUTABLE' | 'IM
   return mutability;
 }
 
+/** Stored as given; a KMS key goes with KMS encryption only. Nothing is encrypted differently here. */
+export function checkEncryption(
+  given: EncryptionConfiguration | undefined,
+  member: string,
+): EncryptionConfiguration | undefined {
+  if (given === undefined) return undefined;
+  const { encryptionType, kmsKey } = given;
+  if (encryptionType === 'AES256' && kmsKey !== undefined) {
+    throw new InvalidParameterException(
+      `Invalid parameter at '${member}.kmsKey' failed to satisfy constraint: 'a KMS key is only used with KMS encryption'`,
+    );
+  }
+  return { encryptionType, ...(kmsKey !== undefined ? { kmsKey } : {}) };
+}
+
+/** A repository's record, as CreateRepository and a creation template make one. */
+export function newRepository(
+  state: EcrState,
+  at: { region: string; accountId: string },
+  name: string,
+  settings: Pick<RepositoryRecord, 'tagMutability' | 'scanOnPush' | 'tags' | 'encryption'>,
+): RepositoryRecord {
+  const repository: RepositoryRecord = {
+    name,
+    arn: repositoryArn(at.region, at.accountId, name),
+    createdMs: Date.now(),
+    ...settings,
+    images: nameMap(),
+    blobs: nameMap(),
+  };
+  if (repository.encryption === undefined) delete repository.encryption;
+  state.repositories[name] = repository;
+  return repository;
+}
+
 export const createRepository: Handler<
   Checked<CreateRepositoryRequest, 'repositoryName'>,
   CreateRepositoryResponse,
@@ -67,22 +108,18 @@ export const createRepository: Handler<
   checkName(name);
   const mutability = checkMutability(input.imageTagMutability ?? 'MUTABLE');
   const tags = newRepositoryTags(input.tags);
+  const encryption = checkEncryption(input.encryptionConfiguration, 'encryptionConfiguration');
   if (Object.hasOwn(ctx.state.repositories, name)) {
     throw new RepositoryAlreadyExistsException(
       `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
     );
   }
-  const repository: RepositoryRecord = {
-    name,
-    arn: repositoryArn(ctx.region, ctx.accountId, name),
-    createdMs: Date.now(),
+  const repository = newRepository(ctx.state, ctx, name, {
     tagMutability: mutability,
     scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
-    images: nameMap(),
-    blobs: nameMap(),
     tags,
-  };
-  ctx.state.repositories[name] = repository;
+    encryption,
+  });
   return { repository: repositoryShape(repository, ctx.accountId, ctx.host) };
 };
 

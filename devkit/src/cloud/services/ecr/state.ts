@@ -1,6 +1,7 @@
 /** ECR's recorded state (per region) and the lookups its handlers and its registry share. */
 import { randomBytes } from 'node:crypto';
 import type {
+  EncryptionConfiguration,
   EncryptionConfigurationForRepositoryCreationTemplate,
   RCTAppliedFor,
   RegistryScanningConfiguration,
@@ -39,6 +40,8 @@ export interface RepositoryRecord {
   policyText?: string;
   /** In the order they were added (absent in state saved before repositories kept tags). */
   tags?: RepositoryTag[];
+  /** As CreateRepository or a creation template gave it; absent, AES256 (ECR's default). */
+  encryption?: EncryptionConfiguration;
   /** The last StartLifecyclePolicyPreview's outcome, evaluated when it was started. */
   lifecyclePreview?: LifecyclePreviewRecord;
 }
