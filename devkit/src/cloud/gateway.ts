@@ -264,6 +264,7 @@ export class Gateway {
         publishMetrics: (data) => {
           if (data.length > 0) this.publishMetrics?.(region, data);
         },
+        itemRefusal: (need) => this.access?.itemRefusal({ ...call, sourceIp }, need),
       });
     } catch (error) {
       // A failed call may still have changed state before it threw; it acknowledges nothing.

@@ -1,4 +1,4 @@
-import type { AuthorizationCatalogue } from './access/authorization.ts';
+import type { AuthorizationCatalogue, RequiredAction } from './access/authorization.ts';
 import type { Caller } from './access/caller.ts';
 import type { BlobStore } from './registry/blob-store.ts';
 import type { SliceJournal, StateStore } from './state/store.ts';
@@ -37,6 +37,12 @@ export interface RequestContext<S> {
    * on AWS (services never import each other: the cloud wires this to the metric store).
    */
   publishMetrics: (data: readonly MetricDatum[]) => void;
+  /**
+   * IAM's decision on an action the call needs per item it handles (BatchGetSecretValue's
+   * GetSecretValue on each secret, which AWS reports in Errors instead of refusing the call): the
+   * refusal's sentence when enforcement denies it, else undefined.
+   */
+  itemRefusal: (need: RequiredAction) => string | undefined;
 }
 
 // Handlers are typed with the AWS SDK's own Input/Output shapes at their definition; the table

@@ -161,6 +161,31 @@ export class AccessControl {
   }
 
   /**
+   * One action a call needs for each item it handles, decided apart from the call itself
+   * (BatchGetSecretValue's GetSecretValue on each secret: a denied secret is listed in the reply's
+   * Errors while the others are returned). AWS's refusal sentence when enforcement denies it;
+   * undefined when allowed, for the root, or when enforcement is off (the denial is still kept).
+   */
+  itemRefusal(
+    call: Pick<AccessCall, 'requestId' | 'caller' | 'region' | 'sourceIp'>,
+    need: RequiredAction,
+  ): string | undefined {
+    if (call.caller.kind === 'root') return undefined;
+    const subject =
+      call.caller.kind === 'session'
+        ? this.sessionSubject(call.caller.session)
+        : this.userSubject(call.caller);
+    const denied = this.decide(subject, [need], {
+      // Its own record beside the call's, found by the call's id and the resource.
+      requestId: `${call.requestId} ${need.resource}`,
+      operation: need.action,
+      region: call.region,
+      sourceIp: call.sourceIp,
+    });
+    return denied && this.enforced ? denied.message : undefined;
+  }
+
+  /**
    * A call an AWS service makes for the account as a role's session (the ECS agent with a task's
    * execution role: registry auth, image pull, secrets, log streams). Evaluated, kept and recorded
    * as a gateway call is; the refusal's sentence when denied, else undefined.

@@ -13,7 +13,6 @@ import {
   type OperationAuthorization,
   type RequiredAction,
 } from '../../access/authorization.ts';
-import { secretsMatching } from './secrets.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
 
 type Scope = AuthorizationScope<SecretsState>;
@@ -25,19 +24,32 @@ function lookup(state: SecretsState, secretId: string): SecretRecord | undefined
   return Object.values(state.secrets).find((s) => s.arn === secretId || s.arn.slice(0, -7) === secretId);
 }
 
-function secret(secretId: string, at: Scope, context: RequiredAction['context'] = {}): RequiredAction {
-  const record = lookup(at.state, secretId);
-  // A secret that does not exist (yet) is evaluated by the ARN it would have: its name and a suffix.
+/**
+ * What `action` on the secret a SecretId names asks: its ARN, tags and resource policy. A secret
+ * that does not exist (yet) is evaluated by the ARN it would have: its name and a suffix.
+ */
+export function secretRequirement(
+  state: SecretsState,
+  secretId: string,
+  action: string,
+  arnOf: (resource: string) => string,
+  context: RequiredAction['context'] = {},
+): RequiredAction {
+  const record = lookup(state, secretId);
   const resource =
-    record?.arn ?? (secretId.startsWith('arn:') ? secretId : at.arn(`secret:${secretId}-??????`));
+    record?.arn ?? (secretId.startsWith('arn:') ? secretId : arnOf(`secret:${secretId}-??????`));
   return {
-    action: at.action,
+    action,
     resource,
     context: { ...resourceTags(record?.tags), ...context },
     ...(record?.resourcePolicy
       ? { resourcePolicy: { source: `resource policy of ${record.arn}`, text: record.resourcePolicy } }
       : {}),
   };
+}
+
+function secret(secretId: string, at: Scope, context: RequiredAction['context'] = {}): RequiredAction {
+  return secretRequirement(at.state, secretId, at.action, at.arn, context);
 }
 
 const onSecret: OperationAuthorization<SecretsState> = (i, at) => [secret(i.SecretId, at)];
@@ -66,12 +78,11 @@ export const secretsManagerAuthorization: AuthorizationCatalogue<SecretsState> =
     CancelRotateSecret: onSecret,
     ListSecretVersionIds: onSecret,
     UpdateSecretVersionStage: onSecret,
-    // The call itself on `*`, then GetSecretValue on every secret it reads.
+    // The call itself on `*`, and ListSecrets with filters; GetSecretValue on each secret is
+    // decided per secret by the handler (values.ts), as a denied one is an entry in Errors.
     BatchGetSecretValue: (i, at) => [
       { action: at.action, resource: '*' },
-      ...(i.SecretIdList ?? secretsMatching(at.state, i.Filters).map((s: SecretRecord) => s.arn)).map(
-        (id: string) => ({ ...secret(id, at), action: 'secretsmanager:GetSecretValue' }),
-      ),
+      ...(i.Filters === undefined ? [] : [{ action: 'secretsmanager:ListSecrets', resource: '*' }]),
     ],
     // AWS asks for PutResourcePolicy too, as the policy is validated for putting.
     ValidateResourcePolicy: (i, at) =>

@@ -2,8 +2,10 @@
  * Secret values: GetSecretValue, PutSecretValue and BatchGetSecretValue. BatchGetSecretValue takes
  * SecretIdList or Filters (not both; MaxResults and NextToken with Filters only: the local cloud's
  * choice of error is InvalidParameterException); a secret it cannot read is listed in Errors with the
- * error GetSecretValue would give. Under --enforce-iam the call needs secretsmanager:GetSecretValue on
- * every secret it reads, and is refused whole where AWS would list the denied ones in Errors.
+ * error GetSecretValue would give. Under --enforce-iam the call needs secretsmanager:BatchGetSecretValue
+ * (and ListSecrets with Filters); GetSecretValue is decided for each secret, and a secret it is
+ * denied on is listed in Errors as AccessDeniedException while the others are returned, as the API
+ * reference documents.
  */
 import type {
   APIErrorType,
@@ -15,9 +17,11 @@ import type {
   PutSecretValueRequest,
   PutSecretValueResponse,
 } from '@aws-sdk/client-secrets-manager';
-import type { Checked, Handler } from '../../service-definition.ts';
+import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
+import { arn } from '../common.ts';
 import { ServiceError } from '../../protocol/errors.ts';
 import { InvalidParameterException } from './errors.ts';
+import { secretRequirement } from './permissions.ts';
 import { checkFilterKeys, pageOf, secretsMatching } from './secrets.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
 import { accessDay, liveSecret } from './state.ts';
@@ -48,6 +52,27 @@ export const getSecretValue: Handler<
   SecretsState
 > = (input, ctx) => readValue(liveSecret(ctx.state, input.SecretId), input.VersionId, input.VersionStage);
 
+/** One secret of a batch: its value, or the entry for Errors (AccessDeniedException first, as IAM decides before the secret is read). */
+function batchEntry(
+  ctx: RequestContext<SecretsState>,
+  secretId: string,
+): { value: SecretValueEntry } | { error: APIErrorType } {
+  const refusal = ctx.itemRefusal(
+    secretRequirement(ctx.state, secretId, 'secretsmanager:GetSecretValue', (resource) =>
+      arn('secretsmanager', ctx.region, ctx.accountId, resource),
+    ),
+  );
+  if (refusal !== undefined) {
+    return { error: { SecretId: secretId, ErrorCode: 'AccessDeniedException', Message: refusal } };
+  }
+  try {
+    return { value: readValue(liveSecret(ctx.state, secretId), undefined, undefined) };
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    return { error: { SecretId: secretId, ErrorCode: error.code, Message: error.message } };
+  }
+}
+
 export const batchGetSecretValue: Handler<
   BatchGetSecretValueRequest,
   BatchGetSecretValueResponse,
@@ -62,15 +87,10 @@ export const batchGetSecretValue: Handler<
   }
   const SecretValues: SecretValueEntry[] = [];
   const Errors: APIErrorType[] = [];
+  const add = (entry: ReturnType<typeof batchEntry>) =>
+    'value' in entry ? SecretValues.push(entry.value) : Errors.push(entry.error);
   if (ids !== undefined) {
-    for (const id of ids) {
-      try {
-        SecretValues.push(readValue(liveSecret(ctx.state, id), undefined, undefined));
-      } catch (error) {
-        if (!(error instanceof ServiceError)) throw error;
-        Errors.push({ SecretId: id, ErrorCode: error.code, Message: error.message });
-      }
-    }
+    for (const id of ids) add(batchEntry(ctx, id));
     return { SecretValues, Errors };
   }
   checkFilterKeys(input.Filters);
@@ -80,14 +100,7 @@ export const batchGetSecretValue: Handler<
     input.NextToken,
     20,
   );
-  for (const secret of page) {
-    try {
-      SecretValues.push(readValue(secret, undefined, undefined));
-    } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
-      Errors.push({ SecretId: secret.arn, ErrorCode: error.code, Message: error.message });
-    }
-  }
+  for (const secret of page) add(batchEntry(ctx, secret.arn));
   return { SecretValues, Errors, ...(nextToken ? { NextToken: nextToken } : {}) };
 };
 
