@@ -251,7 +251,7 @@ function clusterInsights(ecs: EcsState, clusterArn: string, now: number): Perfor
         running: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
         pending: tasks.filter(isPending).length,
         deployments: service.deployments.length,
-        taskSets: 0,
+        taskSets: service.taskSets?.length ?? 0,
       },
       now,
     );

@@ -1,9 +1,16 @@
 /**
  * One service's scheduling: hold desiredCount, roll a new deployment out within
  * minimumHealthyPercent / maximumPercent, trip the circuit breaker, roll back, complete, and
- * register RUNNING tasks in the service's target groups.
+ * register RUNNING tasks in the service's target groups. A service an external controller deploys
+ * holds each task set at its share instead, and registers its tasks in their task set's groups.
  */
-import { bringToCount, isHealthy, wanted } from '../services/ecs/deployment-scaling.ts';
+import {
+  bringTaskSetToCount,
+  bringToCount,
+  isHealthy,
+  noteTaskSetStability,
+  wanted,
+} from '../services/ecs/deployment-scaling.ts';
 import { recordServiceEvent, settleDrainingService } from '../services/ecs/lifecycle.ts';
 import {
   completeServiceDeployment,
@@ -15,11 +22,12 @@ import {
 } from '../services/ecs/service-deployments.ts';
 import { rolloutReasons, serviceEventMessages } from '../services/ecs/wording.ts';
 import type { DeploymentRecord, EcsState, ServiceRecord } from '../services/ecs/state.ts';
-import { deploymentTasks, isLive, serviceTasks } from '../services/ecs/state.ts';
+import { deploymentTasks, isLive, serviceTasks, taskLoadBalancers } from '../services/ecs/state.ts';
 import type { Action } from './facts.ts';
 
 export function advanceService(state: EcsState, service: ServiceRecord, now: number): Action[] {
   if (service.status === 'INACTIVE') return [];
+  if (service.taskSets) return advanceTaskSets(state, service, now);
   if (service.deployments.length === 0) return [];
   // A rollback asked for since the last step goes first: it changes which deployment is primary.
   performRequestedRollback(state, service, now);
@@ -38,6 +46,29 @@ export function advanceService(state: EcsState, service: ServiceRecord, now: num
   dropDrainedDeployments(state, service);
   settleDrainingService(state, service);
   if (service.status === 'ACTIVE') noteProgress(state, service, current, now);
+  return registerActions(state, service);
+}
+
+/**
+ * Each task set held at its share and its stability noted; a DRAINING one leaves the service once
+ * none of its tasks is left. The service is steady when every task set is.
+ */
+function advanceTaskSets(state: EcsState, service: ServiceRecord, now: number): Action[] {
+  for (const taskSet of service.taskSets ?? []) {
+    bringTaskSetToCount(state, service, taskSet, now);
+    noteTaskSetStability(state, service, taskSet, now);
+  }
+  service.taskSets = (service.taskSets ?? []).filter(
+    (t) => t.status !== 'DRAINING' || deploymentTasks(state, service, t).some(isLive),
+  );
+  settleDrainingService(state, service);
+  if (service.status === 'ACTIVE') {
+    const steady = service.taskSets.every((t) => t.stabilityStatus === 'STEADY_STATE');
+    if (steady && !service.steady) {
+      recordServiceEvent(service, serviceEventMessages.steadyState(service.serviceName), now);
+    }
+    service.steady = steady;
+  }
   return registerActions(state, service);
 }
 
@@ -99,16 +130,17 @@ function tripCircuitBreaker(
 }
 
 /**
- * Registrations for the service's target groups: each RUNNING task that is meant to keep running
- * goes in at its private IP and the balanced container's port (the runtime skips those already
- * registered); tasks on their way out were deregistered before their stop began.
+ * Registrations for the service's (or the task's task set's) target groups: each RUNNING task
+ * that is meant to keep running goes in at its private IP and the balanced container's port (the
+ * runtime skips those already registered); tasks on their way out were deregistered before their
+ * stop began.
  */
 function registerActions(state: EcsState, service: ServiceRecord): Action[] {
   if (service.status === 'INACTIVE') return [];
   return wanted(serviceTasks(state, service))
     .filter((t) => t.lastStatus === 'RUNNING')
     .flatMap((task) =>
-      (service.loadBalancers ?? []).flatMap((lb) => {
+      taskLoadBalancers(service, task).flatMap((lb) => {
         const container = task.containers.find((c) => c.name === lb.containerName);
         const ip = container?.networkInterfaces?.[0]?.privateIpv4Address;
         if (!lb.targetGroupArn || !ip || lb.containerPort === undefined) return [];

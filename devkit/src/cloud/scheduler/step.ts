@@ -3,10 +3,10 @@
  * observed of each task, and the time, it moves tasks and services along (through lifecycle.ts)
  * and returns what the runtime must do. The runtime's loop calls it on every tick.
  */
-import { taskDefinitionByArn } from '../services/ecs/state.ts';
+import { taskDefinitionByArn, taskLoadBalancers } from '../services/ecs/state.ts';
 import { recordServiceEvent } from '../services/ecs/lifecycle.ts';
 import { serviceEventMessages } from '../services/ecs/wording.ts';
-import type { EcsState, ServiceRecord } from '../services/ecs/state.ts';
+import type { EcsState, ServiceRecord, TaskRecord } from '../services/ecs/state.ts';
 import type { Action, TargetHealthFact, TaskFact, Timings } from './facts.ts';
 import { advanceService } from './service-step.ts';
 import { advanceTask } from './task-step.ts';
@@ -29,7 +29,7 @@ export function schedulerStep({ state, facts, targets, now, timings }: StepInput
       (s) => s.clusterArn === task.clusterArn && task.group === `service:${s.serviceName}`,
     );
     const definitions = taskDefinitionByArn(state, task.taskDefinitionArn)?.containerDefinitions ?? [];
-    const balancing = service ? targetGroupsOf(service) : [];
+    const balancing = service ? targetGroupsOf(service, task) : [];
     const view = service && {
       gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
       ...(balancing.length
@@ -77,7 +77,7 @@ function expireStoppedTasks(state: EcsState, now: number, timings: Timings): voi
   }
 }
 
-/** The target groups a service's tasks are registered in. */
-function targetGroupsOf(service: ServiceRecord): string[] {
-  return (service.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []));
+/** The target groups a service task is registered in (its task set's, for an EXTERNAL service). */
+function targetGroupsOf(service: ServiceRecord, task: TaskRecord): string[] {
+  return taskLoadBalancers(service, task).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []));
 }

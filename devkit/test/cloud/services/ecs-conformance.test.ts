@@ -3,12 +3,19 @@
  * real AWS CLI: account settings (and the containerInsights default new clusters take), tags on
  * every resource with propagation and ECS's managed tags, capacity providers and strategies
  * (FARGATE / FARGATE_SPOT shares by base and weight), Service Connect namespaces, task scale-in
- * protection, deleting task definitions.
+ * protection, deleting task definitions, ExecuteCommand's answers, and task sets' API (their
+ * tasks on the real engine: test/cloud/runtime/task-sets.test.ts).
  */
 import {
   CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
+  CreateTaskSetCommand,
+  DeleteServiceCommand,
+  DeleteTaskSetCommand,
+  DescribeTaskSetsCommand,
+  UpdateServicePrimaryTaskSetCommand,
+  UpdateTaskSetCommand,
   DeleteAccountSettingCommand,
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
@@ -1091,5 +1098,296 @@ describe('ExecuteCommand (no SSM here)', () => {
     } finally {
       await rm(bin, { recursive: true, force: true });
     }
+  });
+});
+
+describe('task sets (EXTERNAL deployment controller)', () => {
+  const svc = { cluster: 'ext', service: 'api' };
+  beforeAll(async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'ext' }));
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'ext',
+        serviceName: 'api',
+        desiredCount: 3,
+        deploymentController: { type: 'EXTERNAL' },
+      }),
+    );
+  });
+
+  it("CreateService with EXTERNAL refuses task-set-level settings in AWS's words", async () => {
+    const create = (extra: object) =>
+      ecs.send(
+        new CreateServiceCommand({
+          cluster: 'ext',
+          serviceName: 'refused',
+          deploymentController: { type: 'EXTERNAL' },
+          ...extra,
+        }),
+      );
+    await expect(create({ taskDefinition: 'web' })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'TaskDefinition must be blank.',
+    });
+    await expect(create({ networkConfiguration: NETWORK })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'NetworkConfiguration must be null.',
+    });
+    await expect(
+      create({ deploymentController: { type: 'CODE_DEPLOY' }, taskDefinition: 'web' }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  it('an EXTERNAL service: no deployment, no task set, no task until one is created', async () => {
+    const { services } = await ecs.send(new DescribeServicesCommand({ ...svc, services: ['api'] }));
+    expect(services![0]).toMatchObject({
+      deploymentController: { type: 'EXTERNAL' },
+      desiredCount: 3,
+      deployments: [],
+      taskSets: [],
+      runningCount: 0,
+    });
+    expect(services![0]!.taskDefinition).toBeUndefined();
+  });
+
+  it('CreateTaskSet: ACTIVE, its scale a percent of desiredCount rounded up, its tasks started', async () => {
+    const { taskSet } = await ecs.send(
+      new CreateTaskSetCommand({
+        ...svc,
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+        scale: { value: 50, unit: 'PERCENT' },
+        externalId: 'blue',
+        tags: [{ key: 'color', value: 'blue' }],
+      }),
+    );
+    expect(taskSet).toMatchObject({
+      taskSetArn: expect.stringMatching(
+        new RegExp(`^arn:aws:ecs:us-east-1:${ACCOUNT}:task-set/ext/api/ecs-svc/\\d{19}$`),
+      ),
+      serviceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/ext/api`,
+      clusterArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/ext`,
+      externalId: 'blue',
+      status: 'ACTIVE',
+      // 3 × 50 % = 1.5, rounded up.
+      computedDesiredCount: 2,
+      // Recorded PROVISIONING for the runtime to start: pending, as AWS counts them.
+      pendingCount: 2,
+      runningCount: 0,
+      launchType: 'FARGATE',
+      scale: { value: 50, unit: 'PERCENT' },
+      stabilityStatus: 'STABILIZING',
+      tags: [{ key: 'color', value: 'blue' }],
+    });
+    expect(taskSet!.id).toMatch(/^ecs-svc\/\d{19}$/);
+    const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: 'ext', serviceName: 'api' }));
+    expect(taskArns).toHaveLength(2);
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster: 'ext', tasks: taskArns! }));
+    expect(tasks!.map((task) => [task.group, task.startedBy])).toEqual([
+      ['service:api', taskSet!.id],
+      ['service:api', taskSet!.id],
+    ]);
+  });
+
+  it("UpdateTaskSet scales; UpdateServicePrimaryTaskSet makes it PRIMARY and its settings the service's", async () => {
+    const [blue] = (await ecs.send(new DescribeTaskSetsCommand(svc))).taskSets!;
+    const { taskSet } = await ecs.send(
+      new UpdateTaskSetCommand({ ...svc, taskSet: blue!.taskSetArn!, scale: { value: 10, unit: 'PERCENT' } }),
+    );
+    // 3 × 10 % = 0.3: still one task.
+    expect(taskSet).toMatchObject({ computedDesiredCount: 1, scale: { value: 10, unit: 'PERCENT' } });
+    const primary = await ecs.send(
+      new UpdateServicePrimaryTaskSetCommand({ ...svc, primaryTaskSet: blue!.id! }),
+    );
+    expect(primary.taskSet).toMatchObject({ id: blue!.id, status: 'PRIMARY' });
+    const { services } = await ecs.send(new DescribeServicesCommand({ ...svc, services: ['api'] }));
+    expect(services![0]).toMatchObject({
+      taskDefinition: blue!.taskDefinition,
+      launchType: 'FARGATE',
+      networkConfiguration: NETWORK,
+      deployments: [],
+      taskSets: [{ id: blue!.id, status: 'PRIMARY', computedDesiredCount: 1 }],
+    });
+    // A desired count scales every task set by its share.
+    await ecs.send(new UpdateServiceCommand({ ...svc, desiredCount: 10 }));
+    const after = await ecs.send(new DescribeTaskSetsCommand({ ...svc, taskSets: [blue!.id!] }));
+    expect(after.taskSets![0]!.computedDesiredCount).toBe(1);
+    await ecs.send(new UpdateTaskSetCommand({ ...svc, taskSet: blue!.id!, scale: { value: 70 } }));
+    const scaled = await ecs.send(new DescribeTaskSetsCommand({ ...svc, taskSets: [blue!.id!] }));
+    // 10 × 70 % is 7 exactly (not 8, whatever floating point makes of it).
+    expect(scaled.taskSets![0]!.computedDesiredCount).toBe(7);
+    const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: 'ext', serviceName: 'api' }));
+    expect(taskArns).toHaveLength(7);
+  });
+
+  it('errors as AWS names them: other controllers, unknown services and task sets, scale out of 0-100', async () => {
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'ext',
+        serviceName: 'rolling',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+      }),
+    );
+    const create = (input: Partial<ConstructorParameters<typeof CreateTaskSetCommand>[0]>) =>
+      ecs.send(
+        new CreateTaskSetCommand({
+          ...svc,
+          taskDefinition: 'web',
+          launchType: 'FARGATE',
+          networkConfiguration: NETWORK,
+          ...input,
+        }),
+      );
+    await expect(create({ service: 'rolling' })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('uses the ECS deployment controller'),
+    });
+    await expect(ecs.send(new DescribeTaskSetsCommand({ ...svc, service: 'rolling' }))).rejects.toMatchObject(
+      {
+        name: 'InvalidParameterException',
+      },
+    );
+    await expect(create({ service: 'nothing' })).rejects.toMatchObject({ name: 'ServiceNotFoundException' });
+    await expect(create({ cluster: 'nowhere' })).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
+    await expect(create({ scale: { value: 101, unit: 'PERCENT' } })).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    await expect(create({ taskDefinition: 'no-such-family' })).rejects.toMatchObject({
+      name: 'ClientException',
+    });
+    for (const command of [
+      new UpdateTaskSetCommand({ ...svc, taskSet: 'ecs-svc/1', scale: { value: 1 } }),
+      new DeleteTaskSetCommand({ ...svc, taskSet: 'ecs-svc/1' }),
+      new UpdateServicePrimaryTaskSetCommand({ ...svc, primaryTaskSet: 'ecs-svc/1' }),
+    ]) {
+      await expect(ecs.send(command as never)).rejects.toMatchObject({ name: 'TaskSetNotFoundException' });
+    }
+    const described = await ecs.send(new DescribeTaskSetsCommand({ ...svc, taskSets: ['ecs-svc/1'] }));
+    expect(described).toMatchObject({ taskSets: [], failures: [{ arn: 'ecs-svc/1', reason: 'MISSING' }] });
+    await expect(ecs.send(new UpdateServiceCommand({ ...svc, taskDefinition: 'web' }))).rejects.toMatchObject(
+      {
+        name: 'InvalidParameterException',
+        message: expect.stringContaining('create a task set instead'),
+      },
+    );
+  });
+
+  it('DeleteTaskSet needs force while scaled above 0; it drains, then is gone (MISSING)', async () => {
+    const [blue] = (await ecs.send(new DescribeTaskSetsCommand(svc))).taskSets!;
+    await expect(ecs.send(new DeleteTaskSetCommand({ ...svc, taskSet: blue!.id! }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    const { taskSet } = await ecs.send(new DeleteTaskSetCommand({ ...svc, taskSet: blue!.id!, force: true }));
+    expect(taskSet).toMatchObject({ id: blue!.id, status: 'DRAINING', computedDesiredCount: 0 });
+    await expect(
+      ecs.send(new UpdateTaskSetCommand({ ...svc, taskSet: blue!.id!, scale: { value: 5 } })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    // Its tasks had not started (no runtime here): they stop at once, and the next step removes it.
+    schedulerStep({
+      state: ecsState(),
+      facts: new Map(),
+      targets: new Map(),
+      now: Date.now(),
+      timings: LOCAL_TIMINGS,
+    });
+    const described = await ecs.send(new DescribeTaskSetsCommand({ ...svc, taskSets: [blue!.id!] }));
+    expect(described.failures).toEqual([{ arn: blue!.id, reason: 'MISSING' }]);
+    const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: 'ext', serviceName: 'api' }));
+    expect(taskArns).toEqual([]);
+  });
+
+  it('DeleteService with force drains an EXTERNAL service and its task sets', async () => {
+    await ecs.send(
+      new CreateTaskSetCommand({
+        ...svc,
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+      }),
+    );
+    const { service } = await ecs.send(new DeleteServiceCommand({ ...svc, force: true }));
+    // AWS's answer says DRAINING; with no task started, the service is INACTIVE right after.
+    expect(service).toMatchObject({
+      status: 'DRAINING',
+      desiredCount: 0,
+      taskSets: [{ computedDesiredCount: 0 }],
+    });
+    const { services } = await ecs.send(new DescribeServicesCommand({ ...svc, services: ['api'] }));
+    expect(services![0]!.status).toBe('INACTIVE');
+    await expect(ecs.send(new DescribeTaskSetsCommand(svc))).rejects.toMatchObject({
+      name: 'ServiceNotActiveException',
+    });
+  });
+
+  it.skipIf(!awsCliAvailable)('the AWS CLI creates and describes a task set', async () => {
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'ext',
+        serviceName: 'cli',
+        desiredCount: 0,
+        deploymentController: { type: 'EXTERNAL' },
+      }),
+    );
+    const created = await t.aws([
+      'ecs',
+      'create-task-set',
+      '--cluster',
+      'ext',
+      '--service',
+      'cli',
+      '--task-definition',
+      'web',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      JSON.stringify(NETWORK),
+      '--scale',
+      'value=25,unit=PERCENT',
+    ]);
+    const { taskSet } = created.json as { taskSet: { id: string; status: string; scale: object } };
+    expect(taskSet).toMatchObject({ status: 'ACTIVE', scale: { value: 25, unit: 'PERCENT' } });
+    const { json } = await t.aws(['ecs', 'describe-task-sets', '--cluster', 'ext', '--service', 'cli']);
+    expect(json).toMatchObject({ taskSets: [{ id: taskSet.id, computedDesiredCount: 0 }], failures: [] });
+  });
+
+  // Last in the file: the cloud restarts on the same data directory.
+  it('task sets are kept: a restarted cloud describes the same ones, primary and all', async () => {
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'ext',
+        serviceName: 'kept',
+        deploymentController: { type: 'EXTERNAL' },
+      }),
+    );
+    const { taskSet } = await ecs.send(
+      new CreateTaskSetCommand({
+        cluster: 'ext',
+        service: 'kept',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: NETWORK,
+        scale: { value: 40, unit: 'PERCENT' },
+      }),
+    );
+    await ecs.send(
+      new UpdateServicePrimaryTaskSetCommand({
+        cluster: 'ext',
+        service: 'kept',
+        primaryTaskSet: taskSet!.taskSetArn!,
+      }),
+    );
+    await t.stop();
+    await t.restart();
+    ecs.destroy();
+    ecs = new ECSClient(t.clientConfig);
+    const { taskSets } = await ecs.send(new DescribeTaskSetsCommand({ cluster: 'ext', service: 'kept' }));
+    expect(taskSets).toMatchObject([
+      { taskSetArn: taskSet!.taskSetArn, status: 'PRIMARY', scale: { value: 40, unit: 'PERCENT' } },
+    ]);
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'ext', services: ['kept'] }));
+    expect(services![0]).toMatchObject({ taskDefinition: taskSet!.taskDefinition, deployments: [] });
   });
 });

@@ -1092,7 +1092,7 @@ describe('lifecycle: the interface the scheduler drives', () => {
     web.deployments.push(deployment);
     state.services[web.serviceArn] = web;
     const td = {
-      taskDefinitionArn: web.taskDefinition,
+      taskDefinitionArn: web.taskDefinition!,
       family: 'web',
       revision: 1,
       status: 'ACTIVE' as const,

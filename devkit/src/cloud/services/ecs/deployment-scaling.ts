@@ -1,11 +1,13 @@
 /**
- * Bringing a service's deployments to their counts — the one place tasks start or stop for scale,
- * called by the API handlers (CreateService, UpdateService, DeleteService) and by the scheduler on
- * every step: the primary's missing tasks start as far as maximumPercent leaves room; what is no
- * longer wanted stops as far as minimumHealthyPercent allows, tasks protected from scale-in aside.
+ * Bringing a service's deployments and task sets to their counts — the one place tasks start or
+ * stop for scale, called by the API handlers (CreateService, UpdateService, DeleteService, the
+ * task set calls) and by the scheduler on every step: the primary's missing tasks start as far as
+ * maximumPercent leaves room; what is no longer wanted stops as far as minimumHealthyPercent
+ * allows, tasks protected from scale-in aside. A task set (EXTERNAL controller) is scaled to its
+ * share at once: the external controller, not ECS, paces the move between task sets.
  */
 import { recordServiceEvent, requestTaskStop, startServiceTasks } from './lifecycle.ts';
-import type { DeploymentRecord, EcsState, ServiceRecord, TaskRecord } from './state.ts';
+import type { DeploymentRecord, EcsState, ServiceRecord, TaskRecord, TaskSetRecord } from './state.ts';
 import {
   deploymentTasks,
   isLive,
@@ -95,13 +97,18 @@ function stopSurplusTasks(
     ).length;
     stops.push(...old.filter(isHealthy).slice(0, Math.max(0, healthy - minHealthy)));
   }
+  stopForScaling(service, stops, primary.id, now);
+}
+
+/** Stops `stops` (protected tasks aside, until their protection ends) and says so in the events. */
+function stopForScaling(service: ServiceRecord, stops: TaskRecord[], initiator: string, now: number): void {
   // A task protected from scale-in stays until its protection is cleared or expires, as on AWS.
   const unprotected = stops.filter((t) => !isProtected(t, now));
   if (unprotected.length === 0) return;
   for (const task of unprotected) {
     requestTaskStop(
       task,
-      { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.scaling(primary.id) },
+      { stopCode: 'ServiceSchedulerInitiated', reason: stopReasons.scaling(initiator) },
       now,
     );
   }
@@ -113,4 +120,54 @@ function stopSurplusTasks(
     ),
     now,
   );
+}
+
+/**
+ * A task set's share of its service: desiredCount × scale percent, rounded up as AWS documents
+ * (1.2 → 2); none once it drains or its service goes. The epsilon keeps a product such as
+ * 10 × 70 / 100 (7.000000000000001 in floating point) from rounding up to 8.
+ */
+export function computedDesiredCount(service: ServiceRecord, taskSet: TaskSetRecord): number {
+  if (taskSet.status === 'DRAINING' || service.status !== 'ACTIVE') return 0;
+  return Math.max(0, Math.ceil((service.desiredCount * taskSet.scale.value) / 100 - 1e-9));
+}
+
+/** Starts a task set's missing tasks and stops its newest surplus ones, at once. */
+export function bringTaskSetToCount(
+  state: EcsState,
+  service: ServiceRecord,
+  taskSet: TaskSetRecord,
+  now: number,
+): void {
+  const count = computedDesiredCount(service, taskSet);
+  const live = wanted(deploymentTasks(state, service, taskSet)).sort(
+    (a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0),
+  );
+  const taskDefinition = taskDefinitionByArn(state, taskSet.taskDefinition);
+  if (live.length < count && taskDefinition) {
+    startServiceTasks(state, service, taskSet, count - live.length, taskDefinition, now);
+  }
+  stopForScaling(service, live.slice(0, Math.max(0, live.length - count)), taskSet.id, now);
+}
+
+/**
+ * STEADY_STATE when the task set runs its computed count, every task healthy (container and load
+ * balancer checks, as isHealthy counts them) and none on its way out; STABILIZING otherwise.
+ */
+export function noteTaskSetStability(
+  state: EcsState,
+  service: ServiceRecord,
+  taskSet: TaskSetRecord,
+  now: number,
+): void {
+  const tasks = deploymentTasks(state, service, taskSet);
+  const live = wanted(tasks);
+  const steady =
+    live.length === computedDesiredCount(service, taskSet) &&
+    live.every(isHealthy) &&
+    tasks.every((t) => !isLive(t) || t.desiredStatus === 'RUNNING');
+  const status = steady ? 'STEADY_STATE' : 'STABILIZING';
+  if (taskSet.stabilityStatus === status) return;
+  taskSet.stabilityStatus = status;
+  taskSet.stabilityStatusAt = now;
 }

@@ -1,6 +1,6 @@
 /**
- * Amazon ECS's control plane: clusters, task definitions, services with their deployments and
- * events and deployment history, tasks, account settings, capacity providers and tags — recorded as desired state. Running the tasks is the scheduler's job, which
+ * Amazon ECS's control plane: clusters, task definitions, services with their deployments (or
+ * task sets) and events and deployment history, tasks, account settings, capacity providers and tags — recorded as desired state. Running the tasks is the scheduler's job, which
  * plugs in through lifecycle.ts.
  */
 import { ecsAuthorization } from './permissions.ts';
@@ -39,6 +39,13 @@ import { createService, deleteService, describeServices, listServices, updateSer
 import type { EcsState } from './state.ts';
 import { initialEcsState } from './state.ts';
 import { listTagsForResource, tagResource, untagResource } from './tags.ts';
+import {
+  createTaskSet,
+  deleteTaskSet,
+  describeTaskSets,
+  updateServicePrimaryTaskSet,
+  updateTaskSet,
+} from './task-sets.ts';
 import {
   deleteTaskDefinitions,
   deregisterTaskDefinition,
@@ -96,6 +103,11 @@ export const ecs: ServiceDefinition<EcsState> = {
     DescribeServiceDeployments: describeServiceDeployments,
     DescribeServiceRevisions: describeServiceRevisions,
     StopServiceDeployment: stopServiceDeployment,
+    CreateTaskSet: createTaskSet,
+    DescribeTaskSets: describeTaskSets,
+    UpdateTaskSet: updateTaskSet,
+    DeleteTaskSet: deleteTaskSet,
+    UpdateServicePrimaryTaskSet: updateServicePrimaryTaskSet,
     RunTask: runTask,
     StopTask: stopTask,
     DescribeTasks: describeTasks,

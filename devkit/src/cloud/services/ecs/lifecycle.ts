@@ -55,8 +55,9 @@ export function isFargate(placement: Placement): boolean {
   return (placement.capacityProviderStrategy ?? []).some((item) => isFargateProvider(item.capacityProvider));
 }
 
-/** A new PRIMARY deployment of `service`'s current settings, rolling out. */
+/** A new PRIMARY deployment of `service`'s current settings, rolling out (ECS controller only). */
 export function newDeployment(service: ServiceRecord, now: number): DeploymentRecord {
+  if (!service.taskDefinition) throw new Error(`${service.serviceArn} has no task definition to deploy`);
   const id = newDeploymentId();
   const fargate = isFargate(service);
   return {
@@ -158,6 +159,12 @@ export function addTask(state: EcsState, spec: NewTask, now: number): TaskRecord
   return task;
 }
 
+/** What starts a service's tasks: a deployment, or a task set (EXTERNAL services). */
+export type TaskSource = Pick<
+  DeploymentRecord,
+  'id' | 'launchType' | 'capacityProviderStrategy' | 'networkConfiguration'
+>;
+
 /**
  * Starts `count` tasks of `deployment` and says so in the service's events. Without Fargate there
  * is nowhere to place them (the local cloud has no container instances), as AWS reports.
@@ -165,7 +172,7 @@ export function addTask(state: EcsState, spec: NewTask, now: number): TaskRecord
 export function startServiceTasks(
   state: EcsState,
   service: ServiceRecord,
-  deployment: DeploymentRecord,
+  deployment: TaskSource,
   count: number,
   taskDefinition: TaskDefinitionRecord,
   now: number,

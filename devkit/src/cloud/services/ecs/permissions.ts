@@ -23,6 +23,18 @@ const clusterName = (cluster: string | undefined) => (cluster ?? 'default').repl
 const cluster = (id: string | undefined, at: Scope) => named(id ?? 'default', at, (n) => `cluster/${n}`);
 const service = (id: string | undefined, clusterId: string | undefined, at: Scope) =>
   named(id, at, (n) => `service/${clusterName(clusterId)}/${n}`);
+/** A task set by ARN, or by its id (`ecs-svc/…`) under its service. */
+const taskSet = (
+  id: string | undefined,
+  serviceId: string | undefined,
+  clusterId: string | undefined,
+  at: Scope,
+) =>
+  id?.startsWith('arn:')
+    ? id
+    : at.arn(
+        `task-set/${clusterName(clusterId)}/${(serviceId ?? '').replace(/^arn:.*:service\/[^/]+\//, '')}/${id ?? ''}`,
+      );
 const task = (id: string | undefined, clusterId: string | undefined, at: Scope) =>
   named(id, at, (n) => `task/${clusterName(clusterId)}/${n}`);
 /** `family:revision`, or a family alone (its latest revision: any of the family's). */
@@ -141,6 +153,44 @@ export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
     DescribeServiceDeployments: (i: { serviceDeploymentArns?: string[] }) => i.serviceDeploymentArns ?? [],
     DescribeServiceRevisions: (i: { serviceRevisionArns?: string[] }) => i.serviceRevisionArns ?? [],
     StopServiceDeployment: (i) => i.serviceDeploymentArn,
+    // Task sets (EXTERNAL controller): on the service, or on the task set the call names.
+    CreateTaskSet: (i, at) => [
+      ...creating(
+        {
+          action: at.action,
+          resource: service(i.service, i.cluster, at),
+          context: {
+            ...clusterKey(i.cluster, at),
+            ...(i.taskDefinition ? { 'ecs:task-definition': taskDefinition(i.taskDefinition, at) } : {}),
+            ...requestTags(i.tags),
+          },
+        },
+        i.tags,
+        // Its id is not known yet.
+        taskSet('*', i.service, i.cluster, at),
+        at,
+      ),
+    ],
+    DescribeTaskSets: (i, at) => [
+      { action: at.action, resource: service(i.service, i.cluster, at), context: clusterKey(i.cluster, at) },
+    ],
+    UpdateTaskSet: (i, at) => [
+      {
+        action: at.action,
+        resource: taskSet(i.taskSet, i.service, i.cluster, at),
+        context: clusterKey(i.cluster, at),
+      },
+    ],
+    DeleteTaskSet: (i, at) => [
+      {
+        action: at.action,
+        resource: taskSet(i.taskSet, i.service, i.cluster, at),
+        context: clusterKey(i.cluster, at),
+      },
+    ],
+    UpdateServicePrimaryTaskSet: (i, at) => [
+      { action: at.action, resource: service(i.service, i.cluster, at), context: clusterKey(i.cluster, at) },
+    ],
     RunTask: (i, at) => {
       const overrides = i.overrides as Override;
       return [

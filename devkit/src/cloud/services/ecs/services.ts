@@ -14,12 +14,12 @@ import type {
   UpdateServiceResponse,
 } from '@aws-sdk/client-ecs';
 import { isDeepStrictEqual } from 'node:util';
-import type { Checked, Handler } from '../../service-definition.ts';
+import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { InvalidParameterException, ServiceNotActiveException } from './errors.ts';
 import { resolveServiceConnect } from './namespaces.ts';
 import { startServiceDeployment } from './service-deployments.ts';
-import { bringToCount } from './deployment-scaling.ts';
+import { bringTaskSetToCount, bringToCount } from './deployment-scaling.ts';
 import { isFargate, newDeployment, settleDrainingService } from './lifecycle.ts';
 import { checkPlacement, resolvePlacement } from './placement-rules.ts';
 import {
@@ -30,7 +30,7 @@ import {
   requireUsableTaskDefinition,
   serviceArnFor,
 } from './references.ts';
-import type { EcsState, ServiceRecord, TaskDefinitionRecord } from './state.ts';
+import type { ClusterRecord, EcsState, ServiceRecord, TaskDefinitionRecord } from './state.ts';
 import { lastSegment, taskDefinitionByArn } from './state.ts';
 import { checkUserTags } from './tags.ts';
 import { serviceToAws } from './views.ts';
@@ -45,14 +45,17 @@ function withDeploymentDefaults(config: DeploymentConfiguration | undefined): De
   };
 }
 
-/** The local cloud runs ECS rolling updates only; it refuses what it would otherwise run wrongly. */
-function checkRollingUpdate(
+/**
+ * The local cloud runs ECS rolling updates and task sets for an EXTERNAL controller; it refuses
+ * what it would otherwise run wrongly (CODE_DEPLOY needs CodeDeploy, which it does not have).
+ */
+function checkController(
   controller: DeploymentController | undefined,
   config: DeploymentConfiguration | undefined,
 ): void {
-  if (controller && controller.type !== 'ECS') {
+  if (controller && controller.type !== 'ECS' && controller.type !== 'EXTERNAL') {
     throw new InvalidParameterException(
-      `The local cloud emulates the ECS deployment controller only, not ${controller.type}.`,
+      `The local cloud emulates the ECS and EXTERNAL deployment controllers only, not ${controller.type}.`,
     );
   }
   if (config?.strategy && config.strategy !== 'ROLLING') {
@@ -62,8 +65,29 @@ function checkRollingUpdate(
   }
 }
 
+/**
+ * With an EXTERNAL controller the task set carries the task definition, placement, network and
+ * load balancers, and CreateService must leave them out: AWS answers "TaskDefinition must be
+ * blank." and "NetworkConfiguration must be null." (its words); the others are worded alike.
+ */
+function checkExternalService(input: CreateServiceRequest): void {
+  const refused: Array<[unknown, string]> = [
+    [input.taskDefinition, 'TaskDefinition must be blank.'],
+    [input.networkConfiguration, 'NetworkConfiguration must be null.'],
+    [input.launchType, 'LaunchType must be blank.'],
+    [input.platformVersion, 'PlatformVersion must be blank.'],
+    [
+      input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : undefined,
+      'CapacityProviderStrategy must be empty.',
+    ],
+    [input.loadBalancers?.length ? input.loadBalancers : undefined, 'LoadBalancers must be empty.'],
+  ];
+  const found = refused.find(([value]) => value !== undefined && value !== '');
+  if (found) throw new InvalidParameterException(found[1]);
+}
+
 /** A load balancer must point at a container port the task definition maps. */
-function checkLoadBalancers(td: TaskDefinitionRecord, loadBalancers: LoadBalancer[]): void {
+export function checkLoadBalancers(td: TaskDefinitionRecord, loadBalancers: LoadBalancer[]): void {
   for (const lb of loadBalancers) {
     const container = td.containerDefinitions?.find((c) => c.name === lb.containerName);
     if (!container) {
@@ -102,13 +126,20 @@ export const createService: Handler<
   checkName('Service', input.serviceName);
   checkDesiredCount(input.desiredCount);
   const cluster = requireCluster(ctx, input.cluster);
-  const td = requireUsableTaskDefinition(ctx.state, input.taskDefinition);
+  checkController(input.deploymentController, input.deploymentConfiguration);
   const serviceArn = serviceArnFor(cluster, input.serviceName);
   const existing = ctx.state.services[serviceArn];
+  if (input.deploymentController?.type === 'EXTERNAL') {
+    checkExternalService(input);
+    if (existing && existing.status !== 'INACTIVE') {
+      throw new InvalidParameterException('Creation of service was not idempotent.');
+    }
+    return { service: serviceToAws(ctx.state, createExternalService(input, ctx, cluster, serviceArn)) };
+  }
+  const td = requireUsableTaskDefinition(ctx.state, input.taskDefinition);
   if (existing && existing.status !== 'INACTIVE') {
     throw new InvalidParameterException('Creation of service was not idempotent.');
   }
-  checkRollingUpdate(input.deploymentController, input.deploymentConfiguration);
   const placement = resolvePlacement(cluster, input);
   const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   const loadBalancers = input.loadBalancers ?? [];
@@ -119,34 +150,17 @@ export const createService: Handler<
     resolveServiceConnect(ctx.state, cluster, input.serviceConnectConfiguration);
   const now = Date.now();
   const service: ServiceRecord = {
-    serviceArn,
-    serviceName: input.serviceName,
-    clusterArn: cluster.clusterArn,
+    ...serviceSettings(input, ctx, cluster, serviceArn, now),
     loadBalancers,
-    serviceRegistries: input.serviceRegistries ?? [],
-    status: 'ACTIVE',
-    desiredCount: input.desiredCount ?? 0,
     ...placement,
     ...(isFargate(placement)
       ? { platformVersion: input.platformVersion ?? 'LATEST', platformFamily: 'Linux' }
       : {}),
     taskDefinition: td.taskDefinitionArn,
-    deploymentConfiguration: withDeploymentDefaults(input.deploymentConfiguration),
-    deployments: [],
-    events: [],
     ...(loadBalancers.length ? { roleArn: input.role ?? serviceLinkedRole(ctx.accountId) } : {}),
-    createdAt: now,
-    placementConstraints: input.placementConstraints ?? [],
-    placementStrategy: input.placementStrategy ?? [],
     ...(networkConfiguration ? { networkConfiguration } : {}),
     ...(serviceConnect ? { serviceConnectConfiguration: serviceConnect } : {}),
-    healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds ?? 0,
-    schedulingStrategy: input.schedulingStrategy ?? 'REPLICA',
     deploymentController: { type: 'ECS' },
-    createdBy: `arn:aws:iam::${ctx.accountId}:root`,
-    enableECSManagedTags: input.enableECSManagedTags ?? false,
-    propagateTags: input.propagateTags ?? 'NONE',
-    enableExecuteCommand: input.enableExecuteCommand ?? false,
   };
   const deployment = newDeployment(service, now);
   service.deployments.push(deployment);
@@ -156,6 +170,55 @@ export const createService: Handler<
   bringToCount(ctx.state, service, deployment, now);
   return { service: serviceToAws(ctx.state, service) };
 };
+
+/** What every service records from CreateService, whatever its controller. */
+function serviceSettings(
+  input: Checked<CreateServiceRequest, 'serviceName'>,
+  ctx: RequestContext<EcsState>,
+  cluster: ClusterRecord,
+  serviceArn: string,
+  now: number,
+): ServiceRecord {
+  return {
+    serviceArn,
+    serviceName: input.serviceName,
+    clusterArn: cluster.clusterArn,
+    serviceRegistries: input.serviceRegistries ?? [],
+    status: 'ACTIVE',
+    desiredCount: input.desiredCount ?? 0,
+    deploymentConfiguration: withDeploymentDefaults(input.deploymentConfiguration),
+    deployments: [],
+    events: [],
+    createdAt: now,
+    placementConstraints: input.placementConstraints ?? [],
+    placementStrategy: input.placementStrategy ?? [],
+    healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds ?? 0,
+    schedulingStrategy: input.schedulingStrategy ?? 'REPLICA',
+    createdBy: `arn:aws:iam::${ctx.accountId}:root`,
+    enableECSManagedTags: input.enableECSManagedTags ?? false,
+    propagateTags: input.propagateTags ?? 'NONE',
+    enableExecuteCommand: input.enableExecuteCommand ?? false,
+  };
+}
+
+/** A service an external controller deploys through task sets: no deployment, no task yet. */
+function createExternalService(
+  input: Checked<CreateServiceRequest, 'serviceName'>,
+  ctx: RequestContext<EcsState>,
+  cluster: ClusterRecord,
+  serviceArn: string,
+): ServiceRecord {
+  const tags = checkUserTags(input.tags);
+  const service: ServiceRecord = {
+    ...serviceSettings(input, ctx, cluster, serviceArn, Date.now()),
+    loadBalancers: [],
+    deploymentController: { type: 'EXTERNAL' },
+    taskSets: [],
+  };
+  ctx.state.services[serviceArn] = service;
+  ctx.state.tags[serviceArn] = tags;
+  return service;
+}
 
 /**
  * Equal values, whatever their objects' prototypes: state read back after a restart is made of
@@ -181,10 +244,15 @@ export const updateService: Handler<
   const cluster = requireCluster(ctx, input.cluster);
   const service = requireService(ctx.state, cluster, input.service);
   if (service.status !== 'ACTIVE') throw new ServiceNotActiveException('Service was not ACTIVE.');
+  if (service.taskSets)
+    return { service: serviceToAws(ctx.state, updateExternalService(input, ctx, service)) };
   const td = input.taskDefinition
     ? requireUsableTaskDefinition(ctx.state, input.taskDefinition)
-    : taskDefinitionByArn(ctx.state, service.taskDefinition)!;
-  checkRollingUpdate(input.deploymentController, input.deploymentConfiguration);
+    : taskDefinitionByArn(ctx.state, service.taskDefinition ?? '')!;
+  checkController(input.deploymentController, input.deploymentConfiguration);
+  if (input.deploymentController && input.deploymentController.type !== 'ECS') {
+    throw new InvalidParameterException("The local cloud does not change a service's deployment controller.");
+  }
   // A new strategy replaces the service's launch type or strategy (checked as CreateService checks it).
   const placement = input.capacityProviderStrategy?.length
     ? resolvePlacement(cluster, { capacityProviderStrategy: input.capacityProviderStrategy })
@@ -244,6 +312,50 @@ export const updateService: Handler<
   return { service: serviceToAws(ctx.state, service) };
 };
 
+/**
+ * An EXTERNAL service takes a new desired count and health-check grace period (and the settings
+ * that are no task set's); task definition, placement, network and load balancers belong to its
+ * task sets, as the developer guide says: changing them needs a new task set.
+ */
+function updateExternalService(
+  input: Checked<UpdateServiceRequest, 'service'>,
+  ctx: RequestContext<EcsState>,
+  service: ServiceRecord,
+): ServiceRecord {
+  const taskSetLevel: Array<[unknown, string]> = [
+    [input.taskDefinition, 'taskDefinition'],
+    [input.networkConfiguration, 'networkConfiguration'],
+    [input.loadBalancers, 'loadBalancers'],
+    [input.platformVersion, 'platformVersion'],
+    [input.capacityProviderStrategy, 'capacityProviderStrategy'],
+    [input.serviceConnectConfiguration, 'serviceConnectConfiguration'],
+    [input.forceNewDeployment || undefined, 'forceNewDeployment'],
+    [
+      input.deploymentController?.type === 'EXTERNAL' ? undefined : input.deploymentController,
+      'deploymentController',
+    ],
+  ];
+  const found = taskSetLevel.find(([value]) => value !== undefined);
+  if (found) {
+    throw new InvalidParameterException(
+      `${found[1]} cannot be updated for a service that uses the EXTERNAL deployment controller: create a task set instead.`,
+    );
+  }
+  Object.assign(service, {
+    desiredCount: input.desiredCount ?? service.desiredCount,
+    deploymentConfiguration: { ...service.deploymentConfiguration, ...input.deploymentConfiguration },
+    ...(input.healthCheckGracePeriodSeconds !== undefined
+      ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds }
+      : {}),
+    ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
+    ...(input.enableECSManagedTags !== undefined ? { enableECSManagedTags: input.enableECSManagedTags } : {}),
+    ...(input.propagateTags !== undefined ? { propagateTags: input.propagateTags } : {}),
+  });
+  const now = Date.now();
+  for (const taskSet of service.taskSets ?? []) bringTaskSetToCount(ctx.state, service, taskSet, now);
+  return service;
+}
+
 export const describeServices: Handler<
   Checked<DescribeServicesRequest, 'services'>,
   DescribeServicesResponse,
@@ -294,7 +406,8 @@ export const deleteService: Handler<
   service.desiredCount = 0;
   service.status = 'DRAINING';
   for (const deployment of service.deployments) deployment.desiredCount = 0;
-  bringToCount(ctx.state, service, service.deployments[0]!, now);
+  if (service.deployments[0]) bringToCount(ctx.state, service, service.deployments[0], now);
+  for (const taskSet of service.taskSets ?? []) bringTaskSetToCount(ctx.state, service, taskSet, now);
   const response = { service: serviceToAws(ctx.state, service) };
   settleDrainingService(ctx.state, service);
   return response;

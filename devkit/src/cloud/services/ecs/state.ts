@@ -11,6 +11,7 @@ import type {
   ClusterSetting,
   Container,
   Deployment,
+  LoadBalancer,
   NetworkConfiguration,
   Service,
   ServiceConnectConfiguration,
@@ -19,6 +20,7 @@ import type {
   Tag,
   Task,
   TaskDefinition,
+  TaskSet,
 } from '@aws-sdk/client-ecs';
 import { nameMap } from '../common.ts';
 
@@ -110,6 +112,24 @@ export type ServiceDeploymentRecord = Stored<
   rollback?: { reason: string; startedAt: EpochMs; serviceRevisionArn: string };
 };
 
+/**
+ * A task set of a service whose deployments an external controller drives (EXTERNAL): its tasks
+ * carry its id as `startedBy`; its counts (computedDesiredCount, running, pending) are derived.
+ */
+export type TaskSetRecord = Stored<
+  Omit<TaskSet, 'computedDesiredCount' | 'runningCount' | 'pendingCount' | 'tags'>,
+  'createdAt' | 'updatedAt' | 'stabilityStatusAt'
+> & {
+  id: string;
+  taskSetArn: string;
+  serviceArn: string;
+  clusterArn: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
+  taskDefinition: string;
+  scale: { value: number; unit: 'PERCENT' };
+  stabilityStatus: 'STEADY_STATE' | 'STABILIZING';
+};
+
 export interface ServiceEventRecord {
   id: string;
   createdAt: EpochMs;
@@ -117,7 +137,7 @@ export interface ServiceEventRecord {
 }
 
 export type ServiceRecord = Stored<
-  Omit<Service, 'deployments' | 'events' | 'tags' | 'runningCount' | 'pendingCount'>,
+  Omit<Service, 'deployments' | 'taskSets' | 'events' | 'tags' | 'runningCount' | 'pendingCount'>,
   'createdAt'
 > & {
   serviceArn: string;
@@ -125,9 +145,12 @@ export type ServiceRecord = Stored<
   clusterArn: string;
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   desiredCount: number;
-  taskDefinition: string;
-  /** PRIMARY first, as AWS lists them. */
+  /** For an EXTERNAL service, its primary task set's (none until one is primary). */
+  taskDefinition?: string;
+  /** PRIMARY first, as AWS lists them (none for an EXTERNAL service). */
   deployments: DeploymentRecord[];
+  /** An EXTERNAL service's task sets, in creation order (absent for the ECS controller). */
+  taskSets?: TaskSetRecord[];
   /** Newest first, at most MAX_SERVICE_EVENTS. */
   events: ServiceEventRecord[];
   /** Not in AWS's Service shape (its deployments carry it): Service Connect, namespace as an ARN. */
@@ -276,12 +299,19 @@ export function serviceTasks(state: EcsState, service: ServiceRecord): TaskRecor
   return Object.values(state.tasks).filter((t) => t.clusterArn === service.clusterArn && t.group === group);
 }
 
+/** The tasks a deployment (or a task set, whose tasks carry its id the same way) started. */
 export function deploymentTasks(
   state: EcsState,
   service: ServiceRecord,
-  deployment: DeploymentRecord,
+  deployment: { id: string },
 ): TaskRecord[] {
   return serviceTasks(state, service).filter((t) => t.startedBy === deployment.id);
+}
+
+/** The load balancers a service task is registered with: its task set's, else the service's. */
+export function taskLoadBalancers(service: ServiceRecord, task: TaskRecord): LoadBalancer[] {
+  const taskSet = service.taskSets?.find((s) => s.id === task.startedBy);
+  return (taskSet ? taskSet.loadBalancers : service.loadBalancers) ?? [];
 }
 
 /** `arn:…:task-definition/<family>:<revision>` → its record, whatever its status. */

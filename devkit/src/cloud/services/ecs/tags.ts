@@ -64,12 +64,12 @@ export function newTaskTags(state: EcsState, tagging: NewTaskTagging): Tag[] {
 }
 
 /**
- * The ARN of a cluster, service, task definition, task or capacity provider that exists; ECS's
+ * The ARN of a cluster, service, task definition, task, task set or capacity provider that exists; ECS's
  * errors otherwise. FARGATE and FARGATE_SPOT are AWS's, not the account's: they take no tags.
  */
 function requireTaggable(ctx: RequestContext<EcsState>, resourceArn: string): string {
   const match =
-    /^arn:aws[a-z-]*:ecs:[^:]+:\d{12}:(cluster|service|task-definition|task|capacity-provider)\/.+$/.exec(
+    /^arn:aws[a-z-]*:ecs:[^:]+:\d{12}:(cluster|service|task-definition|task-set|task|capacity-provider)\/.+$/.exec(
       resourceArn,
     );
   if (!match) throw new InvalidParameterException('The ARN provided is invalid.');
@@ -86,6 +86,11 @@ function requireTaggable(ctx: RequestContext<EcsState>, resourceArn: string): st
       break;
     case 'task':
       if (state.tasks[resourceArn]) return resourceArn;
+      break;
+    case 'task-set':
+      if (Object.values(state.services).some((s) => s.taskSets?.some((t) => t.taskSetArn === resourceArn))) {
+        return resourceArn;
+      }
       break;
     case 'capacity-provider': {
       const provider = capacityProvidersOf(state)[lastSegment(resourceArn)];

@@ -13,6 +13,7 @@ import type {
   Tag,
   Task,
   TaskDefinition,
+  TaskSet,
 } from '@aws-sdk/client-ecs';
 import { toDate } from '../common.ts';
 import type {
@@ -24,7 +25,9 @@ import type {
   ServiceRevisionRecord,
   TaskDefinitionRecord,
   TaskRecord,
+  TaskSetRecord,
 } from './state.ts';
+import { computedDesiredCount } from './deployment-scaling.ts';
 import { deploymentTasks, isPending, serviceDeploymentsOf, serviceTasks } from './state.ts';
 
 export function tagsOf(state: EcsState, arn: string): Tag[] {
@@ -88,15 +91,36 @@ export function deploymentToAws(
 
 export function serviceToAws(state: EcsState, service: ServiceRecord, include?: Include): Service {
   const tasks = serviceTasks(state, service);
+  const { taskSets, ...settings } = service;
   return {
-    ...service,
+    ...settings,
     runningCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
     pendingCount: tasks.filter(isPending).length,
     createdAt: toDate(service.createdAt),
     deployments: service.deployments.map((d) => deploymentToAws(state, service, d)),
+    ...(taskSets ? { taskSets: taskSets.map((t) => taskSetToAws(state, service, t)) } : {}),
     events: service.events.map((e) => ({ ...e, createdAt: toDate(e.createdAt) })),
     ...(include?.includes('TAGS') ? { tags: tagsOf(state, service.serviceArn) } : {}),
     ...currentServiceDeployment(state, service),
+  };
+}
+
+export function taskSetToAws(
+  state: EcsState,
+  service: ServiceRecord,
+  taskSet: TaskSetRecord,
+  include?: Include,
+): TaskSet {
+  const tasks = deploymentTasks(state, service, taskSet);
+  return {
+    ...taskSet,
+    computedDesiredCount: computedDesiredCount(service, taskSet),
+    pendingCount: tasks.filter(isPending).length,
+    runningCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+    createdAt: toDate(taskSet.createdAt),
+    updatedAt: toDate(taskSet.updatedAt),
+    stabilityStatusAt: toDate(taskSet.stabilityStatusAt),
+    ...(include?.includes('TAGS') ? { tags: tagsOf(state, taskSet.taskSetArn) } : {}),
   };
 }
 
