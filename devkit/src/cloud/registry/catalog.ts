@@ -47,6 +47,8 @@ export interface RegistryNamespace {
    * covers it); resolves true once it durably exists, false when it is not created.
    */
   createOnPush(name: string): Promise<boolean>;
+  /** Whether cross-repository mounts are made (ECR: the BLOB_MOUNTING account setting); else they upload. */
+  mountsBlobs(): boolean;
   /** The size of a blob pushed to (or mounted into) `name`, if it was. */
   blobSize(name: string, digest: string): number | undefined;
   /** Resolves once the link is durable (the blob itself already is). */

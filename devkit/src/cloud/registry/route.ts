@@ -157,14 +157,14 @@ async function upload(call: Call, blobs: BlobStore, id: string): Promise<void> {
     allow(req, ['POST']);
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
-    if (mount && from && readable(ns, from)) {
+    if (mount && from && ns.mountsBlobs() && readable(ns, from)) {
       const size = ns.hasRepository(from) ? ns.blobSize(from, mount) : undefined;
       if (size !== undefined && (await blobs.size(mount)) === size) {
         await ns.linkBlob(name, mount, size);
         created(res, `/v2/${name}/blobs/${mount}`, mount);
         return;
       }
-      // Not mountable: the spec says to fall back to an ordinary upload session.
+      // Not mountable (or mounts are off): the spec says to fall back to an ordinary upload session.
     }
     // A monolithic upload (POST with its digest) completes the layer too.
     if (url.searchParams.has('digest')) ns.authorize('CompleteLayerUpload', name);

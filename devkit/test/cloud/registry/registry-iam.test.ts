@@ -16,6 +16,7 @@ import {
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  PutAccountSettingCommand,
 } from '@aws-sdk/client-ecr';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -202,6 +203,9 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable)('the registry under IAM en
       ],
     });
 
+    const admin = new ECRClient(t.clientConfig);
+    await admin.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'ENABLED' }));
+    admin.destroy();
     const mount = `/v2/${REPOSITORY}/blobs/uploads/?mount=${digest}&from=${SOURCE}`;
     expect((await role.fetch(mount, { method: 'POST' })).status).toBe(202);
     await iam.send(

@@ -7,6 +7,7 @@ import {
   CreateRepositoryCommand,
   DescribeImagesCommand,
   ECRClient,
+  PutAccountSettingCommand,
 } from '@aws-sdk/client-ecr';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -201,12 +202,19 @@ describe('blob uploads', () => {
     expect(await readdir(uploads)).not.toContain(id);
   });
 
-  it('mounts a blob from another repository (201), and falls back to an upload when the source lacks it (202)', async () => {
+  it('mounts a blob from another repository (201) once BLOB_MOUNTING is ENABLED, and falls back to an upload (202) while it is not or when the source lacks it', async () => {
     const content = randomBytes(2048);
     const digest = sha256(content);
     expect((await registry.pushBlob('raw', content)).status).toBe(201);
     const before = await registry.fetch(`/v2/raw/mirror/blobs/${digest}`, { method: 'HEAD' });
     expect(before.status).toBe(404);
+    // AWS's default is DISABLED: the client gets an upload session and sends the layer itself.
+    const uploading = await registry.fetch(`/v2/raw/mirror/blobs/uploads/?mount=${digest}&from=raw`, {
+      method: 'POST',
+    });
+    expect(uploading.status).toBe(202);
+    expect((await registry.fetch(uploading.headers.get('location')!, { method: 'DELETE' })).status).toBe(204);
+    await ecr.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'ENABLED' }));
     const mounted = await registry.fetch(`/v2/raw/mirror/blobs/uploads/?mount=${digest}&from=raw`, {
       method: 'POST',
     });

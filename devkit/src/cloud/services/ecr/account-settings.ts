@@ -2,8 +2,9 @@
  * GetAccountSetting / PutAccountSetting: the settings and values ECR's API reference documents,
  * kept per region as ECR keeps them. A setting never put reads as AWS's default for a new account:
  * basic scanning AWS_NATIVE (Clair is retired), registry policy scope V2, blob mounting DISABLED.
- * They are recorded, not acted on: the local registry has one scanner (none) and mounts blobs as
- * Docker asks.
+ * BLOB_MOUNTING acts: the registry mounts a layer from another repository only when it is ENABLED
+ * (else the push uploads it, as ECR answers with an upload session); the other two are recorded,
+ * not acted on (the local registry has one scanner, none, and no policy scopes to switch).
  */
 import type {
   GetAccountSettingRequest,
@@ -31,16 +32,17 @@ function setting(name: string): { values: readonly string[]; default: string } {
   return SETTINGS[name]!;
 }
 
+/** The setting's value in this region: as put, else AWS's default. */
+export function accountSetting(state: EcrState, name: string): string {
+  const stored = state.accountSettings;
+  return stored && Object.hasOwn(stored, name) ? stored[name]! : setting(name).default;
+}
+
 export const getAccountSetting: Handler<
   Checked<GetAccountSettingRequest, 'name'>,
   GetAccountSettingResponse,
   EcrState
-> = (input, ctx) => {
-  const known = setting(input.name);
-  const stored = ctx.state.accountSettings;
-  const value = stored && Object.hasOwn(stored, input.name) ? stored[input.name]! : known.default;
-  return { name: input.name, value };
-};
+> = (input, ctx) => ({ name: input.name, value: accountSetting(ctx.state, input.name) });
 
 export const putAccountSetting: Handler<
   Checked<PutAccountSettingRequest, 'name' | 'value'>,

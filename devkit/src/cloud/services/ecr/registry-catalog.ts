@@ -2,7 +2,8 @@
  * ECR as the registry's catalog: the registry password (from GetAuthorizationToken) opens one
  * region's repositories; pushes become images in ECR's state, with ECR's rules applied — the
  * repository must exist (or a CREATE_ON_PUSH template creates it, which asks ecr:CreateRepository
- * of the pusher), immutable tags stay put, scan on push, the lifecycle policy runs. Each
+ * of the pusher), immutable tags stay put, scan on push, the lifecycle policy runs, layers mount
+ * across repositories only with the BLOB_MOUNTING account setting ENABLED. Each
  * request of a password issued to a session or IAM user is authorized as that principal, with the
  * ECR action AWS maps it to, through the same AccessControl (and catalogue entry) as the API calls.
  */
@@ -14,6 +15,7 @@ import { ServiceError } from '../../protocol/errors.ts';
 import type { RegistryCatalog, RegistryNamespace, RegistryOperation } from '../../registry/catalog.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import type { StateStore } from '../../state/store.ts';
+import { accountSetting } from './account-settings.ts';
 import { claimedRegion, REGISTRY_USER, verifyPassword, type TokenPrincipal } from './authorization.ts';
 import { createOnPush } from './creation-templates.ts';
 import { ImageTagAlreadyExistsException } from './errors.ts';
@@ -102,6 +104,7 @@ function regionNamespace(
   return {
     authorize,
     hasRepository: (name) => Object.hasOwn(state.repositories, name),
+    mountsBlobs: () => accountSetting(state, 'BLOB_MOUNTING') === 'ENABLED',
     async createOnPush(name) {
       if (!createOnPush(state, at, name, () => authorize('CreateRepository', name))) return false;
       await changed();
