@@ -45,18 +45,17 @@ import {
   type SettingName,
 } from '@aws-sdk/client-ecs';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TIMINGS, type TaskFact } from '../../../src/cloud/scheduler/facts.ts';
 import { schedulerStep } from '../../../src/cloud/scheduler/step.ts';
 import { insightsEnabled } from '../../../src/cloud/metrics/container-insights.ts';
 import { shareOut } from '../../../src/cloud/services/ecs/capacity-strategy.ts';
 import { initialEcsState, type EcsState } from '../../../src/cloud/services/ecs/state.ts';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { runAwsCli } from '../aws-cli.ts';
+import { awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
 
 const ACCOUNT = '000000000000';
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
@@ -1070,8 +1069,7 @@ describe('ExecuteCommand (no SSM here)', () => {
       await writeFile(join(bin, 'session-manager-plugin'), '#!/bin/sh\nexit 0\n');
       await chmod(join(bin, 'session-manager-plugin'), 0o755);
       const env = awsCliEnv();
-      const cli = promisify(execFile)(
-        AWS_CLI,
+      const cli = runAwsCli(
         [
           '--endpoint-url',
           t.cloud.url,
