@@ -9,12 +9,19 @@
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RemoveRegionsFromReplicationCommand,
+  ReplicateSecretToRegionsCommand,
   SecretsManagerClient,
+  StopReplicationToReplicaCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
 
 const ACCOUNT = '000000000000';
 let t: TestCloud;
@@ -123,4 +130,148 @@ describe('BatchGetSecretValue under IAM enforcement', () => {
       message: expect.stringContaining('secretsmanager:BatchGetSecretValue'),
     });
   });
+});
+
+describe('replicas', () => {
+  it('are secrets in their regions that follow the primary until StopReplicationToReplica makes one standalone', async () => {
+    const eu = new SecretsManagerClient({ ...t.clientConfig, region: 'eu-west-1' });
+    clients.push(eu);
+    const { ARN: primaryArn } = await sm.send(
+      new CreateSecretCommand({ Name: 'shared/db', SecretString: 'v1', Description: 'the database' }),
+    );
+    const { ReplicationStatus } = await sm.send(
+      new ReplicateSecretToRegionsCommand({
+        SecretId: 'shared/db',
+        AddReplicaRegions: [{ Region: 'eu-west-1', KmsKeyId: 'alias/replica-key' }],
+      }),
+    );
+    expect(ReplicationStatus).toEqual([
+      {
+        Region: 'eu-west-1',
+        KmsKeyId: 'alias/replica-key',
+        Status: 'InSync',
+        StatusMessage: 'Replication succeeded',
+      },
+    ]);
+    // The replica's ARN is the primary's with its own region.
+    const replicaArn = primaryArn!.replace(':us-east-1:', ':eu-west-1:');
+    expect(await eu.send(new DescribeSecretCommand({ SecretId: 'shared/db' }))).toMatchObject({
+      ARN: replicaArn,
+      Description: 'the database',
+      KmsKeyId: 'alias/replica-key',
+      PrimaryRegion: 'us-east-1',
+    });
+    await sm.send(new PutSecretValueCommand({ SecretId: 'shared/db', SecretString: 'v2' }));
+    expect((await eu.send(new GetSecretValueCommand({ SecretId: replicaArn }))).SecretString).toBe('v2');
+    await expect(
+      eu.send(new PutSecretValueCommand({ SecretId: 'shared/db', SecretString: 'mine' })),
+    ).rejects.toMatchObject({ name: 'InvalidRequestException' });
+    await expect(
+      eu.send(new DeleteSecretCommand({ SecretId: 'shared/db', ForceDeleteWithoutRecovery: true })),
+    ).rejects.toMatchObject({ name: 'InvalidRequestException' });
+    // Called on the primary, in its own region, it is no replica.
+    await expect(
+      sm.send(new StopReplicationToReplicaCommand({ SecretId: 'shared/db' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+    });
+
+    const promoted = await eu.send(new StopReplicationToReplicaCommand({ SecretId: 'shared/db' }));
+    expect(promoted.ARN).toBe(replicaArn);
+    const standalone = await eu.send(new DescribeSecretCommand({ SecretId: 'shared/db' }));
+    expect(standalone.PrimaryRegion).toBeUndefined();
+    expect(standalone.ReplicationStatus).toBeUndefined();
+    await eu.send(new PutSecretValueCommand({ SecretId: 'shared/db', SecretString: 'eu-own' }));
+    await sm.send(new PutSecretValueCommand({ SecretId: 'shared/db', SecretString: 'v3' }));
+    expect((await eu.send(new GetSecretValueCommand({ SecretId: 'shared/db' }))).SecretString).toBe('eu-own');
+    // The primary no longer replicates there.
+    expect(
+      (await sm.send(new DescribeSecretCommand({ SecretId: 'shared/db' }))).ReplicationStatus,
+    ).toBeUndefined();
+
+    // A region already holding a secret of that name gets no replica: its status is Failed.
+    await sm.send(new CreateSecretCommand({ Name: 'taken', SecretString: 'us' }));
+    await eu.send(new CreateSecretCommand({ Name: 'taken', SecretString: 'eu' }));
+    const failed = await sm.send(
+      new ReplicateSecretToRegionsCommand({
+        SecretId: 'taken',
+        AddReplicaRegions: [{ Region: 'eu-west-1' }],
+      }),
+    );
+    expect(failed.ReplicationStatus).toMatchObject([{ Region: 'eu-west-1', Status: 'Failed' }]);
+    expect((await eu.send(new GetSecretValueCommand({ SecretId: 'taken' }))).SecretString).toBe('eu');
+
+    // Removing a region deletes the replica there.
+    await sm.send(
+      new ReplicateSecretToRegionsCommand({
+        SecretId: 'taken',
+        AddReplicaRegions: [{ Region: 'ap-south-1' }],
+      }),
+    );
+    const ap = new SecretsManagerClient({ ...t.clientConfig, region: 'ap-south-1' });
+    clients.push(ap);
+    expect((await ap.send(new GetSecretValueCommand({ SecretId: 'taken' }))).SecretString).toBe('us');
+    await sm.send(
+      new RemoveRegionsFromReplicationCommand({ SecretId: 'taken', RemoveReplicaRegions: ['ap-south-1'] }),
+    );
+    await expect(ap.send(new DescribeSecretCommand({ SecretId: 'taken' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+
+    // Both regions' changes were kept.
+    await t.stop();
+    await t.restart();
+    const us = new SecretsManagerClient(t.clientConfig);
+    const euAgain = new SecretsManagerClient({ ...t.clientConfig, region: 'eu-west-1' });
+    clients.push(us, euAgain);
+    sm = us;
+    expect((await euAgain.send(new GetSecretValueCommand({ SecretId: 'shared/db' }))).SecretString).toBe(
+      'eu-own',
+    );
+    expect(
+      (await euAgain.send(new DescribeSecretCommand({ SecretId: 'shared/db' }))).PrimaryRegion,
+    ).toBeUndefined();
+    expect((await us.send(new GetSecretValueCommand({ SecretId: 'shared/db' }))).SecretString).toBe('v3');
+  });
+
+  it.skipIf(!awsCliAvailable)(
+    'are promoted by the AWS CLI (stop-replication-to-replica in the replica region)',
+    { timeout: 120_000 },
+    async () => {
+      await sm.send(new CreateSecretCommand({ Name: 'cli/db', SecretString: 'x' }));
+      await t.aws([
+        'secretsmanager',
+        'replicate-secret-to-regions',
+        '--secret-id',
+        'cli/db',
+        '--add-replica-regions',
+        'Region=eu-central-1',
+      ]);
+      const promoted = (
+        await t.aws([
+          'secretsmanager',
+          'stop-replication-to-replica',
+          '--secret-id',
+          'cli/db',
+          '--region',
+          'eu-central-1',
+        ])
+      ).json as { ARN: string };
+      expect(promoted.ARN).toMatch(
+        /^arn:aws:secretsmanager:eu-central-1:000000000000:secret:cli\/db-[A-Za-z0-9]{6}$/,
+      );
+      const described = (
+        await t.aws([
+          'secretsmanager',
+          'describe-secret',
+          '--secret-id',
+          'cli/db',
+          '--region',
+          'eu-central-1',
+        ])
+      ).json as { PrimaryRegion?: string; ARN: string };
+      expect(described).toMatchObject({ ARN: promoted.ARN });
+      expect(described.PrimaryRegion).toBeUndefined();
+    },
+  );
 });

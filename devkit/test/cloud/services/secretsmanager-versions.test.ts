@@ -276,7 +276,7 @@ describe('ValidateResourcePolicy', () => {
   });
 });
 
-describe('replication as stored state', () => {
+describe('replication', () => {
   it('adds and removes replica regions, reported by DescribeSecret, and keeps the primary from deletion', async () => {
     await sm.send(new CreateSecretCommand({ Name: 'replicated', SecretString: 'x' }));
     const added = await sm.send(

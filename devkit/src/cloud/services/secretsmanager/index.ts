@@ -16,7 +16,11 @@ import {
   putResourcePolicy,
   validateResourcePolicy,
 } from './resource-policy.ts';
-import { removeRegionsFromReplication, replicateSecretToRegions } from './replication.ts';
+import {
+  removeRegionsFromReplication,
+  replicateSecretToRegions,
+  stopReplicationToReplica,
+} from './replication.ts';
 import { listSecretVersionIds, updateSecretVersionStage } from './staging.ts';
 import { cancelRotateSecret, rotateSecret } from './rotation.ts';
 import { initialSecretsState, type SecretsState } from './state.ts';
@@ -28,8 +32,8 @@ export { initialSecretsState, type SecretsState } from './state.ts';
 
 /**
  * Secrets Manager: secrets with versions and staging labels, deletion with a recovery window, tags,
- * random passwords, batch reads; resource policies (validated), rotation configuration and
- * replica regions as stored state.
+ * random passwords, batch reads; resource policies (validated), rotation configuration as stored
+ * state; replicas in their regions, promoted by StopReplicationToReplica.
  */
 export const secretsmanager: ServiceDefinition<SecretsState> = {
   signingName: 'secretsmanager',
@@ -62,5 +66,6 @@ export const secretsmanager: ServiceDefinition<SecretsState> = {
     ValidateResourcePolicy: validateResourcePolicy,
     ReplicateSecretToRegions: replicateSecretToRegions,
     RemoveRegionsFromReplication: removeRegionsFromReplication,
+    StopReplicationToReplica: stopReplicationToReplica,
   },
 };

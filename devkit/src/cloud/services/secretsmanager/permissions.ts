@@ -91,5 +91,6 @@ export const secretsManagerAuthorization: AuthorizationCatalogue<SecretsState> =
         : [secret(i.SecretId, at), { ...secret(i.SecretId, at), action: 'secretsmanager:PutResourcePolicy' }],
     ReplicateSecretToRegions: onSecret,
     RemoveRegionsFromReplication: onSecret,
+    StopReplicationToReplica: onSecret,
   },
 };

@@ -22,7 +22,7 @@ import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { MalformedPolicyDocumentException } from './errors.ts';
 import type { SecretsState } from './state.ts';
-import { findSecret, liveSecret } from './state.ts';
+import { findSecret, liveSecret, writableSecret } from './state.ts';
 
 function checkPolicy(text: string): string {
   let policy: unknown;
@@ -42,7 +42,7 @@ export const putResourcePolicy: Handler<
   PutResourcePolicyResponse,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   secret.resourcePolicy = checkPolicy(input.ResourcePolicy);
   return { ARN: secret.arn, Name: secret.name };
 };
@@ -61,7 +61,7 @@ export const deleteResourcePolicy: Handler<
   DeleteResourcePolicyResponse,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   delete secret.resourcePolicy;
   return { ARN: secret.arn, Name: secret.name };
 };

@@ -12,14 +12,14 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { InvalidRequestException } from './errors.ts';
 import type { SecretsState } from './state.ts';
-import { liveSecret } from './state.ts';
+import { writableSecret } from './state.ts';
 
 export const rotateSecret: Handler<
   Checked<RotateSecretRequest, 'SecretId'>,
   RotateSecretResponse,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   const lambdaArn = input.RotationLambdaARN ?? secret.rotation?.lambdaArn;
   if (lambdaArn === undefined) {
     throw new InvalidRequestException('No Lambda rotation function ARN is associated with this secret.');
@@ -42,7 +42,7 @@ export const cancelRotateSecret: Handler<
   CancelRotateSecretResponse,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   if (secret.rotation) secret.rotation.enabled = false;
   secret.lastChangedMs = Date.now();
   return { ARN: secret.arn, Name: secret.name };

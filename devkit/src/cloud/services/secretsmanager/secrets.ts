@@ -26,8 +26,8 @@ import {
   ResourceExistsException,
 } from './errors.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
-import { findSecret, liveSecret, newSecretArn, purgeExpired, regionOf } from './state.ts';
-import { replicationStatus } from './replication.ts';
+import { findSecret, liveSecret, newSecretArn, notOnReplica, purgeExpired, regionOf } from './state.ts';
+import { primaryRegionOf, replicationStatus, syncReplicas } from './replication.ts';
 import { checkTagCount } from './tags.ts';
 import { addVersion, checkValue, hasValue, holdsValue, versionsToStages } from './versions.ts';
 
@@ -61,6 +61,7 @@ function metadata(secret: SecretRecord) {
     ...(secret.replicas?.length
       ? { PrimaryRegion: regionOf(secret), ReplicationStatus: replicationStatus(secret) }
       : {}),
+    ...(secret.primaryRegion === undefined ? {} : { PrimaryRegion: secret.primaryRegion }),
   };
 }
 
@@ -137,12 +138,17 @@ export const updateSecret: Handler<
     secretString: input.SecretString,
     secretBinary: input.SecretBinary,
   };
+  // A replica's KMS key is its own; everything else changes with its primary.
+  if (secret.primaryRegion !== undefined && (input.Description !== undefined || hasValue(value))) {
+    throw notOnReplica(secret);
+  }
   checkValue(value);
   const now = Date.now();
   if (input.Description !== undefined) secret.description = input.Description;
   if (input.KmsKeyId !== undefined) secret.kmsKeyId = input.KmsKeyId;
   secret.lastChangedMs = now;
   const version = hasValue(value) ? addVersion(secret, value, now) : undefined;
+  syncReplicas(ctx, secret);
   return { ARN: secret.arn, Name: secret.name, VersionId: version?.versionId };
 };
 
@@ -168,6 +174,7 @@ export const deleteSecret: Handler<
     );
   }
   const secret = findSecret(ctx.state, input.SecretId);
+  if (secret.primaryRegion !== undefined) throw notOnReplica(secret);
   if (secret.replicas?.length) {
     throw new InvalidRequestException(
       `You can't delete secret ${secret.name} that still has replica regions [${secret.replicas.map((r) => r.region).join(', ')}]`,
@@ -230,7 +237,7 @@ function matchesFilter(secret: SecretRecord, filter: Filter): boolean {
         break;
       }
       case 'primary-region':
-        hit = (secret.replicas?.length ?? 0) > 0 && regionOf(secret).startsWith(value);
+        hit = primaryRegionOf(secret)?.startsWith(value) ?? false;
         break;
       default:
         hit = false; // owning-service: no secret here is owned by another service

@@ -17,7 +17,8 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { InvalidParameterException, LimitExceededException } from './errors.ts';
 import { pageOf } from './secrets.ts';
 import type { SecretsState } from './state.ts';
-import { findSecret, liveSecret } from './state.ts';
+import { syncReplicas } from './replication.ts';
+import { findSecret, writableSecret } from './state.ts';
 import { moveStage, selectVersion } from './versions.ts';
 
 const MAX_LABELS_PER_VERSION = 20;
@@ -48,7 +49,7 @@ export const updateSecretVersionStage: Handler<
   UpdateSecretVersionStageResponse,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   const label = input.VersionStage;
   if (input.MoveToVersionId === undefined && input.RemoveFromVersionId === undefined) {
     throw new InvalidParameterException('You must specify MoveToVersionId, RemoveFromVersionId or both.');
@@ -82,5 +83,6 @@ export const updateSecretVersionStage: Handler<
   }
   moveStage(secret, label, moveTo);
   secret.lastChangedMs = Date.now();
+  syncReplicas(ctx, secret);
   return { ARN: secret.arn, Name: secret.name };
 };

@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { RotationRulesType } from '@aws-sdk/client-secrets-manager';
 import { arn, nameMap } from '../common.ts';
-import { markedForDeletion, secretNotFound } from './errors.ts';
+import { InvalidRequestException, markedForDeletion, secretNotFound } from './errors.ts';
 
 export interface SecretVersionRecord {
   versionId: string;
@@ -36,8 +36,10 @@ export interface SecretRecord {
   resourcePolicy?: string;
   /** RotateSecret's configuration; CancelRotateSecret keeps it, disabled, as AWS does. */
   rotation?: { enabled: boolean; lambdaArn: string; rules?: RotationRulesType };
-  /** Regions it is replicated to (ReplicateSecretToRegions), as stored state. */
-  replicas?: Array<{ region: string; kmsKeyId?: string }>;
+  /** Regions it is replicated to (ReplicateSecretToRegions); a `Failed` one has no replica there. */
+  replicas?: Array<{ region: string; kmsKeyId?: string; failure?: string }>;
+  /** On a replica: its primary's region (replication.ts). */
+  primaryRegion?: string;
 }
 
 export interface SecretsState {
@@ -84,6 +86,22 @@ export function liveSecret(state: SecretsState, secretId: string): SecretRecord 
   const secret = findSecret(state, secretId);
   if (secret.deletedMs !== undefined) throw markedForDeletion();
   return secret;
+}
+
+/**
+ * The secret, for a change: a replica changes only with its primary (its KMS key aside), as AWS
+ * documents; where the reference is silent, the refusal is InvalidRequestException.
+ */
+export function writableSecret(state: SecretsState, secretId: string): SecretRecord {
+  const secret = liveSecret(state, secretId);
+  if (secret.primaryRegion !== undefined) throw notOnReplica(secret);
+  return secret;
+}
+
+export function notOnReplica(secret: SecretRecord): InvalidRequestException {
+  return new InvalidRequestException(
+    `Operation is not permitted on a replica secret. Call it in the primary secret's Region ${secret.primaryRegion}.`,
+  );
 }
 
 /** The region a secret lives in, from its ARN. */

@@ -4,7 +4,8 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { MAX_TAGS_PER_RESOURCE, mergedTagCount } from '../common.ts';
 import { InvalidParameterException } from './errors.ts';
 import type { SecretsState } from './state.ts';
-import { liveSecret } from './state.ts';
+import { syncReplicas } from './replication.ts';
+import { writableSecret } from './state.ts';
 
 /** Secrets Manager's quota: at most 50 tags per secret. */
 export function checkTagCount(existing: string[], added: string[]): void {
@@ -18,7 +19,7 @@ export const tagResource: Handler<Checked<TagResourceRequest, 'SecretId' | 'Tags
   input,
   ctx,
 ) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   checkTagCount(
     secret.tags.map((t) => t.Key),
     input.Tags.map((t) => t.Key ?? ''),
@@ -29,6 +30,7 @@ export const tagResource: Handler<Checked<TagResourceRequest, 'SecretId' | 'Tags
     if (existing) existing.Value = tag.Value ?? '';
     else secret.tags.push({ Key: key, Value: tag.Value ?? '' });
   }
+  syncReplicas(ctx, secret);
 };
 
 export const untagResource: Handler<
@@ -36,6 +38,7 @@ export const untagResource: Handler<
   void,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   secret.tags = secret.tags.filter((t) => !input.TagKeys.includes(t.Key));
+  syncReplicas(ctx, secret);
 };

@@ -24,7 +24,8 @@ import { InvalidParameterException } from './errors.ts';
 import { secretRequirement } from './permissions.ts';
 import { checkFilterKeys, pageOf, secretsMatching } from './secrets.ts';
 import type { SecretRecord, SecretsState } from './state.ts';
-import { accessDay, liveSecret } from './state.ts';
+import { syncReplicas } from './replication.ts';
+import { accessDay, liveSecret, writableSecret } from './state.ts';
 import { addVersion, hasValue, selectVersion } from './versions.ts';
 
 function readValue(
@@ -110,7 +111,7 @@ export const putSecretValue: Handler<
   PutSecretValueResponse,
   SecretsState
 > = (input, ctx) => {
-  const secret = liveSecret(ctx.state, input.SecretId);
+  const secret = writableSecret(ctx.state, input.SecretId);
   const value = {
     clientRequestToken: input.ClientRequestToken,
     secretString: input.SecretString,
@@ -120,6 +121,7 @@ export const putSecretValue: Handler<
   if (!hasValue(value))
     throw new InvalidParameterException('You must provide either SecretString or SecretBinary.');
   const version = addVersion(secret, value, Date.now());
+  syncReplicas(ctx, secret);
   return {
     ARN: secret.arn,
     Name: secret.name,
