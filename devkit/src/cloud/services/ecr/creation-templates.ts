@@ -3,19 +3,19 @@
  * settings ECR gives repositories it creates on the caller's behalf, by prefix (`ROOT` for any
  * repository no other template covers). Of those scenarios the local cloud has one, create on push:
  * a push to a repository that does not exist creates it from the CREATE_ON_PUSH template that
- * covers its name (nothing is replicated or pulled through offline). Each setting is checked as CreateRepository, PutLifecyclePolicy,
- * SetRepositoryPolicy and TagResource check it, so a template never holds what a repository could
- * not. Tag mutability is MUTABLE or IMMUTABLE, as for repositories here (the *_WITH_EXCLUSION
+ * covers its name (nothing is replicated or pulled through offline). Each setting is checked as
+ * CreateRepository, PutLifecyclePolicy, SetRepositoryPolicy and TagResource check it, so a template
+ * never holds what a repository could not. Tag mutability is MUTABLE or IMMUTABLE, as for repositories here (the *_WITH_EXCLUSION
  * modes and their exclusion filters are not supported by the local cloud).
  */
 import type {
-  RCTAppliedFor,
   CreateRepositoryCreationTemplateRequest,
   CreateRepositoryCreationTemplateResponse,
   DeleteRepositoryCreationTemplateRequest,
   DeleteRepositoryCreationTemplateResponse,
   DescribeRepositoryCreationTemplatesRequest,
   DescribeRepositoryCreationTemplatesResponse,
+  RCTAppliedFor,
   RepositoryCreationTemplate,
   UpdateRepositoryCreationTemplateRequest,
   UpdateRepositoryCreationTemplateResponse,

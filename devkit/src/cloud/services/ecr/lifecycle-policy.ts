@@ -14,15 +14,20 @@ import { applyLifecyclePolicy, parseLifecyclePolicy } from './lifecycle.ts';
 import type { EcrState, RepositoryRecord } from './state.ts';
 import { findRepository } from './state.ts';
 
+export function lifecyclePolicyNotFound(
+  repository: RepositoryRecord,
+  accountId: string,
+): LifecyclePolicyNotFoundException {
+  return new LifecyclePolicyNotFoundException(
+    `Lifecycle policy does not exist for the repository with name '${repository.name}' in the registry with id '${accountId}'`,
+  );
+}
+
 function policyOf(
   repository: RepositoryRecord,
   accountId: string,
 ): NonNullable<RepositoryRecord['lifecyclePolicy']> {
-  if (!repository.lifecyclePolicy) {
-    throw new LifecyclePolicyNotFoundException(
-      `Lifecycle policy does not exist for the repository with name '${repository.name}' in the registry with id '${accountId}'`,
-    );
-  }
+  if (!repository.lifecyclePolicy) throw lifecyclePolicyNotFound(repository, accountId);
   return repository.lifecyclePolicy;
 }
 

@@ -14,7 +14,8 @@ import type {
 } from '@aws-sdk/client-ecr';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
-import { LifecyclePolicyNotFoundException, LifecyclePolicyPreviewNotFoundException } from './errors.ts';
+import { LifecyclePolicyPreviewNotFoundException } from './errors.ts';
+import { lifecyclePolicyNotFound } from './lifecycle-policy.ts';
 import { expiredImages, parseLifecyclePolicy } from './lifecycle.ts';
 import type { EcrState, LifecyclePreviewRecord } from './state.ts';
 import { findRepository } from './state.ts';
@@ -26,11 +27,7 @@ export const startLifecyclePolicyPreview: Handler<
 > = (input, ctx) => {
   const repository = findRepository(ctx.state, input.repositoryName, ctx.accountId);
   const text = input.lifecyclePolicyText ?? repository.lifecyclePolicy?.text;
-  if (text === undefined) {
-    throw new LifecyclePolicyNotFoundException(
-      `Lifecycle policy does not exist for the repository with name '${repository.name}' in the registry with id '${ctx.accountId}'`,
-    );
-  }
+  if (text === undefined) throw lifecyclePolicyNotFound(repository, ctx.accountId);
   const expiring = expiredImages(parseLifecyclePolicy(text), Object.values(repository.images), Date.now());
   repository.lifecyclePreview = {
     text,

@@ -23,6 +23,7 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { wildcardMatcher } from '../wildcard.ts';
 import { InvalidParameterException } from './errors.ts';
 import type { EcrState, RepositoryRecord } from './state.ts';
+import { repositoryNotFoundMessage } from './state.ts';
 
 /** AWS's documented pairings: BASIC scans on push (or manually), ENHANCED on push or continuously. */
 const FREQUENCIES: Record<string, readonly string[]> = {
@@ -113,7 +114,7 @@ export const batchGetRepositoryScanningConfiguration: Handler<
       failures.push({
         repositoryName: name,
         failureCode: 'REPOSITORY_NOT_FOUND',
-        failureReason: `The repository with name '${name}' does not exist in the registry with id '${ctx.accountId}'`,
+        failureReason: repositoryNotFoundMessage(name, ctx.accountId),
       });
       continue;
     }

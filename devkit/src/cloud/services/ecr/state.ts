@@ -109,13 +109,13 @@ export function repositoryArn(region: string, accountId: string, name: string): 
   return arn('ecr', region, accountId, `repository/${name}`);
 }
 
+export function repositoryNotFoundMessage(name: string, accountId: string): string {
+  return `The repository with name '${name}' does not exist in the registry with id '${accountId}'`;
+}
+
 export function findRepository(state: EcrState, name: string, accountId: string): RepositoryRecord {
   const repository = state.repositories[name];
-  if (!repository) {
-    throw new RepositoryNotFoundException(
-      `The repository with name '${name}' does not exist in the registry with id '${accountId}'`,
-    );
-  }
+  if (!repository) throw new RepositoryNotFoundException(repositoryNotFoundMessage(name, accountId));
   return repository;
 }
 
