@@ -62,10 +62,8 @@ describe('operations the local cloud does not serve', () => {
     ).rejects.toThrow(
       /An error occurred \(NotImplemented\) when calling the DescribeImageReplicationStatus operation: DescribeImageReplicationStatus \(service ecr\) is not implemented by the local cloud/,
     );
-    await expect(
-      t.aws(['secretsmanager', 'stop-replication-to-replica', '--secret-id', 'x']),
-    ).rejects.toThrow(
-      /\(NotImplemented\) when calling the StopReplicationToReplica operation: StopReplicationToReplica \(service secretsmanager\)/,
+    await expect(t.aws(['logs', 'describe-export-tasks'])).rejects.toThrow(
+      /\(NotImplemented\) when calling the DescribeExportTasks operation: DescribeExportTasks \(service logs\)/,
     );
   });
 
