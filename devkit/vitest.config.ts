@@ -12,8 +12,8 @@ export default defineConfig({
     maxWorkers,
     // A worker runs file after file in one process, keeping what they all import (the AWS SDK
     // clients, the cloud, the forked AWS CLI) instead of a fresh process per file: each import was
-    // ~11 % of the suite's time, and the suite is bound by the machine's 2 cores. Files still get
-    // their own module instance and state; one that stubs the environment restores it (vi.unstubAllEnvs).
+    // ~11 % of the suite's time, and the suite is bound by the machine's 2 cores. Each test file is
+    // still evaluated afresh; what it changes globally it restores (vi.unstubAllEnvs after stubEnv).
     isolate: false,
   },
 });
