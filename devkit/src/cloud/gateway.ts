@@ -459,7 +459,8 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
 
 /**
  * An event-stream response's frames, written as they come, at the pace the client reads them; the
- * client going away stops the stream's source at once, so nothing runs on after a disconnect.
+ * client going away stops the stream's source at once, so nothing runs on after a disconnect, and
+ * a client that stops reading is dropped when the source's lifetime ends.
  */
 async function streamFrames(res: ServerResponse, stream: NonNullable<Reply['stream']>): Promise<void> {
   const gone = new AbortController();
@@ -470,11 +471,13 @@ async function streamFrames(res: ServerResponse, stream: NonNullable<Reply['stre
   try {
     for await (const frame of stream.frames) {
       if (gone.signal.aborted) break;
-      if (!res.write(frame)) await once(res, 'drain', { signal: gone.signal });
+      if (!res.write(frame))
+        await once(res, 'drain', { signal: AbortSignal.any([gone.signal, stream.signal]) });
     }
     res.end();
   } catch (error) {
-    if (!gone.signal.aborted) console.error('[cloud] event stream failed:', error);
+    // A client gone, or one that stopped reading past the source's lifetime, is no failure.
+    if (!gone.signal.aborted && !stream.signal.aborted) console.error('[cloud] event stream failed:', error);
     res.destroy();
   }
 }

@@ -4,7 +4,9 @@
  * `EventSource` in that member; each union value becomes one binary frame, encoded by the SDK's own
  * codec (@smithy/core), an event (`:event-type` the member's name) or a modelled exception
  * (`:exception-type`), with the member's JSON as its payload. The source ends on its own (or with an
- * exception) or when the client goes: `close()` stops it at once, even mid-wait.
+ * exception) or when the client goes: `close()` stops it at once, even mid-wait. Past its lifetime it
+ * is closed whatever happens, and its `signal` tells the gateway to drop a client that stopped
+ * reading (and so never asks for the source's last events).
  */
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { encodeJson, type Shape } from './shapes.ts';
@@ -14,22 +16,32 @@ export const EVENT_STREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream';
 /** Events a handler streams, and how the gateway stops them when the client disconnects. */
 export interface EventSource<E> extends AsyncIterable<E> {
   close(): void;
+  /** Aborted once the source is closed: by the client going, or its lifetime ending. */
+  signal: AbortSignal;
 }
 
 /** The frames of one response stream, and the way to stop producing them. */
 export interface FrameStream {
   frames: AsyncIterable<Uint8Array>;
   close(): void;
+  signal: AbortSignal;
 }
 
 /**
  * An event source over `run`, which gets a signal aborted by `close()`: it waits with that signal
  * (timers/promises), so a closed source ends at once instead of at its next event.
  */
-export function eventSource<E>(run: (signal: AbortSignal) => AsyncGenerator<E, void>): EventSource<E> {
+export function eventSource<E>(
+  run: (signal: AbortSignal) => AsyncGenerator<E, void>,
+  lifetimeMs: number,
+): EventSource<E> {
   const controller = new AbortController();
+  const expiry = setTimeout(() => controller.abort(), lifetimeMs);
+  expiry.unref();
+  controller.signal.addEventListener('abort', () => clearTimeout(expiry), { once: true });
   let generator: AsyncGenerator<E, void> | undefined;
   return {
+    signal: controller.signal,
     [Symbol.asyncIterator]() {
       generator ??= run(controller.signal);
       const running = generator;
@@ -86,5 +98,5 @@ export function encodeEventStream(output: Shape, member: string, source: EventSo
   async function* frames(): AsyncGenerator<Uint8Array> {
     for await (const event of source) yield frame(union, event as Record<string, unknown>);
   }
-  return { frames: frames(), close: () => source.close() };
+  return { frames: frames(), close: () => source.close(), signal: source.signal };
 }

@@ -192,6 +192,10 @@ export const startLiveTail: Handler<
     matches,
   };
   return {
-    responseStream: eventSource((signal) => liveTailEvents(ctx.state, session, signal)),
+    // A minute past the timeout, a session whose client stopped reading is dropped.
+    responseStream: eventSource(
+      (signal) => liveTailEvents(ctx.state, session, signal),
+      LIVE_TAIL_SESSION_MS + 60_000,
+    ),
   } as StartLiveTailResponse;
 };
