@@ -1131,9 +1131,6 @@ describe('task sets (EXTERNAL deployment controller)', () => {
       name: 'InvalidParameterException',
       message: 'NetworkConfiguration must be null.',
     });
-    await expect(
-      create({ deploymentController: { type: 'CODE_DEPLOY' }, taskDefinition: 'web' }),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
   it('an EXTERNAL service: no deployment, no task set, no task until one is created', async () => {
@@ -1349,6 +1346,79 @@ describe('task sets (EXTERNAL deployment controller)', () => {
     expect(taskSet).toMatchObject({ status: 'ACTIVE', scale: { value: 25, unit: 'PERCENT' } });
     const { json } = await t.aws(['ecs', 'describe-task-sets', '--cluster', 'ext', '--service', 'cli']);
     expect(json).toMatchObject({ taskSets: [{ id: taskSet.id, computedDesiredCount: 0 }], failures: [] });
+  });
+
+  it("CODE_DEPLOY: one PRIMARY task set of the service's settings; CodeDeploy's to change", async () => {
+    const loadBalancers = [
+      {
+        targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/0123456789abcdef`,
+        containerName: 'web',
+        containerPort: 80,
+      },
+    ];
+    const base = {
+      cluster: 'ext',
+      serviceName: 'codedeploy',
+      taskDefinition: 'web',
+      launchType: 'FARGATE' as const,
+      networkConfiguration: NETWORK,
+      desiredCount: 2,
+      deploymentController: { type: 'CODE_DEPLOY' as const },
+    };
+    await expect(ecs.send(new CreateServiceCommand(base))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('requires an Application Load Balancer or Network Load Balancer'),
+    });
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'web-port',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'web', image: 'nginx:alpine', portMappings: [{ containerPort: 80 }] }],
+      }),
+    );
+    const { service } = await ecs.send(
+      new CreateServiceCommand({ ...base, taskDefinition: 'web-port', loadBalancers }),
+    );
+    expect(service).toMatchObject({
+      deploymentController: { type: 'CODE_DEPLOY' },
+      deployments: [],
+      loadBalancers,
+      taskSets: [
+        {
+          status: 'PRIMARY',
+          taskDefinition: service!.taskDefinition,
+          scale: { value: 100, unit: 'PERCENT' },
+          computedDesiredCount: 2,
+          loadBalancers,
+        },
+      ],
+    });
+    const { taskSets } = await ecs.send(
+      new DescribeTaskSetsCommand({ cluster: 'ext', service: 'codedeploy' }),
+    );
+    expect(taskSets).toHaveLength(1);
+    await expect(
+      ecs.send(
+        new CreateTaskSetCommand({ cluster: 'ext', service: 'codedeploy', taskDefinition: 'web-port' }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('uses the CODE_DEPLOY deployment controller'),
+    });
+    await expect(
+      ecs.send(new UpdateServiceCommand({ cluster: 'ext', service: 'codedeploy', taskDefinition: 'web' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message:
+        'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+    });
+    const scaled = await ecs.send(
+      new UpdateServiceCommand({ cluster: 'ext', service: 'codedeploy', desiredCount: 3 }),
+    );
+    expect(scaled.service!.taskSets![0]!.computedDesiredCount).toBe(3);
   });
 
   // Last in the file: the cloud restarts on the same data directory.

@@ -1,5 +1,10 @@
 /** Where tasks of a service or RunTask call may go, and the networking they need, checked as ECS does. */
-import type { CapacityProviderStrategyItem, LaunchType, NetworkConfiguration } from '@aws-sdk/client-ecs';
+import type {
+  CapacityProviderStrategyItem,
+  LaunchType,
+  LoadBalancer,
+  NetworkConfiguration,
+} from '@aws-sdk/client-ecs';
 import { checkStrategyForCluster } from './capacity-strategy.ts';
 import { InvalidParameterException } from './errors.ts';
 import type { Placement } from './lifecycle.ts';
@@ -98,4 +103,21 @@ export function checkPlacement(
       assignPublicIp: awsvpc.assignPublicIp ?? 'DISABLED',
     },
   };
+}
+
+/** A load balancer must point at a container port the task definition maps. */
+export function checkLoadBalancers(td: TaskDefinitionRecord, loadBalancers: LoadBalancer[]): void {
+  for (const lb of loadBalancers) {
+    const container = td.containerDefinitions?.find((c) => c.name === lb.containerName);
+    if (!container) {
+      throw new InvalidParameterException(
+        `The container ${lb.containerName} does not exist in the task definition.`,
+      );
+    }
+    if (!container.portMappings?.some((m) => m.containerPort === lb.containerPort)) {
+      throw new InvalidParameterException(
+        `The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`,
+      );
+    }
+  }
 }

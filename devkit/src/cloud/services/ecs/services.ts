@@ -4,12 +4,10 @@ import type {
   DeleteServiceRequest,
   DeleteServiceResponse,
   DeploymentConfiguration,
-  DeploymentController,
   DescribeServicesRequest,
   DescribeServicesResponse,
   ListServicesRequest,
   ListServicesResponse,
-  LoadBalancer,
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from '@aws-sdk/client-ecs';
@@ -19,9 +17,10 @@ import { paginate } from '../common.ts';
 import { InvalidParameterException, ServiceNotActiveException } from './errors.ts';
 import { resolveServiceConnect } from './namespaces.ts';
 import { startServiceDeployment } from './service-deployments.ts';
+import { addTaskSet } from './task-sets.ts';
 import { bringTaskSetToCount, bringToCount } from './deployment-scaling.ts';
 import { isFargate, newDeployment, settleDrainingService } from './lifecycle.ts';
-import { checkPlacement, resolvePlacement } from './placement-rules.ts';
+import { checkLoadBalancers, checkPlacement, resolvePlacement } from './placement-rules.ts';
 import {
   checkName,
   findService,
@@ -30,7 +29,7 @@ import {
   requireUsableTaskDefinition,
   serviceArnFor,
 } from './references.ts';
-import type { ClusterRecord, EcsState, ServiceRecord, TaskDefinitionRecord } from './state.ts';
+import type { ClusterRecord, EcsState, ServiceRecord } from './state.ts';
 import { lastSegment, taskDefinitionByArn } from './state.ts';
 import { checkUserTags } from './tags.ts';
 import { serviceToAws } from './views.ts';
@@ -45,19 +44,8 @@ function withDeploymentDefaults(config: DeploymentConfiguration | undefined): De
   };
 }
 
-/**
- * The local cloud runs ECS rolling updates and task sets for an EXTERNAL controller; it refuses
- * what it would otherwise run wrongly (CODE_DEPLOY needs CodeDeploy, which it does not have).
- */
-function checkController(
-  controller: DeploymentController | undefined,
-  config: DeploymentConfiguration | undefined,
-): void {
-  if (controller && controller.type !== 'ECS' && controller.type !== 'EXTERNAL') {
-    throw new InvalidParameterException(
-      `The local cloud emulates the ECS and EXTERNAL deployment controllers only, not ${controller.type}.`,
-    );
-  }
+/** The local cloud runs the ROLLING strategy only; it refuses what it would otherwise run wrongly. */
+function checkController(config: DeploymentConfiguration | undefined): void {
   if (config?.strategy && config.strategy !== 'ROLLING') {
     throw new InvalidParameterException(
       `The local cloud emulates the ROLLING deployment strategy only, not ${config.strategy}.`,
@@ -86,23 +74,6 @@ function checkExternalService(input: CreateServiceRequest): void {
   if (found) throw new InvalidParameterException(found[1]);
 }
 
-/** A load balancer must point at a container port the task definition maps. */
-export function checkLoadBalancers(td: TaskDefinitionRecord, loadBalancers: LoadBalancer[]): void {
-  for (const lb of loadBalancers) {
-    const container = td.containerDefinitions?.find((c) => c.name === lb.containerName);
-    if (!container) {
-      throw new InvalidParameterException(
-        `The container ${lb.containerName} does not exist in the task definition.`,
-      );
-    }
-    if (!container.portMappings?.some((m) => m.containerPort === lb.containerPort)) {
-      throw new InvalidParameterException(
-        `The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`,
-      );
-    }
-  }
-}
-
 /** ECS's "Tasks per service" quota (the desired count), at its default. */
 const MAX_TASKS_PER_SERVICE = 5000;
 
@@ -126,7 +97,7 @@ export const createService: Handler<
   checkName('Service', input.serviceName);
   checkDesiredCount(input.desiredCount);
   const cluster = requireCluster(ctx, input.cluster);
-  checkController(input.deploymentController, input.deploymentConfiguration);
+  checkController(input.deploymentConfiguration);
   const serviceArn = serviceArnFor(cluster, input.serviceName);
   const existing = ctx.state.services[serviceArn];
   if (input.deploymentController?.type === 'EXTERNAL') {
@@ -144,6 +115,12 @@ export const createService: Handler<
   const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   const loadBalancers = input.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
+  const codeDeploy = input.deploymentController?.type === 'CODE_DEPLOY';
+  if (codeDeploy && loadBalancers.length === 0) {
+    throw new InvalidParameterException(
+      'A service that uses the CODE_DEPLOY deployment controller requires an Application Load Balancer or Network Load Balancer.',
+    );
+  }
   const tags = checkUserTags(input.tags);
   const serviceConnect =
     input.serviceConnectConfiguration &&
@@ -160,13 +137,28 @@ export const createService: Handler<
     ...(loadBalancers.length ? { roleArn: input.role ?? serviceLinkedRole(ctx.accountId) } : {}),
     ...(networkConfiguration ? { networkConfiguration } : {}),
     ...(serviceConnect ? { serviceConnectConfiguration: serviceConnect } : {}),
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: codeDeploy ? 'CODE_DEPLOY' : 'ECS' },
   };
+  ctx.state.tags[serviceArn] = tags;
+  if (codeDeploy) {
+    // Its first task set, PRIMARY, runs the service's own settings; CodeDeploy would add the others.
+    ctx.state.services[serviceArn] = service;
+    addTaskSet(ctx.state, service, {
+      taskDefinition: td.taskDefinitionArn,
+      placement,
+      ...(networkConfiguration ? { networkConfiguration } : {}),
+      loadBalancers,
+      serviceRegistries: service.serviceRegistries ?? [],
+      scale: { value: 100, unit: 'PERCENT' },
+      tags: [],
+      status: 'PRIMARY',
+    });
+    return { service: serviceToAws(ctx.state, service) };
+  }
   const deployment = newDeployment(service, now);
   service.deployments.push(deployment);
   startServiceDeployment(ctx.state, service, deployment, now);
   ctx.state.services[serviceArn] = service;
-  ctx.state.tags[serviceArn] = tags;
   bringToCount(ctx.state, service, deployment, now);
   return { service: serviceToAws(ctx.state, service) };
 };
@@ -249,7 +241,7 @@ export const updateService: Handler<
   const td = input.taskDefinition
     ? requireUsableTaskDefinition(ctx.state, input.taskDefinition)
     : taskDefinitionByArn(ctx.state, service.taskDefinition ?? '')!;
-  checkController(input.deploymentController, input.deploymentConfiguration);
+  checkController(input.deploymentConfiguration);
   if (input.deploymentController && input.deploymentController.type !== 'ECS') {
     throw new InvalidParameterException("The local cloud does not change a service's deployment controller.");
   }
@@ -336,6 +328,13 @@ function updateExternalService(
     ],
   ];
   const found = taskSetLevel.find(([value]) => value !== undefined);
+  if (found && service.deploymentController?.type === 'CODE_DEPLOY') {
+    throw new InvalidParameterException(
+      found[1] === 'taskDefinition'
+        ? 'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.'
+        : `${found[1]} cannot be updated for a service that uses the CODE_DEPLOY deployment controller: CodeDeploy deploys it.`,
+    );
+  }
   if (found) {
     throw new InvalidParameterException(
       `${found[1]} cannot be updated for a service that uses the EXTERNAL deployment controller: create a task set instead.`,

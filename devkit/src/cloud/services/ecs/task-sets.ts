@@ -7,6 +7,10 @@
  * PRIMARY once UpdateServicePrimaryTaskSet names it (its settings then become the service's, as
  * DescribeServices shows them), DRAINING once deleted, and gone once its tasks have stopped.
  *
+ * A CODE_DEPLOY service starts with one PRIMARY task set of its own settings (CreateService);
+ * CodeDeploy, which the local cloud does not have, would create the others. Its task sets can be
+ * described, not changed.
+ *
  * Chosen where the reference is silent: a service with another controller is an
  * InvalidParameterException naming it; a DRAINING task set cannot be updated or made primary
  * (InvalidParameterException); deleting one still scaled above 0 without `force` is an
@@ -20,7 +24,11 @@ import type {
   DescribeTaskSetsRequest,
   DescribeTaskSetsResponse,
   Failure,
+  LoadBalancer,
+  NetworkConfiguration,
   Scale,
+  ServiceRegistry,
+  Tag,
   UpdateServicePrimaryTaskSetRequest,
   UpdateServicePrimaryTaskSetResponse,
   UpdateTaskSetRequest,
@@ -29,10 +37,10 @@ import type {
 import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
 import { bringTaskSetToCount, noteTaskSetStability } from './deployment-scaling.ts';
 import { InvalidParameterException, ServiceNotActiveException, TaskSetNotFoundException } from './errors.ts';
+import type { Placement } from './lifecycle.ts';
 import { FARGATE_PLATFORM_VERSION, isFargate, newDeploymentId } from './lifecycle.ts';
-import { checkPlacement, resolvePlacement } from './placement-rules.ts';
+import { checkLoadBalancers, checkPlacement, resolvePlacement } from './placement-rules.ts';
 import { requireCluster, requireService, requireUsableTaskDefinition } from './references.ts';
-import { checkLoadBalancers } from './services.ts';
 import type { EcsState, ServiceRecord, TaskSetRecord } from './state.ts';
 import { clusterNameOf, siblingArn } from './state.ts';
 import { checkUserTags } from './tags.ts';
@@ -43,14 +51,23 @@ type Ctx = RequestContext<EcsState>;
 /** Not in AWS's TaskSet shape: the clientToken that created it (a retry gets the same task set). */
 type StoredTaskSet = TaskSetRecord & { clientToken?: string };
 
-/** The ACTIVE service, which must be one an external controller deploys. */
-function requireExternalService(ctx: Ctx, clusterRef: string, serviceRef: string): ServiceRecord {
+/**
+ * The ACTIVE service, which must be one an external controller deploys; a CODE_DEPLOY service's
+ * task sets (CodeDeploy's to change) may be described.
+ */
+function requireExternalService(
+  ctx: Ctx,
+  clusterRef: string,
+  serviceRef: string,
+  describing = false,
+): ServiceRecord {
   const cluster = requireCluster(ctx, clusterRef);
   const service = requireService(ctx.state, cluster, serviceRef);
   if (service.status !== 'ACTIVE') throw new ServiceNotActiveException('Service was not ACTIVE.');
-  if (!service.taskSets) {
+  const type = service.deploymentController?.type;
+  if (!service.taskSets || (type !== 'EXTERNAL' && !describing)) {
     throw new InvalidParameterException(
-      `The service ${service.serviceName} uses the ${service.deploymentController?.type ?? 'ECS'} ` +
+      `The service ${service.serviceName} uses the ${type ?? 'ECS'} ` +
         'deployment controller: task sets are for services that use the EXTERNAL deployment controller.',
     );
   }
@@ -112,37 +129,65 @@ export const createTaskSet: Handler<
   const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   const loadBalancers = input.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
-  const scale = checkScale(input.scale);
-  const tags = checkUserTags(input.tags);
-  const now = Date.now();
-  const id = newDeploymentId();
-  const taskSet: StoredTaskSet = {
-    id,
-    taskSetArn: siblingArn(
-      cluster.clusterArn,
-      `task-set/${clusterNameOf(cluster.clusterArn)}/${service.serviceName}/${id}`,
-    ),
-    serviceArn: service.serviceArn,
-    clusterArn: cluster.clusterArn,
-    ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
-    status: 'ACTIVE',
+  const taskSet = addTaskSet(ctx.state, service, {
     taskDefinition: td.taskDefinitionArn,
-    createdAt: now,
-    ...placement,
-    ...(isFargate(placement) ? { platformVersion: FARGATE_PLATFORM_VERSION, platformFamily: 'Linux' } : {}),
+    placement,
     ...(networkConfiguration ? { networkConfiguration } : {}),
     loadBalancers,
     serviceRegistries: input.serviceRegistries ?? [],
-    scale,
-    stabilityStatus: 'STABILIZING',
-    stabilityStatusAt: now,
+    scale: checkScale(input.scale),
+    tags: checkUserTags(input.tags),
+    ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
     ...(input.clientToken ? { clientToken: input.clientToken } : {}),
-  };
-  service.taskSets!.push(taskSet);
-  ctx.state.tags[taskSet.taskSetArn] = tags;
-  rescale(ctx, service, taskSet, now);
+  });
   return { taskSet: taskSetToAws(ctx.state, service, taskSet, ['TAGS']) };
 };
+
+export interface TaskSetSettings {
+  taskDefinition: string;
+  placement: Placement;
+  networkConfiguration?: NetworkConfiguration;
+  loadBalancers: LoadBalancer[];
+  serviceRegistries: ServiceRegistry[];
+  scale: TaskSetRecord['scale'];
+  tags: Tag[];
+  externalId?: string;
+  clientToken?: string;
+  status?: TaskSetRecord['status'];
+}
+
+/** Records a task set of `service` (ACTIVE unless told otherwise) and starts its share of tasks. */
+export function addTaskSet(
+  state: EcsState,
+  service: ServiceRecord,
+  settings: TaskSetSettings,
+): TaskSetRecord {
+  const now = Date.now();
+  const id = newDeploymentId();
+  const { placement, tags, status, ...rest } = settings;
+  const taskSet: StoredTaskSet = {
+    id,
+    taskSetArn: siblingArn(
+      service.clusterArn,
+      `task-set/${clusterNameOf(service.clusterArn)}/${service.serviceName}/${id}`,
+    ),
+    serviceArn: service.serviceArn,
+    clusterArn: service.clusterArn,
+    status: status ?? 'ACTIVE',
+    createdAt: now,
+    ...placement,
+    ...(isFargate(placement) ? { platformVersion: FARGATE_PLATFORM_VERSION, platformFamily: 'Linux' } : {}),
+    ...rest,
+    stabilityStatus: 'STABILIZING',
+    stabilityStatusAt: now,
+  };
+  (service.taskSets ??= []).push(taskSet);
+  state.tags[taskSet.taskSetArn] = tags;
+  taskSet.updatedAt = now;
+  bringTaskSetToCount(state, service, taskSet, now);
+  noteTaskSetStability(state, service, taskSet, now);
+  return taskSet;
+}
 
 /** The task sets named (all of the service's when none is), unknown ones as MISSING failures. */
 export const describeTaskSets: Handler<
@@ -150,7 +195,7 @@ export const describeTaskSets: Handler<
   DescribeTaskSetsResponse,
   EcsState
 > = (input, ctx) => {
-  const service = requireExternalService(ctx, input.cluster, input.service);
+  const service = requireExternalService(ctx, input.cluster, input.service, true);
   const failures: Failure[] = [];
   const chosen = input.taskSets?.length
     ? input.taskSets.flatMap((ref) => {
