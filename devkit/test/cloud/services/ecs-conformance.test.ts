@@ -1204,6 +1204,17 @@ describe('task sets (EXTERNAL deployment controller)', () => {
       deployments: [],
       taskSets: [{ id: blue!.id, status: 'PRIMARY', computedDesiredCount: 1 }],
     });
+    // Task sets take tags like any ECS resource.
+    await ecs.send(
+      new TagResourceCommand({ resourceArn: blue!.taskSetArn!, tags: [{ key: 'stage', value: 'prod' }] }),
+    );
+    const { tags } = await ecs.send(new ListTagsForResourceCommand({ resourceArn: blue!.taskSetArn! }));
+    expect(tags).toEqual([
+      { key: 'color', value: 'blue' },
+      { key: 'stage', value: 'prod' },
+    ]);
+    const tagged = await ecs.send(new DescribeTaskSetsCommand({ ...svc, include: ['TAGS'] }));
+    expect(tagged.taskSets![0]!.tags).toEqual(tags);
     // A desired count scales every task set by its share.
     await ecs.send(new UpdateServiceCommand({ ...svc, desiredCount: 10 }));
     const after = await ecs.send(new DescribeTaskSetsCommand({ ...svc, taskSets: [blue!.id!] }));
