@@ -7,6 +7,8 @@
  */
 import {
   CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
   DeleteAccountPolicyCommand,
   DescribeAccountPoliciesCommand,
   PutAccountPolicyCommand,
@@ -117,6 +119,12 @@ describe('account policies', () => {
       await errorOf(put({ policyName: 'aws/mine', policyType: 'TRANSFORMER_POLICY', policyDocument: '{}' })),
     ).toMatchObject({ name: 'InvalidParameterException' });
     expect(await names('DATA_PROTECTION_POLICY')).toEqual(['mask-emails']);
+    // Every log group inherits it (DescribeLogGroups' inheritedProperties).
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'covered/app' }));
+    const { logGroups } = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'covered/' }));
+    expect(logGroups).toMatchObject([
+      { logGroupName: 'covered/app', inheritedProperties: ['ACCOUNT_DATA_PROTECTION'] },
+    ]);
   });
 
   it('check a subscription filter policy: destination, pattern (the filter-pattern parser) and exclusions', async () => {

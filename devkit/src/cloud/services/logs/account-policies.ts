@@ -7,7 +7,8 @@
  * (field index: 20 more by `DataSourceName`/`DataSourceType`). Documents are checked as their type
  * asks: data protection with the log-group policy's grammar (data-protection.ts), a subscription
  * filter's pattern with the filter-pattern parser. Like the log-group data protection policy, an
- * account one is stored state: the local cloud masks nothing.
+ * account one is stored state (DescribeLogGroups lists it in every group's inheritedProperties):
+ * the local cloud masks nothing.
  *
  * Where the reference is silent: a document or selection criteria breaking these rules is
  * InvalidParameterException; a policy past a type's count is LimitExceededException; deleting an

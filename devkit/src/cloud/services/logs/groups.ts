@@ -36,7 +36,8 @@ const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-function groupShape(group: LogGroupRecord): LogGroup {
+/** `inherited`: the region has an account data protection policy (PutAccountPolicy), which every group takes. */
+function groupShape(group: LogGroupRecord, inherited: boolean): LogGroup {
   return {
     logGroupName: group.name,
     creationTime: group.creationTime,
@@ -49,6 +50,7 @@ function groupShape(group: LogGroupRecord): LogGroup {
     logGroupClass: group.logGroupClass,
     ...(group.dataProtectionPolicy ? { dataProtectionStatus: 'ACTIVATED' as const } : {}),
     deletionProtectionEnabled: group.deletionProtection ?? false,
+    ...(inherited ? { inheritedProperties: ['ACCOUNT_DATA_PROTECTION' as const] } : {}),
   };
 }
 
@@ -168,7 +170,8 @@ export const describeLogGroups: Handler<DescribeLogGroupsRequest, DescribeLogGro
     // AWS lists log groups ASCII-sorted by name.
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const { page, nextToken } = paginate(groups, input.limit, input.nextToken, 50);
-  return { logGroups: page.map(groupShape), nextToken };
+  const inherited = Object.keys(ctx.state.accountPolicies?.DATA_PROTECTION_POLICY ?? {}).length > 0;
+  return { logGroups: page.map((group) => groupShape(group, inherited)), nextToken };
 };
 
 export const putRetentionPolicy: Handler<
