@@ -328,16 +328,19 @@ describe("the API service's own log lines", () => {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const lines: string[] = [];
+    // Each line with the time it was read, as the awslogs driver stamps it (a line's own `time` is
+    // when it was logged: an access line is logged at its request's start and written at its end).
+    const read: Array<{ line: string; at: number }> = [];
     let buffered = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       buffered += text;
       const complete = buffered.split('\n');
       buffered = complete.pop() ?? '';
-      lines.push(...complete.filter((line) => line.trim() !== ''));
+      const at = Date.now();
+      read.push(...complete.filter((line) => line.trim() !== '').map((line) => ({ line, at })));
     });
     try {
-      while (!lines.some((line) => line.includes('"listening"')))
+      while (!read.some(({ line }) => line.includes('"listening"')))
         await new Promise((resolve) => setTimeout(resolve, 50));
       for (let i = 0; i < 3; i++) {
         const response = await fetch(`http://127.0.0.1:${port}/v1/chat`, {
@@ -356,15 +359,14 @@ describe("the API service's own log lines", () => {
     const group = '/ecs/real-service';
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'api/api/real' }));
-    const timeOf = (line: string) => Date.parse((JSON.parse(line) as { time: string }).time);
     await logs.send(
       new PutLogEventsCommand({
         logGroupName: group,
         logStreamName: 'api/api/real',
-        logEvents: lines.map((message) => ({ timestamp: timeOf(message), message })),
+        logEvents: read.map(({ line, at }) => ({ timestamp: at, message: line })),
       }),
     );
-    const warned = lines.filter((line) => (JSON.parse(line) as { level: string }).level === 'warn');
+    const warned = read.filter(({ line }) => (JSON.parse(line) as { level: string }).level === 'warn');
     expect(warned.length).toBeGreaterThanOrEqual(3);
     const output = await query(
       "fields @timestamp, level, msg | filter level = 'warn' | stats count(*) by bin(1m)",
