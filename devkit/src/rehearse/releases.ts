@@ -5,10 +5,13 @@
  *   v3     — broken on purpose: its task definition's health probe asks GET /healthz (the
  *            Kubernetes habit), a path this API does not serve (404), so every v3 container fails
  *            its health check, as a release with a wrong probe path does on ECS. It is deployed
- *            with a 10 s health-check grace period instead of the stack's 30 s: ECS ignores failing
- *            container checks for that long, and the circuit breaker needs two rounds of failed
- *            tasks (its threshold is 3), so 30 s would add 40 s to the rehearsal and show nothing
- *            more. 10 s, not 0: the load balancer's checks must not fail a task still booting.
+ *            with a 5 s health-check grace period instead of the stack's 30 s: ECS ignores failing
+ *            container checks for that long, and the circuit breaker stops only at its third
+ *            failed task (its threshold is 3), so each second of grace costs three: 30 s would add
+ *            75 s to the rehearsal and show nothing more (10 s made v3 38 s of a 60 s rehearsal).
+ *            5 s, not 0: the load balancer's checks must not fail a task still booting (the API
+ *            listens ~1.5 s after its start); its container check, every 5 s from the start,
+ *            fails first either way.
  */
 import type { Stack } from '../stack/load.ts';
 
@@ -45,7 +48,7 @@ export function releases(stack: Stack, runId: string): Release[] {
     ...v3,
     config: {
       ...v3.config,
-      loadBalancer: { ...v3.config.loadBalancer, healthCheckGracePeriod: 10 },
+      loadBalancer: { ...v3.config.loadBalancer, healthCheckGracePeriod: 5 },
       task: {
         ...v3.config.task,
         // The image's own kind of probe (bash and /dev/tcp: the runtime image has no sh, and a Node
