@@ -110,18 +110,25 @@ export class GeminiCassettes {
   async eject(): Promise<void> {
     const inserted = this.inserted;
     this.inserted = undefined;
-    if (!inserted) return;
-    if (inserted.kind === 'record') {
-      await inserted.recorder.close();
-      return;
-    }
-    inserted.interceptors.forEach((interceptor) => nock.removeInterceptor(interceptor));
-    if (this.mode === 'lockdown') nock.enableNetConnect();
-    if (inserted.misses.length) {
-      throw new Error(
-        `Gemini cassette ${inserted.name}: ${inserted.misses.length} request(s) matched no recording:\n` +
-          inserted.misses.map((miss) => `  - ${miss.message}`).join('\n'),
-      );
+    try {
+      if (!inserted) return;
+      if (inserted.kind === 'record') {
+        await inserted.recorder.close();
+        return;
+      }
+      inserted.interceptors.forEach((interceptor) => nock.removeInterceptor(interceptor));
+      if (this.mode === 'lockdown') nock.enableNetConnect();
+      if (inserted.misses.length) {
+        throw new Error(
+          `Gemini cassette ${inserted.name}: ${inserted.misses.length} request(s) matched no recording:\n` +
+            inserted.misses.map((miss) => `  - ${miss.message}`).join('\n'),
+        );
+      }
+    } finally {
+      // Outside an inserted cassette nothing goes through nock (importing it intercepts every
+      // node:http request in the process): the next test file in the same worker, or the local
+      // cloud's own load balancer, must reach real sockets with their real failures.
+      nock.restore();
     }
   }
 

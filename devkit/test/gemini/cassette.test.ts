@@ -1,11 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CassetteFormatError, isEventStream, parseCassette } from '../../src/gemini/cassette.ts';
 import { loadCassetteDir, PROJECT_CASSETTES } from '../../src/gemini/cassette-file.ts';
 
 const cassettes = await loadCassetteDir(PROJECT_CASSETTES);
+
+// nock intercepts every node:http request in the process while active: only while this file runs
+// (test files share a worker process).
+beforeAll(() => {
+  if (!nock.isActive()) nock.activate();
+});
+afterAll(() => nock.restore());
 
 describe('the project cassettes', () => {
   afterEach(() => nock.cleanAll());
