@@ -13,7 +13,9 @@ export default defineConfig({
     // A worker runs file after file in one process, keeping what they all import (the AWS SDK
     // clients, the cloud, the forked AWS CLI) instead of a fresh process per file: each import was
     // ~11 % of the suite's time, and the suite is bound by the machine's 2 cores. Each test file is
-    // still evaluated afresh; what it changes globally it restores (vi.unstubAllEnvs after stubEnv).
+    // still evaluated afresh; what it changes globally it must restore: stubbed environment variables
+    // (vi.unstubAllEnvs), nock's interception (restored on eject), and spies (restoreMocks below).
     isolate: false,
+    restoreMocks: true,
   },
 });
