@@ -13,6 +13,7 @@ import json
 import os
 import selectors
 import sys
+import traceback
 
 AWS_CLI = "/usr/bin/aws"
 if os.environ.get("LC_CTYPE", "") == "UTF-8":  # as /usr/bin/aws does
@@ -61,10 +62,16 @@ def start(request):
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
-        selector.close()
-        for fd in (stdin_w, stdout_r, stderr_r):
-            os.close(fd)
-        child(request, stdin_r, stdout_w, stderr_w)
+        # The child never returns into the parent's loop, whatever fails.
+        try:
+            selector.close()
+            for fd in (stdin_w, stdout_r, stderr_r):
+                os.close(fd)
+            child(request, stdin_r, stdout_w, stderr_w)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(255)
     for fd in (stdin_r, stdout_w, stderr_w):
         os.close(fd)
     # Inputs are small (policy documents, secret values): one write, then end of file.
