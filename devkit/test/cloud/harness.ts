@@ -46,6 +46,16 @@ export function awsCliEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** The error a call rejects with (its SDK exception name and message); fails when the call succeeds. */
+export async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  if (!error) throw new Error('expected the call to fail');
+  return { name: error.name, message: error.message };
+}
+
 /** A port nothing listens on right now (for load balancers and servers a test starts). */
 export async function freePort(): Promise<number> {
   const server = createServer();

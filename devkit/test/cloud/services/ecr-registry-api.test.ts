@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliAvailable, errorOf, startTestCloud, type TestCloud } from '../harness.ts';
 import { DOCKER_MANIFEST, RegistryClient, registryAuthorization, sha256 } from '../registry-client.ts';
 
 let t: TestCloud;
@@ -43,15 +43,6 @@ afterAll(async () => {
   ecr.destroy();
   await t.dispose();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
-}
 
 /** Uploads `bytes` with the layer API in parts of `partSize`; returns its digest. */
 async function uploadLayer(repositoryName: string, bytes: Buffer, partSize = bytes.length): Promise<string> {

@@ -15,7 +15,7 @@ import {
   type PutAccountPolicyCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../harness.ts';
+import { errorOf, startTestCloud, type TestCloud } from '../harness.ts';
 
 let t: TestCloud;
 let logs: CloudWatchLogsClient;
@@ -28,15 +28,6 @@ afterAll(async () => {
   logs.destroy();
   await t.dispose();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
-}
 
 /** The reference's example: audit and mask email addresses. */
 const dataProtection = JSON.stringify({

@@ -19,7 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveTailEvents } from '../../../src/cloud/services/logs/live-tail.ts';
 import { initialLogsState } from '../../../src/cloud/services/logs/index.ts';
-import { startTestCloud, type TestCloud } from '../harness.ts';
+import { errorOf, startTestCloud, type TestCloud } from '../harness.ts';
 
 let t: TestCloud;
 let logs: CloudWatchLogsClient;
@@ -82,15 +82,6 @@ async function tail(input: StartLiveTailCommandInput, client = logs) {
     return value;
   };
   return { next, hangUp: () => hangUp.abort() };
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
 }
 
 describe('StartLiveTail', () => {

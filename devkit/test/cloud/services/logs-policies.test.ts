@@ -25,7 +25,7 @@ import {
   PutResourcePolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliAvailable, errorOf, startTestCloud, type TestCloud } from '../harness.ts';
 
 let t: TestCloud;
 let logs: CloudWatchLogsClient;
@@ -38,15 +38,6 @@ afterAll(async () => {
   logs.destroy();
   await t.dispose();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
-}
 
 /** The API reference's example policy: audit and mask email addresses. */
 const dataProtection = (identifiers = ['arn:aws:dataprotection::aws:data-identifier/EmailAddress']) =>

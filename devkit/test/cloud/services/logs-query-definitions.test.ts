@@ -14,7 +14,7 @@ import {
   PutQueryDefinitionCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliAvailable, errorOf, startTestCloud, type TestCloud } from '../harness.ts';
 
 let t: TestCloud;
 let logs: CloudWatchLogsClient;
@@ -29,15 +29,6 @@ afterAll(async () => {
   logs.destroy();
   await t.dispose();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
-}
 
 async function restart() {
   logs.destroy();

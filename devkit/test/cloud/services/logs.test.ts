@@ -28,7 +28,15 @@ import {
   initialLogsState,
   type LogsState,
 } from '../../../src/cloud/services/logs/index.ts';
-import { AWS_CLI, awsCliAvailable, awsCliEnv, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import {
+  AWS_CLI,
+  awsCliAvailable,
+  awsCliEnv,
+  errorOf,
+  REGION,
+  startTestCloud,
+  type TestCloud,
+} from '../harness.ts';
 
 let t: TestCloud;
 let logs: CloudWatchLogsClient;
@@ -62,15 +70,6 @@ async function put(logGroupName: string, logStreamName: string, events: Array<[n
       logEvents: events.map(([timestamp, message]) => ({ timestamp, message })),
     }),
   );
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
 }
 
 async function filtered(input: FilterLogEventsCommandInput): Promise<string[]> {

@@ -20,7 +20,7 @@ import {
   ValidateResourcePolicyCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCliAvailable, startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliAvailable, errorOf, startTestCloud, type TestCloud } from '../harness.ts';
 
 let t: TestCloud;
 let sm: SecretsManagerClient;
@@ -33,15 +33,6 @@ afterAll(async () => {
   sm.destroy();
   await t.dispose();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
-}
 
 const token = (n: number) => `EXAMPLE${n}-90ab-cdef-fedc-ba987EXAMPLE`.padEnd(36, 'x');
 

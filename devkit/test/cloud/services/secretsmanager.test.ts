@@ -28,7 +28,7 @@ import {
   resolveSecretValue,
   type SecretsState,
 } from '../../../src/cloud/services/secretsmanager/index.ts';
-import { awsCliAvailable, REGION, startTestCloud, type TestCloud } from '../harness.ts';
+import { awsCliAvailable, errorOf, REGION, startTestCloud, type TestCloud } from '../harness.ts';
 
 let t: TestCloud;
 let sm: SecretsManagerClient;
@@ -52,15 +52,6 @@ const MARKED_DELETED = {
   name: 'InvalidRequestException',
   message: "You can't perform this operation on the secret because it was marked for deletion.",
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { name: error.name, message: error.message };
-}
 
 async function create(name: string, value?: string) {
   return sm.send(new CreateSecretCommand({ Name: name, SecretString: value }));
