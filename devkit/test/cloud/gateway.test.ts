@@ -98,11 +98,11 @@ describe('operations the local cloud does not serve', () => {
     const reply = await fetch(t.cloud.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=CreateLoginProfile&Version=2010-05-08',
+      body: 'Action=CreateSAMLProvider&Version=2010-05-08',
     });
     expect(reply.status).toBe(501);
     const text = await reply.text();
     expect(text).toContain('<Code>NotImplemented</Code>');
-    expect(text).toContain('CreateLoginProfile (service iam) is not implemented by the local cloud');
+    expect(text).toContain('CreateSAMLProvider (service iam) is not implemented by the local cloud');
   });
 });

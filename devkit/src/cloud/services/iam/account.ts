@@ -4,8 +4,8 @@
  *
  * Chosen where the reference is silent: an account holds one alias, so CreateAccountAlias with
  * another name replaces it (as the console's "edit" does) and with the same name changes nothing;
- * GetAccountSummary reports IAM's default quotas and no MFA devices, signing certificates or root
- * keys (the local cloud has none).
+ * GetAccountSummary reports IAM's default quotas, and no root MFA device, signing certificates or
+ * keys (the local root has none).
  */
 import type {
   CreateAccountAliasRequest,
@@ -22,7 +22,15 @@ import type { Checked, Handler } from '../../service-definition.ts';
 import { AWS_MANAGED_POLICIES } from '../../access/aws-managed-policies.ts';
 import { paginate } from '../common.ts';
 import type { IamState } from './state.ts';
-import { attachmentCount, groups, instanceProfiles, noSuchEntity, oidcProviders, users } from './state.ts';
+import {
+  attachmentCount,
+  groups,
+  instanceProfiles,
+  mfaDevices,
+  noSuchEntity,
+  oidcProviders,
+  users,
+} from './state.ts';
 
 export const createAccountAlias: Handler<
   Checked<CreateAccountAliasRequest, 'AccountAlias'>,
@@ -94,8 +102,8 @@ export const getAccountSummary: Handler<unknown, GetAccountSummaryResponse, IamS
     InstanceProfiles: Object.keys(instanceProfiles(state)).length,
     Providers: Object.keys(oidcProviders(state)).length,
     ServerCertificates: 0,
-    MFADevices: 0,
-    MFADevicesInUse: 0,
+    MFADevices: Object.keys(mfaDevices(state)).length,
+    MFADevicesInUse: Object.values(mfaDevices(state)).filter((d) => d.userId !== undefined).length,
     AccountMFAEnabled: 0,
     AccountAccessKeysPresent: 0,
     AccountPasswordPresent: 0,

@@ -117,6 +117,47 @@ import {
   deleteServiceLinkedRole,
   getServiceLinkedRoleDeletionStatus,
 } from './service-linked-roles.ts';
+import { generateCredentialReport, getCredentialReport } from './credential-report.ts';
+import {
+  changePassword,
+  createLoginProfile,
+  deleteLoginProfile,
+  getLoginProfile,
+  updateLoginProfile,
+} from './login-profiles.ts';
+import {
+  createVirtualMFADevice,
+  deactivateMFADevice,
+  deleteVirtualMFADevice,
+  enableMFADevice,
+  getMFADevice,
+  listMFADevices,
+  listMFADeviceTags,
+  listVirtualMFADevices,
+  resyncMFADevice,
+  tagMFADevice,
+  untagMFADevice,
+} from './mfa-devices.ts';
+import {
+  createServiceSpecificCredential,
+  deleteServiceSpecificCredential,
+  listServiceSpecificCredentials,
+  resetServiceSpecificCredential,
+  updateServiceSpecificCredential,
+} from './service-specific-credentials.ts';
+import {
+  deleteSigningCertificate,
+  listSigningCertificates,
+  updateSigningCertificate,
+  uploadSigningCertificate,
+} from './signing-certificates.ts';
+import {
+  deleteSSHPublicKey,
+  getSSHPublicKey,
+  listSSHPublicKeys,
+  updateSSHPublicKey,
+  uploadSSHPublicKey,
+} from './ssh-public-keys.ts';
 import { initialIamState, type IamState } from './state.ts';
 import {
   createUser,
@@ -134,7 +175,8 @@ import {
 export type { IamState } from './state.ts';
 
 /**
- * IAM: users with access keys, groups, roles with trust policies (service-linked ones too), managed
+ * IAM: users with access keys, console passwords, SSH keys, signing certificates, service-specific
+ * credentials and virtual MFA devices, the credential report, groups, roles with trust policies (service-linked ones too), managed
  * (AWS and customer, versioned) and inline policies, permissions boundaries, instance profiles, OIDC
  * providers, the policy simulator, the account's alias, password policy and summary. Global.
  */
@@ -230,6 +272,38 @@ export const iam: ServiceDefinition<IamState> = {
     UpdateAccessKey: updateAccessKey,
     DeleteAccessKey: deleteAccessKey,
     GetAccessKeyLastUsed: getAccessKeyLastUsed,
+    CreateLoginProfile: createLoginProfile,
+    GetLoginProfile: getLoginProfile,
+    UpdateLoginProfile: updateLoginProfile,
+    DeleteLoginProfile: deleteLoginProfile,
+    ChangePassword: changePassword,
+    UploadSSHPublicKey: uploadSSHPublicKey,
+    GetSSHPublicKey: getSSHPublicKey,
+    ListSSHPublicKeys: listSSHPublicKeys,
+    UpdateSSHPublicKey: updateSSHPublicKey,
+    DeleteSSHPublicKey: deleteSSHPublicKey,
+    UploadSigningCertificate: uploadSigningCertificate,
+    ListSigningCertificates: listSigningCertificates,
+    UpdateSigningCertificate: updateSigningCertificate,
+    DeleteSigningCertificate: deleteSigningCertificate,
+    CreateServiceSpecificCredential: createServiceSpecificCredential,
+    ListServiceSpecificCredentials: listServiceSpecificCredentials,
+    ResetServiceSpecificCredential: resetServiceSpecificCredential,
+    UpdateServiceSpecificCredential: updateServiceSpecificCredential,
+    DeleteServiceSpecificCredential: deleteServiceSpecificCredential,
+    CreateVirtualMFADevice: createVirtualMFADevice,
+    EnableMFADevice: enableMFADevice,
+    ResyncMFADevice: resyncMFADevice,
+    DeactivateMFADevice: deactivateMFADevice,
+    DeleteVirtualMFADevice: deleteVirtualMFADevice,
+    ListMFADevices: listMFADevices,
+    ListVirtualMFADevices: listVirtualMFADevices,
+    GetMFADevice: getMFADevice,
+    TagMFADevice: tagMFADevice,
+    UntagMFADevice: untagMFADevice,
+    ListMFADeviceTags: listMFADeviceTags,
+    GenerateCredentialReport: generateCredentialReport,
+    GetCredentialReport: getCredentialReport,
     CreateGroup: createGroup,
     GetGroup: getGroup,
     ListGroups: listGroups,

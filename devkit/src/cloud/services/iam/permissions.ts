@@ -109,6 +109,15 @@ const onNamedResource: OperationAuthorization<IamState> = (i, at) => {
   ];
 };
 
+/** A virtual MFA device: its serial number is its ARN. */
+const onMfaDevice: OperationAuthorization<IamState> = (i, at) => [
+  {
+    action: at.action,
+    resource: String(i.SerialNumber),
+    context: { ...requestTags(i.Tags), ...(i.TagKeys ? { 'aws:TagKeys': i.TagKeys } : {}) },
+  },
+];
+
 export const iamAuthorization: AuthorizationCatalogue<IamState> = {
   prefix: 'iam',
   operations: {
@@ -263,6 +272,50 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
       return owner === undefined ? '*' : [userOrGroup('user', owner, at).resource];
     },
     ListGroupsForUser: onUser,
+    CreateLoginProfile: onUser,
+    GetLoginProfile: onUser,
+    UpdateLoginProfile: onUser,
+    DeleteLoginProfile: onUser,
+    // The calling user's own password: its ARN is the resource.
+    ChangePassword: onUser,
+    UploadSSHPublicKey: onUser,
+    GetSSHPublicKey: onUser,
+    ListSSHPublicKeys: onUser,
+    UpdateSSHPublicKey: onUser,
+    DeleteSSHPublicKey: onUser,
+    UploadSigningCertificate: onUser,
+    ListSigningCertificates: onUser,
+    UpdateSigningCertificate: onUser,
+    DeleteSigningCertificate: onUser,
+    CreateServiceSpecificCredential: onUser,
+    // AllUsers lists every user's: no one user is the resource.
+    ListServiceSpecificCredentials: (i, at) => (i.AllUsers ? anyResource(i, at) : onUser(i, at)),
+    ResetServiceSpecificCredential: onUser,
+    UpdateServiceSpecificCredential: onUser,
+    DeleteServiceSpecificCredential: onUser,
+    CreateVirtualMFADevice: (i, at) =>
+      taggedOnCreate(
+        {
+          action: at.action,
+          resource: iamArn(at, `mfa${i.Path ?? '/'}${i.VirtualMFADeviceName}`),
+          context: requestTags(i.Tags),
+        },
+        i.Tags?.length > 0,
+        { action: 'iam:TagMFADevice' },
+      ),
+    // Enabling, resyncing and deactivating act on the user (the reference's resource for them).
+    EnableMFADevice: onUser,
+    ResyncMFADevice: onUser,
+    DeactivateMFADevice: onUser,
+    DeleteVirtualMFADevice: onMfaDevice,
+    ListMFADevices: onUser,
+    ListVirtualMFADevices: anyResource,
+    GetMFADevice: onUser,
+    TagMFADevice: onMfaDevice,
+    UntagMFADevice: onMfaDevice,
+    ListMFADeviceTags: onMfaDevice,
+    GenerateCredentialReport: anyResource,
+    GetCredentialReport: anyResource,
     CreateGroup: (i, at) => [
       { action: at.action, resource: iamArn(at, `group${i.Path ?? '/'}${i.GroupName}`), context: {} },
     ],

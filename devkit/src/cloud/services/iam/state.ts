@@ -23,9 +23,73 @@ export type {
   AccessKeyRecord,
   ManagedPolicyRecord,
   PolicyVersionRecord,
-  UserFacts as UserRecord,
   GroupFacts as GroupRecord,
 } from '../../access/identities.ts';
+
+/** A user: what signing and policy evaluation read (UserFacts, shared), and the credentials IAM alone keeps. */
+export interface UserRecord extends UserFacts {
+  /** Console password (a scrypt hash only). Absent: no console access. */
+  loginProfile?: LoginProfileRecord;
+  /** CodeCommit's SSH keys. Absent in state saved before they existed. */
+  sshPublicKeys?: SshPublicKeyRecord[];
+  /** X.509 certificates for SOAP-era signing (at most two). */
+  signingCertificates?: SigningCertificateRecord[];
+  /** CodeCommit Git credentials, Keyspaces passwords, Bedrock API keys. */
+  serviceSpecificCredentials?: ServiceSpecificCredentialRecord[];
+}
+
+export interface LoginProfileRecord {
+  createdMs: number;
+  /** `scrypt$<salt>$<hash>`, base64: the password itself is never kept. */
+  passwordHash: string;
+  passwordChangedMs: number;
+  passwordResetRequired: boolean;
+  /** Earlier passwords' hashes, newest first, for the policy's PasswordReusePrevention. */
+  previousHashes: string[];
+}
+
+export interface SshPublicKeyRecord {
+  id: string;
+  /** `ssh-rsa <base64>`: the key as GetSSHPublicKey's SSH encoding answers it. */
+  body: string;
+  fingerprint: string;
+  status: 'Active' | 'Inactive';
+  uploadedMs: number;
+}
+
+export interface SigningCertificateRecord {
+  id: string;
+  body: string;
+  /** SHA-256, for DuplicateCertificate: a certificate belongs to one user in the account. */
+  fingerprint: string;
+  status: 'Active' | 'Inactive';
+  uploadedMs: number;
+}
+
+export interface ServiceSpecificCredentialRecord {
+  id: string;
+  serviceName: string;
+  /** CodeCommit and Keyspaces: a user name and password; Bedrock: an alias and a secret. */
+  serviceUserName?: string;
+  serviceCredentialAlias?: string;
+  status: 'Active' | 'Inactive';
+  createdMs: number;
+  expiresMs?: number;
+}
+
+/** A virtual MFA device: the account's, assigned to at most one user. */
+export interface VirtualMfaDeviceRecord {
+  serialNumber: string;
+  /** The TOTP secret, base32 (RFC 4648), as CreateVirtualMFADevice hands it out. */
+  seed: string;
+  createdMs: number;
+  tags: Tag[];
+  /** The assigned user's id (stable across renames), and since when. */
+  userId?: string;
+  enabledMs?: number;
+  /** The last time step a code was accepted at: a code is good once (RFC 6238, section 5.2). */
+  lastStep?: number;
+}
 
 export interface InstanceProfileRecord {
   name: string;
@@ -39,6 +103,12 @@ export interface InstanceProfileRecord {
 }
 
 export interface IamState extends IamRecords {
+  /** Keyed by lower-cased name. Absent in state saved before users existed: see `users()`. */
+  users?: Record<string, UserRecord>;
+  /** Virtual MFA devices by serial number (their ARN). */
+  mfaDevices?: Record<string, VirtualMfaDeviceRecord>;
+  /** The last credential report GenerateCredentialReport made. */
+  credentialReport?: { generatedMs: number; csv: string };
   /** Keyed by lower-cased name: IAM names are unique regardless of case. */
   roles: Record<string, RoleRecord>;
   /** Keyed by lower-cased name. Absent in state saved before profiles existed: see `instanceProfiles()`. */
@@ -68,7 +138,7 @@ export function oidcProviders(state: IamState): Record<string, OidcProviderRecor
 }
 
 /** Users by lower-cased name (created on first use in state saved before users existed). */
-export function users(state: IamState): Record<string, UserFacts> {
+export function users(state: IamState): Record<string, UserRecord> {
   return (state.users ??= nameMap());
 }
 
@@ -82,7 +152,7 @@ export function accessKeyOwners(state: IamState): Record<string, string> {
   return (state.accessKeys ??= nameMap());
 }
 
-export function findUser(state: IamState, name: string): UserFacts {
+export function findUser(state: IamState, name: string): UserRecord {
   const user = users(state)[name.toLowerCase()];
   if (!user) throw noSuchEntity(`The user with name ${name} cannot be found.`);
   return user;
@@ -92,6 +162,11 @@ export function findGroup(state: IamState, name: string): GroupFacts {
   const group = groups(state)[name.toLowerCase()];
   if (!group) throw noSuchEntity(`The group with name ${name} cannot be found.`);
   return group;
+}
+
+/** Virtual MFA devices by serial number (created on first use in state saved before they existed). */
+export function mfaDevices(state: IamState): Record<string, VirtualMfaDeviceRecord> {
+  return (state.mfaDevices ??= nameMap());
 }
 
 /** Instance profiles by lower-cased name (created on first use in state saved before they existed). */
@@ -124,7 +199,8 @@ export function mergeTags(
     | 'TagsPerUser'
     | 'TagsPerOpenIdConnectProvider'
     | 'TagsPerPolicy'
-    | 'TagsPerInstanceProfile',
+    | 'TagsPerInstanceProfile'
+    | 'TagsPerMFADevice',
 ): Tag[] {
   const merged = new Map(existing.map((t) => [t.Key, t.Value]));
   for (const tag of added) merged.set(tag.Key, tag.Value);
@@ -192,12 +268,16 @@ export function boundaryUsageCount(state: IamState, policyArn: string): number {
 
 /**
  * `AROA` + 17 characters, as IAM's unique ids look (roles AROA, users AIDA, groups AGPA, policies
- * ANPA, instance profiles AIPA).
+ * ANPA, instance profiles AIPA); SSH keys (APKA) and service-specific credentials (ACCA) have 16,
+ * signing certificates no prefix and 28.
  */
-export function uniqueId(prefix: 'AROA' | 'AIDA' | 'AGPA' | 'ANPA' | 'AIPA'): string {
+export function uniqueId(
+  prefix: 'AROA' | 'AIDA' | 'AGPA' | 'ANPA' | 'AIPA' | 'APKA' | 'ACCA' | '',
+  length = 17,
+): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let id = prefix;
-  for (let i = 0; i < 17; i++) id += alphabet[Math.floor(Math.random() * alphabet.length)];
+  for (let i = 0; i < length; i++) id += alphabet[Math.floor(Math.random() * alphabet.length)];
   return id;
 }
 

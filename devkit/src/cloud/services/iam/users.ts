@@ -1,4 +1,7 @@
-/** IAM users: create, read, list, rename, delete, permissions boundary, tags. */
+/**
+ * IAM users: create, read, list, rename, delete (once every credential, group and policy is gone,
+ * as IAM refuses otherwise), permissions boundary, tags.
+ */
 import type {
   CreateUserRequest,
   CreateUserResponse,
@@ -29,6 +32,7 @@ import {
   entityAlreadyExists,
   findUser,
   mergeTags,
+  mfaDevices,
   uniqueId,
   users,
 } from './state.ts';
@@ -152,6 +156,15 @@ export const deleteUser: Handler<Checked<DeleteUserRequest, 'UserName'>, void, I
     throw deleteConflict('Cannot delete entity, must detach all policies first.');
   if (Object.keys(user.inlinePolicies).length)
     throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (user.loginProfile) throw deleteConflict('Cannot delete entity, must delete login profile first.');
+  if (Object.values(mfaDevices(ctx.state)).some((d) => d.userId === user.id))
+    throw deleteConflict('Cannot delete entity, must delete MFA device first.');
+  if (user.sshPublicKeys?.length)
+    throw deleteConflict('Cannot delete entity, must delete SSH public keys first.');
+  if (user.signingCertificates?.length)
+    throw deleteConflict('Cannot delete entity, must delete signing certificates first.');
+  if (user.serviceSpecificCredentials?.length)
+    throw deleteConflict('Cannot delete entity, must delete service-specific credentials first.');
   delete users(ctx.state)[user.name.toLowerCase()];
 };
 
