@@ -608,6 +608,11 @@ describe('virtual MFA devices', () => {
     expect(VirtualMFADevice!.SerialNumber).toBe(serial);
     const seed = Buffer.from(VirtualMFADevice!.Base32StringSeed!).toString();
     expect(seed).toMatch(/^[A-Z2-7]{64}$/);
+    // A PNG (its signature, then IHDR) of a square image: the QR code an authenticator app scans.
+    const png = Buffer.from(VirtualMFADevice!.QRCodePNG!);
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
+    expect(png.subarray(12, 16).toString()).toBe('IHDR');
+    expect(png.readUInt32BE(16)).toBe(png.readUInt32BE(20));
     expect(
       await errorOf(iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'MFA-USER' }))),
     ).toEqual({
@@ -1008,6 +1013,18 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI', () => {
         ])
       ).json as { VirtualMFADevice: { SerialNumber: string } };
       const [code1, code2] = consecutiveCodes((await readFile(seedFile, 'utf8')).trim());
+      const qrFile = join(t.dataDir, 'cli-mfa-qr.png');
+      await t.aws([
+        'iam',
+        'create-virtual-mfa-device',
+        '--virtual-mfa-device-name',
+        'cli-user-qr',
+        '--outfile',
+        qrFile,
+        '--bootstrap-method',
+        'QRCodePNG',
+      ]);
+      expect((await readFile(qrFile)).subarray(1, 4).toString()).toBe('PNG');
       await t.aws([
         'iam',
         'enable-mfa-device',

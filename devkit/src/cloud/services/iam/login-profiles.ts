@@ -8,7 +8,8 @@
  * without a password policy checks passwords against IAM's documented default policy (8 to 128
  * characters, three of the four kinds: upper case, lower case, digits, symbols).
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type {
   ChangePasswordRequest,
   CreateLoginProfileRequest,
@@ -30,16 +31,19 @@ import { namedOrCallingUser } from './users.ts';
 /** The symbols IAM's password policy counts (the reference's RequireSymbols list). */
 const SYMBOLS = new Set("!@#$%^&*()_+-=[]{}|'");
 const SCRYPT_KEY_BYTES = 32;
+// Asynchronous: scrypt's work runs off the event loop, which every other service shares.
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
 
-function hashPassword(password: string): string {
+async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, SCRYPT_KEY_BYTES).toString('base64')}`;
+  const hash = await scryptAsync(password, salt, SCRYPT_KEY_BYTES);
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-function passwordMatches(password: string, stored: string): boolean {
+async function passwordMatches(password: string, stored: string): Promise<boolean> {
   const [, salt, hash] = stored.split('$');
   const expected = Buffer.from(hash ?? '', 'base64');
-  const actual = scryptSync(password, Buffer.from(salt ?? '', 'base64'), SCRYPT_KEY_BYTES);
+  const actual = await scryptAsync(password, Buffer.from(salt ?? '', 'base64'), SCRYPT_KEY_BYTES);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
@@ -48,7 +52,11 @@ function violation(message: string): ServiceError {
 }
 
 /** Why `password` breaks the account's policy (IAM's default one when it has none), if it does. */
-function checkPassword(password: string, policy: PasswordPolicy | undefined, user: UserRecord): void {
+async function checkPassword(
+  password: string,
+  policy: PasswordPolicy | undefined,
+  user: UserRecord,
+): Promise<void> {
   const kinds = {
     uppercase: /[A-Z]/.test(password),
     lowercase: /[a-z]/.test(password),
@@ -77,7 +85,7 @@ function checkPassword(password: string, policy: PasswordPolicy | undefined, use
   const reuse = policy.PasswordReusePrevention ?? 0;
   if (profile && reuse > 0) {
     const recent = [profile.passwordHash, ...profile.previousHashes].slice(0, reuse);
-    if (recent.some((h) => passwordMatches(password, h))) {
+    if ((await Promise.all(recent.map((h) => passwordMatches(password, h)))).includes(true)) {
       broken.push(`Password should not be one of the ${reuse} previously used passwords`);
     }
   }
@@ -85,10 +93,11 @@ function checkPassword(password: string, policy: PasswordPolicy | undefined, use
 }
 
 /** Sets a new password on the profile, remembering the old hash for reuse prevention. */
-function setPassword(state: IamState, profile: LoginProfileRecord, password: string): void {
+async function setPassword(state: IamState, profile: LoginProfileRecord, password: string): Promise<void> {
+  const hash = await hashPassword(password);
   const keep = Math.max(0, (state.passwordPolicy?.PasswordReusePrevention ?? 0) - 1);
   profile.previousHashes = [profile.passwordHash, ...profile.previousHashes].slice(0, keep);
-  profile.passwordHash = hashPassword(password);
+  profile.passwordHash = hash;
   profile.passwordChangedMs = Date.now();
 }
 
@@ -110,20 +119,24 @@ function shape(user: UserRecord, profile: LoginProfileRecord): LoginProfile {
  * Password optional for the console's passwordless sign-in to other accounts, which the local
  * cloud does not have: it is required here.
  */
-export const createLoginProfile: Handler<CreateLoginProfileRequest, CreateLoginProfileResponse, IamState> = (
-  input,
-  ctx,
-) => {
+export const createLoginProfile: Handler<
+  CreateLoginProfileRequest,
+  CreateLoginProfileResponse,
+  IamState
+> = async (input, ctx) => {
   const user = namedOrCallingUser(ctx.state, ctx.caller, input.UserName);
   if (user.loginProfile) throw entityAlreadyExists(`Login Profile for user ${user.name} already exists.`);
   if (input.Password === undefined) {
     throw new ServiceError('Password is required to create a login profile.', { code: 'ValidationError' });
   }
-  checkPassword(input.Password, ctx.state.passwordPolicy, user);
+  await checkPassword(input.Password, ctx.state.passwordPolicy, user);
+  const passwordHash = await hashPassword(input.Password);
+  // Another call may have made one meanwhile.
+  if (user.loginProfile) throw entityAlreadyExists(`Login Profile for user ${user.name} already exists.`);
   const now = Date.now();
   user.loginProfile = {
     createdMs: now,
-    passwordHash: hashPassword(input.Password),
+    passwordHash,
     passwordChangedMs: now,
     passwordResetRequired: input.PasswordResetRequired ?? false,
     previousHashes: [],
@@ -139,15 +152,16 @@ export const getLoginProfile: Handler<GetLoginProfileRequest, GetLoginProfileRes
   return { LoginProfile: shape(user, loginProfileOf(user)) };
 };
 
-export const updateLoginProfile: Handler<Checked<UpdateLoginProfileRequest, 'UserName'>, void, IamState> = (
-  input,
-  ctx,
-) => {
+export const updateLoginProfile: Handler<
+  Checked<UpdateLoginProfileRequest, 'UserName'>,
+  void,
+  IamState
+> = async (input, ctx) => {
   const user = findUser(ctx.state, input.UserName);
   const profile = loginProfileOf(user);
   if (input.Password !== undefined) {
-    checkPassword(input.Password, ctx.state.passwordPolicy, user);
-    setPassword(ctx.state, profile, input.Password);
+    await checkPassword(input.Password, ctx.state.passwordPolicy, user);
+    await setPassword(ctx.state, profile, input.Password);
   }
   if (input.PasswordResetRequired !== undefined) profile.passwordResetRequired = input.PasswordResetRequired;
 };
@@ -163,7 +177,7 @@ export const changePassword: Handler<
   Checked<ChangePasswordRequest, 'NewPassword' | 'OldPassword'>,
   void,
   IamState
-> = (input, ctx) => {
+> = async (input, ctx) => {
   if (ctx.caller.kind !== 'user') {
     throw new ServiceError('Only IAM users can change their own password with ChangePassword.', {
       code: 'InvalidUserType',
@@ -171,10 +185,10 @@ export const changePassword: Handler<
   }
   const user = findUser(ctx.state, ctx.caller.user.name);
   const profile = loginProfileOf(user);
-  if (!passwordMatches(input.OldPassword, profile.passwordHash)) {
+  if (!(await passwordMatches(input.OldPassword, profile.passwordHash))) {
     throw new ServiceError('The old password is incorrect.', { code: 'AccessDenied', status: 403 });
   }
-  checkPassword(input.NewPassword, ctx.state.passwordPolicy, user);
-  setPassword(ctx.state, profile, input.NewPassword);
+  await checkPassword(input.NewPassword, ctx.state.passwordPolicy, user);
+  await setPassword(ctx.state, profile, input.NewPassword);
   profile.passwordResetRequired = false;
 };

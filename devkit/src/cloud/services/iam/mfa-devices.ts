@@ -5,9 +5,9 @@
  *
  * Chosen where the reference is silent: EnableMFADevice takes two consecutive codes from the last
  * five minutes (an app's clock may lag); ResyncMFADevice looks ten minutes either way; a code is
- * good once (RFC 6238, section 5.2). CreateVirtualMFADevice answers the seed but no QRCodePNG (the
- * local cloud renders no QR codes: an app takes the seed as typed). Hardware and FIDO devices
- * cannot exist here, so every serial number is a virtual device's.
+ * good once (RFC 6238, section 5.2). The QR code (lean-qr: small, no dependencies) holds the
+ * `otpauth://totp/` URI authenticator apps scan, labelled `Amazon Web Services:<device>@<account>`.
+ * Hardware and FIDO devices cannot exist here, so every serial number is a virtual device's.
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -29,6 +29,8 @@ import type {
   UntagMFADeviceRequest,
   VirtualMFADevice,
 } from '@aws-sdk/client-iam';
+import { generate } from 'lean-qr';
+import { toPngBuffer } from 'lean-qr/extras/node_export';
 import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
@@ -52,6 +54,14 @@ const ENABLE_WINDOW_STEPS = 10;
 const RESYNC_WINDOW_STEPS = 20;
 /** 40 bytes: the 64-character seeds IAM hands out. */
 const SEED_BYTES = 40;
+const ISSUER = 'Amazon Web Services';
+
+/** The seed as a QR code for an authenticator app to scan: black on white, four pixels a module. */
+function qrCodePng(seed: string, deviceName: string, accountId: string): Uint8Array {
+  const label = encodeURIComponent(`${ISSUER}:${deviceName}@${accountId}`);
+  const uri = `otpauth://totp/${label}?secret=${seed}&issuer=${encodeURIComponent(ISSUER)}`;
+  return toPngBuffer(generate(uri), { on: [0, 0, 0], off: [255, 255, 255], scale: 4 });
+}
 
 function findDevice(state: IamState, serialNumber: string): VirtualMfaDeviceRecord {
   const devices = mfaDevices(state);
@@ -129,6 +139,7 @@ export const createVirtualMFADevice: Handler<
     VirtualMFADevice: {
       SerialNumber: serialNumber,
       Base32StringSeed: Buffer.from(device.seed),
+      QRCodePNG: qrCodePng(device.seed, input.VirtualMFADeviceName, ctx.accountId),
       ...(device.tags.length ? { Tags: device.tags } : {}),
     },
   };
