@@ -122,7 +122,7 @@ export function invalidToken(protocol: Protocol): ServiceError {
 
 /**
  * What temporary credentials of users and the root may not reach, as AWS documents: IAM's API
- * refuses GetSessionToken credentials without MFA (the local cloud has no MFA) and federated users'
+ * refuses GetSessionToken credentials without MFA (the local STS takes no MFA code yet) and federated users'
  * credentials, with the invalid-token answer AWS gives.
  */
 export function checkSessionReach(caller: Caller, service: string, protocol: Protocol): void {

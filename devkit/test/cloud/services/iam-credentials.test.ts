@@ -308,10 +308,19 @@ describe('SSH public keys', () => {
     const fromPem = await iam.send(
       new UploadSSHPublicKeyCommand({ UserName: 'git-user-2', SSHPublicKeyBody: RSA_KEY_PEM }),
     );
+    // Answered as uploaded in its own encoding, converted in the other.
     expect(fromPem.SSHPublicKey).toMatchObject({
       Fingerprint: RSA_KEY_MD5,
-      SSHPublicKeyBody: `${type} ${data}`,
+      SSHPublicKeyBody: RSA_KEY_PEM.trim(),
     });
+    const asSsh = await iam.send(
+      new GetSSHPublicKeyCommand({
+        UserName: 'git-user-2',
+        SSHPublicKeyId: fromPem.SSHPublicKey!.SSHPublicKeyId!,
+        Encoding: 'SSH',
+      }),
+    );
+    expect(asSsh.SSHPublicKey!.SSHPublicKeyBody).toBe(`${type} ${data}`);
   });
 
   it('refuses keys IAM does not take', async () => {
@@ -329,6 +338,8 @@ describe('SSH public keys', () => {
     expect(await upload(ED25519_KEY)).toEqual(unrecognized);
     expect(await upload('not a key')).toEqual(unrecognized);
     expect(await upload('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----')).toEqual(unrecognized);
+    // A certificate holds a public key but is not one.
+    expect(await upload(CERTIFICATES[0])).toEqual(unrecognized);
     // Well-formed base64 that is not an ssh-rsa key's wire encoding.
     expect(await upload(`ssh-rsa ${Buffer.from('\0\0\0\x07ssh-dss').toString('base64')}`)).toMatchObject({
       name: 'InvalidPublicKeyException',

@@ -5,8 +5,10 @@
  * Chosen where the reference is silent: the fingerprint is OpenSSH's MD5 one (`ssh-keygen -E md5`:
  * the MD5 of the key's SSH wire encoding, colon-separated hex, 47 characters although the model
  * says 48); a key in another SSH form (ssh-ed25519, ecdsa) is UnrecognizedPublicKeyEncoding, a
- * malformed or short RSA key InvalidPublicKey; GetSSHPublicKey's SSH encoding is `ssh-rsa <base64>`
- * without the uploaded comment, its PEM encoding an SPKI `BEGIN PUBLIC KEY` block.
+ * malformed or short RSA key InvalidPublicKey, a PEM block other than a public key's (a private key,
+ * a certificate) UnrecognizedPublicKeyEncoding too. A key is answered as uploaded in the encoding it
+ * was uploaded in (Terraform's aws_iam_user_ssh_key compares them), otherwise converted: SSH as
+ * `ssh-rsa <base64>` without a comment, PEM as an SPKI `BEGIN PUBLIC KEY` block.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type {
@@ -78,6 +80,8 @@ function mpint(value: Buffer): Buffer {
 function parsePublicKey(body: string): KeyObject {
   const text = body.trim();
   if (text.startsWith('-----BEGIN')) {
+    // createPublicKey also derives one from a private key or a certificate, which are not public keys.
+    if (!/^-----BEGIN (RSA )?PUBLIC KEY-----/.test(text)) throw unrecognized();
     let key: KeyObject;
     try {
       key = createPublicKey(text);
@@ -156,15 +160,17 @@ export const uploadSSHPublicKey: Handler<
       status: 409,
     });
   }
+  const pem = input.SSHPublicKeyBody.trim().startsWith('-----BEGIN');
   const record: SshPublicKeyRecord = {
     id: uniqueId('APKA', 16),
     body: `ssh-rsa ${blob.toString('base64')}`,
+    ...(pem ? { pem: input.SSHPublicKeyBody.trim() } : {}),
     fingerprint,
     status: 'Active',
     uploadedMs: Date.now(),
   };
   keys.push(record);
-  return { SSHPublicKey: shape(user, record, record.body) };
+  return { SSHPublicKey: shape(user, record, record.pem ?? record.body) };
 };
 
 export const getSSHPublicKey: Handler<
@@ -176,7 +182,7 @@ export const getSSHPublicKey: Handler<
   const key = keyOf(user, input.SSHPublicKeyId);
   const body =
     input.Encoding === 'PEM'
-      ? (parsePublicKey(key.body).export({ type: 'spki', format: 'pem' }) as string)
+      ? (key.pem ?? (parsePublicKey(key.body).export({ type: 'spki', format: 'pem' }) as string))
       : key.body;
   return { SSHPublicKey: shape(user, key, body) };
 };

@@ -52,6 +52,8 @@ export interface SshPublicKeyRecord {
   id: string;
   /** `ssh-rsa <base64>`: the key as GetSSHPublicKey's SSH encoding answers it. */
   body: string;
+  /** The PEM block it was uploaded as, if it was: GetSSHPublicKey's PEM encoding answers that. */
+  pem?: string;
   fingerprint: string;
   status: 'Active' | 'Inactive';
   uploadedMs: number;
