@@ -24,7 +24,7 @@ import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import type { IamState, ServiceSpecificCredentialRecord, UserRecord } from './state.ts';
-import { findUser, invalidInput, noSuchEntity, uniqueId, users } from './state.ts';
+import { findUser, invalidInput, noSuchEntity, settableStatus, uniqueId, users } from './state.ts';
 import { namedOrCallingUser } from './users.ts';
 
 const SUPPORTED_SERVICES = ['codecommit.amazonaws.com', 'cassandra.amazonaws.com', 'bedrock.amazonaws.com'];
@@ -143,10 +143,7 @@ export const updateServiceSpecificCredential: Handler<
 > = (input, ctx) => {
   const user = namedOrCallingUser(ctx.state, ctx.caller, input.UserName);
   const credential = credentialOf(user, input.ServiceSpecificCredentialId);
-  if (input.Status !== 'Active' && input.Status !== 'Inactive') {
-    throw invalidInput(`Status must be Active or Inactive, not ${input.Status}.`);
-  }
-  credential.status = input.Status;
+  credential.status = settableStatus(input.Status);
 };
 
 export const deleteServiceSpecificCredential: Handler<

@@ -20,7 +20,7 @@ import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import type { IamState, SigningCertificateRecord, UserRecord } from './state.ts';
-import { invalidInput, noSuchEntity, uniqueId, users } from './state.ts';
+import { noSuchEntity, settableStatus, uniqueId, users } from './state.ts';
 import { namedOrCallingUser } from './users.ts';
 
 const CERTIFICATES_PER_USER = 2;
@@ -113,10 +113,7 @@ export const updateSigningCertificate: Handler<
 > = (input, ctx) => {
   const user = namedOrCallingUser(ctx.state, ctx.caller, input.UserName);
   const certificate = certificateOf(user, input.CertificateId);
-  if (input.Status !== 'Active' && input.Status !== 'Inactive') {
-    throw invalidInput(`Status must be Active or Inactive, not ${input.Status}.`);
-  }
-  certificate.status = input.Status;
+  certificate.status = settableStatus(input.Status);
 };
 
 export const deleteSigningCertificate: Handler<

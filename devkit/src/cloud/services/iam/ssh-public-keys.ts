@@ -26,7 +26,7 @@ import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
 import type { IamState, SshPublicKeyRecord, UserRecord } from './state.ts';
-import { findUser, invalidInput, noSuchEntity, uniqueId } from './state.ts';
+import { findUser, noSuchEntity, settableStatus, uniqueId } from './state.ts';
 import { namedOrCallingUser } from './users.ts';
 
 const KEYS_PER_USER = 5;
@@ -212,10 +212,7 @@ export const updateSSHPublicKey: Handler<
   IamState
 > = (input, ctx) => {
   const key = keyOf(findUser(ctx.state, input.UserName), input.SSHPublicKeyId);
-  if (input.Status !== 'Active' && input.Status !== 'Inactive') {
-    throw invalidInput(`Status must be Active or Inactive, not ${input.Status}.`);
-  }
-  key.status = input.Status;
+  key.status = settableStatus(input.Status);
 };
 
 export const deleteSSHPublicKey: Handler<

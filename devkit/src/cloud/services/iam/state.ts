@@ -1,5 +1,5 @@
 /** IAM's recorded state and the lookups every IAM handler shares. */
-import type { DeletionTaskFailureReasonType, PasswordPolicy, Tag } from '@aws-sdk/client-iam';
+import type { DeletionTaskFailureReasonType, PasswordPolicy, StatusType, Tag } from '@aws-sdk/client-iam';
 import { ServiceError } from '../../protocol/errors.ts';
 import { MAX_TAGS_PER_RESOURCE, nameMap } from '../common.ts';
 import type {
@@ -186,6 +186,14 @@ export function entityAlreadyExists(message: string): ServiceError {
 
 export function invalidInput(message: string): ServiceError {
   return new ServiceError(message, { code: 'InvalidInput' });
+}
+
+/** The status a user's SSH key, certificate or service credential may be given (Expired is IAM's to set). */
+export function settableStatus(status: StatusType): 'Active' | 'Inactive' {
+  if (status !== 'Active' && status !== 'Inactive') {
+    throw invalidInput(`Status must be Active or Inactive, not ${status}.`);
+  }
+  return status;
 }
 
 export function deleteConflict(message: string): ServiceError {
