@@ -13,8 +13,7 @@ import type { GenerateCredentialReportResponse, GetCredentialReportResponse } fr
 import { ServiceError } from '../../protocol/errors.ts';
 import type { Handler } from '../../service-definition.ts';
 import type { IamState, UserRecord } from './state.ts';
-import { users } from './state.ts';
-import { devicesOf } from './mfa-devices.ts';
+import { userMfaDevices, users } from './state.ts';
 
 const REPORT_LIFETIME_MS = 4 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -65,7 +64,7 @@ function userRow(state: IamState, user: UserRecord): Row {
     password_last_used: profile ? 'no_information' : 'N/A',
     password_last_changed: time(profile?.passwordChangedMs),
     password_next_rotation: profile && maxAge ? time(profile.passwordChangedMs + maxAge * DAY_MS) : 'N/A',
-    mfa_active: String(devicesOf(state, user).length > 0),
+    mfa_active: String(userMfaDevices(state, user).length > 0),
     access_key_1_active: String(key1?.status === 'Active'),
     access_key_1_last_rotated: time(key1?.createdMs),
     access_key_1_last_used_date: time(key1?.lastUsed?.timeMs),

@@ -43,6 +43,7 @@ import {
   mergeTags,
   mfaDevices,
   noSuchEntity,
+  userMfaDevices,
   users,
 } from './state.ts';
 import { base32Encode, timeStep, totpCode } from './totp.ts';
@@ -74,13 +75,6 @@ function holderOf(state: IamState, device: VirtualMfaDeviceRecord): UserRecord |
   return device.userId === undefined
     ? undefined
     : Object.values(users(state)).find((u) => u.id === device.userId);
-}
-
-/** The user's devices, oldest enabled first. */
-export function devicesOf(state: IamState, user: UserRecord): VirtualMfaDeviceRecord[] {
-  return Object.values(mfaDevices(state))
-    .filter((d) => d.userId === user.id)
-    .sort((a, b) => a.enabledMs! - b.enabledMs!);
 }
 
 /** The device as assigned to the user named (or the caller): NoSuchEntity for anyone else's. */
@@ -156,7 +150,7 @@ export const enableMFADevice: Handler<
   const user = findUser(ctx.state, input.UserName);
   const device = findDevice(ctx.state, input.SerialNumber);
   if (device.userId !== undefined) throw entityAlreadyExists('MFA Device is already in use.');
-  if (devicesOf(ctx.state, user).length >= DEVICES_PER_USER) {
+  if (userMfaDevices(ctx.state, user).length >= DEVICES_PER_USER) {
     throw new ServiceError(`Cannot exceed quota for MFADevicesPerUser: ${DEVICES_PER_USER}`, {
       code: 'LimitExceeded',
       status: 409,
@@ -223,7 +217,7 @@ export const listMFADevices: Handler<ListMFADevicesRequest, ListMFADevicesRespon
   ctx,
 ) => {
   const user = namedOrCallingUser(ctx.state, ctx.caller, input.UserName);
-  const { page, nextToken } = paginate(devicesOf(ctx.state, user), input.MaxItems, input.Marker);
+  const { page, nextToken } = paginate(userMfaDevices(ctx.state, user), input.MaxItems, input.Marker);
   return {
     MFADevices: page.map((d) => ({
       UserName: user.name,

@@ -171,6 +171,13 @@ export function mfaDevices(state: IamState): Record<string, VirtualMfaDeviceReco
   return (state.mfaDevices ??= nameMap());
 }
 
+/** The MFA devices enabled for a user, oldest first. */
+export function userMfaDevices(state: IamState, user: UserRecord): VirtualMfaDeviceRecord[] {
+  return Object.values(mfaDevices(state))
+    .filter((d) => d.userId === user.id)
+    .sort((a, b) => a.enabledMs! - b.enabledMs!);
+}
+
 /** Instance profiles by lower-cased name (created on first use in state saved before they existed). */
 export function instanceProfiles(state: IamState): Record<string, InstanceProfileRecord> {
   return (state.instanceProfiles ??= nameMap());

@@ -32,8 +32,8 @@ import {
   entityAlreadyExists,
   findUser,
   mergeTags,
-  mfaDevices,
   uniqueId,
+  userMfaDevices,
   users,
 } from './state.ts';
 
@@ -157,7 +157,7 @@ export const deleteUser: Handler<Checked<DeleteUserRequest, 'UserName'>, void, I
   if (Object.keys(user.inlinePolicies).length)
     throw deleteConflict('Cannot delete entity, must delete policies first.');
   if (user.loginProfile) throw deleteConflict('Cannot delete entity, must delete login profile first.');
-  if (Object.values(mfaDevices(ctx.state)).some((d) => d.userId === user.id))
+  if (userMfaDevices(ctx.state, user).length)
     throw deleteConflict('Cannot delete entity, must delete MFA device first.');
   if (user.sshPublicKeys?.length)
     throw deleteConflict('Cannot delete entity, must delete SSH public keys first.');
