@@ -17,6 +17,7 @@ interface CloudCommandOptions {
   deregistrationDelay?: string;
   stoppedTaskRetention?: string;
   metricsSampling?: string;
+  deploymentMinute?: string;
   cleanup?: boolean;
   enforceIam?: boolean;
 }
@@ -37,6 +38,7 @@ function timingsFrom(options: CloudCommandOptions, fail: (message: string) => ne
   const delay = seconds('deregistration-delay', options.deregistrationDelay);
   const retention = seconds('stopped-task-retention', options.stoppedTaskRetention);
   const sampling = seconds('metrics-sampling', options.metricsSampling);
+  const minute = seconds('deployment-minute', options.deploymentMinute);
   if (interval !== undefined) {
     overrides.healthCheckIntervalSeconds = interval;
     overrides.targetHealthCheckIntervalSeconds = interval;
@@ -48,6 +50,7 @@ function timingsFrom(options: CloudCommandOptions, fail: (message: string) => ne
     if (sampling < 1) fail(`--metrics-sampling must be at least 1 second, got '${options.metricsSampling}'`);
     overrides.metricsSamplingSeconds = sampling;
   }
+  if (minute !== undefined) overrides.deploymentMinuteSeconds = minute;
   return resolveTimings(overrides);
 }
 
@@ -72,6 +75,10 @@ export function register(program: Command): void {
     .option('--deregistration-delay <s>', 'longest wait for in-flight requests before a task stops')
     .option('--stopped-task-retention <s>', 'how long STOPPED tasks stay visible')
     .option('--metrics-sampling <s>', 'how often task containers are sampled for CloudWatch metrics')
+    .option(
+      '--deployment-minute <s>',
+      'seconds one minute of a blue/green bake time or lifecycle hook timeout lasts',
+    )
     .option(
       '--enforce-iam',
       "evaluate role sessions' calls (AssumeRole, web identity credentials) against IAM policies as AWS does; test/test stays the account root",

@@ -301,6 +301,7 @@ export class TaskRuntime {
       if (!this.runs.get(action.taskArn)?.outOfRotation) this.targets.register(region, action);
       return;
     }
+    if (action.kind === 'weigh') return this.targets.weigh(region, action);
     const task = ecs.tasks[action.taskArn];
     if (action.kind === 'start' && task && !this.runs.has(action.taskArn)) {
       const run = newRun(task.taskArn, region);

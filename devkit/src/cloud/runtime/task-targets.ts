@@ -17,6 +17,7 @@ import { elbv2, type Elbv2State } from '../services/elbv2/index.ts';
 import type { LoadBalancerRecord } from '../services/elbv2/state.ts';
 import { liveTargets } from '../services/elbv2/state.ts';
 import { registerTarget, reportedHealth } from '../services/elbv2/targets.ts';
+import { setForwardWeights } from '../services/elbv2/actions.ts';
 import type { StateStore } from '../state/store.ts';
 
 /** A running task at an IP, as the runtime knows it: its host port for a container port. */
@@ -67,6 +68,13 @@ export class TaskTargets {
     if (before && before.drainUntilMs === undefined) return;
     registerTarget(tg, action.ip, action.port, Date.now());
     this.store.markDirty(elbv2.signingName, region);
+  }
+
+  /** Applies a step's traffic shift to a listener rule's forward weights (nothing when they are set). */
+  weigh(region: string, action: Extract<Action, { kind: 'weigh' }>): void {
+    if (setForwardWeights(this.elbv2(region), action.ruleArn, action.weights)) {
+      this.store.markDirty(elbv2.signingName, region);
+    }
   }
 
   /** By task ARN: the health of the task's targets, for the scheduler. */

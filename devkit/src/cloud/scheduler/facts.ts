@@ -42,7 +42,12 @@ export type Action =
   | { kind: 'start'; taskArn: string }
   | { kind: 'stop'; taskArn: string }
   /** Registers a RUNNING service task's IP:port in a target group of the service (idempotent). */
-  | { kind: 'register'; taskArn: string; targetGroupArn: string; ip: string; port: number };
+  | { kind: 'register'; taskArn: string; targetGroupArn: string; ip: string; port: number }
+  /**
+   * Sets the weights of target groups in a listener rule's forward action (a rule ARN, a listener's
+   * default rule ARN, or a listener ARN), as ECS shifts blue/green traffic (idempotent).
+   */
+  | { kind: 'weigh'; ruleArn: string; weights: Array<{ targetGroupArn: string; weight: number }> };
 
 /**
  * AWS's safety timings, as one named profile: `aws` (AWS's own) or `local` (compressed so a laptop
@@ -68,6 +73,11 @@ export interface Timings {
   targetHealthCheckIntervalSeconds?: number;
   /** How often task containers are sampled for CloudWatch metrics and Container Insights (AWS: 60). */
   metricsSamplingSeconds: number;
+  /**
+   * How many seconds one minute of a deployment's bake times and lifecycle hook timeouts lasts
+   * (AWS: 60): blue/green bake time, linear and canary step bake times, PAUSE hook timeouts.
+   */
+  deploymentMinuteSeconds: number;
 }
 
 export const AWS_TIMINGS: Timings = {
@@ -76,6 +86,7 @@ export const AWS_TIMINGS: Timings = {
   deregistrationDelaySeconds: 300,
   stoppedTaskRetentionSeconds: 3600,
   metricsSamplingSeconds: 60,
+  deploymentMinuteSeconds: 60,
 };
 
 export const LOCAL_TIMINGS: Timings = {
@@ -84,6 +95,9 @@ export const LOCAL_TIMINGS: Timings = {
   deregistrationDelaySeconds: 5,
   stoppedTaskRetentionSeconds: 3600,
   metricsSamplingSeconds: 5,
+  // A blue/green deployment's 5-minute bake time passes in 5 s: long enough to watch both revisions
+  // run side by side, short enough for a local loop.
+  deploymentMinuteSeconds: 1,
   // A new task passes its first check about 2 s after starting, not after ECS's 5 s minimum: most
   // of a local rollout was this wait. Not 1 s: each check starts a process in the task, and on a
   // starved machine checks that often crowd out the task they check.
@@ -119,6 +133,7 @@ export function timingsLine(t: Timings): string {
     `timings: ${t.profile} (${what}): health-check interval ${interval}, ` +
     `target health-check interval ${targetInterval}, ` +
     `no-health-check grace ${t.noHealthCheckGraceSeconds} s, deregistration delay ${t.deregistrationDelaySeconds} s, ` +
-    `stopped tasks kept ${t.stoppedTaskRetentionSeconds} s, metrics sampled every ${t.metricsSamplingSeconds} s`
+    `stopped tasks kept ${t.stoppedTaskRetentionSeconds} s, metrics sampled every ${t.metricsSamplingSeconds} s, ` +
+    `a deployment bake minute ${t.deploymentMinuteSeconds} s`
   );
 }

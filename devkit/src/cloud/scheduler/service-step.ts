@@ -1,6 +1,7 @@
 /**
  * One service's scheduling: hold desiredCount, roll a new deployment out within
- * minimumHealthyPercent / maximumPercent, trip the circuit breaker, roll back, complete, and
+ * minimumHealthyPercent / maximumPercent (or shift traffic to it, traffic-shift.ts), trip the
+ * circuit breaker, roll back, complete, and
  * register RUNNING tasks in the service's target groups. A service an external controller deploys
  * holds each task set at its share instead, and registers its tasks in their task set's groups.
  */
@@ -23,9 +24,15 @@ import {
 import { rolloutReasons, serviceEventMessages } from '../services/ecs/wording.ts';
 import type { DeploymentRecord, EcsState, ServiceRecord } from '../services/ecs/state.ts';
 import { deploymentTasks, isLive, serviceTasks, taskLoadBalancers } from '../services/ecs/state.ts';
-import type { Action } from './facts.ts';
+import type { Action, Timings } from './facts.ts';
+import { advanceTrafficShift, trafficActions } from './traffic-shift.ts';
 
-export function advanceService(state: EcsState, service: ServiceRecord, now: number): Action[] {
+export function advanceService(
+  state: EcsState,
+  service: ServiceRecord,
+  now: number,
+  timings: Timings,
+): Action[] {
   if (service.status === 'INACTIVE') return [];
   if (service.taskSets) return advanceTaskSets(state, service, now);
   if (service.deployments.length === 0) return [];
@@ -42,11 +49,13 @@ export function advanceService(state: EcsState, service: ServiceRecord, now: num
   }
   const current = service.deployments[0]!;
   current.desiredCount = service.desiredCount;
+  advanceTrafficShift(state, service, current, now, timings);
   bringToCount(state, service, current, now);
   dropDrainedDeployments(state, service);
   settleDrainingService(state, service);
+  const traffic = service.status === 'ACTIVE' ? trafficActions(service, current) : [];
   if (service.status === 'ACTIVE') noteProgress(state, service, current, now);
-  return registerActions(state, service);
+  return [...traffic, ...registerActions(state, service)];
 }
 
 /**
@@ -84,6 +93,8 @@ function noteProgress(state: EcsState, service: ServiceRecord, primary: Deployme
   const live = wanted(deploymentTasks(state, service, primary));
   const steady =
     service.deployments.length === 1 &&
+    // A traffic shift completes at its CLEAN_UP, once the older revisions are gone.
+    (primary.shift === undefined || primary.shift.stage === 'CLEAN_UP') &&
     live.length === service.desiredCount &&
     live.every(isHealthy) &&
     // Nothing else of the service is still on its way out.
@@ -92,6 +103,7 @@ function noteProgress(state: EcsState, service: ServiceRecord, primary: Deployme
     primary.rolloutState = 'COMPLETED';
     primary.rolloutStateReason = rolloutReasons.completed(primary.id);
     primary.updatedAt = now;
+    delete primary.shift;
     completeServiceDeployment(state, primary, now);
     service.lastCompletedDeployment = structuredClone(primary);
     recordServiceEvent(

@@ -58,7 +58,7 @@ export function schedulerStep({ state, facts, targets, now, timings }: StepInput
     if (outcome.failed && deployment) deployment.failedTasks++;
   }
   for (const service of services) {
-    actions.push(...advanceService(state, service, now));
+    actions.push(...advanceService(state, service, now, timings));
   }
   expireStoppedTasks(state, now, timings);
   return actions;

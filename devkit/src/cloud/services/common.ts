@@ -1,4 +1,5 @@
 /** What the services share — ARNs, ids, pagination — and nothing else (they never import each other). */
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../protocol/errors.ts';
 
@@ -62,4 +63,22 @@ export function mergedTagCount(existing: Iterable<string>, added: Iterable<strin
 /** Epoch milliseconds (how state stores times) to the Date the SDK shapes expect. */
 export function toDate(epochMs: number | undefined): Date | undefined {
   return epochMs === undefined ? undefined : new Date(epochMs);
+}
+
+/** An ELBv2 listener's default rule's ARN: the listener's, with `listener-rule` and a fixed last segment. */
+export function defaultListenerRuleArn(listenerArn: string): string {
+  return `${listenerArn.replace(':listener/', ':listener-rule/')}/0000000000000000`;
+}
+
+/** The target group ARNs an ELBv2 action list forwards to (ECS reads its blue/green rules' too). */
+export function forwardedGroups(actions: readonly Action[]): string[] {
+  return actions.flatMap((a) =>
+    a.Type !== 'forward'
+      ? []
+      : a.ForwardConfig?.TargetGroups?.length
+        ? a.ForwardConfig.TargetGroups.flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : []))
+        : a.TargetGroupArn
+          ? [a.TargetGroupArn]
+          : [],
+  );
 }

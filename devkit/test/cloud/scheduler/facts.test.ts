@@ -18,12 +18,14 @@ describe('resolveTimings', () => {
       noHealthCheckGraceSeconds: 40,
       deregistrationDelaySeconds: 300,
       metricsSamplingSeconds: 60,
+      deploymentMinuteSeconds: 60,
     });
     expect(AWS_TIMINGS.healthCheckIntervalSeconds).toBeUndefined();
     expect(AWS_TIMINGS.targetHealthCheckIntervalSeconds).toBeUndefined();
     expect(LOCAL_TIMINGS.healthCheckIntervalSeconds).toBeLessThan(5);
     expect(LOCAL_TIMINGS.targetHealthCheckIntervalSeconds).toBeLessThan(5);
     expect(LOCAL_TIMINGS.deregistrationDelaySeconds).toBeLessThan(AWS_TIMINGS.deregistrationDelaySeconds);
+    expect(LOCAL_TIMINGS.deploymentMinuteSeconds).toBeLessThan(AWS_TIMINGS.deploymentMinuteSeconds);
   });
 
   it('becomes custom when an override changes a value, and stays named when it does not', () => {
@@ -43,7 +45,8 @@ describe('timingsLine', () => {
     expect(timingsLine(LOCAL_TIMINGS)).toBe(
       "timings: local (AWS's compressed for local runs): health-check interval 2 s, target health-check interval 1 s, " +
         'no-health-check grace 3 s, ' +
-        'deregistration delay 5 s, stopped tasks kept 3600 s, metrics sampled every 5 s',
+        'deregistration delay 5 s, stopped tasks kept 3600 s, metrics sampled every 5 s, ' +
+        'a deployment bake minute 1 s',
     );
     expect(timingsLine(AWS_TIMINGS)).toMatch(
       /^timings: aws \(AWS's own\): health-check interval as defined, target health-check interval as defined, no-health-check grace 40 s, deregistration delay 300 s,/,

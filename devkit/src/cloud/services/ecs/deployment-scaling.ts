@@ -37,7 +37,12 @@ export function isHealthy(task: TaskRecord): boolean {
   return task.lastStatus === 'RUNNING' && task.healthyAt !== undefined;
 }
 
-/** Starts the primary's missing tasks and stops the surplus, within the rolling-update bounds. */
+/**
+ * Starts the primary's missing tasks and stops the surplus, within the rolling-update bounds — or,
+ * for a deployment that shifts traffic (blue/green, linear, canary), with the new revision started
+ * at its full count once past PRE_SCALE_UP (AWS uses no maximumPercent then) and the older
+ * revisions kept serving until CLEAN_UP.
+ */
 export function bringToCount(
   state: EcsState,
   service: ServiceRecord,
@@ -56,11 +61,13 @@ function startMissingTasks(
   now: number,
 ): void {
   if (service.status !== 'ACTIVE' || primary.rolloutState === 'FAILED') return;
+  if (primary.shift?.stage === 'PRE_SCALE_UP') return;
   const { maxRunning } = rollingBounds(service);
   const live = wanted(serviceTasks(state, service)).length;
   const primaryLive = wanted(deploymentTasks(state, service, primary)).length;
+  const missing = service.desiredCount - primaryLive;
   // With maximumPercent at 100, a rollout can only start a task once an old one is gone.
-  const count = Math.min(service.desiredCount - primaryLive, Math.max(0, maxRunning - live));
+  const count = primary.shift ? missing : Math.min(missing, Math.max(0, maxRunning - live));
   const taskDefinition = taskDefinitionByArn(state, primary.taskDefinition);
   if (count > 0 && taskDefinition) {
     startServiceTasks(state, service, primary, count, taskDefinition, now);
@@ -89,8 +96,13 @@ function stopSurplusTasks(
     .flatMap((d) => wanted(deploymentTasks(state, service, d)))
     .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
   stops.push(...old.filter((t) => !isHealthy(t)));
-  // A primary that failed without rollback leaves the old tasks serving (unless the service goes).
-  if (primary.rolloutState !== 'FAILED' || service.status !== 'ACTIVE') {
+  // A primary that failed without rollback leaves the old tasks serving (unless the service goes),
+  // and so does one shifting traffic, until its CLEAN_UP.
+  const oldServing =
+    (primary.rolloutState === 'FAILED' ||
+      (primary.shift !== undefined && primary.shift.stage !== 'CLEAN_UP')) &&
+    service.status === 'ACTIVE';
+  if (!oldServing) {
     const { minHealthy } = rollingBounds(service);
     const healthy = wanted(serviceTasks(state, service)).filter(
       (t) => isHealthy(t) && !stops.includes(t),

@@ -30,6 +30,7 @@ import {
 import { executeCommand } from './execute-command.ts';
 import { listServicesByNamespace } from './namespaces.ts';
 import {
+  continueServiceDeployment,
   describeServiceDeployments,
   describeServiceRevisions,
   listServiceDeployments,
@@ -103,6 +104,7 @@ export const ecs: ServiceDefinition<EcsState> = {
     DescribeServiceDeployments: describeServiceDeployments,
     DescribeServiceRevisions: describeServiceRevisions,
     StopServiceDeployment: stopServiceDeployment,
+    ContinueServiceDeployment: continueServiceDeployment,
     CreateTaskSet: createTaskSet,
     DescribeTaskSets: describeTaskSets,
     UpdateTaskSet: updateTaskSet,

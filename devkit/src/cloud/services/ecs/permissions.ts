@@ -153,6 +153,7 @@ export const ecsAuthorization: AuthorizationCatalogue<EcsState> = {
     DescribeServiceDeployments: (i: { serviceDeploymentArns?: string[] }) => i.serviceDeploymentArns ?? [],
     DescribeServiceRevisions: (i: { serviceRevisionArns?: string[] }) => i.serviceRevisionArns ?? [],
     StopServiceDeployment: (i) => i.serviceDeploymentArn,
+    ContinueServiceDeployment: (i) => i.serviceDeploymentArn,
     // Task sets (EXTERNAL controller): on the service, or on the task set the call names.
     CreateTaskSet: (i, at) => [
       ...creating(

@@ -129,6 +129,7 @@ export function startServiceDeployment(
     sourceRevisionArns: sources.map((d) => recordRevision(state, service, d)),
     targetRevisionArn: recordRevision(state, service, target),
     status: 'IN_PROGRESS',
+    ...(target.shift ? { lifecycleStage: target.shift.stage } : {}),
     ...(service.deploymentConfiguration
       ? { deploymentConfiguration: structuredClone(service.deploymentConfiguration) }
       : {}),
@@ -167,16 +168,29 @@ function finish(
 }
 
 /** The service deployment `deployment` drives, if it drives one still open. */
-function drivenBy(state: EcsState, deployment: DeploymentRecord): ServiceDeploymentRecord | undefined {
+export function serviceDeploymentOf(
+  state: EcsState,
+  deployment: DeploymentRecord,
+): ServiceDeploymentRecord | undefined {
   const record = deployment.serviceDeploymentArn
     ? serviceDeploymentsOf(state)[deployment.serviceDeploymentArn]
     : undefined;
   return record && !isFinished(record) ? record : undefined;
 }
 
+/** A blue/green (linear, canary) deployment entered a lifecycle stage. */
+export function noteLifecycleStage(
+  record: ServiceDeploymentRecord,
+  stage: NonNullable<ServiceDeploymentRecord['lifecycleStage']>,
+  now: number,
+): void {
+  record.lifecycleStage = stage;
+  record.updatedAt = now;
+}
+
 /** The PRIMARY deployment completed: its service deployment succeeded (or its rollback did). */
 export function completeServiceDeployment(state: EcsState, primary: DeploymentRecord, now: number): void {
-  const record = drivenBy(state, primary);
+  const record = serviceDeploymentOf(state, primary);
   if (!record) return;
   finish(
     record,
@@ -196,7 +210,7 @@ export function noteCircuitBreakerTripped(
   rollingBack: boolean,
   now: number,
 ): void {
-  const record = drivenBy(state, failed);
+  const record = serviceDeploymentOf(state, failed);
   if (!record) return;
   record.deploymentCircuitBreaker = {
     ...record.deploymentCircuitBreaker,
@@ -223,7 +237,7 @@ export function rollBack(
   reason: string,
   now: number,
 ): void {
-  const record = drivenBy(state, failed);
+  const record = serviceDeploymentOf(state, failed);
   failed.rolloutState = 'FAILED';
   failed.rolloutStateReason = reason;
   failed.status = 'ACTIVE';
@@ -266,16 +280,23 @@ export function rollbackTarget(
 }
 
 /**
- * A rollback StopServiceDeployment asked for, performed by the scheduler's step as the circuit
+ * A rollback StopServiceDeployment (or a lifecycle hook) asked for, performed by the scheduler's step as the circuit
  * breaker's is: the service deployment its primary drives goes ROLLBACK_IN_PROGRESS, or
  * ROLLBACK_FAILED when nothing that completed is left to return to.
  */
 export function performRequestedRollback(state: EcsState, service: ServiceRecord, now: number): void {
   const primary = service.deployments[0];
-  const record = primary && drivenBy(state, primary);
+  const record = primary && serviceDeploymentOf(state, primary);
   if (!primary || record?.status !== 'ROLLBACK_REQUESTED') return;
   const target = rollbackTarget(service, primary);
-  if (target) rollBack(state, service, primary, target, STOP_ROLLBACK_REASON, now);
+  // A lifecycle hook that failed or timed out asked for it, else StopServiceDeployment did.
+  const hook = record.lifecycleHookDetails?.findLast(
+    (d) => d.status === 'FAILED' || (d.status === 'TIMED_OUT' && d.timeoutAction !== 'CONTINUE'),
+  );
+  const reason = hook
+    ? `Service deployment rolled back by lifecycle hook ${hook.hookId} (${hook.status}).`
+    : STOP_ROLLBACK_REASON;
+  if (target) rollBack(state, service, primary, target, reason, now);
   else finish(record, 'ROLLBACK_FAILED', 'No earlier service revision completed to roll back to.', now);
 }
 

@@ -1,14 +1,18 @@
 /**
  * The service deployments API (what operators and the console read of a service's history):
  * ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions and
- * StopServiceDeployment (ROLLBACK), over the records service-deployments.ts keeps.
+ * StopServiceDeployment (ROLLBACK) and ContinueServiceDeployment (a PAUSE lifecycle hook's answer),
+ * over the records service-deployments.ts keeps.
  *
  * Chosen where the reference is silent: ListServiceDeployments lists newest first, 20 by default,
  * maxResults 1–100 (else InvalidParameterException); a described ARN that is unknown is a failure
  * with reason MISSING, as DescribeServices reports; stopType ABORT is refused (the reference names
- * ROLLBACK as the only valid value) and an absent stopType means ROLLBACK.
+ * ROLLBACK as the only valid value) and an absent stopType means ROLLBACK; ContinueServiceDeployment
+ * for a hookId that is not awaiting action is an InvalidParameterException.
  */
 import type {
+  ContinueServiceDeploymentRequest,
+  ContinueServiceDeploymentResponse,
   DescribeServiceDeploymentsRequest,
   DescribeServiceDeploymentsResponse,
   DescribeServiceRevisionsRequest,
@@ -22,6 +26,7 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate } from '../common.ts';
 import { InvalidParameterException } from './errors.ts';
+import { requestHookRollback } from './lifecycle-hooks.ts';
 import { requireCluster, requireService } from './references.ts';
 import {
   ConflictException,
@@ -152,5 +157,36 @@ export const stopServiceDeployment: Handler<
   }
   record.status = 'ROLLBACK_REQUESTED';
   record.updatedAt = Date.now();
+  return { serviceDeploymentArn: arn };
+};
+
+/**
+ * A PAUSE lifecycle hook's answer: CONTINUE (the default) marks it SUCCEEDED and the scheduler's
+ * next step moves the deployment on; ROLLBACK marks it FAILED and the deployment rolls back, as
+ * StopServiceDeployment's rollback does.
+ */
+export const continueServiceDeployment: Handler<
+  Checked<ContinueServiceDeploymentRequest, 'serviceDeploymentArn' | 'hookId'>,
+  ContinueServiceDeploymentResponse,
+  EcsState
+> = (input, ctx) => {
+  const records = serviceDeploymentsOf(ctx.state);
+  const arn = input.serviceDeploymentArn;
+  const record = Object.hasOwn(records, arn) ? records[arn] : undefined;
+  if (!record) throw serviceDeploymentNotFound();
+  const hook = record.lifecycleHookDetails?.find((d) => d.hookId === input.hookId);
+  if (!hook || hook.status !== 'AWAITING_ACTION' || isFinished(record)) {
+    throw new InvalidParameterException(
+      `The lifecycle hook ${input.hookId} of service deployment ${arn} is not awaiting action.`,
+    );
+  }
+  const now = Date.now();
+  record.updatedAt = now;
+  if ((input.action ?? 'CONTINUE') === 'CONTINUE') {
+    hook.status = 'SUCCEEDED';
+  } else {
+    hook.status = 'FAILED';
+    requestHookRollback(record, now);
+  }
   return { serviceDeploymentArn: arn };
 };

@@ -19,6 +19,7 @@ import { resolveServiceConnect } from './namespaces.ts';
 import { startServiceDeployment } from './service-deployments.ts';
 import { addTaskSet } from './task-sets.ts';
 import { bringTaskSetToCount, bringToCount } from './deployment-scaling.ts';
+import { checkDeploymentStrategy, shiftsTraffic, startTrafficShift } from './deployment-strategy.ts';
 import { isFargate, newDeployment, settleDrainingService } from './lifecycle.ts';
 import { checkLoadBalancers, checkPlacement, resolvePlacement } from './placement-rules.ts';
 import {
@@ -44,11 +45,11 @@ function withDeploymentDefaults(config: DeploymentConfiguration | undefined): De
   };
 }
 
-/** The local cloud runs the ROLLING strategy only; it refuses what it would otherwise run wrongly. */
-function checkController(config: DeploymentConfiguration | undefined): void {
-  if (config?.strategy && config.strategy !== 'ROLLING') {
+/** A strategy other than ROLLING is the ECS controller's own (CodeDeploy and external ones pace themselves). */
+function checkController(config: DeploymentConfiguration | undefined, controller: string | undefined): void {
+  if (shiftsTraffic(config) && (controller ?? 'ECS') !== 'ECS') {
     throw new InvalidParameterException(
-      `The local cloud emulates the ROLLING deployment strategy only, not ${config.strategy}.`,
+      `The ${config!.strategy} deployment strategy requires the ECS deployment controller, not ${controller}.`,
     );
   }
 }
@@ -97,7 +98,7 @@ export const createService: Handler<
   checkName('Service', input.serviceName);
   checkDesiredCount(input.desiredCount);
   const cluster = requireCluster(ctx, input.cluster);
-  checkController(input.deploymentConfiguration);
+  checkController(input.deploymentConfiguration, input.deploymentController?.type);
   const serviceArn = serviceArnFor(cluster, input.serviceName);
   const existing = ctx.state.services[serviceArn];
   if (input.deploymentController?.type === 'EXTERNAL') {
@@ -115,6 +116,7 @@ export const createService: Handler<
   const networkConfiguration = checkPlacement(ctx, td, placement, input.networkConfiguration);
   const loadBalancers = input.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
+  checkDeploymentStrategy(ctx, input.deploymentConfiguration ?? {}, loadBalancers);
   const codeDeploy = input.deploymentController?.type === 'CODE_DEPLOY';
   if (codeDeploy && loadBalancers.length === 0) {
     throw new InvalidParameterException(
@@ -241,7 +243,6 @@ export const updateService: Handler<
   const td = input.taskDefinition
     ? requireUsableTaskDefinition(ctx.state, input.taskDefinition)
     : taskDefinitionByArn(ctx.state, service.taskDefinition ?? '')!;
-  checkController(input.deploymentConfiguration);
   if (input.deploymentController && input.deploymentController.type !== 'ECS') {
     throw new InvalidParameterException("The local cloud does not change a service's deployment controller.");
   }
@@ -260,6 +261,8 @@ export const updateService: Handler<
     : service.serviceConnectConfiguration;
   const loadBalancers = input.loadBalancers ?? service.loadBalancers ?? [];
   checkLoadBalancers(td, loadBalancers);
+  const deploymentConfiguration = { ...service.deploymentConfiguration, ...input.deploymentConfiguration };
+  checkDeploymentStrategy(ctx, deploymentConfiguration, loadBalancers);
 
   const newDeploymentNeeded =
     input.forceNewDeployment === true ||
@@ -278,7 +281,7 @@ export const updateService: Handler<
     taskDefinition: td.taskDefinitionArn,
     loadBalancers,
     desiredCount: input.desiredCount ?? service.desiredCount,
-    deploymentConfiguration: { ...service.deploymentConfiguration, ...input.deploymentConfiguration },
+    deploymentConfiguration,
     ...(networkConfiguration ? { networkConfiguration } : {}),
     ...(input.platformVersion && isFargate(service) ? { platformVersion: input.platformVersion } : {}),
     ...(input.healthCheckGracePeriodSeconds !== undefined
@@ -294,6 +297,7 @@ export const updateService: Handler<
     primary.status = 'ACTIVE';
     primary.updatedAt = now;
     const deployment = newDeployment(service, now);
+    startTrafficShift(service.deploymentConfiguration, deployment, primary, now);
     service.deployments.unshift(deployment);
     startServiceDeployment(ctx.state, service, deployment, now);
   } else if (primary.desiredCount !== service.desiredCount) {
@@ -340,9 +344,11 @@ function updateExternalService(
       `${found[1]} cannot be updated for a service that uses the EXTERNAL deployment controller: create a task set instead.`,
     );
   }
+  const deploymentConfiguration = { ...service.deploymentConfiguration, ...input.deploymentConfiguration };
+  checkController(deploymentConfiguration, service.deploymentController?.type);
   Object.assign(service, {
     desiredCount: input.desiredCount ?? service.desiredCount,
-    deploymentConfiguration: { ...service.deploymentConfiguration, ...input.deploymentConfiguration },
+    deploymentConfiguration,
     ...(input.healthCheckGracePeriodSeconds !== undefined
       ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds }
       : {}),

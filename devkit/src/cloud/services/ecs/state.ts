@@ -11,11 +11,13 @@ import type {
   ClusterSetting,
   Container,
   Deployment,
+  DeploymentLifecycleHookDetail,
   LoadBalancer,
   NetworkConfiguration,
   Service,
   ServiceConnectConfiguration,
   ServiceDeployment,
+  ServiceDeploymentLifecycleStage,
   ServiceRevision,
   Tag,
   Task,
@@ -84,7 +86,29 @@ export type DeploymentRecord = Stored<
   serviceRevisionArn?: string;
   /** Not in AWS's shape: the service deployment this deployment is the target of, while it drives it. */
   serviceDeploymentArn?: string;
+  /**
+   * Not in AWS's shape: its tasks register in the load balancers' alternate target groups (a
+   * blue/green deployment's green side, when the blue one serves from the primary groups).
+   */
+  alternate?: boolean;
+  /** Not in AWS's shape: where a blue/green, linear or canary deployment is, until it completes. */
+  shift?: TrafficShiftRecord;
 };
+
+/** A blue/green (linear, canary) deployment's progress through ECS's lifecycle stages. */
+export interface TrafficShiftRecord {
+  stage: ServiceDeploymentLifecycleStage;
+  /** When the stage began (bake times count from it). */
+  stageAt: EpochMs;
+  /** The share of production traffic the green revision takes, in percent. */
+  greenPercent: number;
+  /** When production traffic last moved (linear and canary steps bake from then). */
+  shiftedAt?: EpochMs;
+  /** How many of the stage's lifecycle hooks have succeeded (they run one after another). */
+  hooksDone: number;
+  /** The PAUSE hook holding the stage, by hookId, until ContinueServiceDeployment (or its timeout). */
+  pausedBy?: string;
+}
 
 /** A service revision: the settings one deployment runs, kept as its own resource (as AWS does). */
 export type ServiceRevisionRecord = Stored<ServiceRevision, 'createdAt'> & {
@@ -100,9 +124,13 @@ export type ServiceRevisionRecord = Stored<ServiceRevision, 'createdAt'> & {
  * deployment that counted it is gone.
  */
 export type ServiceDeploymentRecord = Stored<
-  Omit<ServiceDeployment, 'sourceServiceRevisions' | 'targetServiceRevision' | 'rollback'>,
+  Omit<
+    ServiceDeployment,
+    'sourceServiceRevisions' | 'targetServiceRevision' | 'rollback' | 'lifecycleHookDetails'
+  >,
   'createdAt' | 'startedAt' | 'finishedAt' | 'stoppedAt' | 'updatedAt'
 > & {
+  lifecycleHookDetails?: Array<Stored<DeploymentLifecycleHookDetail, 'expiresAt'>>;
   serviceDeploymentArn: string;
   serviceArn: string;
   clusterArn: string;
@@ -308,10 +336,25 @@ export function deploymentTasks(
   return serviceTasks(state, service).filter((t) => t.startedBy === deployment.id);
 }
 
-/** The load balancers a service task is registered with: its task set's, else the service's. */
+/**
+ * The load balancers a service task is registered with: its task set's, else the service's — in
+ * their alternate target groups when its deployment serves from those (blue/green).
+ */
 export function taskLoadBalancers(service: ServiceRecord, task: TaskRecord): LoadBalancer[] {
   const taskSet = service.taskSets?.find((s) => s.id === task.startedBy);
-  return (taskSet ? taskSet.loadBalancers : service.loadBalancers) ?? [];
+  if (taskSet) return taskSet.loadBalancers ?? [];
+  const alternate = service.deployments.find((d) => d.id === task.startedBy)?.alternate === true;
+  return (service.loadBalancers ?? []).map((lb) => ({
+    ...lb,
+    targetGroupArn: sideOf(lb, alternate),
+  }));
+}
+
+/** A load balancer's target group for one side of a blue/green pair (its own one without a pair). */
+export function sideOf(lb: LoadBalancer, alternate: boolean): string | undefined {
+  return alternate
+    ? (lb.advancedConfiguration?.alternateTargetGroupArn ?? lb.targetGroupArn)
+    : lb.targetGroupArn;
 }
 
 /** `arn:…:task-definition/<family>:<revision>` → its record, whatever its status. */

@@ -162,7 +162,7 @@ function revisionSummary(
 
 export function serviceDeploymentToAws(state: EcsState, record: ServiceDeploymentRecord): ServiceDeployment {
   const service = state.services[record.serviceArn];
-  const { sourceRevisionArns, targetRevisionArn, rollback, ...shape } = record;
+  const { sourceRevisionArns, targetRevisionArn, rollback, lifecycleHookDetails, ...shape } = record;
   // While its target deployment rolls out, the circuit breaker's count is that deployment's own.
   const driving =
     record.status === 'IN_PROGRESS'
@@ -183,6 +183,9 @@ export function serviceDeploymentToAws(state: EcsState, record: ServiceDeploymen
         }
       : {}),
     ...(rollback ? { rollback: { ...rollback, startedAt: toDate(rollback.startedAt) } } : {}),
+    ...(lifecycleHookDetails
+      ? { lifecycleHookDetails: lifecycleHookDetails.map((d) => ({ ...d, expiresAt: toDate(d.expiresAt) })) }
+      : {}),
   };
 }
 

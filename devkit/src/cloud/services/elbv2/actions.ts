@@ -5,7 +5,7 @@
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { elbError, targetGroupNotFound } from './errors.ts';
 import type { Elbv2State, LoadBalancerRecord } from './state.ts';
-import { loadBalancersOf } from './state.ts';
+import { defaultRuleArn, loadBalancersOf } from './state.ts';
 
 const TERMINAL = new Set(['forward', 'redirect', 'fixed-response']);
 const MAX_ACTIONS = 5;
@@ -207,4 +207,61 @@ export function checkConditions(conditions: readonly RuleCondition[]): RuleCondi
     throw elbError('ValidationError', `A rule can only have '${MAX_CONDITION_VALUES}' condition values`);
   }
   return checked;
+}
+
+/**
+ * The actions a listener rule runs, to replace: a rule's, or its listener's default actions for
+ * the default rule's ARN or the listener's own ARN (ECS names a Network Load Balancer's production
+ * "rule" by its listener).
+ */
+function ruleActions(
+  state: Elbv2State,
+  ruleArn: string,
+): { actions: Action[]; replace(actions: Action[]): void } | undefined {
+  const rule = Object.hasOwn(state.rules, ruleArn) ? state.rules[ruleArn] : undefined;
+  if (rule) return { actions: rule.actions, replace: (actions) => void (rule.actions = actions) };
+  const listener = Object.values(state.listeners).find(
+    (l) => l.arn === ruleArn || defaultRuleArn(l) === ruleArn,
+  );
+  return (
+    listener && {
+      actions: listener.defaultActions,
+      replace: (actions) => void (listener.defaultActions = actions),
+    }
+  );
+}
+
+/**
+ * Gives the target groups of a rule's forward action the weights named (its other groups keep
+ * theirs), as ECS does when it shifts blue/green traffic; false when there is no such rule or
+ * nothing changed.
+ */
+export function setForwardWeights(
+  state: Elbv2State,
+  ruleArn: string,
+  weights: ReadonlyArray<{ targetGroupArn: string; weight: number }>,
+): boolean {
+  const holder = ruleActions(state, ruleArn);
+  const forward = holder?.actions.find((a) => a.Type === 'forward');
+  if (!holder || !forward) return false;
+  const current = forward.ForwardConfig?.TargetGroups?.length
+    ? forward.ForwardConfig.TargetGroups
+    : [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }];
+  const named = new Map(weights.map((w) => [w.targetGroupArn, w.weight]));
+  const groups = [
+    ...current.map((g) => ({
+      TargetGroupArn: g.TargetGroupArn!,
+      Weight: named.get(g.TargetGroupArn!) ?? g.Weight ?? 1,
+    })),
+    ...weights
+      .filter((w) => !current.some((g) => g.TargetGroupArn === w.targetGroupArn))
+      .map((w) => ({ TargetGroupArn: w.targetGroupArn, Weight: w.weight })),
+  ];
+  if (JSON.stringify(groups) === JSON.stringify(current)) return false;
+  const updated: Action = { ...forward, ForwardConfig: { ...forward.ForwardConfig, TargetGroups: groups } };
+  // One group is named by TargetGroupArn too, as CreateRule stores it; several only in ForwardConfig.
+  if (groups.length === 1) updated.TargetGroupArn = groups[0]!.TargetGroupArn;
+  else delete updated.TargetGroupArn;
+  holder.replace(holder.actions.map((a) => (a === forward ? updated : a)));
+  return true;
 }

@@ -7,7 +7,9 @@ import type {
   TargetHealthReasonEnum,
   TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { nameMap } from '../common.ts';
+import { defaultListenerRuleArn, forwardedGroups, nameMap } from '../common.ts';
+
+export { forwardedGroups };
 import { listenerNotFound, loadBalancerNotFound, ruleNotFound, targetGroupNotFound } from './errors.ts';
 
 export interface LoadBalancerRecord {
@@ -127,7 +129,7 @@ export function requireListener(state: Elbv2State, arn: string): ListenerRecord 
 
 /** The default rule's ARN: the listener's ARN with `listener-rule` and a fixed last segment. */
 export function defaultRuleArn(listener: ListenerRecord): string {
-  return `${listener.arn.replace(':listener/', ':listener-rule/')}/0000000000000000`;
+  return defaultListenerRuleArn(listener.arn);
 }
 
 /** A rule with a priority, or a listener's default rule seen as one. */
@@ -143,19 +145,6 @@ export function requireRule(state: Elbv2State, arn: string): RuleRecord & { isDe
     actions: listener.defaultActions,
     isDefault: true,
   };
-}
-
-/** The target group ARNs an action list forwards to. */
-export function forwardedGroups(actions: readonly Action[]): string[] {
-  return actions.flatMap((a) =>
-    a.Type !== 'forward'
-      ? []
-      : a.ForwardConfig?.TargetGroups?.length
-        ? a.ForwardConfig.TargetGroups.flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : []))
-        : a.TargetGroupArn
-          ? [a.TargetGroupArn]
-          : [],
-  );
 }
 
 /** The load balancers whose listeners or rules forward to the target group. */
