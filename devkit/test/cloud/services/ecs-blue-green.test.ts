@@ -16,6 +16,7 @@ import {
   DescribeServicesCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type CreateServiceCommandInput,
   type DeploymentConfiguration,
@@ -388,6 +389,28 @@ describe('a BLUE_GREEN service', () => {
     expect(done.deploymentCircuitBreaker).toMatchObject({ status: 'TRIGGERED' });
     expect(done.lifecycleStage).toBe('SCALE_UP');
     expect(new Set(production.map((w) => w.join('/')))).toEqual(new Set(['0/100']));
+  });
+
+  it('StopServiceDeployment during the bake time shifts production back to blue, which never stopped', async () => {
+    // web:2 serves from the green group now; web:3 goes to the blue one.
+    await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'bg',
+        service: 'web',
+        taskDefinition: 'web:3',
+        deploymentConfiguration: { bakeTimeInMinutes: 60 },
+      }),
+    );
+    const baking = await stepUntil('web', (d) => d.lifecycleStage === 'BAKE_TIME');
+    expect(await weights()).toEqual([100, 0]);
+    await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: baking.serviceDeploymentArn! }));
+    const done = await stepUntil('web', (d) => d.status === 'ROLLBACK_SUCCESSFUL');
+    expect(done.rollback!.reason).toBe('Service deployment rolled back by a StopServiceDeployment request.');
+    expect(await weights()).toEqual([0, 100]);
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'bg', services: ['web'] }));
+    expect(services![0]!.deployments!.map((d) => d.taskDefinition)).toEqual([
+      expect.stringMatching(/web:2$/),
+    ]);
   });
 
   it('ContinueServiceDeployment: an unknown service deployment, and a hook that is not awaiting action', async () => {
