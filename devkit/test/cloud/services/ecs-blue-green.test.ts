@@ -413,6 +413,48 @@ describe('a BLUE_GREEN service', () => {
     ]);
   });
 
+  it('a deployment started while another bakes replaces the old blue: production stays with the baking one', async () => {
+    await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'bg',
+        service: 'web',
+        taskDefinition: 'web:3',
+        deploymentConfiguration: { bakeTimeInMinutes: 60 },
+      }),
+    );
+    await stepUntil('web', (d) => d.lifecycleStage === 'BAKE_TIME');
+    // web:3 has production (the blue group); web:2's tasks (green group) still run.
+    expect(await weights()).toEqual([100, 0]);
+    await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'bg',
+        service: 'web',
+        taskDefinition: 'web:1',
+        deploymentConfiguration: { bakeTimeInMinutes: 0 },
+      }),
+    );
+    const imageLive = (image: string) =>
+      Object.values(ecsState().tasks).filter(
+        (task) =>
+          task.containers[0]!.image === image &&
+          task.desiredStatus === 'RUNNING' &&
+          task.group === 'service:web',
+      ).length;
+    const production: string[] = [];
+    await stepUntil(
+      'web',
+      (d) => d.status === 'SUCCESSFUL',
+      async (d) => {
+        const w = (await weights()).join('/');
+        if (production.at(-1) !== w) production.push(w);
+        // web:2 shares web:1's side: it stops at once; web:3 serves until web:1 takes over.
+        if (d.lifecycleStage === 'SCALE_UP') expect(imageLive('app:2')).toBe(0);
+        if (d.lifecycleStage !== 'CLEAN_UP') expect(imageLive('app:3')).toBe(2);
+      },
+    );
+    expect(production).toEqual(['100/0', '0/100']);
+  });
+
   it('ContinueServiceDeployment: an unknown service deployment, and a hook that is not awaiting action', async () => {
     const unknown = await errorOf(
       ecs.send(

@@ -96,6 +96,14 @@ function stopSurplusTasks(
     .flatMap((d) => wanted(deploymentTasks(state, service, d)))
     .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
   stops.push(...old.filter((t) => !isHealthy(t)));
+  // Shifting traffic, an older revision on the new one's side of the target group pairs (one this
+  // deployment superseded before it took production traffic) serves nothing any more.
+  if (primary.shift) {
+    const sameSide = service.deployments
+      .slice(1)
+      .filter((d) => (d.alternate === true) === (primary.alternate === true));
+    stops.push(...old.filter((t) => isHealthy(t) && sameSide.some((d) => d.id === t.startedBy)));
+  }
   // A primary that failed without rollback leaves the old tasks serving (unless the service goes),
   // and so does one shifting traffic, until its CLEAN_UP.
   const oldServing =

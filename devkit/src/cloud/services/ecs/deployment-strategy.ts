@@ -138,8 +138,10 @@ function listenerRuleActions(elbv2: Elbv2Records, ruleArn: string): Action[] | u
 
 /**
  * A new deployment of a service that shifts traffic starts at PRE_SCALE_UP on the other side of
- * the load balancers' target group pairs from the deployment it replaces; a rolling one stays on
- * the side that deployment serves from, and the first deployment starts in the primary groups.
+ * the load balancers' target group pairs from the one that has production traffic; a rolling one
+ * goes to that side. The first deployment serves from the primary groups. Chosen where AWS is
+ * silent: when the deployment replaced was still shifting, production goes back to whichever side
+ * had most of it (its revision keeps serving; the other side's tasks stop at once, drained first).
  */
 export function startTrafficShift(
   config: DeploymentConfiguration | undefined,
@@ -147,10 +149,11 @@ export function startTrafficShift(
   replaced: DeploymentRecord,
   now: number,
 ): void {
-  if (!shiftsTraffic(config)) {
-    if (replaced.alternate) deployment.alternate = true;
-    return;
+  const greenServes = !replaced.shift || replaced.shift.greenPercent >= 50;
+  const productionAlternate = (replaced.alternate === true) === greenServes;
+  const alternate = shiftsTraffic(config) ? !productionAlternate : productionAlternate;
+  if (alternate) deployment.alternate = true;
+  if (shiftsTraffic(config)) {
+    deployment.shift = { stage: 'PRE_SCALE_UP', stageAt: now, greenPercent: 0, hooksDone: 0 };
   }
-  if (!replaced.alternate) deployment.alternate = true;
-  deployment.shift = { stage: 'PRE_SCALE_UP', stageAt: now, greenPercent: 0, hooksDone: 0 };
 }

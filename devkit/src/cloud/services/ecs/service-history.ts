@@ -175,7 +175,7 @@ export const continueServiceDeployment: Handler<
   const record = Object.hasOwn(records, arn) ? records[arn] : undefined;
   if (!record) throw serviceDeploymentNotFound();
   const hook = record.lifecycleHookDetails?.find((d) => d.hookId === input.hookId);
-  if (!hook || hook.status !== 'AWAITING_ACTION' || isFinished(record)) {
+  if (!hook || hook.status !== 'AWAITING_ACTION' || record.status !== 'IN_PROGRESS') {
     throw new InvalidParameterException(
       `The lifecycle hook ${input.hookId} of service deployment ${arn} is not awaiting action.`,
     );
