@@ -553,4 +553,36 @@ describe('PAUSE lifecycle hooks', () => {
     const done = await stepUntil('paused', (d) => d.status === 'SUCCESSFUL');
     expect(done.lifecycleHookDetails![0]!.status).toBe('TIMED_OUT');
   });
+
+  it('are kept with their answer: after ContinueServiceDeployment and a restart, the deployment moves on', async () => {
+    await createService('resumed', {
+      strategy: 'BLUE_GREEN',
+      bakeTimeInMinutes: 0,
+      lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_SCALE_UP'] }],
+    });
+    await stepUntil('resumed', (d) => d.status === 'SUCCESSFUL');
+    await ecs.send(new UpdateServiceCommand({ cluster: 'bg', service: 'resumed', taskDefinition: 'web:2' }));
+    const waiting = await stepUntil(
+      'resumed',
+      (d) => d.lifecycleHookDetails?.[0]?.status === 'AWAITING_ACTION',
+    );
+    expect(waiting.lifecycleStage).toBe('POST_SCALE_UP');
+    const { serviceDeploymentArn } = await ecs.send(
+      new ContinueServiceDeploymentCommand({
+        serviceDeploymentArn: waiting.serviceDeploymentArn!,
+        hookId: waiting.lifecycleHookDetails![0]!.hookId!,
+        action: 'CONTINUE',
+      }),
+    );
+    expect(serviceDeploymentArn).toBe(waiting.serviceDeploymentArn);
+    await t.stop();
+    await t.restart();
+    ecs.destroy();
+    elb.destroy();
+    ecs = new ECSClient(t.clientConfig);
+    elb = new ElasticLoadBalancingV2Client(t.clientConfig);
+    expect((await current('resumed')).lifecycleHookDetails![0]!.status).toBe('SUCCEEDED');
+    const done = await stepUntil('resumed', (d) => d.status === 'SUCCESSFUL');
+    expect(done.lifecycleStage).toBe('CLEAN_UP');
+  });
 });
