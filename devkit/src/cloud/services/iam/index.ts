@@ -158,6 +158,16 @@ import {
   updateSSHPublicKey,
   uploadSSHPublicKey,
 } from './ssh-public-keys.ts';
+import {
+  deleteServerCertificate,
+  getServerCertificate,
+  listServerCertificates,
+  listServerCertificateTags,
+  tagServerCertificate,
+  untagServerCertificate,
+  updateServerCertificate,
+  uploadServerCertificate,
+} from './server-certificates.ts';
 import { initialIamState, type IamState } from './state.ts';
 import {
   createUser,
@@ -178,7 +188,7 @@ export type { IamState } from './state.ts';
  * IAM: users with access keys, console passwords, SSH keys, signing certificates, service-specific
  * credentials and virtual MFA devices, the credential report, groups, roles with trust policies (service-linked ones too), managed
  * (AWS and customer, versioned) and inline policies, permissions boundaries, instance profiles, OIDC
- * providers, the policy simulator, the account's alias, password policy and summary. Global.
+ * providers, server certificates (for HTTPS listeners), the policy simulator, the account's alias, password policy and summary. Global.
  */
 export const iam: ServiceDefinition<IamState> = {
   signingName: 'iam',
@@ -326,5 +336,13 @@ export const iam: ServiceDefinition<IamState> = {
     GetAccountPasswordPolicy: getAccountPasswordPolicy,
     UpdateAccountPasswordPolicy: updateAccountPasswordPolicy,
     DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
+    UploadServerCertificate: uploadServerCertificate,
+    GetServerCertificate: getServerCertificate,
+    ListServerCertificates: listServerCertificates,
+    UpdateServerCertificate: updateServerCertificate,
+    DeleteServerCertificate: deleteServerCertificate,
+    TagServerCertificate: tagServerCertificate,
+    UntagServerCertificate: untagServerCertificate,
+    ListServerCertificateTags: listServerCertificateTags,
   },
 };

@@ -17,7 +17,7 @@ import {
   type RequiredAction,
 } from '../../access/authorization.ts';
 import { issuerHostPath } from '../../access/identities.ts';
-import { groups, instanceProfiles, users, type IamState } from './state.ts';
+import { groups, instanceProfiles, serverCertificates, users, type IamState } from './state.ts';
 
 type Scope = AuthorizationScope<IamState>;
 
@@ -81,6 +81,23 @@ const onInstanceProfile: OperationAuthorization<IamState> = (i, at) => {
     {
       action: at.action,
       resource: record?.arn ?? iamArn(at, `instance-profile${i.Path ?? '/'}${name}`),
+      context: {
+        ...resourceTags(record?.tags),
+        ...requestTags(i.Tags),
+        ...(i.TagKeys ? { 'aws:TagKeys': i.TagKeys } : {}),
+      },
+    },
+  ];
+};
+
+/** The server certificate the request names (its ARN carries the certificate's path). */
+const onServerCertificate: OperationAuthorization<IamState> = (i, at) => {
+  const name = String(i.ServerCertificateName);
+  const record = serverCertificates(at.state)[name.toLowerCase()];
+  return [
+    {
+      action: at.action,
+      resource: record?.arn ?? iamArn(at, `server-certificate${i.Path ?? '/'}${name}`),
       context: {
         ...resourceTags(record?.tags),
         ...requestTags(i.Tags),
@@ -339,5 +356,27 @@ export const iamAuthorization: AuthorizationCatalogue<IamState> = {
     GetAccountPasswordPolicy: anyResource,
     UpdateAccountPasswordPolicy: anyResource,
     DeleteAccountPasswordPolicy: anyResource,
+    UploadServerCertificate: (i, at) =>
+      taggedOnCreate((onServerCertificate(i, at) as RequiredAction[])[0]!, i.Tags?.length > 0, {
+        action: 'iam:TagServerCertificate',
+      }),
+    GetServerCertificate: onServerCertificate,
+    ListServerCertificates: anyResource,
+    // The reference: permission on the certificate under its old name and its new one.
+    UpdateServerCertificate: (i, at) => [
+      ...(onServerCertificate(i, at) as RequiredAction[]),
+      {
+        action: at.action,
+        resource: iamArn(
+          at,
+          `server-certificate${i.NewPath ?? serverCertificates(at.state)[String(i.ServerCertificateName).toLowerCase()]?.path ?? '/'}${i.NewServerCertificateName ?? i.ServerCertificateName}`,
+        ),
+        context: {},
+      },
+    ],
+    DeleteServerCertificate: onServerCertificate,
+    TagServerCertificate: onServerCertificate,
+    UntagServerCertificate: onServerCertificate,
+    ListServerCertificateTags: onServerCertificate,
   },
 };

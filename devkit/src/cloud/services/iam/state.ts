@@ -104,6 +104,26 @@ export interface InstanceProfileRecord {
   tags: Tag[];
 }
 
+/**
+ * A server certificate (UploadServerCertificate): its PEM texts as uploaded. The private key is kept
+ * here as Secrets Manager keeps secret values, in the owner-only state files; no IAM answer returns
+ * it, and only the load balancers' data plane reads it (to terminate TLS).
+ */
+export interface ServerCertificateRecord {
+  name: string;
+  /** `ASCA...`: stable across renames, so a listener that uses it keeps it (ELBv2 refers to it by id). */
+  id: string;
+  path: string;
+  arn: string;
+  uploadedMs: number;
+  /** The certificate's notAfter. */
+  expirationMs: number;
+  body: string;
+  chain?: string;
+  privateKey: string;
+  tags: Tag[];
+}
+
 export interface IamState extends IamRecords {
   /** Keyed by lower-cased name. Absent in state saved before users existed: see `users()`. */
   users?: Record<string, UserRecord>;
@@ -121,6 +141,8 @@ export interface IamState extends IamRecords {
   passwordPolicy?: PasswordPolicy;
   /** DeleteServiceLinkedRole's tasks by DeletionTaskId: how each ended. */
   serviceLinkedRoleDeletions?: Record<string, ServiceLinkedRoleDeletion>;
+  /** Keyed by lower-cased name. Absent in state saved before server certificates existed. */
+  serverCertificates?: Record<string, ServerCertificateRecord>;
 }
 
 export interface ServiceLinkedRoleDeletion {
@@ -152,6 +174,11 @@ export function groups(state: IamState): Record<string, GroupFacts> {
 /** Access key id → its user's lower-cased name. */
 export function accessKeyOwners(state: IamState): Record<string, string> {
   return (state.accessKeys ??= nameMap());
+}
+
+/** Server certificates by lower-cased name (created on first use in state saved before them). */
+export function serverCertificates(state: IamState): Record<string, ServerCertificateRecord> {
+  return (state.serverCertificates ??= nameMap());
 }
 
 export function findUser(state: IamState, name: string): UserRecord {
@@ -217,7 +244,8 @@ export function mergeTags(
     | 'TagsPerOpenIdConnectProvider'
     | 'TagsPerPolicy'
     | 'TagsPerInstanceProfile'
-    | 'TagsPerMFADevice',
+    | 'TagsPerMFADevice'
+    | 'TagsPerServerCertificate',
 ): Tag[] {
   const merged = new Map(existing.map((t) => [t.Key, t.Value]));
   for (const tag of added) merged.set(tag.Key, tag.Value);
@@ -286,10 +314,10 @@ export function boundaryUsageCount(state: IamState, policyArn: string): number {
 /**
  * `AROA` + 17 characters, as IAM's unique ids look (roles AROA, users AIDA, groups AGPA, policies
  * ANPA, instance profiles AIPA); SSH keys (APKA) and service-specific credentials (ACCA) have 16,
- * signing certificates no prefix and 28.
+ * signing certificates no prefix and 28; server certificates ASCA.
  */
 export function uniqueId(
-  prefix: 'AROA' | 'AIDA' | 'AGPA' | 'ANPA' | 'AIPA' | 'APKA' | 'ACCA' | '',
+  prefix: 'AROA' | 'AIDA' | 'AGPA' | 'ANPA' | 'AIPA' | 'APKA' | 'ACCA' | 'ASCA' | '',
   length = 17,
 ): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
