@@ -1,8 +1,8 @@
 /**
  * The ELBv2 data plane: every listener of every Application Load Balancer in the recorded state
- * serves HTTP on 127.0.0.1 at its port, its rules choose a target group, and each target group's
- * pool sends only to targets its own HTTP health check found healthy (503 with the reason when
- * none). Health results are written back to the state, where DescribeTargetHealth and the ECS
+ * serves HTTP (or HTTPS, terminating TLS with its IAM server certificates) on 127.0.0.1 at its
+ * port, its rules choose a target group, and each target group's pool sends only to targets its
+ * own HTTP health check found healthy (503 with the reason when none). Health results are written back to the state, where DescribeTargetHealth and the ECS
  * scheduler read them; a deregistered target drains (in-flight requests finish, up to the
  * deregistration delay) and then leaves the group, as AWS completes a deregistration.
  */
@@ -18,6 +18,7 @@ import type {
 import { liveTargets, loadBalancersOf, rulesOf, targetKey } from '../services/elbv2/state.ts';
 import { deregisterTarget, reportedHealth } from '../services/elbv2/targets.ts';
 import { compileRules, evaluate, type CompiledRules } from './listener-rules.ts';
+import { listenerTls, type ListenerTls, type ServerCertificateMaterial } from './listener-tls.ts';
 import { LoadBalancer, type LoadBalancerStats } from './load-balancer.ts';
 import { checkTarget } from './target-health-check.ts';
 import { TargetPool } from './target-pool.ts';
@@ -53,6 +54,10 @@ interface RunningListener {
   lb: LoadBalancer;
   loadBalancerArn: string;
   wantedPort: number;
+  protocol: string;
+  /** HTTPS: its TLS, and the policy and certificate ids it was built from (rebuilt when they change). */
+  tls?: ListenerTls;
+  tlsKey?: string;
   port?: number;
   listening?: Promise<void>;
   failedAt?: number;
@@ -188,6 +193,14 @@ export class ApplicationLoadBalancers {
     return this.store.slice(elbv2.signingName, region, () => elbv2.initialState(region));
   }
 
+  /** An IAM server certificate by its id (IAM is global: one slice). */
+  private serverCertificate(id: string): ServerCertificateMaterial | undefined {
+    const iam = this.store
+      .regions<{ serverCertificates?: Record<string, ServerCertificateMaterial> }>('iam')
+      .find(([region]) => region === 'global')?.[1];
+    return Object.values(iam?.serverCertificates ?? {}).find((c) => c.id === id);
+  }
+
   private poolsOf(listener: RunningListener): TargetPool[] {
     const state = this.state(listener.region);
     const l = state.listeners[listener.arn];
@@ -218,7 +231,8 @@ export class ApplicationLoadBalancers {
   ): void {
     const listener = state.listeners[arn]!;
     let running = this.listeners.get(arn);
-    if (running && running.wantedPort !== listener.port) {
+    // A new port or protocol is a new server.
+    if (running && (running.wantedPort !== listener.port || running.protocol !== listener.protocol)) {
       this.listeners.delete(arn);
       const old = running;
       void Promise.resolve(old.listening).then(() => old.lb.close());
@@ -232,6 +246,7 @@ export class ApplicationLoadBalancers {
         region,
         loadBalancerArn: lb.arn,
         wantedPort: listener.port,
+        protocol: listener.protocol,
         compiled: compileRules(rules, listener.defaultActions),
         rulesKey,
         lb: new LoadBalancer({
@@ -248,6 +263,16 @@ export class ApplicationLoadBalancers {
       running.compiled = compileRules(rules, listener.defaultActions);
       running.rulesKey = rulesKey;
     }
+    if (listener.protocol === 'HTTPS') {
+      const tlsKey = JSON.stringify([listener.sslPolicy, listener.certificates, listener.certificateList]);
+      if (running.tlsKey !== tlsKey) {
+        running.tls = listenerTls(listener, (id) => this.serverCertificate(id));
+        running.tlsKey = tlsKey;
+        if (running.tls && running.port !== undefined) running.lb.setTls(running.tls);
+      }
+      // Its certificate gone from IAM (DeleteServerCertificate refuses that while it is in use).
+      if (!running.tls) return;
+    }
     this.ensureListening(running, lb, now);
     running.lb.setIdleTimeout(Number(lb.attributes['idle_timeout.timeout_seconds'] ?? 60));
   }
@@ -256,10 +281,12 @@ export class ApplicationLoadBalancers {
   private ensureListening(running: RunningListener, lb: LoadBalancerRecord, now: number): void {
     if (running.port !== undefined || running.listening) return;
     if (running.failedAt !== undefined && now - running.failedAt < this.listenRetryMs) return;
-    running.listening = running.lb.listen(running.wantedPort).then(
+    running.listening = running.lb.listen(running.wantedPort, undefined, running.tls).then(
       (port) => {
         running.port = port;
         running.failedAt = undefined;
+        // Certificates or policy changed while it was binding.
+        if (running.tls) running.lb.setTls(running.tls);
         if (lb.state.code !== 'active' && !this.anyListenerFailing(lb)) {
           lb.state = { code: 'active' };
           this.changed(running.region);

@@ -1,5 +1,6 @@
 /**
- * One listener on 127.0.0.1: an HTTP server that hands each request to the target pool its route
+ * One listener on 127.0.0.1: an HTTP server (HTTPS when given TLS: its default certificate, and
+ * SNI's choice from its certificate list) that hands each request to the target pool its route
  * picks (an ALB listener's rules choose a target group) or answers it itself (fixed responses,
  * redirects). Without a route, it forwards everything to its own pool.
  */
@@ -10,7 +11,9 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { ListenerTls } from './listener-tls.ts';
 import { TargetPool, type LoadBalancerStats, type Target } from './target-pool.ts';
 
 export type { LoadBalancerStats, Target } from './target-pool.ts';
@@ -24,7 +27,8 @@ export class LoadBalancer {
   /** The pool requests go to when no route is given. */
   readonly pool = new TargetPool();
   private readonly route: (req: IncomingMessage) => RouteDecision;
-  private server: Server | undefined;
+  private server: Server | HttpsServer | undefined;
+  private tls: ListenerTls | undefined;
   /** Requests this listener answered itself (fixed responses, redirects). */
   answered = 0;
 
@@ -45,8 +49,20 @@ export class LoadBalancer {
     this.pool.unavailableReason = reason;
   }
 
-  async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createServer((req, res) => this.handle(req, res));
+  /** Serves HTTP, or HTTPS with `tls` (which setTls may change while it serves). */
+  async listen(port: number, host = '127.0.0.1', tls?: ListenerTls): Promise<number> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.tls = tls;
+    const server: Server | HttpsServer = tls
+      ? createHttpsServer(
+          {
+            ...tls.defaultContext,
+            // A falsy context: the default certificate's (no SNI, or no certificate for the name).
+            SNICallback: (name, done) => done(null, this.tls?.select(name)),
+          },
+          handler,
+        )
+      : createServer(handler);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -54,6 +70,12 @@ export class LoadBalancer {
     });
     this.server = server;
     return (server.address() as AddressInfo).port;
+  }
+
+  /** New certificates or policy for an HTTPS listener: new connections get them. */
+  setTls(tls: ListenerTls): void {
+    this.tls = tls;
+    if (this.server && 'setSecureContext' in this.server) this.server.setSecureContext(tls.defaultContext);
   }
 
   register(target: Target): void {

@@ -16,6 +16,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 /** Connection handling is per hop: the client's connection is ours, the target's is the agent's. */
 function perHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -147,7 +148,13 @@ export class TargetPool {
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...perHop(req.headers), 'x-forwarded-for': req.socket.remoteAddress ?? '' },
+        // As an ALB: the client's address, and the protocol and port it reached the listener on.
+        headers: {
+          ...perHop(req.headers),
+          'x-forwarded-for': req.socket.remoteAddress ?? '',
+          'x-forwarded-proto': (req.socket as TLSSocket).encrypted ? 'https' : 'http',
+          'x-forwarded-port': String(req.socket.localPort ?? ''),
+        },
         agent: this.agent,
       },
       (upstreamRes) => {

@@ -6,10 +6,11 @@ import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balanci
 import { elbError, targetGroupNotFound } from './errors.ts';
 import type { Elbv2State, LoadBalancerRecord } from './state.ts';
 import { defaultRuleArn, loadBalancersOf } from './state.ts';
+import { QUOTAS } from './limits.ts';
 
 const TERMINAL = new Set(['forward', 'redirect', 'fixed-response']);
 const MAX_ACTIONS = 5;
-const MAX_TARGET_GROUPS_PER_FORWARD = 5;
+const MAX_TARGET_GROUPS_PER_FORWARD = QUOTAS['target-groups-per-action-on-application-load-balancer'];
 const CONTENT_TYPES = ['text/plain', 'text/css', 'text/html', 'application/javascript', 'application/json'];
 
 function forwardAction(state: Elbv2State, lb: LoadBalancerRecord, action: Action): Action {
@@ -159,7 +160,7 @@ const CONDITION_CONFIGS = {
 type ConditionField = keyof typeof CONDITION_CONFIGS;
 
 /** AWS's limit on condition values in one rule. */
-const MAX_CONDITION_VALUES = 5;
+const MAX_CONDITION_VALUES = QUOTAS['condition-values-per-alb-rule'];
 const MAX_VALUE_LENGTH = 128;
 
 /** A rule's conditions: each field once, up to five values in all, stored as AWS returns them. */

@@ -1,5 +1,5 @@
 /**
- * Load balancer and target group attributes: AWS's keys with their defaults, each value checked
+ * Load balancer, target group and listener attributes: AWS's keys with their defaults, each value checked
  * as AWS checks it; values are stored as the strings the API speaks.
  */
 import { elbError } from './errors.ts';
@@ -8,12 +8,14 @@ type Rule =
   | { kind: 'bool' }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'enum'; values: string[] }
-  | { kind: 'text' };
+  | { kind: 'text' }
+  | { kind: 'pattern'; pattern: RegExp; expected: string };
 
 const bool = { kind: 'bool' } as const;
 const text = { kind: 'text' } as const;
 const int = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
 const oneOf = (...values: string[]) => ({ kind: 'enum', values }) as const;
+const matching = (pattern: RegExp, expected: string) => ({ kind: 'pattern', pattern, expected }) as const;
 
 /** An Application Load Balancer's attributes: key → [default, rule]. */
 const LOAD_BALANCER_ATTRIBUTES: ReadonlyMap<string, readonly [string, Rule]> = new Map([
@@ -61,11 +63,59 @@ const TARGET_GROUP_ATTRIBUTES: ReadonlyMap<string, readonly [string, Rule]> = ne
   ['target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage', ['off', text]],
 ]);
 
-export type AttributeKind = 'Load balancer' | 'Target group';
+/** A request header's new name (the header modification attributes): letters, digits, hyphens. */
+const headerName = matching(/^[A-Za-z0-9-]{1,40}$/, 'up to 40 letters, digits or hyphens');
+/** A response header's value; empty leaves the header out. */
+const headerValue = matching(/^[\x20-\x7e]{0,1000}$/, 'up to 1000 printable ASCII characters');
+
+/**
+ * An Application Load Balancer listener's attributes (ListenerAttribute in the API reference): the
+ * request headers it adds, renamed; the response headers it sets (none by default).
+ */
+const LISTENER_ATTRIBUTES: ReadonlyMap<string, readonly [string, Rule]> = new Map([
+  ...(
+    [
+      ['x_amzn_mtls_clientcert_serial_number', 'X-Amzn-Mtls-Clientcert-Serial-Number'],
+      ['x_amzn_mtls_clientcert_issuer', 'X-Amzn-Mtls-Clientcert-Issuer'],
+      ['x_amzn_mtls_clientcert_subject', 'X-Amzn-Mtls-Clientcert-Subject'],
+      ['x_amzn_mtls_clientcert_validity', 'X-Amzn-Mtls-Clientcert-Validity'],
+      ['x_amzn_mtls_clientcert_leaf', 'X-Amzn-Mtls-Clientcert-Leaf'],
+      ['x_amzn_mtls_clientcert', 'X-Amzn-Mtls-Clientcert'],
+      ['x_amzn_tls_version', 'X-Amzn-Tls-Version'],
+      ['x_amzn_tls_cipher_suite', 'X-Amzn-Tls-Cipher-Suite'],
+    ] as const
+  ).map(([key, header]) => [`routing.http.request.${key}.header_name`, [header, headerName]] as const),
+  ['routing.http.response.server.enabled', ['true', bool]],
+  ['routing.http.response.strict_transport_security.header_value', ['', headerValue]],
+  ['routing.http.response.access_control_allow_origin.header_value', ['', headerValue]],
+  ['routing.http.response.access_control_allow_methods.header_value', ['', headerValue]],
+  ['routing.http.response.access_control_allow_headers.header_value', ['', headerValue]],
+  ['routing.http.response.access_control_allow_credentials.header_value', ['', oneOf('', 'true')]],
+  ['routing.http.response.access_control_expose_headers.header_value', ['', headerValue]],
+  [
+    'routing.http.response.access_control_max_age.header_value',
+    ['', matching(/^$|^(\d{1,4}|[1-7]\d{4}|8[0-5]\d{3}|86400)$/, 'empty or an integer from 0 to 86400')],
+  ],
+  ['routing.http.response.content_security_policy.header_value', ['', headerValue]],
+  ['routing.http.response.x_content_type_options.header_value', ['', oneOf('', 'nosniff')]],
+  [
+    'routing.http.response.x_frame_options.header_value',
+    [
+      '',
+      matching(
+        /^$|^DENY$|^SAMEORIGIN$|^ALLOW-FROM \S+$/,
+        "empty, 'DENY', 'SAMEORIGIN' or 'ALLOW-FROM <uri>'",
+      ),
+    ],
+  ],
+] as ReadonlyArray<readonly [string, readonly [string, Rule]]>);
+
+export type AttributeKind = 'Load balancer' | 'Target group' | 'Listener';
 
 const TABLES: Record<AttributeKind, ReadonlyMap<string, readonly [string, Rule]>> = {
   'Load balancer': LOAD_BALANCER_ATTRIBUTES,
   'Target group': TARGET_GROUP_ATTRIBUTES,
+  Listener: LISTENER_ATTRIBUTES,
 };
 
 export function defaultAttributes(kind: AttributeKind): Record<string, string> {
@@ -87,7 +137,8 @@ function check(kind: AttributeKind, key: string, value: string): void {
     }
   }
   if (rule.kind === 'enum' && !rule.values.includes(value))
-    throw fail(`it must be one of ${rule.values.join(', ')}`);
+    throw fail(`it must be one of ${rule.values.map((v) => `'${v}'`).join(', ')}`);
+  if (rule.kind === 'pattern' && !rule.pattern.test(value)) throw fail(`it must be ${rule.expected}`);
 }
 
 /** Sets the attributes once every one is valid (all or nothing), returning the whole set. */

@@ -2,6 +2,7 @@
 import { ServiceError } from '../../protocol/errors.ts';
 
 type Code =
+  | 'CertificateNotFound'
   | 'DuplicateListener'
   | 'DuplicateLoadBalancerName'
   | 'DuplicateTagKeys'
@@ -18,10 +19,12 @@ type Code =
   | 'PriorityInUse'
   | 'ResourceInUse'
   | 'RuleNotFound'
+  | 'SSLPolicyNotFound'
   | 'SubnetNotFound'
   | 'TargetGroupAssociationLimit'
   | 'TargetGroupNotFound'
   | 'TooManyActions'
+  | 'TooManyCertificates'
   | 'TooManyListeners'
   | 'TooManyLoadBalancers'
   | 'TooManyRules'

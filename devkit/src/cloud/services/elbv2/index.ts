@@ -1,16 +1,33 @@
 import * as sdk from '@aws-sdk/client-elastic-load-balancing-v2';
 import { elbv2Authorization } from './permissions.ts';
 import type { ServiceDefinition } from '../../service-definition.ts';
-import { createListener, deleteListener, describeListeners, modifyListener } from './listeners.ts';
+import {
+  addListenerCertificates,
+  describeListenerCertificates,
+  removeListenerCertificates,
+} from './certificates.ts';
+import { describeAccountLimits } from './limits.ts';
+import {
+  createListener,
+  deleteListener,
+  describeListenerAttributes,
+  describeListeners,
+  modifyListener,
+  modifyListenerAttributes,
+} from './listeners.ts';
 import {
   createLoadBalancer,
   deleteLoadBalancer,
+  describeCapacityReservation,
   describeLoadBalancerAttributes,
   describeLoadBalancers,
   modifyLoadBalancerAttributes,
+  setIpAddressType,
   setSecurityGroups,
+  setSubnets,
 } from './load-balancers.ts';
 import { createRule, deleteRule, describeRules, modifyRule, setRulePriorities } from './rules.ts';
+import { describeSSLPolicies } from './ssl-policies.ts';
 import { initialElbv2State, type Elbv2State } from './state.ts';
 import { addTags, describeTags, removeTags } from './tags.ts';
 import {
@@ -25,7 +42,10 @@ import { deregisterTargets, describeTargetHealth, registerTargets } from './targ
 
 export type { Elbv2State } from './state.ts';
 
-/** Elastic Load Balancing v2: Application Load Balancers, listeners, rules, target groups, targets. */
+/**
+ * Elastic Load Balancing v2: Application Load Balancers, HTTP and HTTPS listeners (IAM server
+ * certificates, AWS's security policies), rules, target groups, targets.
+ */
 export const elbv2: ServiceDefinition<Elbv2State> = {
   signingName: 'elasticloadbalancing',
   protocol: 'awsQuery',
@@ -41,6 +61,10 @@ export const elbv2: ServiceDefinition<Elbv2State> = {
     DescribeLoadBalancerAttributes: describeLoadBalancerAttributes,
     ModifyLoadBalancerAttributes: modifyLoadBalancerAttributes,
     SetSecurityGroups: setSecurityGroups,
+    SetSubnets: setSubnets,
+    SetIpAddressType: setIpAddressType,
+    DescribeCapacityReservation: describeCapacityReservation,
+    DescribeAccountLimits: describeAccountLimits,
     CreateTargetGroup: createTargetGroup,
     DescribeTargetGroups: describeTargetGroups,
     ModifyTargetGroup: modifyTargetGroup,
@@ -51,6 +75,12 @@ export const elbv2: ServiceDefinition<Elbv2State> = {
     DescribeListeners: describeListeners,
     ModifyListener: modifyListener,
     DeleteListener: deleteListener,
+    DescribeListenerAttributes: describeListenerAttributes,
+    ModifyListenerAttributes: modifyListenerAttributes,
+    AddListenerCertificates: addListenerCertificates,
+    DescribeListenerCertificates: describeListenerCertificates,
+    RemoveListenerCertificates: removeListenerCertificates,
+    DescribeSSLPolicies: describeSSLPolicies,
     CreateRule: createRule,
     DescribeRules: describeRules,
     ModifyRule: modifyRule,

@@ -1,26 +1,38 @@
-/** HTTP listeners: create, describe, modify, delete (a listener's rules go with it). */
+/**
+ * HTTP and HTTPS listeners: create, describe, modify, delete (a listener's rules go with it), and
+ * their attributes. An HTTPS listener has a security policy and a default certificate.
+ */
 import type {
+  Certificate,
   CreateListenerInput,
   CreateListenerOutput,
   DeleteListenerInput,
   DeleteListenerOutput,
+  DescribeListenerAttributesInput,
+  DescribeListenerAttributesOutput,
   DescribeListenersInput,
   DescribeListenersOutput,
   Listener,
+  ModifyListenerAttributesInput,
+  ModifyListenerAttributesOutput,
   ModifyListenerInput,
   ModifyListenerOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Checked, Handler } from '../../service-definition.ts';
+import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
 import { hexId } from '../common.ts';
 import { checkActions } from './actions.ts';
+import { attributeList, defaultAttributes, modifyAttributes } from './attributes.ts';
+import { defaultCertificate } from './certificates.ts';
 import { elbError } from './errors.ts';
 import { page } from './paging.ts';
 import type { Elbv2State, ListenerRecord, LoadBalancerRecord } from './state.ts';
 import { requireListener, requireLoadBalancer } from './state.ts';
+import { DEFAULT_SSL_POLICY, requireSecurityPolicy } from './ssl-policies.ts';
 import { checkTags } from './tags.ts';
+import { QUOTAS } from './limits.ts';
 
 /** AWS's default quota of listeners per Application Load Balancer. */
-const MAX_LISTENERS = 50;
+const MAX_LISTENERS = QUOTAS['listeners-per-application-load-balancer'];
 
 export function listenerView(listener: ListenerRecord): Listener {
   return {
@@ -29,17 +41,40 @@ export function listenerView(listener: ListenerRecord): Listener {
     Port: listener.port,
     Protocol: listener.protocol as Listener['Protocol'],
     DefaultActions: listener.defaultActions,
+    ...(listener.sslPolicy ? { SslPolicy: listener.sslPolicy } : {}),
+    ...(listener.certificates
+      ? { Certificates: listener.certificates.map((c) => ({ CertificateArn: c.arn })) }
+      : {}),
   };
 }
 
-/** The local cloud serves plain HTTP (no certificates to terminate TLS with). */
+/** An Application Load Balancer's listeners speak HTTP or HTTPS (TCP, TLS, UDP are other types'). */
 function checkProtocol(protocol: string): void {
-  if (protocol !== 'HTTP') {
+  if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
     throw elbError(
       'UnsupportedProtocol',
-      `The local cloud serves HTTP listeners only; protocol '${protocol}' is not supported`,
+      `Protocol '${protocol}' is not supported by Application Load Balancers: use HTTP or HTTPS`,
     );
   }
+}
+
+/** An HTTPS listener's policy and default certificate; an HTTP listener takes neither. */
+function tlsSettings(
+  ctx: RequestContext<Elbv2State>,
+  protocol: string,
+  sslPolicy: string | undefined,
+  certificates: readonly Certificate[] | undefined,
+): Pick<ListenerRecord, 'sslPolicy' | 'certificates'> {
+  if (protocol === 'HTTP') {
+    if (sslPolicy !== undefined || certificates?.length) {
+      throw elbError('ValidationError', 'An HTTP listener has no SSL policy or certificates: use HTTPS');
+    }
+    return {};
+  }
+  return {
+    sslPolicy: requireSecurityPolicy(sslPolicy ?? DEFAULT_SSL_POLICY).name,
+    certificates: defaultCertificate(ctx, certificates),
+  };
 }
 
 function checkPortFree(state: Elbv2State, lb: LoadBalancerRecord, port: number, except?: string): void {
@@ -63,11 +98,14 @@ export const createListener: Handler<
     (l) => l.loadBalancerArn === lb.arn && l.port === input.Port,
   );
   const defaultActions = checkActions(ctx.state, lb, input.DefaultActions);
+  const tls = tlsSettings(ctx, protocol, input.SslPolicy, input.Certificates);
   if (existing) {
     // The same listener again is returned as it is (idempotent); a different one is a duplicate.
     if (
       JSON.stringify(existing.defaultActions) === JSON.stringify(defaultActions) &&
-      existing.protocol === protocol
+      existing.protocol === protocol &&
+      existing.sslPolicy === tls.sslPolicy &&
+      JSON.stringify(existing.certificates) === JSON.stringify(tls.certificates)
     ) {
       return { Listeners: [listenerView(existing)] };
     }
@@ -88,6 +126,8 @@ export const createListener: Handler<
     port: input.Port,
     protocol,
     defaultActions,
+    ...tls,
+    attributes: defaultAttributes('Listener'),
   };
   ctx.state.listeners[listener.arn] = listener;
   if (tags.length) ctx.state.tags[listener.arn] = tags;
@@ -120,14 +160,32 @@ export const modifyListener: Handler<
 > = (input, ctx) => {
   const listener = requireListener(ctx.state, input.ListenerArn);
   const lb = requireLoadBalancer(ctx.state, listener.loadBalancerArn);
-  if (input.Protocol !== undefined) checkProtocol(input.Protocol);
+  const protocol = input.Protocol ?? listener.protocol;
+  checkProtocol(protocol);
   if (input.Port !== undefined) checkPortFree(ctx.state, lb, input.Port, listener.arn);
   const defaultActions = input.DefaultActions?.length
     ? checkActions(ctx.state, lb, input.DefaultActions)
     : listener.defaultActions;
+  // What is not given stays, unless the protocol changes: HTTPS to HTTP drops the policy and
+  // certificates; HTTP to HTTPS must bring a certificate.
+  const staying = protocol === listener.protocol;
+  const tls = tlsSettings(
+    ctx,
+    protocol,
+    input.SslPolicy ?? (staying ? listener.sslPolicy : undefined),
+    input.Certificates?.length
+      ? input.Certificates
+      : staying
+        ? listener.certificates?.map((c) => ({ CertificateArn: c.arn }))
+        : undefined,
+  );
   listener.port = input.Port ?? listener.port;
-  listener.protocol = input.Protocol ?? listener.protocol;
+  listener.protocol = protocol;
   listener.defaultActions = defaultActions;
+  delete listener.sslPolicy;
+  delete listener.certificates;
+  if (protocol === 'HTTP') delete listener.certificateList;
+  Object.assign(listener, tls);
   return { Listeners: [listenerView(listener)] };
 };
 
@@ -145,4 +203,23 @@ export const deleteListener: Handler<
   delete ctx.state.listeners[listener.arn];
   delete ctx.state.tags[listener.arn];
   return {};
+};
+
+export const describeListenerAttributes: Handler<
+  Checked<DescribeListenerAttributesInput, 'ListenerArn'>,
+  DescribeListenerAttributesOutput,
+  Elbv2State
+> = (input, ctx) => {
+  const listener = requireListener(ctx.state, input.ListenerArn);
+  return { Attributes: attributeList(listener.attributes ?? defaultAttributes('Listener')) };
+};
+
+export const modifyListenerAttributes: Handler<
+  Checked<ModifyListenerAttributesInput, 'ListenerArn' | 'Attributes'>,
+  ModifyListenerAttributesOutput,
+  Elbv2State
+> = (input, ctx) => {
+  const listener = requireListener(ctx.state, input.ListenerArn);
+  listener.attributes ??= defaultAttributes('Listener');
+  return { Attributes: modifyAttributes('Listener', listener.attributes, input.Attributes) };
 };

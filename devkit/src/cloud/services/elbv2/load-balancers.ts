@@ -1,9 +1,14 @@
-/** Application Load Balancers: create, describe, delete, attributes, security groups. */
+/**
+ * Application Load Balancers: create, describe, delete, attributes, security groups, subnets, IP
+ * address type, capacity reservation.
+ */
 import type {
   CreateLoadBalancerInput,
   CreateLoadBalancerOutput,
   DeleteLoadBalancerInput,
   DeleteLoadBalancerOutput,
+  DescribeCapacityReservationInput,
+  DescribeCapacityReservationOutput,
   DescribeLoadBalancerAttributesInput,
   DescribeLoadBalancerAttributesOutput,
   DescribeLoadBalancersInput,
@@ -11,8 +16,12 @@ import type {
   LoadBalancer,
   ModifyLoadBalancerAttributesInput,
   ModifyLoadBalancerAttributesOutput,
+  SetIpAddressTypeInput,
+  SetIpAddressTypeOutput,
   SetSecurityGroupsInput,
   SetSecurityGroupsOutput,
+  SetSubnetsInput,
+  SetSubnetsOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { arn, hexId, toDate } from '../common.ts';
@@ -23,9 +32,10 @@ import { page } from './paging.ts';
 import type { Elbv2State, LoadBalancerRecord } from './state.ts';
 import { requireLoadBalancer } from './state.ts';
 import { checkTags } from './tags.ts';
+import { QUOTAS } from './limits.ts';
 
 /** AWS's default quota of Application Load Balancers per region. */
-const MAX_LOAD_BALANCERS = 50;
+const MAX_LOAD_BALANCERS = QUOTAS['application-load-balancers'];
 
 /** Route 53 zones of ALB DNS names, by region (what alias records point at). */
 const HOSTED_ZONES: Record<string, string> = {
@@ -52,6 +62,42 @@ function checkName(name: string): void {
   if (name.toLowerCase().startsWith('internal-')) {
     throw elbError('ValidationError', `Load balancer name '${name}' cannot begin with 'internal-'`);
   }
+}
+
+/** The subnets a request names, by Subnets or SubnetMappings (not both). */
+function requestedSubnets(input: {
+  Subnets?: string[] | undefined;
+  SubnetMappings?: Array<{ SubnetId?: string | undefined }> | undefined;
+}): string[] {
+  if (input.Subnets?.length && input.SubnetMappings?.length) {
+    throw elbError('ValidationError', 'You can specify subnets or subnet mappings, not both');
+  }
+  return [
+    ...(input.Subnets ?? []),
+    ...(input.SubnetMappings ?? []).flatMap((m) => (m.SubnetId ? [m.SubnetId] : [])),
+  ];
+}
+
+/**
+ * An internal load balancer uses ipv4; dualstack ones need subnets with IPv6 CIDR blocks, which the
+ * local EC2 never gives a subnet, so they are refused as AWS refuses IPv4-only subnets.
+ */
+function checkIpAddressType(
+  scheme: string,
+  type: string,
+  subnets: ReadonlyArray<{ subnetId: string }>,
+): void {
+  if (type === 'ipv4') return;
+  if (scheme === 'internal' && type === 'dualstack-without-public-ipv4') {
+    throw elbError(
+      'InvalidConfigurationRequest',
+      "Internal load balancers cannot use IP address type 'dualstack-without-public-ipv4'",
+    );
+  }
+  throw elbError(
+    'InvalidSubnet',
+    `IP address type '${type}' needs subnets with IPv6 CIDR blocks; subnet '${subnets[0]?.subnetId}' has none (the local cloud's subnets are IPv4 only)`,
+  );
 }
 
 export function loadBalancerView(lb: LoadBalancerRecord): LoadBalancer {
@@ -89,18 +135,13 @@ export const createLoadBalancer: Handler<
       `The local cloud emulates Application Load Balancers only, not type '${input.Type}'`,
     );
   }
-  const subnetIds = [
-    ...(input.Subnets ?? []),
-    ...(input.SubnetMappings ?? []).flatMap((m) => (m.SubnetId ? [m.SubnetId] : [])),
-  ];
-  if (input.Subnets?.length && input.SubnetMappings?.length) {
-    throw elbError('ValidationError', 'You can specify subnets or subnet mappings, not both');
-  }
+  const subnetIds = requestedSubnets(input);
   const existing = Object.values(ctx.state.loadBalancers).find((lb) => lb.name === input.Name);
   const { vpcId, subnets } = resolveSubnets(ctx, subnetIds);
   const securityGroups = resolveSecurityGroups(ctx, vpcId, input.SecurityGroups);
   const scheme = input.Scheme ?? 'internet-facing';
   const ipAddressType = input.IpAddressType ?? 'ipv4';
+  checkIpAddressType(scheme, ipAddressType, subnets);
   if (existing) {
     // Creating the same load balancer again returns it (AWS's CreateLoadBalancer is idempotent).
     const same =
@@ -233,4 +274,50 @@ export const setSecurityGroups: Handler<
   }
   lb.securityGroups = resolveSecurityGroups(ctx, lb.vpcId, input.SecurityGroups);
   return { SecurityGroupIds: lb.securityGroups };
+};
+
+/** Replaces the load balancer's subnets (at least two zones, its own VPC). */
+export const setSubnets: Handler<
+  Checked<SetSubnetsInput, 'LoadBalancerArn'>,
+  SetSubnetsOutput,
+  Elbv2State
+> = (input, ctx) => {
+  const lb = requireLoadBalancer(ctx.state, input.LoadBalancerArn);
+  const subnetIds = requestedSubnets(input);
+  if (subnetIds.length === 0) {
+    throw elbError('ValidationError', 'You must specify subnets or subnet mappings');
+  }
+  const { vpcId, subnets } = resolveSubnets(ctx, subnetIds);
+  if (vpcId !== lb.vpcId) {
+    throw elbError('InvalidSubnet', `The subnets must be in the load balancer's VPC '${lb.vpcId}'`);
+  }
+  if (input.IpAddressType !== undefined) checkIpAddressType(lb.scheme, input.IpAddressType, subnets);
+  lb.subnets = subnets;
+  lb.ipAddressType = input.IpAddressType ?? lb.ipAddressType;
+  const view = loadBalancerView(lb);
+  return { AvailabilityZones: view.AvailabilityZones, IpAddressType: view.IpAddressType };
+};
+
+export const setIpAddressType: Handler<
+  Checked<SetIpAddressTypeInput, 'LoadBalancerArn' | 'IpAddressType'>,
+  SetIpAddressTypeOutput,
+  Elbv2State
+> = (input, ctx) => {
+  const lb = requireLoadBalancer(ctx.state, input.LoadBalancerArn);
+  checkIpAddressType(lb.scheme, input.IpAddressType, lb.subnets);
+  lb.ipAddressType = input.IpAddressType;
+  return { IpAddressType: input.IpAddressType };
+};
+
+/**
+ * No load balancer here has a capacity reservation (ModifyCapacityReservation is not served): the
+ * answer is the reference's shape with no zonal states and no minimum capacity.
+ */
+export const describeCapacityReservation: Handler<
+  Checked<DescribeCapacityReservationInput, 'LoadBalancerArn'>,
+  DescribeCapacityReservationOutput,
+  Elbv2State
+> = (input, ctx) => {
+  requireLoadBalancer(ctx.state, input.LoadBalancerArn);
+  return { CapacityReservationState: [] };
 };

@@ -20,9 +20,10 @@ import { page } from './paging.ts';
 import type { Elbv2State, ListenerRecord, RuleRecord } from './state.ts';
 import { defaultRuleArn, requireListener, requireLoadBalancer, requireRule, rulesOf } from './state.ts';
 import { checkTags } from './tags.ts';
+import { QUOTAS } from './limits.ts';
 
 /** AWS's default quota of rules per Application Load Balancer (default rules not counted). */
-const MAX_RULES = 100;
+const MAX_RULES = QUOTAS['rules-per-application-load-balancer'];
 
 function ruleView(rule: RuleRecord & { isDefault?: boolean }): Rule {
   return {

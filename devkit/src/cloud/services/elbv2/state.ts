@@ -74,12 +74,26 @@ export interface TargetGroupRecord {
   targets: Record<string, TargetRecord>;
 }
 
+/** An IAM server certificate a listener serves: the ARN as given, and IAM's id (stable across renames). */
+export interface ListenerCertificateRecord {
+  arn: string;
+  serverCertificateId: string;
+}
+
 export interface ListenerRecord {
   arn: string;
   loadBalancerArn: string;
   port: number;
   protocol: string;
   defaultActions: Action[];
+  /** HTTPS: the security policy's name. */
+  sslPolicy?: string;
+  /** HTTPS: the default certificate (exactly one). */
+  certificates?: ListenerCertificateRecord[];
+  /** HTTPS: the certificate list (AddListenerCertificates), chosen by SNI. */
+  certificateList?: ListenerCertificateRecord[];
+  /** Absent in state saved before listener attributes: the defaults. */
+  attributes?: Record<string, string>;
 }
 
 export interface RuleRecord {

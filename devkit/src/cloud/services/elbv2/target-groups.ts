@@ -24,9 +24,10 @@ import { page } from './paging.ts';
 import type { Elbv2State, HealthCheckRecord, TargetGroupRecord } from './state.ts';
 import { loadBalancersOf, requireLoadBalancer, requireTargetGroup } from './state.ts';
 import { checkTags } from './tags.ts';
+import { QUOTAS } from './limits.ts';
 
 /** AWS's default quota of target groups per region. */
-const MAX_TARGET_GROUPS = 3000;
+const MAX_TARGET_GROUPS = QUOTAS['target-groups'];
 
 function checkName(name: string): void {
   if (!/^[a-zA-Z0-9-]{1,32}$/.test(name) || name.startsWith('-') || name.endsWith('-')) {

@@ -19,9 +19,10 @@ import { elbError } from './errors.ts';
 import { requireVpc } from './network.ts';
 import type { Elbv2State, TargetGroupRecord, TargetHealthRecord, TargetRecord } from './state.ts';
 import { liveTargets, loadBalancersOf, pruneDrained, requireTargetGroup, targetKey } from './state.ts';
+import { QUOTAS } from './limits.ts';
 
 /** AWS's default quota of targets per target group (Application Load Balancer). */
-const MAX_TARGETS = 1000;
+const MAX_TARGETS = QUOTAS['targets-per-application-load-balancer'];
 
 /** Private ranges an ip target may use besides its VPC's CIDR (RFC 1918 and RFC 6598). */
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map((c) =>
