@@ -17,12 +17,14 @@ export interface TestPki {
   /** The CA's certificate (what a client trusts). */
   ca: string;
   /** A server certificate for `names` (the first is also its CN), signed by the CA. */
-  issue(names: string[], keyType?: 'rsa' | 'ec'): Issued;
+  issue(names: string[], keyType?: keyof typeof KEY_ARGS): Issued;
   dispose(): void;
 }
 
 const KEY_ARGS = {
   rsa: ['-newkey', 'rsa:2048'],
+  /** Too small for OpenSSL's default security level: a certificate a TLS server refuses to use. */
+  'weak-rsa': ['-newkey', 'rsa:512'],
   ec: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
 } as const;
 

@@ -11,6 +11,7 @@ import type { Timings } from '../scheduler/facts.ts';
 import { elbv2 } from '../services/elbv2/index.ts';
 import type {
   Elbv2State,
+  ListenerRecord,
   LoadBalancerRecord,
   TargetGroupRecord,
   TargetRecord,
@@ -77,6 +78,11 @@ interface HealthCheckState {
 export function listenFailedReason(port: number, code: string): string {
   const why = code === 'EADDRINUSE' ? 'the port is already in use' : `listen failed with ${code}`;
   return `Listener on port ${port} cannot serve on 127.0.0.1:${port}: ${why}. Free the port, or move the listener (ModifyListener --port).`;
+}
+
+/** The reason an HTTPS listener cannot serve with its certificates and policy. */
+export function tlsFailedReason(port: number, why: string): string {
+  return `Listener on port ${port} cannot serve HTTPS: ${why}. Give it a certificate it can use (ModifyListener --certificates).`;
 }
 
 export class ApplicationLoadBalancers {
@@ -266,11 +272,9 @@ export class ApplicationLoadBalancers {
     if (listener.protocol === 'HTTPS') {
       const tlsKey = JSON.stringify([listener.sslPolicy, listener.certificates, listener.certificateList]);
       if (running.tlsKey !== tlsKey) {
-        running.tls = listenerTls(listener, (id) => this.serverCertificate(id));
         running.tlsKey = tlsKey;
-        if (running.tls && running.port !== undefined) running.lb.setTls(running.tls);
+        this.buildTls(running, listener, lb, now);
       }
-      // Its certificate gone from IAM (DeleteServerCertificate refuses that while it is in use).
       if (!running.tls) return;
     }
     this.ensureListening(running, lb, now);
@@ -295,14 +299,50 @@ export class ApplicationLoadBalancers {
       (error: NodeJS.ErrnoException) => {
         running.listening = undefined;
         running.failedAt = Date.now();
-        const reason = listenFailedReason(running.wantedPort, error.code ?? error.message);
-        if (lb.state.reason !== reason) {
-          lb.state = { code: 'active_impaired', reason };
-          console.error(`[cloud] load balancer ${lb.name}: ${reason}`);
-          this.changed(running.region);
-        }
+        this.impair(running, lb, listenFailedReason(running.wantedPort, error.code ?? error.message));
       },
     );
+  }
+
+  /**
+   * The listener's TLS from its certificates and policy. When they cannot make one (a key OpenSSL
+   * refuses, a certificate gone from IAM), the reason goes in the load balancer's state and the
+   * listener keeps the TLS it had, if any.
+   */
+  private buildTls(
+    running: RunningListener,
+    listener: ListenerRecord,
+    lb: LoadBalancerRecord,
+    now: number,
+  ): void {
+    let tls: ListenerTls | undefined;
+    let failure: string;
+    try {
+      tls = listenerTls(listener, (id) => this.serverCertificate(id));
+      failure = 'its default certificate is no longer in IAM';
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    if (!tls) {
+      running.failedAt = now;
+      this.impair(running, lb, tlsFailedReason(listener.port, failure));
+      return;
+    }
+    running.tls = tls;
+    running.failedAt = undefined;
+    if (running.port === undefined) return;
+    running.lb.setTls(tls);
+    if (lb.state.code !== 'active' && !this.anyListenerFailing(lb)) {
+      lb.state = { code: 'active' };
+      this.changed(running.region);
+    }
+  }
+
+  private impair(running: RunningListener, lb: LoadBalancerRecord, reason: string): void {
+    if (lb.state.reason === reason) return;
+    lb.state = { code: 'active_impaired', reason };
+    console.error(`[cloud] load balancer ${lb.name}: ${reason}`);
+    this.changed(running.region);
   }
 
   private anyListenerFailing(lb: LoadBalancerRecord): boolean {

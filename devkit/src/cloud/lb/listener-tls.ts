@@ -59,8 +59,8 @@ function matches(pattern: string, name: string): boolean {
 }
 
 /**
- * The listener's TLS from its record and IAM's certificates; undefined when a certificate it names
- * is gone from IAM (it then cannot serve, as the load balancer's state says).
+ * The listener's TLS from its record and IAM's certificates; undefined when its default certificate
+ * is gone from IAM; throws what OpenSSL refuses (a key too small for its security level).
  */
 export function listenerTls(
   listener: ListenerRecord,
@@ -79,8 +79,11 @@ export function listenerTls(
     const m = certificates(c.serverCertificateId);
     return m ? [{ names: namesOf(m.body), context: createSecureContext(options(m)) }] : [];
   });
+  const defaultContext = options(defaultCertificate);
+  // Made once here so a key or certificate OpenSSL refuses fails now, not in the server.
+  createSecureContext(defaultContext);
   return {
-    defaultContext: options(defaultCertificate),
+    defaultContext,
     select: (serverName) => {
       const name = serverName.toLowerCase();
       return list.find((c) => c.names.some((n) => matches(n, name)))?.context;

@@ -9,6 +9,7 @@ import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
+  DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
@@ -21,7 +22,10 @@ import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplicationLoadBalancers } from '../../../src/cloud/lb/application-load-balancers.ts';
+import {
+  ApplicationLoadBalancers,
+  tlsFailedReason,
+} from '../../../src/cloud/lb/application-load-balancers.ts';
 import { LOCAL_TIMINGS } from '../../../src/cloud/scheduler/facts.ts';
 import { freePort, startTestCloud, type TestCloud } from '../harness.ts';
 import { waitFor } from '../runtime/fixture.ts';
@@ -34,9 +38,10 @@ let ticker: NodeJS.Timeout;
 let pki: TestPki;
 let target: Server;
 let targetPort: number;
-/** The headers the target saw on its last request. */
+/** The headers the target saw on its last request through the listener (not its health checks). */
 let seen: IncomingHttpHeaders = {};
 let listenerArn: string;
+let lbArn: string;
 let listenerPort: number;
 const certs: Record<string, string> = {};
 
@@ -91,8 +96,9 @@ beforeAll(async () => {
   elb = new ElasticLoadBalancingV2Client(t.clientConfig);
   pki = testPki();
   target = createServer((req, res) => {
+    if (req.url === '/health') return void res.end();
     seen = req.headers;
-    res.end(req.url === '/health' ? '' : 'from the target');
+    res.end('from the target');
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetPort = (target.address() as AddressInfo).port;
@@ -109,6 +115,7 @@ beforeAll(async () => {
     ['www.example.test', 'rsa'],
     ['api.example.test', 'ec'],
     ['*.wild.example.test', 'rsa'],
+    ['weak.example.test', 'weak-rsa'],
   ] as const) {
     const issued = pki.issue([name], keyType);
     const { ServerCertificateMetadata } = await iam.send(
@@ -126,7 +133,7 @@ beforeAll(async () => {
   const ec2 = new EC2Client(t.clientConfig);
   const { Subnets } = await ec2.send(new DescribeSubnetsCommand({}));
   ec2.destroy();
-  const lbArn = (
+  lbArn = (
     await elb.send(
       new CreateLoadBalancerCommand({
         Name: 'secure',
@@ -186,7 +193,8 @@ describe('an HTTPS listener', () => {
     const answer = await waitFor(
       'the listener to serve',
       () => get('www.example.test').catch((error: Error) => error),
-      (a) => !(a instanceof Error),
+      // Bound, and routing to the healthy target (the pool follows the health state at its next sync).
+      (a) => !(a instanceof Error) && a.status === 200,
       30_000,
     );
     expect(answer).toMatchObject({ status: 200, body: 'from the target', servedName: 'www.example.test' });
@@ -271,5 +279,32 @@ describe('an HTTPS listener', () => {
         req.end();
       }),
     ).rejects.toThrow(/self-signed|unable to (get|verify)/i);
+  });
+
+  it('shows a certificate OpenSSL refuses in the load balancer’s state, and serves once replaced', async () => {
+    await elb.send(
+      new ModifyListenerCommand({
+        ListenerArn: listenerArn,
+        Certificates: [{ CertificateArn: certs['weak.example.test'] }],
+      }),
+    );
+    const state = async () =>
+      (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers![0]!
+        .State;
+    const impaired = await waitFor('the reason', state, (s) => s?.Code === 'active_impaired', 10_000);
+    expect(impaired).toEqual({
+      Code: 'active_impaired',
+      Reason: tlsFailedReason(listenerPort, 'error:0A00018F:SSL routines::ee key too small'),
+    });
+    // Meanwhile it keeps the certificate it had.
+    expect((await get('www.example.test')).servedName).toBe('www.example.test');
+    await elb.send(
+      new ModifyListenerCommand({
+        ListenerArn: listenerArn,
+        Certificates: [{ CertificateArn: certs['api.example.test'] }],
+      }),
+    );
+    await waitFor('the state to recover', state, (s) => s?.Code === 'active', 10_000);
+    expect((await get('www.example.test')).servedName).toBe('api.example.test');
   });
 });
