@@ -279,6 +279,15 @@ export class ApplicationLoadBalancers {
     }
     this.ensureListening(running, lb, now);
     running.lb.setIdleTimeout(Number(lb.attributes['idle_timeout.timeout_seconds'] ?? 60));
+    const names = listener.attributes ?? {};
+    running.lb.tlsHeaders =
+      lb.attributes['routing.http.x_amzn_tls_version_and_cipher_suite.enabled'] === 'true'
+        ? {
+            version: names['routing.http.request.x_amzn_tls_version.header_name'] ?? 'X-Amzn-Tls-Version',
+            cipherSuite:
+              names['routing.http.request.x_amzn_tls_cipher_suite.header_name'] ?? 'X-Amzn-Tls-Cipher-Suite',
+          }
+        : undefined;
   }
 
   /** Listens unless it does or is about to; a port in use puts the reason in the load balancer's state. */

@@ -13,6 +13,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { ListenerTls } from './listener-tls.ts';
 import { TargetPool, type LoadBalancerStats, type Target } from './target-pool.ts';
 
@@ -109,9 +110,21 @@ export class LoadBalancer {
     });
   }
 
+  /**
+   * HTTPS: the request headers that tell targets the TLS version and cipher suite (the load
+   * balancer's routing.http.x_amzn_tls_version_and_cipher_suite.enabled), under the listener's names.
+   */
+  tlsHeaders: { version: string; cipherSuite: string } | undefined;
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const decision = this.route(req);
     if (decision.kind === 'forward') {
+      const socket = req.socket as TLSSocket;
+      // Set over whatever the client sent under those names, as an ALB does.
+      if (this.tlsHeaders && socket.encrypted) {
+        req.headers[this.tlsHeaders.version.toLowerCase()] = socket.getProtocol() ?? '';
+        req.headers[this.tlsHeaders.cipherSuite.toLowerCase()] = socket.getCipher().name;
+      }
       decision.pool.forward(req, res);
       return;
     }

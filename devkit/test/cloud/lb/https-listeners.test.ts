@@ -12,7 +12,9 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  ModifyListenerAttributesCommand,
   ModifyListenerCommand,
+  ModifyLoadBalancerAttributesCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -260,6 +262,31 @@ describe('an HTTPS listener', () => {
       /protocol version|alert/i,
     );
     await expect(get('www.example.test', { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1' })).rejects.toThrow();
+  });
+
+  it('tells targets the TLS version and cipher suite when the load balancer is asked to, under the listener’s names', async () => {
+    expect(seen['x-amzn-tls-version']).toBeUndefined();
+    await elb.send(
+      new ModifyLoadBalancerAttributesCommand({
+        LoadBalancerArn: lbArn,
+        Attributes: [{ Key: 'routing.http.x_amzn_tls_version_and_cipher_suite.enabled', Value: 'true' }],
+      }),
+    );
+    await elb.send(
+      new ModifyListenerAttributesCommand({
+        ListenerArn: listenerArn,
+        Attributes: [{ Key: 'routing.http.request.x_amzn_tls_cipher_suite.header_name', Value: 'X-Cipher' }],
+      }),
+    );
+    await waitFor(
+      'the headers',
+      () => get('www.example.test'),
+      () => seen['x-cipher'] !== undefined,
+      10_000,
+    );
+    // The policy (TLS-1-2-2017-01, from the test before) and the RSA default certificate.
+    expect(seen['x-amzn-tls-version']).toBe('TLSv1.2');
+    expect(seen['x-cipher']).toBe('ECDHE-RSA-AES128-GCM-SHA256');
   });
 
   it('is verified against the CA: a client that does not trust it refuses the handshake', async () => {
