@@ -122,4 +122,25 @@ describe('IAM authorization catalogue', () => {
     });
     expect(await required('ecs', 'CreateCluster', { clusterName: 'c' })).toHaveLength(1);
   });
+
+  it('server certificates: their ARN with its path, tagging on upload, both names on a rename', async () => {
+    const upload = await required('iam', 'UploadServerCertificate', {
+      ServerCertificateName: 'web',
+      Path: '/edge/',
+      Tags: [{ Key: 'k', Value: 'v' }],
+    });
+    expect(upload.map((n) => [n.action, n.resource])).toEqual([
+      ['iam:UploadServerCertificate', `arn:aws:iam::${ACCOUNT}:server-certificate/edge/web`],
+      ['iam:TagServerCertificate', `arn:aws:iam::${ACCOUNT}:server-certificate/edge/web`],
+    ]);
+    const rename = await required('iam', 'UpdateServerCertificate', {
+      ServerCertificateName: 'web',
+      NewServerCertificateName: 'www',
+      NewPath: '/moved/',
+    });
+    expect(rename.map((n) => n.resource)).toEqual([
+      `arn:aws:iam::${ACCOUNT}:server-certificate/web`,
+      `arn:aws:iam::${ACCOUNT}:server-certificate/moved/www`,
+    ]);
+  });
 });
