@@ -247,6 +247,29 @@ describe('listener certificates', () => {
     expect(
       (await elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: arn }))).Certificates,
     ).toHaveLength(2);
+    // The default certificate may be in the list too: it is described twice, and removed from the list.
+    await elb.send(
+      new AddListenerCertificatesCommand({ ListenerArn: arn, Certificates: [{ CertificateArn: certs.www }] }),
+    );
+    expect(
+      (await elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: arn }))).Certificates,
+    ).toEqual([
+      { CertificateArn: certs.www, IsDefault: true },
+      { CertificateArn: certs.api, IsDefault: false },
+      { CertificateArn: certs.www, IsDefault: false },
+    ]);
+    await elb.send(
+      new RemoveListenerCertificatesCommand({
+        ListenerArn: arn,
+        Certificates: [{ CertificateArn: certs.www }],
+      }),
+    );
+    expect(
+      (await elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: arn }))).Certificates,
+    ).toEqual([
+      { CertificateArn: certs.www, IsDefault: true },
+      { CertificateArn: certs.api, IsDefault: false },
+    ]);
     expect(
       await errorOf(
         elb.send(

@@ -115,12 +115,12 @@ export const removeListenerCertificates: Handler<
 > = (input, ctx) => {
   const listener = requireHttpsListener(ctx.state, input.ListenerArn);
   const removed = new Set(input.Certificates.map((c) => c.CertificateArn ?? ''));
-  if (
+  const listed = new Set((listener.certificateList ?? []).map((c) => c.arn));
+  // The default certificate also in the list leaves the list; one only the default is not this call's.
+  const removesDefault =
     input.Certificates.some((c) => c.IsDefault) ||
-    (listener.certificates ?? []).some(
-      (c) => removed.has(c.arn) && !listener.certificateList?.some((l) => l.arn === c.arn),
-    )
-  ) {
+    (listener.certificates ?? []).some((c) => removed.has(c.arn) && !listed.has(c.arn));
+  if (removesDefault) {
     throw elbError(
       'OperationNotPermitted',
       'The default certificate cannot be removed; replace it with ModifyListener',
