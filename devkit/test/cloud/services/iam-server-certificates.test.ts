@@ -4,6 +4,7 @@
  */
 import {
   DeleteServerCertificateCommand,
+  GetAccountSummaryCommand,
   GetServerCertificateCommand,
   IAMClient,
   ListServerCertificatesCommand,
@@ -123,6 +124,8 @@ describe('listing, renaming, tagging, deleting', () => {
     expect(next.IsTruncated).toBe(false);
     const all = await iam.send(new ListServerCertificatesCommand({}));
     expect(all.ServerCertificateMetadataList).toHaveLength(3);
+    const { SummaryMap } = await iam.send(new GetAccountSummaryCommand({}));
+    expect(SummaryMap).toMatchObject({ ServerCertificates: 3, ServerCertificatesQuota: 20 });
     // Listing leaves tags out, as the reference says.
     expect(all.ServerCertificateMetadataList!.every((c) => !('Tags' in c))).toBe(true);
   });
@@ -213,6 +216,22 @@ describe('listing, renaming, tagging, deleting', () => {
       'ProdServerCert',
       'gamma',
     ]);
+  });
+});
+
+describe('the account quota', () => {
+  it('holds 20 server certificates, then LimitExceeded', async () => {
+    const held = (await iam.send(new ListServerCertificatesCommand({}))).ServerCertificateMetadataList!
+      .length;
+    const names = Array.from({ length: 20 - held }, (_, i) => `bulk-${i}`);
+    for (const name of names) await upload(name, other);
+    expect(await errorOf(upload('one-more', other))).toMatchObject({
+      name: 'LimitExceededException',
+      message: 'Cannot exceed quota for ServerCertificatesPerAccount: 20.',
+    });
+    for (const name of names) {
+      await iam.send(new DeleteServerCertificateCommand({ ServerCertificateName: name }));
+    }
   });
 });
 

@@ -29,6 +29,7 @@ import {
   mfaDevices,
   noSuchEntity,
   oidcProviders,
+  serverCertificates,
   users,
 } from './state.ts';
 
@@ -63,8 +64,8 @@ export const listAccountAliases: Handler<ListAccountAliasesRequest, ListAccountA
   };
 };
 
-/** IAM's default quotas, as GetAccountSummary reports them. */
-const QUOTAS: Partial<Record<SummaryKeyType, number>> = {
+/** IAM's default quotas, as GetAccountSummary reports them (and the operations that enforce them). */
+export const QUOTAS = {
   UsersQuota: 5000,
   GroupsQuota: 300,
   RolesQuota: 1000,
@@ -85,7 +86,7 @@ const QUOTAS: Partial<Record<SummaryKeyType, number>> = {
   SigningCertificatesPerUserQuota: 2,
   AccessKeysPerUserQuota: 2,
   GlobalEndpointTokenVersion: 1,
-};
+} satisfies Partial<Record<SummaryKeyType, number>>;
 
 export const getAccountSummary: Handler<unknown, GetAccountSummaryResponse, IamState> = (_input, ctx) => {
   const { state } = ctx;
@@ -101,7 +102,7 @@ export const getAccountSummary: Handler<unknown, GetAccountSummaryResponse, IamS
     PolicyVersionsInUse: inUse.length,
     InstanceProfiles: Object.keys(instanceProfiles(state)).length,
     Providers: Object.keys(oidcProviders(state)).length,
-    ServerCertificates: 0,
+    ServerCertificates: Object.keys(serverCertificates(state)).length,
     MFADevices: Object.keys(mfaDevices(state)).length,
     MFADevicesInUse: Object.values(mfaDevices(state)).filter((d) => d.userId !== undefined).length,
     AccountMFAEnabled: 0,

@@ -22,6 +22,7 @@ import type {
 import { ServiceError } from '../../protocol/errors.ts';
 import type { Checked, Handler, RequestContext } from '../../service-definition.ts';
 import { paginate, toDate } from '../common.ts';
+import { QUOTAS } from './account.ts';
 import type { IamState, ServerCertificateRecord } from './state.ts';
 import {
   checkPath,
@@ -33,8 +34,7 @@ import {
   uniqueId,
 } from './state.ts';
 
-/** IAM's default quota of server certificates per account. */
-const MAX_SERVER_CERTIFICATES = 20;
+const MAX_SERVER_CERTIFICATES = QUOTAS.ServerCertificatesQuota;
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
