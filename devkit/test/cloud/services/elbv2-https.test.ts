@@ -134,6 +134,12 @@ describe('HTTPS listeners', () => {
         }),
       ),
     ).toMatchObject({ name: 'CertificateNotFoundException' });
+    expect(
+      await errorOf(https(8444, { MutualAuthentication: { Mode: 'verify', TrustStoreArn: 'arn:aws:x' } })),
+    ).toMatchObject({
+      name: 'InvalidConfigurationRequestException',
+      message: expect.stringContaining('no trust stores'),
+    });
     expect(await errorOf(https(8444, { SslPolicy: 'ELBSecurityPolicy-Nope' }))).toMatchObject({
       name: 'SSLPolicyNotFoundException',
     });

@@ -58,6 +58,16 @@ function checkProtocol(protocol: string): void {
   }
 }
 
+/** Mutual TLS needs trust stores, which the local cloud does not have: `off` only, said plainly. */
+function checkMutualAuthentication(mode: string | undefined): void {
+  if (mode !== undefined && mode !== 'off') {
+    throw elbError(
+      'InvalidConfigurationRequest',
+      `Mutual authentication mode '${mode}' is not available in the local cloud (it has no trust stores): use 'off'`,
+    );
+  }
+}
+
 /** An HTTPS listener's policy and default certificate; an HTTP listener takes neither. */
 function tlsSettings(
   ctx: RequestContext<Elbv2State>,
@@ -99,6 +109,7 @@ export const createListener: Handler<
   );
   const defaultActions = checkActions(ctx.state, lb, input.DefaultActions);
   const tls = tlsSettings(ctx, protocol, input.SslPolicy, input.Certificates);
+  checkMutualAuthentication(input.MutualAuthentication?.Mode);
   if (existing) {
     // The same listener again is returned as it is (idempotent); a different one is a duplicate.
     if (
@@ -162,6 +173,7 @@ export const modifyListener: Handler<
   const lb = requireLoadBalancer(ctx.state, listener.loadBalancerArn);
   const protocol = input.Protocol ?? listener.protocol;
   checkProtocol(protocol);
+  checkMutualAuthentication(input.MutualAuthentication?.Mode);
   if (input.Port !== undefined) checkPortFree(ctx.state, lb, input.Port, listener.arn);
   const defaultActions = input.DefaultActions?.length
     ? checkActions(ctx.state, lb, input.DefaultActions)
