@@ -1,7 +1,6 @@
 /**
  * Egress-only internet gateways: outbound-only IPv6 to the internet for one VPC, attached from
- * creation until deletion. The local cloud's VPCs have no IPv6 blocks, so no route reaches one
- * (CreateRoute refuses them); they are kept as the IaC that declares them expects.
+ * creation until deletion; routes to IPv6 destinations (`::/0`) may target one (route-tables.ts).
  * Where the reference is silent: an unknown id is InvalidGatewayID.NotFound, as for other gateways.
  */
 import type {

@@ -80,7 +80,15 @@ import {
 } from './prefix-lists.ts';
 import { describeRegions } from './regions.ts';
 import type { Ec2State } from './state.ts';
-import { createSubnet, deleteSubnet, describeSubnets, modifySubnetAttribute } from './subnets.ts';
+import {
+  associateSubnetCidrBlock,
+  createSubnet,
+  deleteSubnet,
+  describeSubnets,
+  disassociateSubnetCidrBlock,
+  modifySubnetAttribute,
+} from './subnets.ts';
+import { associateVpcCidrBlock, disassociateVpcCidrBlock } from './vpc-cidr-blocks.ts';
 import { createTags, deleteTags, describeTags } from './tags.ts';
 import { createVpc, deleteVpc, describeVpcAttribute, describeVpcs, modifyVpcAttribute } from './vpcs.ts';
 import {
@@ -108,6 +116,8 @@ const handlers = {
   DeleteVpc: deleteVpc,
   ModifyVpcAttribute: modifyVpcAttribute,
   DescribeVpcAttribute: describeVpcAttribute,
+  AssociateVpcCidrBlock: associateVpcCidrBlock,
+  DisassociateVpcCidrBlock: disassociateVpcCidrBlock,
   DescribeNetworkAcls: describeNetworkAcls,
   CreateNetworkAcl: createNetworkAcl,
   DeleteNetworkAcl: deleteNetworkAcl,
@@ -119,6 +129,8 @@ const handlers = {
   DescribeSubnets: describeSubnets,
   DeleteSubnet: deleteSubnet,
   ModifySubnetAttribute: modifySubnetAttribute,
+  AssociateSubnetCidrBlock: associateSubnetCidrBlock,
+  DisassociateSubnetCidrBlock: disassociateSubnetCidrBlock,
   CreateInternetGateway: createInternetGateway,
   AttachInternetGateway: attachInternetGateway,
   DetachInternetGateway: detachInternetGateway,

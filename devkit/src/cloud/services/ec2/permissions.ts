@@ -132,6 +132,9 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DeleteVpc: onNamedResources,
     ModifyVpcAttribute: onNamedResources,
     DescribeVpcAttribute: onNamedResources,
+    AssociateVpcCidrBlock: onNamedResources,
+    // An association id names no VPC or subnet, as for DisassociateRouteTable.
+    DisassociateVpcCidrBlock: anyResource,
     DescribeNetworkAcls: anyResource,
     CreateNetworkAcl: creates('network-acl'),
     DeleteNetworkAcl: onNamedResources,
@@ -144,6 +147,8 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DescribeSubnets: anyResource,
     DeleteSubnet: onNamedResources,
     ModifySubnetAttribute: onNamedResources,
+    AssociateSubnetCidrBlock: onNamedResources,
+    DisassociateSubnetCidrBlock: anyResource,
     CreateInternetGateway: creates('internet-gateway'),
     AttachInternetGateway: onNamedResources,
     DetachInternetGateway: onNamedResources,

@@ -19,48 +19,73 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { parseCidr } from '../../../net/cidr.ts';
+import { formatIpv6Cidr, parseIpv6Cidr } from '../../../net/ipv6-cidr.ts';
 import { applyFilters } from './filters.ts';
 import type { Ec2State, RouteTableRecord, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { localBlocksOf } from './vpc-cidr-blocks.ts';
 import { forgetRouteTable, gatewayEndpointRoutes } from './vpc-endpoints.ts';
 
-/** A new table with the VPC's local route; the VPC's first table is its main one. */
+/** A new table with a local route to each of the VPC's blocks; the VPC's first table is its main one. */
 export function addRouteTable(state: Ec2State, vpc: VpcRecord, main: boolean): RouteTableRecord {
   const table: RouteTableRecord = {
     id: resourceId('rtb'),
     vpcId: vpc.id,
-    routes: [{ destinationCidrBlock: vpc.cidr, gatewayId: 'local', origin: 'CreateRouteTable' }],
+    routes: localBlocksOf(vpc).map((cidr) => ({
+      destinationCidrBlock: cidr,
+      gatewayId: 'local',
+      origin: 'CreateRouteTable' as const,
+    })),
     associations: main ? [{ id: resourceId('rtbassoc') }] : [],
   };
   state.routeTables[table.id] = table;
   return table;
 }
 
+/** An IPv6 destination's canonical form (routes to `::/0` match however the request spelled it). */
+function destinationOf(raw: string): string {
+  const ipv6 = raw.includes(':');
+  const parsed = ipv6 ? parseIpv6Cidr(raw) : parseCidr(raw);
+  if (!parsed) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Value (${raw}) for parameter ${ipv6 ? 'destinationIpv6CidrBlock' : 'destinationCidrBlock'} is invalid. This is not a valid CIDR block.`,
+    );
+  }
+  return ipv6 ? formatIpv6Cidr(parseIpv6Cidr(raw)!) : raw;
+}
+
 export function addRoute(
   state: Ec2State,
   table: RouteTableRecord,
-  destination: string,
+  rawDestination: string,
   gatewayId: string,
 ): void {
-  if (!parseCidr(destination)) {
-    throw ec2Error(
-      'InvalidParameterValue',
-      `Value (${destination}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
-    );
-  }
+  const destination = destinationOf(rawDestination);
   if (table.routes.some((r) => r.destinationCidrBlock === destination)) {
     throw ec2Error('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
   }
-  checkTarget(state, table, gatewayId);
+  checkTarget(state, table, gatewayId, destination);
   table.routes.push({ destinationCidrBlock: destination, gatewayId, origin: 'CreateRoute' });
 }
 
-/** An internet gateway attached to the table's VPC, or a NAT gateway in it. */
-function checkTarget(state: Ec2State, table: RouteTableRecord, gatewayId: string): void {
+/**
+ * An internet gateway attached to the table's VPC, or a NAT gateway in it, or its egress-only
+ * internet gateway (which carries IPv6 only).
+ */
+function checkTarget(state: Ec2State, table: RouteTableRecord, gatewayId: string, destination: string): void {
+  if (gatewayId.startsWith('eigw-') && !destination.includes(':')) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Egress-only internet gateway ${gatewayId} routes IPv6 traffic only: use destinationIpv6CidrBlock, not ${destination}`,
+    );
+  }
   const vpcId = gatewayId.startsWith('nat-')
     ? find(state, 'nat', gatewayId).vpcId
-    : find(state, 'igw', gatewayId).attachedVpcId;
+    : gatewayId.startsWith('eigw-')
+      ? find(state, 'eigw', gatewayId).vpcId
+      : find(state, 'igw', gatewayId).attachedVpcId;
   if (vpcId !== table.vpcId) {
     throw ec2Error(
       'InvalidParameterValue',
@@ -83,7 +108,18 @@ function routeActive(state: Ec2State, table: RouteTableRecord, target: string): 
     const nat = records(state, 'nat')[target];
     return nat !== undefined && nat.deletedMs === undefined && nat.failure === undefined;
   }
+  if (target.startsWith('eigw-')) return records(state, 'eigw')[target] !== undefined;
   return state.internetGateways[target]?.attachedVpcId === table.vpcId;
+}
+
+function targetShape(target: string): {
+  NatGatewayId?: string;
+  EgressOnlyInternetGatewayId?: string;
+  GatewayId?: string;
+} {
+  if (target.startsWith('nat-')) return { NatGatewayId: target };
+  if (target.startsWith('eigw-')) return { EgressOnlyInternetGatewayId: target };
+  return { GatewayId: target };
 }
 
 function tableShape(state: Ec2State, table: RouteTableRecord, accountId: string): RouteTable {
@@ -93,8 +129,10 @@ function tableShape(state: Ec2State, table: RouteTableRecord, accountId: string)
     OwnerId: accountId,
     Routes: [
       ...table.routes.map((r) => ({
-        DestinationCidrBlock: r.destinationCidrBlock,
-        ...(r.gatewayId.startsWith('nat-') ? { NatGatewayId: r.gatewayId } : { GatewayId: r.gatewayId }),
+        ...(r.destinationCidrBlock.includes(':')
+          ? { DestinationIpv6CidrBlock: r.destinationCidrBlock }
+          : { DestinationCidrBlock: r.destinationCidrBlock }),
+        ...targetShape(r.gatewayId),
         Origin: r.origin,
         State: routeActive(state, table, r.gatewayId) ? ('active' as const) : ('blackhole' as const),
       })),
@@ -139,9 +177,14 @@ export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRo
     'association.subnet-id': (t) => t.associations.map((a) => a.subnetId),
     'association.route-table-association-id': (t) => t.associations.map((a) => a.id),
     'association.main': (t) => t.associations.some((a) => a.subnetId === undefined),
-    'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock),
+    'route.destination-cidr-block': (t) =>
+      t.routes.filter((r) => !r.destinationCidrBlock.includes(':')).map((r) => r.destinationCidrBlock),
+    'route.destination-ipv6-cidr-block': (t) =>
+      t.routes.filter((r) => r.destinationCidrBlock.includes(':')).map((r) => r.destinationCidrBlock),
+    'route.egress-only-internet-gateway-id': (t) =>
+      t.routes.filter((r) => r.gatewayId.startsWith('eigw-')).map((r) => r.gatewayId),
     'route.gateway-id': (t) => [
-      ...t.routes.filter((r) => !r.gatewayId.startsWith('nat-')).map((r) => r.gatewayId),
+      ...t.routes.filter((r) => targetShape(r.gatewayId).GatewayId).map((r) => r.gatewayId),
       ...gatewayEndpointRoutes(ctx.state, t.id).map((r) => r.endpointId),
     ],
     'route.destination-prefix-list-id': (t) =>
@@ -161,7 +204,10 @@ export const describeRouteTables: Handler<DescribeRouteTablesRequest, DescribeRo
  * when it is a Gateway Load Balancer endpoint, which the local cloud has none of (a gateway
  * endpoint's routes are the endpoint's to add: CreateVpcEndpoint / ModifyVpcEndpoint RouteTableIds).
  */
-function routeTarget(state: Ec2State, input: CreateRouteRequest | ReplaceRouteRequest): string {
+function routeTarget(
+  state: Ec2State,
+  input: CreateRouteRequest | ReplaceRouteRequest,
+): { target: string; destination: string } {
   const endpointId =
     input.VpcEndpointId ?? (input.GatewayId?.startsWith('vpce-') ? input.GatewayId : undefined);
   if (endpointId !== undefined) {
@@ -171,24 +217,31 @@ function routeTarget(state: Ec2State, input: CreateRouteRequest | ReplaceRouteRe
       `Route target ${endpoint.id} is a ${endpoint.type} endpoint: routes can target Gateway Load Balancer endpoints only`,
     );
   }
-  if (input.EgressOnlyInternetGatewayId !== undefined) {
-    find(state, 'eigw', input.EgressOnlyInternetGatewayId);
+  const targets = [input.GatewayId, input.NatGatewayId, input.EgressOnlyInternetGatewayId].filter(
+    (t) => t !== undefined,
+  );
+  if (targets.length !== 1) {
     throw ec2Error(
       'InvalidParameterValue',
-      "An egress-only internet gateway routes IPv6 traffic, and the local cloud's VPCs have no IPv6 blocks",
+      'The local cloud routes to internet gateways, NAT gateways and egress-only internet gateways: the request must contain exactly one of gatewayId, natGatewayId, egressOnlyInternetGatewayId',
     );
   }
-  const target = input.GatewayId ?? input.NatGatewayId;
-  if (!target || (input.GatewayId && input.NatGatewayId)) {
+  return { target: targets[0]!, destination: requestedDestination(input) };
+}
+
+/** The one destination a route request names (a prefix list is a gateway endpoint's, not the user's). */
+function requestedDestination(input: {
+  DestinationCidrBlock?: string;
+  DestinationIpv6CidrBlock?: string;
+}): string {
+  const { DestinationCidrBlock: v4, DestinationIpv6CidrBlock: v6 } = input;
+  if ((v4 === undefined) === (v6 === undefined)) {
     throw ec2Error(
-      'InvalidParameterValue',
-      'The local cloud routes to internet gateways and NAT gateways: the request must contain exactly one of gatewayId, natGatewayId',
+      'InvalidParameterCombination',
+      'The request must contain exactly one of the parameters destinationCidrBlock, destinationIpv6CidrBlock',
     );
   }
-  if (!input.DestinationCidrBlock) {
-    throw ec2Error('MissingParameter', 'The request must contain the parameter destinationCidrBlock');
-  }
-  return target;
+  return destinationOf(v4 ?? v6!);
 }
 
 export const createRoute: Handler<
@@ -197,8 +250,8 @@ export const createRoute: Handler<
   Ec2State
 > = (input, ctx) => {
   const table = find(ctx.state, 'rtb', input.RouteTableId);
-  const target = routeTarget(ctx.state, input);
-  addRoute(ctx.state, table, input.DestinationCidrBlock!, target);
+  const { target, destination } = routeTarget(ctx.state, input);
+  addRoute(ctx.state, table, destination, target);
   return { Return: true };
 };
 
@@ -208,8 +261,7 @@ export const replaceRoute: Handler<Checked<ReplaceRouteRequest, 'RouteTableId'>,
   ctx,
 ) => {
   const table = find(ctx.state, 'rtb', input.RouteTableId);
-  const target = routeTarget(ctx.state, input);
-  const destination = input.DestinationCidrBlock!;
+  const { target, destination } = routeTarget(ctx.state, input);
   const index = table.routes.findIndex((r) => r.destinationCidrBlock === destination);
   if (index < 0) {
     throw ec2Error(
@@ -223,7 +275,7 @@ export const replaceRoute: Handler<Checked<ReplaceRouteRequest, 'RouteTableId'>,
       `cannot replace local route ${destination} in route table ${table.id}`,
     );
   }
-  checkTarget(ctx.state, table, target);
+  checkTarget(ctx.state, table, target, destination);
   table.routes[index] = { destinationCidrBlock: destination, gatewayId: target, origin: 'CreateRoute' };
 };
 
@@ -232,7 +284,7 @@ export const deleteRoute: Handler<Checked<DeleteRouteRequest, 'RouteTableId'>, v
   ctx,
 ) => {
   const table = find(ctx.state, 'rtb', input.RouteTableId);
-  const destination = input.DestinationCidrBlock;
+  const destination = requestedDestination(input);
   const route = table.routes.find((r) => r.destinationCidrBlock === destination);
   if (!route) {
     throw ec2Error(

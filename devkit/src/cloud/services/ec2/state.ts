@@ -2,10 +2,21 @@
 import { ServiceError } from '../../protocol/errors.ts';
 import { nameMap } from '../common.ts';
 
+/** A CIDR block associated with a VPC or a subnet after its creation (or an IPv6 block at creation). */
+export interface CidrAssociationRecord {
+  associationId: string;
+  cidr: string;
+}
+
 export interface VpcRecord {
   id: string;
+  /** The primary IPv4 block, which stays for the VPC's life. */
   cidr: string;
   cidrAssociationId: string;
+  /** Secondary IPv4 blocks (AssociateVpcCidrBlock); absent in state saved before they were kept. */
+  secondaryCidrs?: CidrAssociationRecord[];
+  /** Amazon-provided IPv6 /56 blocks (vpc-cidr-blocks.ts); absent in older state. */
+  ipv6Cidrs?: CidrAssociationRecord[];
   isDefault: boolean;
   enableDnsSupport: boolean;
   enableDnsHostnames: boolean;
@@ -24,6 +35,10 @@ export interface SubnetRecord {
   zoneId: string;
   defaultForAz: boolean;
   mapPublicIpOnLaunch: boolean;
+  /** The subnet's one IPv6 /64, from a block of its VPC. These three are absent in older state. */
+  ipv6Cidr?: CidrAssociationRecord;
+  assignIpv6AddressOnCreation?: boolean;
+  enableDns64?: boolean;
 }
 
 export interface InternetGatewayRecord {
@@ -32,8 +47,12 @@ export interface InternetGatewayRecord {
 }
 
 export interface RouteRecord {
+  /** An IPv4 block, or an IPv6 one (with a `:`), which the route's shape reports as DestinationIpv6CidrBlock. */
   destinationCidrBlock: string;
-  /** `local` for the VPC's own route, else an internet gateway's or a NAT gateway's id (`igw-`/`nat-`). */
+  /**
+   * `local` for a route to one of the VPC's own blocks, else an internet gateway's, a NAT gateway's
+   * or an egress-only internet gateway's id (`igw-`/`nat-`/`eigw-`).
+   */
   gatewayId: string;
   origin: 'CreateRouteTable' | 'CreateRoute';
 }

@@ -1,5 +1,14 @@
-/** Subnets: a slice of a VPC's CIDR block in one availability zone. */
+/**
+ * Subnets: a slice of one of a VPC's IPv4 blocks in one availability zone, and optionally a /64 of
+ * its IPv6 block (CreateSubnet's Ipv6CidrBlock, AssociateSubnetCidrBlock).
+ */
 import type {
+  AssociateSubnetCidrBlockRequest,
+  AssociateSubnetCidrBlockResult,
+  DisassociateSubnetCidrBlockRequest,
+  DisassociateSubnetCidrBlockResult,
+  SubnetCidrBlockStateCode,
+  SubnetIpv6CidrBlockAssociation,
   CreateSubnetRequest,
   CreateSubnetResult,
   DeleteSubnetRequest,
@@ -11,12 +20,14 @@ import type {
 import type { Checked, Handler } from '../../service-definition.ts';
 import { paginate, resourceId } from '../common.ts';
 import { cidrContains, cidrsOverlap, parseCidr, usableAddresses } from '../../../net/cidr.ts';
+import { formatIpv6Cidr, ipv6CidrContains, ipv6CidrsOverlap, parseIpv6Cidr } from '../../../net/ipv6-cidr.ts';
 import { applyFilters } from './filters.ts';
 import { forgetSubnetAcl } from './network-acls.ts';
-import type { Ec2State, SubnetRecord, VpcRecord } from './state.ts';
+import type { CidrAssociationRecord, Ec2State, SubnetRecord, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
 import { interfacesInSubnet } from './network-interfaces.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { ipv4BlocksOf } from './vpc-cidr-blocks.ts';
 import { zonesOf, type Zone } from './zones.ts';
 
 export function addSubnet(
@@ -33,7 +44,8 @@ export function addSubnet(
       `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
     );
   }
-  if (parsed.prefix < 16 || parsed.prefix > 28 || !cidrContains(parseCidr(vpc.cidr)!, parsed)) {
+  const inVpc = ipv4BlocksOf(vpc).some((b) => cidrContains(parseCidr(b.cidr)!, parsed));
+  if (parsed.prefix < 16 || parsed.prefix > 28 || !inVpc) {
     throw ec2Error('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
   }
   const clash = Object.values(state.subnets).find(
@@ -80,6 +92,46 @@ function subnetArn(state: Ec2State, subnet: SubnetRecord, accountId: string): st
   return `arn:aws:ec2:${state.region}:${accountId}:subnet/${subnet.id}`;
 }
 
+/**
+ * A subnet's IPv6 block, checked as EC2 checks it: a /64 inside one of its VPC's IPv6 blocks that
+ * no other subnet of the VPC holds.
+ */
+function ipv6BlockFor(state: Ec2State, vpc: VpcRecord, raw: string): string {
+  const parsed = parseIpv6Cidr(raw);
+  if (!parsed) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Value (${raw}) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`,
+    );
+  }
+  const cidr = formatIpv6Cidr(parsed);
+  const inVpc = (vpc.ipv6Cidrs ?? []).some((b) => ipv6CidrContains(parseIpv6Cidr(b.cidr)!, parsed));
+  if (parsed.prefix !== 64 || !inVpc) {
+    throw ec2Error(
+      'InvalidSubnet.Range',
+      `The IPv6 CIDR '${cidr}' is invalid: a subnet's IPv6 block is a /64 of its VPC's IPv6 blocks (${(vpc.ipv6Cidrs ?? []).map((b) => b.cidr).join(', ') || 'none'}).`,
+    );
+  }
+  const clash = Object.values(state.subnets).find(
+    (s) => s.vpcId === vpc.id && s.ipv6Cidr && ipv6CidrsOverlap(parseIpv6Cidr(s.ipv6Cidr.cidr)!, parsed),
+  );
+  if (clash) throw ec2Error('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+  return cidr;
+}
+
+function ipv6AssociationShape(
+  block: CidrAssociationRecord,
+  state: SubnetCidrBlockStateCode,
+): SubnetIpv6CidrBlockAssociation {
+  return {
+    AssociationId: block.associationId,
+    Ipv6CidrBlock: block.cidr,
+    Ipv6CidrBlockState: { State: state },
+    Ipv6AddressAttribute: 'public',
+    IpSource: 'amazon',
+  };
+}
+
 function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): Subnet {
   return {
     SubnetId: subnet.id,
@@ -91,8 +143,10 @@ function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): 
     AvailableIpAddressCount: availableAddresses(state, subnet),
     DefaultForAz: subnet.defaultForAz,
     MapPublicIpOnLaunch: subnet.mapPublicIpOnLaunch,
-    AssignIpv6AddressOnCreation: false,
-    Ipv6CidrBlockAssociationSet: [],
+    AssignIpv6AddressOnCreation: subnet.assignIpv6AddressOnCreation ?? false,
+    EnableDns64: subnet.enableDns64 ?? false,
+    Ipv6Native: false,
+    Ipv6CidrBlockAssociationSet: subnet.ipv6Cidr ? [ipv6AssociationShape(subnet.ipv6Cidr, 'associated')] : [],
     OwnerId: accountId,
     State: 'available',
     Tags: tagsOf(state, subnet.id),
@@ -106,11 +160,21 @@ export const createSubnet: Handler<Checked<CreateSubnetRequest, 'VpcId'>, Create
   const vpc = find(ctx.state, 'vpc', input.VpcId);
   if (!input.CidrBlock)
     throw ec2Error('MissingParameter', 'The request must contain the parameter cidrBlock');
+  if (input.Ipv6Native || input.Ipv4IpamPoolId !== undefined || input.Ipv6IpamPoolId !== undefined) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      'The local cloud has no IPv6-only subnets and no IPAM pools: give the subnet a CidrBlock (and an Ipv6CidrBlock)',
+    );
+  }
   const zone = chooseZone(ctx.state, vpc.id, input.AvailabilityZone, input.AvailabilityZoneId);
+  // The IPv6 block is checked before the subnet exists, so a refused one leaves no subnet behind.
+  const ipv6 =
+    input.Ipv6CidrBlock === undefined ? undefined : ipv6BlockFor(ctx.state, vpc, input.Ipv6CidrBlock);
   const subnet = addSubnet(ctx.state, vpc, input.CidrBlock, zone, {
     defaultForAz: false,
     mapPublicIpOnLaunch: false,
   });
+  if (ipv6) subnet.ipv6Cidr = { associationId: resourceId('subnet-cidr-assoc'), cidr: ipv6 };
   applyTagSpecifications(ctx.state, subnet.id, 'subnet', input.TagSpecifications);
   return { Subnet: subnetShape(ctx.state, subnet, ctx.accountId) };
 };
@@ -134,6 +198,11 @@ export const describeSubnets: Handler<DescribeSubnetsRequest, DescribeSubnetsRes
     'default-for-az': (s) => s.defaultForAz,
     defaultForAz: (s) => s.defaultForAz,
     'map-public-ip-on-launch': (s) => s.mapPublicIpOnLaunch,
+    'enable-dns64': (s) => s.enableDns64 ?? false,
+    'ipv6-native': () => false,
+    'ipv6-cidr-block-association.ipv6-cidr-block': (s) => s.ipv6Cidr?.cidr,
+    'ipv6-cidr-block-association.association-id': (s) => s.ipv6Cidr?.associationId,
+    'ipv6-cidr-block-association.state': (s) => (s.ipv6Cidr ? 'associated' : undefined),
     'owner-id': () => ctx.accountId,
     state: () => 'available',
   });
@@ -165,11 +234,87 @@ export const modifySubnetAttribute: Handler<
   Ec2State
 > = (input, ctx) => {
   const subnet = find(ctx.state, 'subnet', input.SubnetId);
-  if (input.MapPublicIpOnLaunch?.Value === undefined) {
+  const changes = {
+    MapPublicIpOnLaunch: input.MapPublicIpOnLaunch?.Value,
+    AssignIpv6AddressOnCreation: input.AssignIpv6AddressOnCreation?.Value,
+    EnableDns64: input.EnableDns64?.Value,
+  };
+  const given = Object.entries(changes).filter(([, value]) => value !== undefined);
+  if (given.length === 0) {
     throw ec2Error(
       'InvalidParameterValue',
-      'The local cloud supports only the MapPublicIpOnLaunch subnet attribute',
+      'The local cloud supports the MapPublicIpOnLaunch, AssignIpv6AddressOnCreation and EnableDns64 subnet attributes',
     );
   }
-  subnet.mapPublicIpOnLaunch = input.MapPublicIpOnLaunch.Value;
+  // EC2 modifies one attribute per call.
+  if (given.length > 1) {
+    throw ec2Error(
+      'InvalidParameterCombination',
+      `Only one attribute can be modified at a time: ${given.map(([name]) => name).join(', ')}`,
+    );
+  }
+  const [[name, value]] = given as [[keyof typeof changes, boolean]];
+  // Both IPv6 attributes need the subnet's IPv6 block to act on.
+  if (name !== 'MapPublicIpOnLaunch' && value && !subnet.ipv6Cidr) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Cannot enable ${name} for subnet ${subnet.id}: it has no IPv6 CIDR block (AssociateSubnetCidrBlock first)`,
+    );
+  }
+  if (name === 'MapPublicIpOnLaunch') subnet.mapPublicIpOnLaunch = value;
+  else if (name === 'AssignIpv6AddressOnCreation') subnet.assignIpv6AddressOnCreation = value;
+  else subnet.enableDns64 = value;
+};
+
+export const associateSubnetCidrBlock: Handler<
+  Checked<AssociateSubnetCidrBlockRequest, 'SubnetId'>,
+  AssociateSubnetCidrBlockResult,
+  Ec2State
+> = (input, ctx) => {
+  const subnet = find(ctx.state, 'subnet', input.SubnetId);
+  if (input.Ipv6IpamPoolId !== undefined) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      'The local cloud has no IPAM pools: give the subnet an Ipv6CidrBlock',
+    );
+  }
+  if (input.Ipv6CidrBlock === undefined) {
+    throw ec2Error('MissingParameter', 'The request must contain the parameter ipv6CidrBlock');
+  }
+  if (subnet.ipv6Cidr) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `The subnet '${subnet.id}' already has the IPv6 CIDR block '${subnet.ipv6Cidr.cidr}': a subnet has at most one`,
+    );
+  }
+  const cidr = ipv6BlockFor(ctx.state, ctx.state.vpcs[subnet.vpcId]!, input.Ipv6CidrBlock);
+  subnet.ipv6Cidr = { associationId: resourceId('subnet-cidr-assoc'), cidr };
+  // Reported `associating` here, `associated` by DescribeSubnets from then on.
+  return {
+    SubnetId: subnet.id,
+    Ipv6CidrBlockAssociation: ipv6AssociationShape(subnet.ipv6Cidr, 'associating'),
+  };
+};
+
+export const disassociateSubnetCidrBlock: Handler<
+  Checked<DisassociateSubnetCidrBlockRequest, 'AssociationId'>,
+  DisassociateSubnetCidrBlockResult,
+  Ec2State
+> = (input, ctx) => {
+  const subnet = Object.values(ctx.state.subnets).find(
+    (s) => s.ipv6Cidr?.associationId === input.AssociationId,
+  );
+  if (!subnet) {
+    throw ec2Error(
+      'InvalidSubnetCidrBlockAssociationID.NotFound',
+      `The subnet CIDR block with association ID '${input.AssociationId}' does not exist`,
+    );
+  }
+  const block = subnet.ipv6Cidr!;
+  delete subnet.ipv6Cidr;
+  // Without a block the IPv6 attributes have nothing to act on (CloudFormation removes a dual-stack
+  // subnet's block before the subnet, with the attribute still on), so they go off with it.
+  subnet.assignIpv6AddressOnCreation = false;
+  subnet.enableDns64 = false;
+  return { SubnetId: subnet.id, Ipv6CidrBlockAssociation: ipv6AssociationShape(block, 'disassociating') };
 };

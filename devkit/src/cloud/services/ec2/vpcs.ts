@@ -21,6 +21,14 @@ import type { Ec2State, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
 import { vpcHasEndpoints } from './vpc-endpoints.ts';
+import {
+  addIpv6Block,
+  checkBorderGroup,
+  cidrBlockAssociationSet,
+  ipv4BlocksOf,
+  ipv6AssociationShape,
+  refusePools,
+} from './vpc-cidr-blocks.ts';
 
 /** Checks a VPC CIDR block: well formed, and between /16 and /28 as EC2 allows. */
 function checkVpcCidr(cidr: string): void {
@@ -63,12 +71,12 @@ export function dhcpOptionsOf(state: Ec2State, vpc: VpcRecord): string {
 }
 
 function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
+  const ipv6 = (vpc.ipv6Cidrs ?? []).map((b) => ipv6AssociationShape(state.region, b, 'associated'));
   return {
     VpcId: vpc.id,
     CidrBlock: vpc.cidr,
-    CidrBlockAssociationSet: [
-      { AssociationId: vpc.cidrAssociationId, CidrBlock: vpc.cidr, CidrBlockState: { State: 'associated' } },
-    ],
+    CidrBlockAssociationSet: cidrBlockAssociationSet(vpc),
+    ...(ipv6.length ? { Ipv6CidrBlockAssociationSet: ipv6 } : {}),
     DhcpOptionsId: dhcpOptionsOf(state, vpc),
     InstanceTenancy: vpc.instanceTenancy as Vpc['InstanceTenancy'],
     IsDefault: vpc.isDefault,
@@ -81,20 +89,44 @@ function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
 export const createVpc: Handler<CreateVpcRequest, CreateVpcResult, Ec2State> = (input, ctx) => {
   if (!input.CidrBlock)
     throw ec2Error('MissingParameter', 'The request must contain the parameter cidrBlock');
+  // Everything is checked before the VPC is made: a failed call changes nothing.
+  refusePools(input);
+  const ipv6 = input.AmazonProvidedIpv6CidrBlock === true;
+  checkBorderGroup(ctx.region, input.Ipv6CidrBlockNetworkBorderGroup, ipv6);
   const vpc = addVpc(ctx.state, input.CidrBlock, false);
   if (input.InstanceTenancy) vpc.instanceTenancy = input.InstanceTenancy;
+  if (ipv6) addIpv6Block(ctx.state, vpc);
   applyTagSpecifications(ctx.state, vpc.id, 'vpc', input.TagSpecifications);
-  // A new VPC is reported `pending` by CreateVpc and `available` from then on.
-  return { Vpc: { ...vpcShape(ctx.state, vpc, ctx.accountId), State: 'pending' } };
+  // A new VPC is reported `pending` by CreateVpc and `available` from then on, its IPv6 block
+  // `associating` and then `associated`.
+  const shape = vpcShape(ctx.state, vpc, ctx.accountId);
+  return {
+    Vpc: {
+      ...shape,
+      State: 'pending',
+      ...(shape.Ipv6CidrBlockAssociationSet
+        ? {
+            Ipv6CidrBlockAssociationSet: shape.Ipv6CidrBlockAssociationSet.map((a) => ({
+              ...a,
+              Ipv6CidrBlockState: { State: 'associating' as const },
+            })),
+          }
+        : {}),
+    },
+  };
 };
 
 export const describeVpcs: Handler<DescribeVpcsRequest, DescribeVpcsResult, Ec2State> = (input, ctx) => {
   const vpcs = applyFilters(ctx.state, selectByIds(ctx.state, 'vpc', input.VpcIds), input.Filters, {
     'vpc-id': (v) => v.id,
     cidr: (v) => v.cidr,
-    'cidr-block-association.cidr-block': (v) => v.cidr,
-    'cidr-block-association.association-id': (v) => v.cidrAssociationId,
+    'cidr-block-association.cidr-block': (v) => ipv4BlocksOf(v).map((b) => b.cidr),
+    'cidr-block-association.association-id': (v) => ipv4BlocksOf(v).map((b) => b.associationId),
     'cidr-block-association.state': () => 'associated',
+    'ipv6-cidr-block-association.ipv6-cidr-block': (v) => (v.ipv6Cidrs ?? []).map((b) => b.cidr),
+    'ipv6-cidr-block-association.association-id': (v) => (v.ipv6Cidrs ?? []).map((b) => b.associationId),
+    'ipv6-cidr-block-association.ipv6-pool': (v) => (v.ipv6Cidrs ?? []).map(() => 'Amazon'),
+    'ipv6-cidr-block-association.state': (v) => (v.ipv6Cidrs ?? []).map(() => 'associated'),
     'dhcp-options-id': (v) => dhcpOptionsOf(ctx.state, v),
     'is-default': (v) => v.isDefault,
     // EC2 still answers to the older camel-case name.
