@@ -74,9 +74,13 @@ import {
   modifyNetworkInterfaceAttribute,
 } from './network-interfaces.ts';
 import {
+  createManagedPrefixList,
+  deleteManagedPrefixList,
   describeManagedPrefixLists,
   describePrefixLists,
+  getManagedPrefixListAssociations,
   getManagedPrefixListEntries,
+  modifyManagedPrefixList,
 } from './prefix-lists.ts';
 import { describeRegions } from './regions.ts';
 import type { Ec2State } from './state.ts';
@@ -180,6 +184,10 @@ const handlers = {
   DescribePrefixLists: describePrefixLists,
   DescribeManagedPrefixLists: describeManagedPrefixLists,
   GetManagedPrefixListEntries: getManagedPrefixListEntries,
+  CreateManagedPrefixList: createManagedPrefixList,
+  ModifyManagedPrefixList: modifyManagedPrefixList,
+  DeleteManagedPrefixList: deleteManagedPrefixList,
+  GetManagedPrefixListAssociations: getManagedPrefixListAssociations,
   DescribeAvailabilityZones: describeAvailabilityZones,
   DescribeRegions: describeRegions,
   DescribeAccountAttributes: describeAccountAttributes,

@@ -13,6 +13,7 @@ import {
   type OperationAuthorization,
   type RequiredAction,
 } from '../../access/authorization.ts';
+import { awsPrefixLists } from './endpoint-services.ts';
 
 type Scope = AuthorizationScope;
 
@@ -31,6 +32,7 @@ const TYPES: ReadonlyArray<[prefix: string, type: string]> = [
   ['vpce-', 'vpc-endpoint'],
   ['eigw-', 'egress-only-internet-gateway'],
   ['dopt-', 'dhcp-options'],
+  ['pl-', 'prefix-list'],
 ];
 
 const resourceArn = (id: string, at: Scope): string | undefined => {
@@ -53,6 +55,7 @@ const ID_MEMBERS = [
   'GatewayId',
   'EgressOnlyInternetGatewayId',
   'DhcpOptionsId',
+  'PrefixListId',
 ];
 
 /** Members that name several (`Groups` of a network interface, a VPC endpoint's tables and subnets). */
@@ -107,6 +110,15 @@ const creates =
       ...named(i, at).map((resource) => ({ action: at.action, resource })),
     ];
   };
+
+/** A prefix list read: AWS's own lists are in the `aws` account, the account's in its own. */
+const onPrefixList: OperationAuthorization = (i: { PrefixListId?: string }, at) => {
+  if (!i.PrefixListId) return '*';
+  const aws = awsPrefixLists(at.region).some((list) => list.id === i.PrefixListId);
+  return aws
+    ? `arn:aws:ec2:${at.region}:aws:prefix-list/${i.PrefixListId}`
+    : at.arn(`prefix-list/${i.PrefixListId}`);
+};
 
 /** CreateTags / DeleteTags: each resource by its id. */
 const tagging: OperationAuthorization = (
@@ -197,9 +209,11 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DescribeVpcEndpointServices: anyResource,
     DescribePrefixLists: anyResource,
     DescribeManagedPrefixLists: anyResource,
-    // An AWS-managed prefix list belongs to the `aws` account.
-    GetManagedPrefixListEntries: (i: { PrefixListId?: string }, at) =>
-      i.PrefixListId ? `arn:aws:ec2:${at.region}:aws:prefix-list/${i.PrefixListId}` : '*',
+    GetManagedPrefixListEntries: onPrefixList,
+    GetManagedPrefixListAssociations: onPrefixList,
+    CreateManagedPrefixList: creates('prefix-list'),
+    ModifyManagedPrefixList: onNamedResources,
+    DeleteManagedPrefixList: onNamedResources,
     DescribeAvailabilityZones: anyResource,
     DescribeRegions: anyResource,
     DescribeAccountAttributes: anyResource,

@@ -7,6 +7,7 @@ import { resourceId } from '../common.ts';
 import { cidrContains, parseCidr } from '../../../net/cidr.ts';
 import type { Ec2State, SecurityGroupRecord, SecurityGroupRuleRecord } from './state.ts';
 import { ec2Error, find } from './state.ts';
+import { checkPrefixListId, prefixListCidrs } from './prefix-lists.ts';
 import { tagsOf } from './tags.ts';
 
 const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
@@ -66,6 +67,11 @@ export function rulesFromPermissions(
         const group = find(state, 'sg', pair.GroupId ?? '');
         return { ...base, referencedGroupId: group.id, ...described(pair.Description) };
       }),
+      ...(permission.PrefixListIds ?? []).map((pl) => ({
+        ...base,
+        prefixListId: checkPrefixListId(state, state.region, pl.PrefixListId ?? ''),
+        ...described(pl.Description),
+      })),
     ];
     if (!rules.length) {
       throw ec2Error('MissingParameter', 'The request must contain the parameter ipPermissions.source');
@@ -82,12 +88,13 @@ function sameRule(a: Omit<SecurityGroupRuleRecord, 'id'>, b: Omit<SecurityGroupR
     a.toPort === b.toPort &&
     a.cidrIpv4 === b.cidrIpv4 &&
     a.cidrIpv6 === b.cidrIpv6 &&
-    a.referencedGroupId === b.referencedGroupId
+    a.referencedGroupId === b.referencedGroupId &&
+    a.prefixListId === b.prefixListId
   );
 }
 
 function describeForDuplicate(rule: Omit<SecurityGroupRuleRecord, 'id'>): string {
-  const peer = rule.cidrIpv4 ?? rule.cidrIpv6 ?? rule.referencedGroupId;
+  const peer = rule.cidrIpv4 ?? rule.cidrIpv6 ?? rule.referencedGroupId ?? rule.prefixListId;
   const protocol = rule.ipProtocol === '-1' ? 'ALL' : rule.ipProtocol.toUpperCase();
   const ports = rule.fromPort === -1 ? '' : `, from port: ${rule.fromPort}, to port: ${rule.toPort}`;
   return `peer: ${peer}, ${protocol}${ports}, ALLOW`;
@@ -163,12 +170,15 @@ export function modifyRules(
       ...(request.ReferencedGroupId === undefined
         ? {}
         : { UserIdGroupPairs: [{ GroupId: request.ReferencedGroupId, Description: request.Description }] }),
+      ...(request.PrefixListId === undefined
+        ? {}
+        : { PrefixListIds: [{ PrefixListId: request.PrefixListId, Description: request.Description }] }),
     };
     const rules = rulesFromPermissions(state, [permission], current.isEgress);
     if (rules.length !== 1) {
       throw ec2Error(
         'InvalidParameterCombination',
-        'A security group rule has exactly one source: CidrIpv4, CidrIpv6 or ReferencedGroupId',
+        'A security group rule has exactly one source: CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId',
       );
     }
     return { ...rules[0]!, id };
@@ -252,6 +262,8 @@ export function permissionsOf(
     const description = rule.description === undefined ? {} : { Description: rule.description };
     if (rule.cidrIpv4) permission.IpRanges!.push({ CidrIp: rule.cidrIpv4, ...description });
     if (rule.cidrIpv6) permission.Ipv6Ranges!.push({ CidrIpv6: rule.cidrIpv6, ...description });
+    if (rule.prefixListId)
+      permission.PrefixListIds!.push({ PrefixListId: rule.prefixListId, ...description });
     if (rule.referencedGroupId) {
       permission.UserIdGroupPairs!.push({
         GroupId: rule.referencedGroupId,
@@ -279,6 +291,7 @@ export function ruleShape(
     ToPort: rule.toPort,
     ...(rule.cidrIpv4 ? { CidrIpv4: rule.cidrIpv4 } : {}),
     ...(rule.cidrIpv6 ? { CidrIpv6: rule.cidrIpv6 } : {}),
+    ...(rule.prefixListId ? { PrefixListId: rule.prefixListId } : {}),
     ...(rule.referencedGroupId
       ? { ReferencedGroupInfo: { GroupId: rule.referencedGroupId, UserId: accountId } }
       : {}),
@@ -290,9 +303,9 @@ export function ruleShape(
 
 /**
  * Whether an inbound rule of any of `groupIds` admits TCP (or `protocol`) traffic to `port` from
- * `source`: a rule naming one of the source's security groups, or a CIDR rule covering every one
- * of its addresses (an ALB's nodes sit in its subnets). Without a source, any rule for the port
- * counts.
+ * `source`: a rule naming one of the source's security groups, or a CIDR rule (or a prefix list's
+ * entry) covering every one of its addresses (an ALB's nodes sit in its subnets). Without a source,
+ * any rule for the port counts.
  */
 export function ingressAllows(
   state: Ec2State,
@@ -305,13 +318,16 @@ export function ingressAllows(
   const fromSource = (rule: SecurityGroupRuleRecord): boolean => {
     if (!source) return true;
     if (rule.referencedGroupId !== undefined) return source.groupIds.includes(rule.referencedGroupId);
-    const range = rule.cidrIpv4 === undefined ? undefined : parseCidr(rule.cidrIpv4);
+    const ranges = (
+      rule.prefixListId === undefined
+        ? [rule.cidrIpv4]
+        : (prefixListCidrs(state, state.region, rule.prefixListId) ?? [])
+    ).flatMap((cidr) => (cidr === undefined ? [] : (parseCidr(cidr) ?? [])));
     return (
-      range !== undefined &&
       source.cidrs.length > 0 &&
       source.cidrs.every((cidr) => {
         const inner = parseCidr(cidr);
-        return inner !== undefined && cidrContains(range, inner);
+        return inner !== undefined && ranges.some((range) => cidrContains(range, inner));
       })
     );
   };

@@ -144,6 +144,7 @@ export const describeSecurityGroups: Handler<
     'ip-permission.to-port': (g) => g.rules.filter((r) => !r.isEgress).map((r) => r.toPort),
     'ip-permission.protocol': (g) => g.rules.filter((r) => !r.isEgress).map((r) => r.ipProtocol),
     'ip-permission.cidr': (g) => g.rules.filter((r) => !r.isEgress).map((r) => r.cidrIpv4),
+    'ip-permission.prefix-list-id': (g) => g.rules.filter((r) => !r.isEgress).map((r) => r.prefixListId),
   });
   const { page, nextToken } = paginate(matching, input.MaxResults, input.NextToken, 1000);
   return {

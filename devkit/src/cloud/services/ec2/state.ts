@@ -81,6 +81,8 @@ export interface SecurityGroupRuleRecord {
   cidrIpv4?: string;
   cidrIpv6?: string;
   referencedGroupId?: string;
+  /** A managed prefix list, the account's own or AWS's (absent in state saved before they were kept). */
+  prefixListId?: string;
   description?: string;
 }
 
@@ -208,6 +210,23 @@ export interface VpcEndpointRecord {
   deletedMs?: number;
 }
 
+export interface PrefixListEntryRecord {
+  cidr: string;
+  description?: string;
+}
+
+/** A customer-managed prefix list (AWS's own lists are fixed: endpoint-services.ts). */
+export interface PrefixListRecord {
+  id: string;
+  name: string;
+  addressFamily: 'IPv4' | 'IPv6';
+  maxEntries: number;
+  /** Every version's entries, version 1 first: GetManagedPrefixListEntries reads any of them. */
+  versions: PrefixListEntryRecord[][];
+  /** `create-complete` until a modification, `modify-complete` after one. */
+  state: 'create-complete' | 'modify-complete';
+}
+
 export interface Ec2State {
   region: string;
   /** The region's default DHCP options set, which new VPCs use (empty once deleted). */
@@ -230,6 +249,8 @@ export interface Ec2State {
   dhcpOptions?: Record<string, DhcpOptionsRecord>;
   /** By subnet id; a subnet not listed uses its VPC's default ACL (association `aclassoc-<subnet digits>`). */
   networkAclAssociations?: Record<string, NetworkAclAssociationRecord>;
+  /** Customer-managed prefix lists (prefix-lists.ts). */
+  prefixLists?: Record<string, PrefixListRecord>;
   /** Tags of any resource, by resource id (EC2 tags every resource type the same way). */
   tags: Record<string, Record<string, string>>;
 }
@@ -255,6 +276,12 @@ const KINDS = {
     collection: 'egressOnlyInternetGateways',
   },
   aclassoc: { code: 'InvalidAssociationID', noun: 'association ID', collection: 'networkAclAssociations' },
+  pl: {
+    code: 'InvalidPrefixListID',
+    noun: 'prefix list ID',
+    collection: 'prefixLists',
+    malformed: 'InvalidPrefixListId.Malformed',
+  },
   dopt: {
     code: 'InvalidDhcpOptionID',
     noun: 'dhcpOption ID',

@@ -27,6 +27,7 @@ const RESOURCE_TYPES = {
   vpce: 'vpc-endpoint',
   eigw: 'egress-only-internet-gateway',
   dopt: 'dhcp-options',
+  pl: 'prefix-list',
 } as const;
 
 type Prefix = keyof typeof RESOURCE_TYPES;
