@@ -23,6 +23,7 @@ import {
   deleteEgressOnlyInternetGateway,
   describeEgressOnlyInternetGateways,
 } from './egress-only-internet-gateways.ts';
+import { createFlowLogs, deleteFlowLogs, describeFlowLogs } from './flow-logs.ts';
 import { describeInstances } from './instances.ts';
 import {
   createNetworkAcl,
@@ -199,6 +200,9 @@ const handlers = {
   DeleteDhcpOptions: deleteDhcpOptions,
   DescribeInstances: describeInstances,
   DescribeVpnGateways: describeVpnGateways,
+  CreateFlowLogs: createFlowLogs,
+  DescribeFlowLogs: describeFlowLogs,
+  DeleteFlowLogs: deleteFlowLogs,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,

@@ -19,6 +19,7 @@ import { applyFilters } from './filters.ts';
 import type { Ec2State, NetworkInterfaceRecord, SubnetRecord } from './state.ts';
 import { ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { dropFlowLogsOf } from './flow-logs.ts';
 import { zonesOf } from './zones.ts';
 
 /** Every private address in use in a VPC (addresses are unique per VPC). */
@@ -160,6 +161,7 @@ export function addNetworkInterface(state: Ec2State, request: NewInterface): Net
 export function removeNetworkInterface(state: Ec2State, id: string): void {
   delete records(state, 'eni')[id];
   dropTags(state, id);
+  dropFlowLogsOf(state, id);
 }
 
 /** The interfaces in a subnet (which cannot be deleted while it has any). */

@@ -6,6 +6,7 @@
  */
 import {
   anyResource,
+  passRoles,
   requestTags,
   taggedOnCreate,
   type AuthorizationCatalogue,
@@ -33,6 +34,7 @@ const TYPES: ReadonlyArray<[prefix: string, type: string]> = [
   ['eigw-', 'egress-only-internet-gateway'],
   ['dopt-', 'dhcp-options'],
   ['pl-', 'prefix-list'],
+  ['fl-', 'vpc-flow-log'],
 ];
 
 const resourceArn = (id: string, at: Scope): string | undefined => {
@@ -71,6 +73,8 @@ const ID_LIST_MEMBERS = [
   'RemoveSubnetIds',
   'AddSecurityGroupIds',
   'RemoveSecurityGroupIds',
+  'FlowLogIds',
+  'ResourceIds',
 ];
 
 function named(i: Record<string, unknown>, at: Scope): string[] {
@@ -225,6 +229,13 @@ export const ec2Authorization: AuthorizationCatalogue = {
     DeleteDhcpOptions: onNamedResources,
     DescribeInstances: anyResource,
     DescribeVpnGateways: anyResource,
+    // The role is passed to the flow logs service, which delivers with it.
+    CreateFlowLogs: (i: { DeliverLogsPermissionArn?: string }, at) => [
+      ...(creates('vpc-flow-log')(i, at) as RequiredAction[]),
+      ...passRoles([i.DeliverLogsPermissionArn], 'vpc-flow-logs.amazonaws.com', at.accountId),
+    ],
+    DescribeFlowLogs: anyResource,
+    DeleteFlowLogs: onNamedResources,
     CreateTags: tagging,
     DeleteTags: tagging,
     DescribeTags: anyResource,

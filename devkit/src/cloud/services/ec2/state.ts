@@ -210,6 +210,20 @@ export interface VpcEndpointRecord {
   deletedMs?: number;
 }
 
+/** A VPC flow log to a CloudWatch Logs group (the only destination served). */
+export interface FlowLogRecord {
+  id: string;
+  /** The VPC, subnet or network interface watched. */
+  resourceId: string;
+  trafficType: 'ACCEPT' | 'REJECT' | 'ALL';
+  logGroupName: string;
+  logDestination: string;
+  deliverLogsPermissionArn: string;
+  logFormat: string;
+  maxAggregationInterval: number;
+  createdMs: number;
+}
+
 export interface PrefixListEntryRecord {
   cidr: string;
   description?: string;
@@ -251,6 +265,7 @@ export interface Ec2State {
   networkAclAssociations?: Record<string, NetworkAclAssociationRecord>;
   /** Customer-managed prefix lists (prefix-lists.ts). */
   prefixLists?: Record<string, PrefixListRecord>;
+  flowLogs?: Record<string, FlowLogRecord>;
   /** Tags of any resource, by resource id (EC2 tags every resource type the same way). */
   tags: Record<string, Record<string, string>>;
 }
@@ -276,6 +291,7 @@ const KINDS = {
     collection: 'egressOnlyInternetGateways',
   },
   aclassoc: { code: 'InvalidAssociationID', noun: 'association ID', collection: 'networkAclAssociations' },
+  fl: { code: 'InvalidFlowLogId', noun: 'flow log ID', collection: 'flowLogs' },
   pl: {
     code: 'InvalidPrefixListID',
     noun: 'prefix list ID',

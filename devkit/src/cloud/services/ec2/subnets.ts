@@ -27,6 +27,7 @@ import type { CidrAssociationRecord, Ec2State, SubnetRecord, VpcRecord } from '.
 import { dependencyViolation, ec2Error, find, selectByIds } from './state.ts';
 import { interfacesInSubnet } from './network-interfaces.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { dropFlowLogsOf } from './flow-logs.ts';
 import { ipv4BlocksOf } from './vpc-cidr-blocks.ts';
 import { zonesOf, type Zone } from './zones.ts';
 
@@ -226,6 +227,7 @@ export const deleteSubnet: Handler<Checked<DeleteSubnetRequest, 'SubnetId'>, voi
   forgetSubnetAcl(ctx.state, subnet.id);
   delete ctx.state.subnets[subnet.id];
   dropTags(ctx.state, subnet.id);
+  dropFlowLogsOf(ctx.state, subnet.id);
 };
 
 export const modifySubnetAttribute: Handler<

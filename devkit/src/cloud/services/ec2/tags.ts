@@ -28,6 +28,7 @@ const RESOURCE_TYPES = {
   eigw: 'egress-only-internet-gateway',
   dopt: 'dhcp-options',
   pl: 'prefix-list',
+  fl: 'vpc-flow-log',
 } as const;
 
 type Prefix = keyof typeof RESOURCE_TYPES;

@@ -20,6 +20,7 @@ import { addNetworkAcl, vpcHasCustomAcls } from './network-acls.ts';
 import type { Ec2State, VpcRecord } from './state.ts';
 import { dependencyViolation, ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
+import { dropFlowLogsOf } from './flow-logs.ts';
 import { vpcHasEndpoints } from './vpc-endpoints.ts';
 import {
   addIpv6Block,
@@ -166,6 +167,7 @@ export const deleteVpc: Handler<Checked<DeleteVpcRequest, 'VpcId'>, void, Ec2Sta
   }
   delete state.vpcs[vpc.id];
   dropTags(state, vpc.id);
+  dropFlowLogsOf(state, vpc.id);
 };
 
 export const modifyVpcAttribute: Handler<Checked<ModifyVpcAttributeRequest, 'VpcId'>, void, Ec2State> = (
