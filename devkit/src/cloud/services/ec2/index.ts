@@ -11,7 +11,7 @@ import {
 import { describeAccountAttributes } from './account-attributes.ts';
 import { describeAvailabilityZones } from './availability-zones.ts';
 import { describeVpcClassicLink, describeVpcClassicLinkDnsSupport } from './classic-link.ts';
-import { initialEc2State } from './default-vpc.ts';
+import { createDefaultSubnet, createDefaultVpc, initialEc2State } from './default-vpc.ts';
 import {
   associateDhcpOptions,
   createDhcpOptions,
@@ -58,7 +58,9 @@ import {
   authorizeSecurityGroupIngress,
   createSecurityGroup,
   deleteSecurityGroup,
+  describeSecurityGroupReferences,
   describeSecurityGroupRules,
+  describeStaleSecurityGroups,
   describeSecurityGroups,
   modifySecurityGroupRules,
   revokeSecurityGroupEgress,
@@ -117,6 +119,8 @@ export type { Ec2State, NetworkInterfaceRecord } from './state.ts';
 
 const handlers = {
   CreateVpc: createVpc,
+  CreateDefaultVpc: createDefaultVpc,
+  CreateDefaultSubnet: createDefaultSubnet,
   DescribeVpcs: describeVpcs,
   DeleteVpc: deleteVpc,
   ModifyVpcAttribute: modifyVpcAttribute,
@@ -161,6 +165,8 @@ const handlers = {
   AuthorizeSecurityGroupEgress: authorizeSecurityGroupEgress,
   RevokeSecurityGroupEgress: revokeSecurityGroupEgress,
   DescribeSecurityGroupRules: describeSecurityGroupRules,
+  DescribeSecurityGroupReferences: describeSecurityGroupReferences,
+  DescribeStaleSecurityGroups: describeStaleSecurityGroups,
   ModifySecurityGroupRules: modifySecurityGroupRules,
   UpdateSecurityGroupRuleDescriptionsIngress: updateSecurityGroupRuleDescriptionsIngress,
   UpdateSecurityGroupRuleDescriptionsEgress: updateSecurityGroupRuleDescriptionsEgress,

@@ -144,6 +144,8 @@ export const ec2Authorization: AuthorizationCatalogue = {
   prefix: 'ec2',
   operations: {
     CreateVpc: creates('vpc'),
+    CreateDefaultVpc: creates('vpc'),
+    CreateDefaultSubnet: creates('subnet'),
     DescribeVpcs: anyResource,
     DeleteVpc: onNamedResources,
     ModifyVpcAttribute: onNamedResources,
@@ -190,6 +192,8 @@ export const ec2Authorization: AuthorizationCatalogue = {
     AuthorizeSecurityGroupEgress: onNamedResources,
     RevokeSecurityGroupEgress: onNamedResources,
     DescribeSecurityGroupRules: anyResource,
+    DescribeSecurityGroupReferences: anyResource,
+    DescribeStaleSecurityGroups: anyResource,
     ModifySecurityGroupRules: onNamedResources,
     UpdateSecurityGroupRuleDescriptionsIngress: onNamedResources,
     UpdateSecurityGroupRuleDescriptionsEgress: onNamedResources,

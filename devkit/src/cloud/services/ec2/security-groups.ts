@@ -8,7 +8,11 @@ import type {
   CreateSecurityGroupResult,
   DeleteSecurityGroupRequest,
   DeleteSecurityGroupResult,
+  DescribeSecurityGroupReferencesRequest,
+  DescribeSecurityGroupReferencesResult,
   DescribeSecurityGroupRulesRequest,
+  DescribeStaleSecurityGroupsRequest,
+  DescribeStaleSecurityGroupsResult,
   ModifySecurityGroupRulesRequest,
   ModifySecurityGroupRulesResult,
   UpdateSecurityGroupRuleDescriptionsEgressRequest,
@@ -322,4 +326,30 @@ export const describeSecurityGroupRules: Handler<
     SecurityGroupRules: page.map((r) => ruleShape(ctx.state, r.group, r.rule, ctx.accountId)),
     ...(nextToken ? { NextToken: nextToken } : {}),
   };
+};
+
+/**
+ * The VPCs across a peering or transit gateway connection whose rules name these groups: none, as
+ * the local cloud has neither; each group must exist.
+ */
+export const describeSecurityGroupReferences: Handler<
+  Checked<DescribeSecurityGroupReferencesRequest, 'GroupId'>,
+  DescribeSecurityGroupReferencesResult,
+  Ec2State
+> = (input, ctx) => {
+  for (const id of input.GroupId) find(ctx.state, 'sg', id);
+  return { SecurityGroupReferenceSet: [] };
+};
+
+/**
+ * A VPC's stale rules — rules naming a deleted group, or one across a connection that is gone: none
+ * can arise here (DeleteSecurityGroup refuses a group another rule names, and there is no peering).
+ */
+export const describeStaleSecurityGroups: Handler<
+  Checked<DescribeStaleSecurityGroupsRequest, 'VpcId'>,
+  DescribeStaleSecurityGroupsResult,
+  Ec2State
+> = (input, ctx) => {
+  find(ctx.state, 'vpc', input.VpcId);
+  return { StaleSecurityGroupSet: [] };
 };

@@ -66,7 +66,12 @@ export function addSubnet(
 }
 
 /** The zone asked for by name or id; without one, EC2 picks: here, the zone with fewest of the VPC's subnets. */
-function chooseZone(state: Ec2State, vpcId: string, name: string | undefined, id: string | undefined): Zone {
+export function chooseZone(
+  state: Ec2State,
+  vpcId: string,
+  name: string | undefined,
+  id: string | undefined,
+): Zone {
   const zones = zonesOf(state.region);
   if (name !== undefined || id !== undefined) {
     const zone = zones.find((z) => z.name === name || z.id === id);
@@ -133,7 +138,7 @@ function ipv6AssociationShape(
   };
 }
 
-function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): Subnet {
+export function subnetShape(state: Ec2State, subnet: SubnetRecord, accountId: string): Subnet {
   return {
     SubnetId: subnet.id,
     SubnetArn: subnetArn(state, subnet, accountId),

@@ -71,7 +71,7 @@ export function dhcpOptionsOf(state: Ec2State, vpc: VpcRecord): string {
   return vpc.dhcpOptionsId ?? state.dhcpOptionsId;
 }
 
-function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
+export function vpcShape(state: Ec2State, vpc: VpcRecord, accountId: string): Vpc {
   const ipv6 = (vpc.ipv6Cidrs ?? []).map((b) => ipv6AssociationShape(state.region, b, 'associated'));
   return {
     VpcId: vpc.id,
