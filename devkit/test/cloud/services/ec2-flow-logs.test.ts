@@ -14,7 +14,8 @@ import {
   DescribeFlowLogsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliAvailable, errorOf, startTestCloud, type TestCloud } from '../harness.ts';
@@ -237,6 +238,82 @@ describe('DeleteFlowLogs', () => {
       },
     ]);
     expect((await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }))).FlowLogs).toEqual([]);
+  });
+});
+
+describe('authorization', () => {
+  it('CreateFlowLogs passes the delivery role to vpc-flow-logs.amazonaws.com (iam:PassRole)', async () => {
+    const enforcing = await startTestCloud({ enforceIam: true });
+    try {
+      const iam = new IAMClient(enforcing.clientConfig);
+      const trust = (principal: object) =>
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }],
+        });
+      const deliveryRole = (
+        await iam.send(
+          new CreateRoleCommand({
+            RoleName: 'delivery',
+            AssumeRolePolicyDocument: trust({ Service: 'vpc-flow-logs.amazonaws.com' }),
+          }),
+        )
+      ).Role!.Arn!;
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'network-admin',
+          AssumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::000000000000:root' }),
+        }),
+      );
+      const allow = (name: string, Action: string[], Condition?: object) =>
+        iam.send(
+          new PutRolePolicyCommand({
+            RoleName: 'network-admin',
+            PolicyName: name,
+            PolicyDocument: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action, Resource: '*', ...(Condition ? { Condition } : {}) }],
+            }),
+          }),
+        );
+      await allow('ec2', ['ec2:CreateVpc', 'ec2:CreateFlowLogs']);
+      const { Credentials } = await new STSClient(enforcing.clientConfig).send(
+        new AssumeRoleCommand({
+          RoleArn: 'arn:aws:iam::000000000000:role/network-admin',
+          RoleSessionName: 'ci',
+        }),
+      );
+      const admin = new EC2Client({
+        ...enforcing.clientConfig,
+        credentials: {
+          accessKeyId: Credentials!.AccessKeyId!,
+          secretAccessKey: Credentials!.SecretAccessKey!,
+          sessionToken: Credentials!.SessionToken!,
+        },
+      });
+      const vpc = (await admin.send(new CreateVpcCommand({ CidrBlock: '10.80.0.0/16' }))).Vpc!.VpcId!;
+      const create = () =>
+        admin.send(
+          new CreateFlowLogsCommand({
+            ResourceType: 'VPC',
+            ResourceIds: [vpc],
+            TrafficType: 'ALL',
+            LogGroupName: 'guarded',
+            DeliverLogsPermissionArn: deliveryRole,
+          }),
+        );
+      const refused = await errorOf(create());
+      expect(refused.name).toBe('UnauthorizedOperation');
+      expect(refused.message).toContain(`iam:PassRole on resource: ${deliveryRole}`);
+      await allow('pass', ['iam:PassRole'], {
+        StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' },
+      });
+      expect((await create()).FlowLogIds).toHaveLength(1);
+      admin.destroy();
+      iam.destroy();
+    } finally {
+      await enforcing.dispose();
+    }
   });
 });
 
