@@ -7,6 +7,9 @@
  */
 import {
   AssociateSubnetCidrBlockCommand,
+  CreateNetworkInterfaceCommand,
+  DeleteNetworkInterfaceCommand,
+  DescribeNetworkInterfacesCommand,
   AssociateVpcCidrBlockCommand,
   CreateEgressOnlyInternetGatewayCommand,
   CreateRouteCommand,
@@ -442,6 +445,93 @@ describe('subnet IPv6 blocks and attributes', () => {
       AssignIpv6AddressOnCreation: false,
       EnableDns64: false,
     });
+  });
+});
+
+describe('IPv6 addresses of network interfaces', () => {
+  it('a subnet assigning IPv6 on creation gives a new interface one; counts and addresses are asked for', async () => {
+    const { Vpc } = await ec2.send(
+      new CreateVpcCommand({ CidrBlock: '10.60.0.0/16', AmazonProvidedIpv6CidrBlock: true }),
+    );
+    const block = subnetBlock(Vpc!.Ipv6CidrBlockAssociationSet![0]!.Ipv6CidrBlock!, 7);
+    const prefix = block.slice(0, -'::/64'.length);
+    const subnet = (
+      await ec2.send(
+        new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: '10.60.1.0/24', Ipv6CidrBlock: block }),
+      )
+    ).Subnet!;
+    const plain = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId })))
+      .NetworkInterface!;
+    expect(plain.Ipv6Addresses).toEqual([]);
+    await ec2.send(
+      new ModifySubnetAttributeCommand({
+        SubnetId: subnet.SubnetId,
+        AssignIpv6AddressOnCreation: { Value: true },
+      }),
+    );
+    const assigned = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId })))
+      .NetworkInterface!;
+    // The first four addresses of the block are EC2's.
+    expect(assigned.Ipv6Addresses).toEqual([{ Ipv6Address: `${prefix}::4` }]);
+    expect(assigned.Ipv6Address).toBe(`${prefix}::4`);
+    const chosen = (
+      await ec2.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: subnet.SubnetId,
+          Ipv6Addresses: [{ Ipv6Address: `${prefix}:0:0:0:10` }],
+        }),
+      )
+    ).NetworkInterface!;
+    expect(chosen.Ipv6Addresses).toEqual([{ Ipv6Address: `${prefix}::10` }]);
+    const counted = (
+      await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId, Ipv6AddressCount: 2 }))
+    ).NetworkInterface!;
+    expect(counted.Ipv6Addresses).toEqual([{ Ipv6Address: `${prefix}::5` }, { Ipv6Address: `${prefix}::6` }]);
+    expect(
+      await errorOf(
+        ec2.send(
+          new CreateNetworkInterfaceCommand({
+            SubnetId: subnet.SubnetId,
+            Ipv6Addresses: [{ Ipv6Address: `${prefix}::10` }],
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'InvalidIPAddress.InUse' });
+    expect(
+      await errorOf(
+        ec2.send(
+          new CreateNetworkInterfaceCommand({
+            SubnetId: subnet.SubnetId,
+            Ipv6Addresses: [{ Ipv6Address: '2001:db8::1' }],
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(
+      await errorOf(
+        ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId, Ipv6AddressCount: 51 })),
+      ),
+    ).toMatchObject({ name: 'InvalidParameterValue' });
+    const { NetworkInterfaces } = await ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: 'ipv6-addresses.ipv6-address', Values: [`${prefix}::6`] }],
+      }),
+    );
+    expect(NetworkInterfaces!.map((n) => n.NetworkInterfaceId)).toEqual([counted.NetworkInterfaceId]);
+    // The block stays while interfaces hold addresses from it.
+    const association = subnet.Ipv6CidrBlockAssociationSet![0]!.AssociationId!;
+    expect(
+      await errorOf(ec2.send(new DisassociateSubnetCidrBlockCommand({ AssociationId: association }))),
+    ).toMatchObject({ name: 'DependencyViolation' });
+    for (const eni of [assigned, chosen, counted]) {
+      await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
+    }
+    await ec2.send(new DisassociateSubnetCidrBlockCommand({ AssociationId: association }));
+    expect(
+      await errorOf(
+        ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId, Ipv6AddressCount: 1 })),
+      ),
+    ).toMatchObject({ name: 'InvalidParameterValue' });
   });
 });
 

@@ -16,6 +16,7 @@ import { paginate, resourceId } from '../common.ts';
 import { formatAddress, hostAddressRange, parseAddress, parseCidr } from '../../../net/cidr.ts';
 import { addressOf } from './addresses.ts';
 import { applyFilters } from './filters.ts';
+import { formatIpv6Cidr, ipv6CidrContains, parseIpv6Cidr } from '../../../net/ipv6-cidr.ts';
 import type { Ec2State, NetworkInterfaceRecord, SubnetRecord } from './state.ts';
 import { ec2Error, find, records, selectByIds } from './state.ts';
 import { applyTagSpecifications, dropTags, tagsOf } from './tags.ts';
@@ -76,6 +77,58 @@ function assignedAddressFree(state: Ec2State, vpcId: string, address: string): s
   return address;
 }
 
+/** The most IPv6 addresses any instance type allows on one interface. */
+const MAX_IPV6_ADDRESSES = 50;
+
+/**
+ * The IPv6 addresses asked for (each in the subnet's /64 and free in the VPC), then `extra` more:
+ * the lowest free ones past the four EC2 reserves at the start of a subnet's block.
+ */
+function allocateIpv6Addresses(
+  state: Ec2State,
+  subnet: SubnetRecord,
+  requested: string[],
+  extra: number,
+): string[] {
+  if (requested.length + extra <= 0) return [];
+  if (requested.length + extra > MAX_IPV6_ADDRESSES) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `An interface has at most ${MAX_IPV6_ADDRESSES} IPv6 addresses (${requested.length + extra} asked for)`,
+    );
+  }
+  const block = subnet.ipv6Cidr && parseIpv6Cidr(subnet.ipv6Cidr.cidr);
+  if (!block) {
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Subnet ${subnet.id} has no IPv6 CIDR block to assign IPv6 addresses from (AssociateSubnetCidrBlock first)`,
+    );
+  }
+  const used = new Set(
+    Object.values(records(state, 'eni'))
+      .filter((eni) => eni.vpcId === subnet.vpcId)
+      .flatMap((eni) => eni.ipv6Addresses ?? []),
+  );
+  const text = (base: bigint) => formatIpv6Cidr({ base, prefix: 128 }).slice(0, -'/128'.length);
+  const chosen = requested.map((address) => {
+    const parsed = parseIpv6Cidr(`${address}/128`);
+    if (!parsed || !ipv6CidrContains(block, parsed)) {
+      throw ec2Error(
+        'InvalidParameterValue',
+        `Address ${address} does not fall within the subnet's IPv6 range`,
+      );
+    }
+    const canonical = text(parsed.base);
+    if (used.has(canonical)) throw ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use.`);
+    used.add(canonical);
+    return canonical;
+  });
+  for (let n = block.base + 4n; chosen.length < requested.length + extra; n++) {
+    if (!used.has(text(n))) chosen.push(text(n));
+  }
+  return chosen;
+}
+
 /** AWS's default quota of security groups on one network interface. */
 export const SECURITY_GROUPS_PER_INTERFACE = 5;
 
@@ -118,6 +171,9 @@ export interface NewInterface {
   /** The primary address then secondary ones asked for; the rest are allocated. */
   privateIps?: string[];
   secondaryCount?: number;
+  /** IPv6 addresses asked for, and how many more to allocate. */
+  ipv6Addresses?: string[];
+  ipv6Count?: number;
   interfaceType?: string;
   requesterId?: string;
   /**
@@ -132,6 +188,12 @@ export function addNetworkInterface(state: Ec2State, request: NewInterface): Net
   const { subnet } = request;
   const groupIds = groupsFor(state, subnet, request.groupIds);
   const requested = request.privateIps ?? [];
+  const ipv6Addresses = allocateIpv6Addresses(
+    state,
+    subnet,
+    request.ipv6Addresses ?? [],
+    request.ipv6Count ?? 0,
+  );
   const eni: NetworkInterfaceRecord = {
     id: resourceId('eni'),
     subnetId: subnet.id,
@@ -147,6 +209,7 @@ export function addNetworkInterface(state: Ec2State, request: NewInterface): Net
             (requested.length === 0 ? 1 : 0) + (request.secondaryCount ?? 0),
           )
         : [assignedAddressFree(state, subnet.vpcId, request.assignedAddress)],
+    ...(ipv6Addresses.length ? { ipv6Addresses } : {}),
     macAddress: macAddress(),
     interfaceType: request.interfaceType ?? 'interface',
     sourceDestCheck: true,
@@ -213,7 +276,8 @@ function interfaceShape(state: Ec2State, eni: NetworkInterfaceRecord, accountId:
     Description: eni.description,
     Groups: eni.groupIds.map((id) => ({ GroupId: id, GroupName: state.securityGroups[id]?.name })),
     InterfaceType: eni.interfaceType as NetworkInterface['InterfaceType'],
-    Ipv6Addresses: [],
+    Ipv6Addresses: (eni.ipv6Addresses ?? []).map((address) => ({ Ipv6Address: address })),
+    ...(eni.ipv6Addresses?.length ? { Ipv6Address: eni.ipv6Addresses[0] } : {}),
     MacAddress: eni.macAddress,
     OwnerId: accountId,
     PrivateDnsName: privateDnsName(state.region, eni.privateIps[0]!),
@@ -269,6 +333,11 @@ export const createNetworkInterface: Handler<
     groupIds: input.Groups,
     privateIps: primary === undefined ? secondary : [primary, ...secondary],
     secondaryCount: input.SecondaryPrivateIpAddressCount ?? 0,
+    ipv6Addresses: (input.Ipv6Addresses ?? []).map((a) => a.Ipv6Address ?? ''),
+    // Without a count or addresses, the subnet's AssignIpv6AddressOnCreation gives one address.
+    ipv6Count:
+      input.Ipv6AddressCount ??
+      (input.Ipv6Addresses === undefined && subnet.assignIpv6AddressOnCreation ? 1 : 0),
   });
   applyTagSpecifications(ctx.state, eni.id, 'network-interface', input.TagSpecifications);
   return {
@@ -296,6 +365,7 @@ export const describeNetworkInterfaces: Handler<
     'mac-address': (e) => e.macAddress,
     'owner-id': () => ctx.accountId,
     'private-ip-address': (e) => e.privateIps,
+    'ipv6-addresses.ipv6-address': (e) => e.ipv6Addresses ?? [],
     'addresses.private-ip-address': (e) => e.privateIps,
     'addresses.primary': (e) => e.privateIps.map((_, i) => i === 0),
     'private-dns-name': (e) => privateDnsName(state.region, e.privateIps[0]!),

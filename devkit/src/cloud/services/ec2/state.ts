@@ -149,6 +149,8 @@ export interface NetworkInterfaceRecord {
   groupIds: string[];
   /** The primary private address first, then the secondary ones. */
   privateIps: string[];
+  /** IPv6 addresses from the subnet's /64 (absent in older state, and when it has none). */
+  ipv6Addresses?: string[];
   macAddress: string;
   /** `interface`, or the kind of AWS resource that made it (`nat_gateway`, `vpc_endpoint`). */
   interfaceType: string;

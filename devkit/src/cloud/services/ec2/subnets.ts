@@ -317,6 +317,12 @@ export const disassociateSubnetCidrBlock: Handler<
       `The subnet CIDR block with association ID '${input.AssociationId}' does not exist`,
     );
   }
+  if (interfacesInSubnet(ctx.state, subnet.id).some((eni) => eni.ipv6Addresses?.length)) {
+    throw ec2Error(
+      'DependencyViolation',
+      `The subnet CIDR block with association ID ${input.AssociationId} has network interfaces with IPv6 addresses from it and cannot be disassociated.`,
+    );
+  }
   const block = subnet.ipv6Cidr!;
   delete subnet.ipv6Cidr;
   // Without a block the IPv6 attributes have nothing to act on (CloudFormation removes a dual-stack
