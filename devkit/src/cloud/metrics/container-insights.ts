@@ -194,14 +194,16 @@ export class ContainerInsights {
     }
     for (const [stream, events] of streams) {
       ensureLogStream(logs, group, stream);
-      const { metrics } = appendEvents(
+      const { metrics, findingsStreams } = appendEvents(
         logs,
         group,
         stream,
         events.map((e) => ({ timestamp: e.Timestamp, message: JSON.stringify(e) })),
       );
       publishLogMetrics(store, region, metrics);
-      store.markDirty('logs', region, { group, stream } satisfies LogsChange);
+      for (const change of [{ group, stream }, ...findingsStreams]) {
+        store.markDirty('logs', region, change satisfies LogsChange);
+      }
     }
   }
 }

@@ -108,8 +108,10 @@ export function logsSink(store: StateStore, region: string, executionRole?: Role
   return (group: string, stream: string, events: LogEvent[]) => {
     try {
       executionRole?.authorize('logs:PutLogEvents', logStreamArn(region, executionRole, group, stream));
-      const { metrics } = appendEvents(logsState(store, region), group, stream, events);
-      store.markDirty('logs', region, { group, stream } satisfies LogsChange);
+      const { metrics, findingsStreams } = appendEvents(logsState(store, region), group, stream, events);
+      for (const change of [{ group, stream }, ...findingsStreams]) {
+        store.markDirty('logs', region, change satisfies LogsChange);
+      }
       publishLogMetrics(store, region, metrics);
     } catch {
       // The group or stream was deleted while the container ran, or the role lost its right to put.

@@ -6,9 +6,9 @@
  * all log groups, or up to 20 scoped by non-overlapping `LogGroupNamePrefix` selection criteria
  * (field index: 20 more by `DataSourceName`/`DataSourceType`). Documents are checked as their type
  * asks: data protection with the log-group policy's grammar (data-protection.ts), a subscription
- * filter's pattern with the filter-pattern parser. Like the log-group data protection policy, an
- * account one is stored state (DescribeLogGroups lists it in every group's inheritedProperties):
- * the local cloud masks nothing.
+ * filter's pattern with the filter-pattern parser. An account data protection policy masks and
+ * audits every log group's ingestion alongside the group's own (data-protection.ts), and
+ * DescribeLogGroups lists it in every group's inheritedProperties.
  *
  * Where the reference is silent: a document or selection criteria breaking these rules is
  * InvalidParameterException; a policy past a type's count is LimitExceededException; deleting an
@@ -27,7 +27,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Checked, Handler } from '../../service-definition.ts';
 import { nameMap, paginate } from '../common.ts';
-import { checkedDataProtectionDocument } from './data-protection.ts';
+import { compileDataProtection } from './data-protection.ts';
 import { InvalidParameterException, LimitExceededException, ResourceNotFoundException } from './errors.ts';
 import { parseFilterPattern } from './filter-pattern.ts';
 import type { AccountPolicyRecord, LogsState } from './state.ts';
@@ -104,11 +104,14 @@ function parsedObject(text: string, type: PolicyType): Record<string, unknown> {
 }
 
 /** The document, checked as its type's reference asks. */
-function checkedDocument(type: PolicyType, text: string): string {
+function checkedDocument(type: PolicyType, text: string, state: LogsState): string {
   if (text.length > MAX_DOCUMENT_CHARS) {
     throw invalid(`The policy document can be up to ${MAX_DOCUMENT_CHARS} characters long.`);
   }
-  if (type === 'DATA_PROTECTION_POLICY') return checkedDataProtectionDocument(text);
+  if (type === 'DATA_PROTECTION_POLICY') {
+    compileDataProtection(text, (name) => Object.hasOwn(state.groups, name));
+    return text;
+  }
   const document = parsedObject(text, type);
   if (type === 'SUBSCRIPTION_FILTER_POLICY') {
     const { DestinationArn, RoleArn, FilterPattern, Distribution } = document;
@@ -217,7 +220,7 @@ export const putAccountPolicy: Handler<
   const { policyName, policyType } = input;
   if (policyName.startsWith('aws/')) throw invalid('A policy name cannot start with aws/.');
   const criteria = parseCriteria(policyType, input.selectionCriteria);
-  const policyDocument = checkedDocument(policyType, input.policyDocument);
+  const policyDocument = checkedDocument(policyType, input.policyDocument, ctx.state);
   const policies = policiesOf(ctx.state, policyType);
   checkAgainstOthers(policyType, policyName, criteria, Object.values(policies));
   const policy: AccountPolicyRecord = {

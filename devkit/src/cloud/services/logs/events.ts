@@ -5,6 +5,7 @@
  */
 import type { RejectedLogEventsInfo } from '@aws-sdk/client-cloudwatch-logs';
 import type { MetricDatum } from '../../service-definition.ts';
+import { dataProtectionOf, protect, type FindingsReport } from './data-protection.ts';
 import { metricFilterData } from './metric-filters.ts';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
 import { findGroup, findStream, newStream } from './state.ts';
@@ -67,12 +68,22 @@ export function lowerBound(
   return lo;
 }
 
+/** What a reader sees: the masked message, or with `unmask` (logs:Unmask allowed it) the one ingested. */
+export function readMessage(event: LogEventRecord, unmask: boolean | undefined): string {
+  return unmask ? (event.unmasked ?? event.message) : event.message;
+}
+
+/** The bytes an event stores: its message as ingested. */
+export function storedBytesOf(event: LogEventRecord): number {
+  return Buffer.byteLength(event.unmasked ?? event.message);
+}
+
 /** Drops events older than the group's retention (AWS deletes them; until then they are not returned). */
 export function pruneExpired(group: LogGroupRecord, stream: LogStreamRecord, now: number): void {
   const cutoff = retentionCutoff(group, now);
   const expired = lowerBound(stream.events, (e) => e.timestamp >= cutoff);
   if (expired === 0) return;
-  for (const event of stream.events.slice(0, expired)) stream.storedBytes -= Buffer.byteLength(event.message);
+  for (const event of stream.events.slice(0, expired)) stream.storedBytes -= storedBytesOf(event);
   stream.events.splice(0, expired);
 }
 
@@ -94,12 +105,15 @@ export interface AppendResult {
   sequenceToken: string;
   /** What the group's metric filters make of the stored events, for CloudWatch metrics. */
   metrics: MetricDatum[];
+  /** Other streams this upload wrote to (data protection findings reports), for the journal. */
+  findingsStreams: Array<{ group: string; stream: string }>;
 }
 
 /**
  * Appends events to an existing stream. Events too old, too new or beyond the group's retention
  * are refused as AWS refuses them; the rest are stored in order (any order is accepted here:
- * PutLogEvents checks its own batch's order before calling this).
+ * PutLogEvents checks its own batch's order before calling this), masked as the group's data
+ * protection policies ask, their findings reports written to the policies' log groups.
  */
 export function appendEvents(
   state: LogsState,
@@ -110,6 +124,8 @@ export function appendEvents(
 ): AppendResult {
   const group = findGroup(state, groupName);
   const stream = findStream(group, streamName);
+  const policies = dataProtectionOf(state, group);
+  const findings = new Map<string, FindingsReport[]>();
   const oldest = now - MAX_EVENT_AGE_MS;
   const newest = now + MAX_EVENT_LEAD_MS;
   const cutoff = retentionCutoff(group, now);
@@ -125,23 +141,76 @@ export function appendEvents(
     const eventId = eventIdFor(event.timestamp, state.nextEventSeq++);
     if (eventId < previous) inOrder = false;
     previous = eventId;
-    accepted.push({ timestamp: event.timestamp, message: event.message, ingestionTime: now, eventId });
-    stream.storedBytes += Buffer.byteLength(event.message);
+    const record: LogEventRecord = {
+      timestamp: event.timestamp,
+      message: event.message,
+      ingestionTime: now,
+      eventId,
+    };
+    if (policies.length > 0) {
+      const { masked, findings: reports } = protect(policies, event.message, `${group.arn}:*`, now);
+      if (masked !== event.message) Object.assign(record, { message: masked, unmasked: event.message });
+      for (const { logGroup, report } of reports)
+        findings.set(logGroup, [...(findings.get(logGroup) ?? []), report]);
+    }
+    accepted.push(record);
+    stream.storedBytes += storedBytesOf(record);
   });
   if (accepted.length > 0) {
     for (const event of accepted) stream.events.push(event);
     // The common case (newer than everything stored) stays a plain append.
-    if (!inOrder) stream.events.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+    if (!inOrder) stream.events.sort(byEventId);
     stream.lastIngestionTime = now;
     for (const listener of listeners.get(state) ?? []) listener(groupName, streamName, accepted);
   }
   pruneExpired(group, stream, now);
   stream.uploads++;
-  return {
+  const result: AppendResult = {
     rejected: Object.keys(rejected).length > 0 ? rejected : undefined,
     sequenceToken: sequenceToken(stream),
     metrics: metricFilterData(group, accepted),
+    findingsStreams: [],
   };
+  for (const [logGroup, reports] of findings) writeFindings(state, logGroup, groupName, reports, now, result);
+  return result;
+}
+
+/**
+ * Appends findings reports to the findings log group, in a stream named after the audited group;
+ * a findings group deleted since the policy was put gets none. Reports are stored as written: no
+ * data protection of their own (they hold offsets, not data), so no findings about findings.
+ */
+function writeFindings(
+  state: LogsState,
+  logGroup: string,
+  audited: string,
+  reports: readonly FindingsReport[],
+  now: number,
+  result: AppendResult,
+): void {
+  const group = Object.hasOwn(state.groups, logGroup) ? state.groups[logGroup]! : undefined;
+  if (!group) return;
+  const stream = (group.streams[audited] ??= newStream(audited, now));
+  const records = reports.map((report) => ({
+    timestamp: now,
+    message: JSON.stringify(report),
+    ingestionTime: now,
+    eventId: eventIdFor(now, state.nextEventSeq++),
+  }));
+  const inOrder = (stream.events.at(-1)?.eventId ?? '') < records[0]!.eventId;
+  for (const record of records) {
+    stream.events.push(record);
+    stream.storedBytes += storedBytesOf(record);
+  }
+  if (!inOrder) stream.events.sort(byEventId);
+  stream.lastIngestionTime = now;
+  for (const listener of listeners.get(state) ?? []) listener(logGroup, audited, records);
+  result.metrics.push(...metricFilterData(group, records));
+  result.findingsStreams.push({ group: logGroup, stream: audited });
+}
+
+function byEventId(a: LogEventRecord, b: LogEventRecord): number {
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }
 
 export function sequenceToken(stream: LogStreamRecord): string {

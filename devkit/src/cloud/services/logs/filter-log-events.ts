@@ -11,6 +11,7 @@ import {
   EVENT_OVERHEAD_BYTES,
   lowerBound,
   MAX_PAYLOAD_BYTES,
+  readMessage,
   retentionCutoff,
 } from './events.ts';
 import { compileFilterPattern } from './filter-pattern.ts';
@@ -58,12 +59,13 @@ export const filterLogEvents: Handler<FilterLogEventsRequest, FilterLogEventsRes
     let taken = 0;
     for (let i = start; i < events.length && events[i]!.timestamp <= to && taken <= limit; i++) {
       const event = events[i]!;
-      if (!matches(event.message)) continue;
+      const message = readMessage(event, input.unmask);
+      if (!matches(message)) continue;
       taken++;
       found.push({
         logStreamName: stream.name,
         timestamp: event.timestamp,
-        message: event.message,
+        message,
         ingestionTime: event.ingestionTime,
         eventId: event.eventId,
       });

@@ -11,12 +11,14 @@ import { checkRange, constraintViolation, InvalidParameterException } from './er
 import type { NewLogEvent } from './events.ts';
 import {
   appendEvents,
+  readMessage,
   DEFAULT_EVENTS_LIMIT,
   EVENT_OVERHEAD_BYTES,
   lowerBound,
   MAX_PAYLOAD_BYTES,
   retentionCutoff,
 } from './events.ts';
+import type { LogsChange } from './journal.ts';
 import type { LogEventRecord, LogsState } from './state.ts';
 import { findGroup, findStream, groupFromInput } from './state.ts';
 
@@ -75,6 +77,9 @@ export const putLogEvents: Handler<
   const events = input.logEvents as NewLogEvent[];
   checkBatch(events);
   const result = appendEvents(ctx.state, input.logGroupName, input.logStreamName, events);
+  // The uploaded stream is journaled as the call's change; findings reports went elsewhere.
+  for (const change of result.findingsStreams)
+    ctx.store.markDirty('logs', ctx.region, change satisfies LogsChange);
   ctx.publishMetrics(result.metrics);
   return { nextSequenceToken: result.sequenceToken, rejectedLogEventsInfo: result.rejected };
 };
@@ -85,8 +90,12 @@ function parseToken(token: string): { forward: boolean; position: string } {
   return { forward: match[1] === 'f', position: match[2]! };
 }
 
-function outputEvent(event: LogEventRecord): OutputLogEvent {
-  return { timestamp: event.timestamp, message: event.message, ingestionTime: event.ingestionTime };
+function outputEvent(event: LogEventRecord, unmask: boolean): OutputLogEvent {
+  return {
+    timestamp: event.timestamp,
+    message: unmask ? readMessage(event, true) : event.message,
+    ingestionTime: event.ingestionTime,
+  };
 }
 
 /**
@@ -133,7 +142,7 @@ export const getLogEvents: Handler<
     return { events: [], nextForwardToken: `f/${position}/s`, nextBackwardToken: `b/${position}/s` };
   }
   return {
-    events: page.map(outputEvent),
+    events: page.map((event) => outputEvent(event, input.unmask ?? false)),
     nextForwardToken: `f/${page.at(-1)!.eventId}/s`,
     nextBackwardToken: `b/${page[0]!.eventId}/s`,
   };

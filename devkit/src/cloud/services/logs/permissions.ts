@@ -11,6 +11,7 @@ import {
   type AuthorizationCatalogue,
   type AuthorizationScope,
   type OperationAuthorization,
+  type RequestInput,
 } from '../../access/authorization.ts';
 
 type Scope = AuthorizationScope;
@@ -35,6 +36,49 @@ const kmsKeyTarget: OperationAuthorization = (
     : (i.resourceIdentifier ?? '*');
 const destination: OperationAuthorization = (i: { destinationName?: string }, at) =>
   at.arn(`destination:${i.destinationName ?? ''}`);
+/** A read that also asks logs:Unmask on the group when the caller wants events as ingested (`unmask`). */
+const unmasking =
+  (
+    resource: OperationAuthorization,
+    unmask: (i: RequestInput) => boolean,
+    groups: (i: RequestInput, at: Scope) => string[],
+  ): OperationAuthorization =>
+  (i, at) => {
+    const own = resource(i, at);
+    if (own === 'none' || !unmask(i)) return own;
+    const list = typeof own === 'string' ? [own] : own;
+    return [
+      ...list.map((item) => (typeof item === 'string' ? { action: at.action, resource: item } : item)),
+      ...groups(i, at).map((arn) => ({ action: 'logs:Unmask', resource: arn })),
+    ];
+  };
+const unmaskParameter = (i: { unmask?: boolean }) => i.unmask === true;
+/** The group a Logs Insights record pointer names (queries.ts encodes it), else any group. */
+function pointerGroup(i: { logRecordPointer?: string }, at: Scope): string[] {
+  try {
+    const [name] = JSON.parse(
+      Buffer.from(i.logRecordPointer ?? '', 'base64url').toString('utf8'),
+    ) as unknown[];
+    if (typeof name === 'string') return [group(name, at)];
+  } catch {
+    // A malformed pointer: the operation refuses it.
+  }
+  return ['*'];
+}
+const queryGroups = (i: {
+  logGroupName?: string;
+  logGroupNames?: string[];
+  logGroupIdentifiers?: string[];
+}) => [
+  ...(i.logGroupName ? [i.logGroupName] : []),
+  ...(i.logGroupNames ?? []),
+  ...(i.logGroupIdentifiers ?? []),
+];
+const startQuery: OperationAuthorization = (i, at) => {
+  const names = queryGroups(i);
+  return names.length > 0 ? names.map((name) => group(groupName({ logGroupIdentifier: name }), at)) : '*';
+};
+
 /** Logs gives tags as a map. */
 const tagMap = (tags: Record<string, string> | undefined) =>
   requestTags(Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value })));
@@ -92,8 +136,8 @@ export const logsAuthorization: AuthorizationCatalogue = {
     DeleteLogStream: onStream,
     DescribeLogStreams: onGroup,
     PutLogEvents: onStream,
-    GetLogEvents: onStream,
-    FilterLogEvents: onGroup,
+    GetLogEvents: unmasking(onStream, unmaskParameter, (i, at) => [group(groupName(i), at)]),
+    FilterLogEvents: unmasking(onGroup, unmaskParameter, (i, at) => [group(groupName(i), at)]),
     TagLogGroup: (i, at) => [
       { action: at.action, resource: group(groupName(i), at), context: tagMap(i.tags) },
     ],
@@ -106,21 +150,19 @@ export const logsAuthorization: AuthorizationCatalogue = {
       { action: at.action, resource: i.resourceArn, context: { 'aws:TagKeys': i.tagKeys } },
     ],
     ListTagsForResource: (i) => i.resourceArn,
-    StartQuery: (
-      i: { logGroupName?: string; logGroupNames?: string[]; logGroupIdentifiers?: string[] },
-      at,
-    ) => {
-      const names = [
-        ...(i.logGroupName ? [i.logGroupName] : []),
-        ...(i.logGroupNames ?? []),
-        ...(i.logGroupIdentifiers ?? []),
-      ];
-      return names.length > 0 ? names.map((name) => group(groupName({ logGroupIdentifier: name }), at)) : '*';
-    },
+    // A query calling unmask() reads its groups' events as ingested.
+    StartQuery: unmasking(
+      startQuery,
+      (i: { queryString?: string }) => /\bunmask\s*\(/i.test(i.queryString ?? ''),
+      (i, at) => {
+        const own = startQuery(i, at);
+        return typeof own === 'string' ? [own] : (own as string[]);
+      },
+    ),
     GetQueryResults: anyResource,
     StopQuery: anyResource,
     DescribeQueries: anyResource,
-    GetLogRecord: anyResource,
+    GetLogRecord: unmasking(anyResource, unmaskParameter, pointerGroup),
     GetLogGroupFields: onGroup,
     // Saved queries are the account's, not a log group's (the Service Authorization Reference names no resource).
     PutQueryDefinition: anyResource,

@@ -197,7 +197,11 @@ export const getLogRecord: Handler<
   const event = events[lowerBound(events, (e) => e.eventId >= eventId)];
   if (!group || !stream || event?.eventId !== eventId)
     throw new ResourceNotFoundException('Log record not found');
-  const row = eventRow(event, { log: `${ctx.accountId}:${group.name}`, logStream: stream.name });
+  const row = eventRow(
+    event,
+    { log: `${ctx.accountId}:${group.name}`, logStream: stream.name },
+    input.unmask ?? false,
+  );
   const logRecord: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [field, value] of row.fields) {
     const text = toText(value);

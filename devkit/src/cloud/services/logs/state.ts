@@ -12,7 +12,10 @@ import { InvalidParameterException, ResourceNotFoundException } from './errors.t
 /** One stored event; `eventId` orders events within a stream and across a group (see events.ts). */
 export interface LogEventRecord {
   timestamp: number;
+  /** What readers see: masked where a data protection policy found sensitive data at ingestion. */
   message: string;
+  /** The message as ingested, kept only when masking changed it (read with `unmask`). */
+  unmasked?: string;
   ingestionTime: number;
   eventId: string;
 }
@@ -43,7 +46,7 @@ export interface LogGroupRecord {
   /** By filter name (absent in state saved before metric filters existed). */
   metricFilters?: Record<string, MetricFilterRecord>;
   subscriptionFilters?: Record<string, SubscriptionFilterRecord>;
-  /** PutDataProtectionPolicy's document, as given (stored: the local cloud masks nothing). */
+  /** PutDataProtectionPolicy's document, as given (data-protection.ts: it acts on later ingestion). */
   dataProtectionPolicy?: { document: string; lastUpdatedTime: number };
   /** PutLogGroupDeletionProtection: DeleteLogGroup is refused while it is on. */
   deletionProtection?: boolean;

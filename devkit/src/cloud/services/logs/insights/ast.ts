@@ -16,7 +16,9 @@ export type Expr =
   /** `like` / `not like` / `=~`: a substring when the pattern is a string, a match when it is a regex. */
   | { kind: 'like'; negated: boolean; subject: Expr; pattern: Expr }
   | { kind: 'in'; negated: boolean; subject: Expr; items: Expr[] }
-  | { kind: 'call'; name: string; args: Expr[] };
+  | { kind: 'call'; name: string; args: Expr[] }
+  /** `unmask(field)`: the field read from the event as ingested. */
+  | { kind: 'unmask'; name: string };
 
 /** An expression and the name its result goes by (its alias, else its text as written). */
 export interface Named {

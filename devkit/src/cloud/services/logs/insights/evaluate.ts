@@ -32,6 +32,8 @@ export function evaluate(expr: Expr, row: Row): Value {
       const found = expr.items.some((item) => equals(subject, evaluate(item, row)));
       return found !== expr.negated;
     }
+    case 'unmask':
+      return (row.unmasked ?? row.fields).get(expr.name);
     case 'call':
       return FUNCTIONS.get(expr.name)!.apply(
         expr.args.map((arg) => evaluate(arg, row)),

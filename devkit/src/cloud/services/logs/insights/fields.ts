@@ -15,16 +15,27 @@ export interface EventSource {
   logStream: string;
 }
 
-export function eventRow(event: LogEventRecord, source: EventSource): Row {
-  const fields = new Map<string, Value>([
-    ['@timestamp', new Instant(event.timestamp)],
-    ['@message', event.message],
-    ['@logStream', source.logStream],
-    ['@log', source.log],
-    ['@ingestionTime', new Instant(event.ingestionTime)],
-  ]);
-  for (const [name, value] of discoveredFields(event.message)) if (!fields.has(name)) fields.set(name, value);
-  return { fields, timestamp: event.timestamp, eventId: event.eventId };
+/** The event's fields: as readers see it, or with `unmask` as it was ingested (before masking). */
+export function eventRow(event: LogEventRecord, source: EventSource, unmask = false): Row {
+  const fieldsOf = (message: string) => {
+    const fields = new Map<string, Value>([
+      ['@timestamp', new Instant(event.timestamp)],
+      ['@message', message],
+      ['@logStream', source.logStream],
+      ['@log', source.log],
+      ['@ingestionTime', new Instant(event.ingestionTime)],
+    ]);
+    for (const [name, value] of discoveredFields(message)) if (!fields.has(name)) fields.set(name, value);
+    return fields;
+  };
+  const original = event.unmasked ?? event.message;
+  const row: Row = {
+    fields: fieldsOf(unmask ? original : event.message),
+    timestamp: event.timestamp,
+    eventId: event.eventId,
+  };
+  if (!unmask && event.unmasked !== undefined) row.unmasked = fieldsOf(event.unmasked);
+  return row;
 }
 
 /** The JSON message's members, flattened; none when the message is not a JSON object. */

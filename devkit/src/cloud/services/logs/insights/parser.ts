@@ -380,6 +380,7 @@ class Parser {
 
   private call(token: Token): Expr {
     const name = token.text.toLowerCase();
+    if (name === 'unmask') return this.unmask(token);
     const spec = FUNCTIONS.get(name);
     if (!spec) {
       if (AGGREGATES.has(name)) throw this.error(token, `${name} can only be used in stats`);
@@ -394,6 +395,15 @@ class Parser {
       throw this.error(token, `${name} takes ${arity} argument(s), not ${args.length}`);
     }
     return { kind: 'call', name, args };
+  }
+
+  /** `unmask(field)`: the field as ingested, before data protection masked it (logs:Unmask). */
+  private unmask(token: Token): Expr {
+    this.expectOp('(');
+    const arg = this.peek().text === ')' ? undefined : this.expression();
+    this.expectOp(')');
+    if (arg?.kind !== 'field') throw this.error(token, 'unmask takes one field, as in unmask(@message)');
+    return { kind: 'unmask', name: arg.name };
   }
 
   private regex(token: Token) {

@@ -42,6 +42,8 @@ export interface Regex {
   test(text: string): boolean;
   /** The named groups' captures of the leftmost match (undefined: no match; a group that took no part is absent). */
   exec(text: string): Map<string, string> | undefined;
+  /** Where the pattern matches in `text`, left to right without overlap: [start, end) of each match. */
+  spans(text: string): Array<[number, number]>;
 }
 
 /** How many instructions one pattern may compile to (`a{1000}` is 1,000). */
@@ -357,6 +359,17 @@ export function compileRegex(source: string, flags = '', overDeadline?: () => bo
       }
       return captured;
     },
+    spans(text) {
+      const found: Array<[number, number]> = [];
+      for (let from = 0; from <= text.length;) {
+        const slots = vm.run(text, true, from);
+        if (!slots) break;
+        const [start, end] = [slots[0]!, slots[1]!];
+        if (end > start) found.push([start, end]);
+        from = end > start ? end : end + 1;
+      }
+      return found;
+    },
   };
 }
 
@@ -375,15 +388,15 @@ class PikeVm {
     this.overDeadline = overDeadline;
   }
 
-  /** The slots of the leftmost-first match, or undefined. */
-  run(text: string, wantSlots: boolean): Slots | undefined {
+  /** The slots of the leftmost-first match starting at `from` or later, or undefined. */
+  run(text: string, wantSlots: boolean, from = 0): Slots | undefined {
     const size = this.program.length;
     let current: Array<{ pc: number; slots: Slots }> = [];
     let next: Array<{ pc: number; slots: Slots }> = [];
     const seen = new Int32Array(size).fill(-1);
     let matched: Slots | undefined;
     const empty = new Int32Array(this.slotCount).fill(-1);
-    for (let pos = 0; pos <= text.length; pos++) {
+    for (let pos = from; pos <= text.length; pos++) {
       // A new thread starts at each position until something matched (it has the lowest priority).
       if (matched === undefined) this.add(current, 0, empty, pos, text, seen, wantSlots);
       if (current.length === 0) break;

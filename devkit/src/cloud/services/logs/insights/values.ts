@@ -18,6 +18,8 @@ export type Value = string | number | boolean | null | Instant | undefined;
 /** One record flowing through the pipeline: an event's fields, or a row of stats. */
 export interface Row {
   fields: Map<string, Value>;
+  /** The event's fields as ingested, where data protection masked its message (`unmask()` reads them). */
+  unmasked?: Map<string, Value>;
   /** The event's time and id (stats rows: their first event's), for the default newest-first order. */
   timestamp: number;
   eventId: string;

@@ -30,6 +30,15 @@ describe('compileRegex', () => {
     expect(compileRegex('ERROR', 'i').test('an Error')).toBe(true);
   });
 
+  it('finds every leftmost match without overlap, as data protection masks them', () => {
+    expect(compileRegex('EmployeeId-\\d{3}').spans('EmployeeId-123, EmployeeId-456x EmployeeId-7')).toEqual([
+      [0, 14],
+      [16, 30],
+    ]);
+    expect(compileRegex('a*').spans('baab')).toEqual([[1, 3]]);
+    expect(compileRegex('^x').spans('xx')).toEqual([[0, 1]]);
+  });
+
   it('answers as JavaScript does on patterns and texts small enough for a backtracker', () => {
     const atom = fc.constantFrom('a', 'b', '.', '[ab]', '[^a]', '\\d', '(a|b)', '(?:ab|a)', '(?<g>a*)');
     const quantifier = fc.constantFrom('', '', '*', '+', '?', '*?', '{1,2}');
