@@ -30,6 +30,7 @@ import { nameMap, paginate } from '../common.ts';
 import { compileDataProtection } from './data-protection.ts';
 import { InvalidParameterException, LimitExceededException, ResourceNotFoundException } from './errors.ts';
 import { parseFilterPattern } from './filter-pattern.ts';
+import { checkedTransformerConfig } from './transformers.ts';
 import type { AccountPolicyRecord, LogsState } from './state.ts';
 
 const MAX_DOCUMENT_CHARS = 30_720;
@@ -149,10 +150,10 @@ function checkedDocument(type: PolicyType, text: string, state: LogsState): stri
       throw invalid('Field names within Fields and FieldsV2 must be mutually exclusive.');
     }
   } else if (type === 'TRANSFORMER_POLICY') {
-    const processors = document.transformerConfig;
-    if (!Array.isArray(processors) || processors.length === 0 || !processors.every(isObject)) {
+    if (!Array.isArray(document.transformerConfig)) {
       throw invalid('A transformer policy needs a transformerConfig list of processors.');
     }
+    checkedTransformerConfig(document.transformerConfig);
   }
   return text;
 }

@@ -26,3 +26,4 @@ export function checkRange(value: number | undefined, member: string, min: numbe
   if (value > max)
     throw constraintViolation(value, member, `Member must have value less than or equal to ${max}`);
 }
+export class InvalidOperationException extends ServiceError {}

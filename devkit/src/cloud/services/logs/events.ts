@@ -7,6 +7,7 @@ import type { RejectedLogEventsInfo } from '@aws-sdk/client-cloudwatch-logs';
 import type { MetricDatum } from '../../service-definition.ts';
 import { dataProtectionOf, protect, type FindingsReport } from './data-protection.ts';
 import { metricFilterData } from './metric-filters.ts';
+import { transformerOf } from './transformers.ts';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
 import { findGroup, findStream, newStream } from './state.ts';
 
@@ -124,6 +125,7 @@ export function appendEvents(
 ): AppendResult {
   const group = findGroup(state, groupName);
   const stream = findStream(group, streamName);
+  const transform = transformerOf(state, group);
   const policies = dataProtectionOf(state, group);
   const findings = new Map<string, FindingsReport[]>();
   const oldest = now - MAX_EVENT_AGE_MS;
@@ -141,15 +143,12 @@ export function appendEvents(
     const eventId = eventIdFor(event.timestamp, state.nextEventSeq++);
     if (eventId < previous) inOrder = false;
     previous = eventId;
-    const record: LogEventRecord = {
-      timestamp: event.timestamp,
-      message: event.message,
-      ingestionTime: now,
-      eventId,
-    };
+    // Transformed first, then masked: what readers see is the transformed event, protected.
+    const message = transform ? transform(event.message) : event.message;
+    const record: LogEventRecord = { timestamp: event.timestamp, message, ingestionTime: now, eventId };
     if (policies.length > 0) {
-      const { masked, findings: reports } = protect(policies, event.message, `${group.arn}:*`, now);
-      if (masked !== event.message) Object.assign(record, { message: masked, unmasked: event.message });
+      const { masked, findings: reports } = protect(policies, message, `${group.arn}:*`, now);
+      if (masked !== message) Object.assign(record, { message: masked, unmasked: message });
       for (const { logGroup, report } of reports)
         findings.set(logGroup, [...(findings.get(logGroup) ?? []), report]);
     }

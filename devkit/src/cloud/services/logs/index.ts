@@ -44,6 +44,7 @@ import {
 } from './queries.ts';
 import { deleteQueryDefinition, describeQueryDefinitions, putQueryDefinition } from './query-definitions.ts';
 import { initialLogsState, type LogsState } from './state.ts';
+import { deleteTransformer, getTransformer, putTransformer, testTransformer } from './transformers.ts';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
 import {
   deleteSubscriptionFilter,
@@ -64,7 +65,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies, destinations, account resource policies and account policies as stored state. */
+/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies (masking and auditing at ingestion) and transformers; destinations, account resource policies and account policies as stored state. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -126,5 +127,9 @@ export const logs: ServiceDefinition<LogsState> = {
     PutAccountPolicy: putAccountPolicy,
     DescribeAccountPolicies: describeAccountPolicies,
     DeleteAccountPolicy: deleteAccountPolicy,
+    PutTransformer: putTransformer,
+    GetTransformer: getTransformer,
+    DeleteTransformer: deleteTransformer,
+    TestTransformer: testTransformer,
   },
 };

@@ -128,6 +128,7 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'DeleteSubscriptionFilter':
         return typeof group === 'string' ? { group } : 'nothing';
       case 'TestMetricFilter':
+      case 'TestTransformer':
       case 'StartQuery':
       case 'StopQuery':
       case 'StartLiveTail':
@@ -148,6 +149,8 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
         return 'region';
       case 'PutDataProtectionPolicy':
       case 'DeleteDataProtectionPolicy':
+      case 'PutTransformer':
+      case 'DeleteTransformer':
       case 'PutLogGroupDeletionProtection':
         if (typeof logGroupIdentifier !== 'string') return 'nothing';
         return logGroupIdentifier.startsWith('arn:')

@@ -198,5 +198,10 @@ export const logsAuthorization: AuthorizationCatalogue = {
     PutAccountPolicy: (i: { policyType?: string }) => accountPolicyActions('Put', i.policyType),
     DescribeAccountPolicies: (i: { policyType?: string }) => accountPolicyActions('Describe', i.policyType),
     DeleteAccountPolicy: (i: { policyType?: string }) => accountPolicyActions('Delete', i.policyType),
+    PutTransformer: onGroup,
+    GetTransformer: onGroup,
+    DeleteTransformer: onGroup,
+    // It reads no log group (the Service Authorization Reference names no resource).
+    TestTransformer: anyResource,
   },
 };

@@ -4,6 +4,7 @@ import type {
   PolicyType,
   LogGroupClass,
   MetricTransformation,
+  Processor,
   QueryParameter,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { arn, nameMap } from '../common.ts';
@@ -48,6 +49,8 @@ export interface LogGroupRecord {
   subscriptionFilters?: Record<string, SubscriptionFilterRecord>;
   /** PutDataProtectionPolicy's document, as given (data-protection.ts: it acts on later ingestion). */
   dataProtectionPolicy?: { document: string; lastUpdatedTime: number };
+  /** PutTransformer's processors (transformers.ts: they run on later ingestion). */
+  transformer?: { transformerConfig: Processor[]; creationTime: number; lastModifiedTime: number };
   /** PutLogGroupDeletionProtection: DeleteLogGroup is refused while it is on. */
   deletionProtection?: boolean;
 }
