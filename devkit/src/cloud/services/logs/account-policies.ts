@@ -30,6 +30,7 @@ import { nameMap, paginate } from '../common.ts';
 import { compileDataProtection } from './data-protection.ts';
 import { InvalidParameterException, LimitExceededException, ResourceNotFoundException } from './errors.ts';
 import { parseFilterPattern } from './filter-pattern.ts';
+import { indexedFields } from './index-policies.ts';
 import { checkedTransformerConfig } from './transformers.ts';
 import type { AccountPolicyRecord, LogsState } from './state.ts';
 
@@ -130,25 +131,7 @@ function checkedDocument(type: PolicyType, text: string, state: LogsState): stri
       throw invalid('Distribution must be Random or ByLogStream.');
     }
   } else if (type === 'FIELD_INDEX_POLICY') {
-    const fields = document.Fields ?? [];
-    const typed = document.FieldsV2 ?? {};
-    if (
-      !Array.isArray(fields) ||
-      !fields.every((f) => typeof f === 'string' && f !== '') ||
-      !isObject(typed)
-    ) {
-      throw invalid('Fields must be a list of field names and FieldsV2 an object of fields and their types.');
-    }
-    for (const spec of Object.values(typed)) {
-      if (!isObject(spec) || (spec.type !== 'FIELD_INDEX' && spec.type !== 'FACET')) {
-        throw invalid('Each FieldsV2 field needs a type, FIELD_INDEX or FACET.');
-      }
-    }
-    if (fields.length + Object.keys(typed).length === 0)
-      throw invalid('A field index policy needs at least one field.');
-    if ((fields as string[]).some((f) => Object.hasOwn(typed, f))) {
-      throw invalid('Field names within Fields and FieldsV2 must be mutually exclusive.');
-    }
+    indexedFields(text);
   } else if (type === 'TRANSFORMER_POLICY') {
     if (!Array.isArray(document.transformerConfig)) {
       throw invalid('A transformer policy needs a transformerConfig list of processors.');

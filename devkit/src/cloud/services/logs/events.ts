@@ -6,6 +6,7 @@
 import type { RejectedLogEventsInfo } from '@aws-sdk/client-cloudwatch-logs';
 import type { MetricDatum } from '../../service-definition.ts';
 import { dataProtectionOf, protect, type FindingsReport } from './data-protection.ts';
+import { indexEvents } from './index-policies.ts';
 import { metricFilterData } from './metric-filters.ts';
 import { transformerOf } from './transformers.ts';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, LogsState } from './state.ts';
@@ -160,6 +161,7 @@ export function appendEvents(
     // The common case (newer than everything stored) stays a plain append.
     if (!inOrder) stream.events.sort(byEventId);
     stream.lastIngestionTime = now;
+    indexEvents(state, group, stream, accepted, now);
     for (const listener of listeners.get(state) ?? []) listener(groupName, streamName, accepted);
   }
   pruneExpired(group, stream, now);

@@ -43,6 +43,12 @@ import {
   stopQuery,
 } from './queries.ts';
 import { deleteQueryDefinition, describeQueryDefinitions, putQueryDefinition } from './query-definitions.ts';
+import {
+  deleteIndexPolicy,
+  describeFieldIndexes,
+  describeIndexPolicies,
+  putIndexPolicy,
+} from './index-policies.ts';
 import { initialLogsState, type LogsState } from './state.ts';
 import { deleteTransformer, getTransformer, putTransformer, testTransformer } from './transformers.ts';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.ts';
@@ -65,7 +71,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies (masking and auditing at ingestion) and transformers; destinations, account resource policies and account policies as stored state. */
+/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies (masking and auditing at ingestion) transformers and field index policies; destinations, account resource policies and account policies as stored state. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -131,5 +137,9 @@ export const logs: ServiceDefinition<LogsState> = {
     GetTransformer: getTransformer,
     DeleteTransformer: deleteTransformer,
     TestTransformer: testTransformer,
+    PutIndexPolicy: putIndexPolicy,
+    DescribeIndexPolicies: describeIndexPolicies,
+    DeleteIndexPolicy: deleteIndexPolicy,
+    DescribeFieldIndexes: describeFieldIndexes,
   },
 };

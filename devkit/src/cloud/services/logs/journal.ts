@@ -151,6 +151,8 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'DeleteDataProtectionPolicy':
       case 'PutTransformer':
       case 'DeleteTransformer':
+      case 'PutIndexPolicy':
+      case 'DeleteIndexPolicy':
       case 'PutLogGroupDeletionProtection':
         if (typeof logGroupIdentifier !== 'string') return 'nothing';
         return logGroupIdentifier.startsWith('arn:')

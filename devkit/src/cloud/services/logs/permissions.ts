@@ -25,6 +25,9 @@ const group = (name: string, at: Scope) => at.arn(`log-group:${name}:log-stream:
 const stream = (name: string, streamName: string, at: Scope) =>
   at.arn(`log-group:${name}:log-stream:${streamName}`);
 const onGroup: OperationAuthorization = (i, at) => group(groupName(i), at);
+/** Each group of `logGroupIdentifiers` (names or ARNs). */
+const eachGroup: OperationAuthorization = (i: { logGroupIdentifiers?: string[] }, at) =>
+  (i.logGroupIdentifiers ?? []).map((id) => group(groupName({ logGroupIdentifier: id }), at));
 const onStream: OperationAuthorization = (i, at) => stream(groupName(i), i.logStreamName ?? '', at);
 /** A log group (by name or ARN), or the account's query results (`...:query-result:*`). */
 const kmsKeyTarget: OperationAuthorization = (
@@ -192,8 +195,7 @@ export const logsAuthorization: AuthorizationCatalogue = {
     DescribeResourcePolicies: anyResource,
     DeleteResourcePolicy: anyResource,
     // Each log group tailed (the Service Authorization Reference: log-group).
-    StartLiveTail: (i: { logGroupIdentifiers?: string[] }, at) =>
-      (i.logGroupIdentifiers ?? []).map((id) => group(groupName({ logGroupIdentifier: id }), at)),
+    StartLiveTail: eachGroup,
     // The account-wide action, and the one for the policy's type (the API reference's list), on `*`.
     PutAccountPolicy: (i: { policyType?: string }) => accountPolicyActions('Put', i.policyType),
     DescribeAccountPolicies: (i: { policyType?: string }) => accountPolicyActions('Describe', i.policyType),
@@ -203,5 +205,10 @@ export const logsAuthorization: AuthorizationCatalogue = {
     DeleteTransformer: onGroup,
     // It reads no log group (the Service Authorization Reference names no resource).
     TestTransformer: anyResource,
+    PutIndexPolicy: onGroup,
+    DeleteIndexPolicy: onGroup,
+    // Each log group named.
+    DescribeIndexPolicies: eachGroup,
+    DescribeFieldIndexes: eachGroup,
   },
 };

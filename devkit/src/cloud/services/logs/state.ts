@@ -31,6 +31,8 @@ export interface LogStreamRecord {
   lastIngestionTime?: number;
   /** PutLogEvents calls so far: the (ignored) sequence tokens count them. */
   uploads: number;
+  /** When each indexed field appeared in this stream's events (index-policies.ts), by field name. */
+  fieldIndexes?: Record<string, { firstEventTime: number; lastEventTime: number; lastScanTime: number }>;
 }
 
 export interface LogGroupRecord {
@@ -51,6 +53,8 @@ export interface LogGroupRecord {
   dataProtectionPolicy?: { document: string; lastUpdatedTime: number };
   /** PutTransformer's processors (transformers.ts: they run on later ingestion). */
   transformer?: { transformerConfig: Processor[]; creationTime: number; lastModifiedTime: number };
+  /** PutIndexPolicy's document (index-policies.ts). */
+  indexPolicy?: { policyDocument: string; lastUpdateTime: number };
   /** PutLogGroupDeletionProtection: DeleteLogGroup is refused while it is on. */
   deletionProtection?: boolean;
 }
