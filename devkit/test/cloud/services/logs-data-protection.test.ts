@@ -331,9 +331,15 @@ describe('policy documents', () => {
       message:
         'Invalid data protection policy: the custom data identifier EmailAddress has the name of a managed data identifier',
     });
-    expect(await refused(policy(['Bad'], { custom: [{ Name: 'Bad', Regex: '(unclosed' }] }))).toMatchObject({
+    expect(await refused(policy(['Bad'], { custom: [{ Name: 'Bad', Regex: '[unclosed' }] }))).toMatchObject({
       name: 'InvalidParameterException',
       message: expect.stringContaining('the custom data identifier Bad has an invalid Regex'),
+    });
+    // Parentheses are not among the characters AWS lists for a custom identifier's regex.
+    expect(await refused(policy(['Bad'], { custom: [{ Name: 'Bad', Regex: '(a|b)' }] }))).toEqual({
+      name: 'InvalidParameterException',
+      message:
+        'Invalid data protection policy: the custom data identifier Bad needs a Regex of up to 200 characters among those AWS supports',
     });
     const tooMany = Array.from({ length: 11 }, (_, i) => ({ Name: `Id${i}`, Regex: `id${i}` }));
     expect(await refused(policy(['Id0'], { custom: tooMany }))).toMatchObject({

@@ -121,6 +121,10 @@ describe('TestTransformer', () => {
         logMsg: '"[Thread-000] token generated"',
       }),
     ]);
+    // Keys are data: __proto__ is a key like any other.
+    expect(await transformed([{ parseKeyValue: {} }], ['__proto__=x&a=1'])).toEqual([
+      '{"__proto__":"x","a":"1"}',
+    ]);
     expect(
       await transformed([{ csv: { columns: ['user', 'action'] } }], ['alice,"logged in, twice"']),
     ).toEqual(['{"user":"alice","action":"logged in, twice"}']);

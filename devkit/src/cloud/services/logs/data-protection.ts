@@ -45,7 +45,7 @@ const MANAGED_ARN = /^arn:aws[\w-]*:dataprotection::aws:data-identifier\/(.+)$/;
 const MAX_CUSTOM_IDENTIFIERS = 10;
 const CUSTOM_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 /** The characters AWS lists for a custom identifier's regex: alphanumerics, a few symbols, regex syntax. */
-const CUSTOM_REGEX = /^[A-Za-z0-9_#=@/;, ^$?[\]{}|\\*+.()-]{1,200}$/;
+const CUSTOM_REGEX = /^[A-Za-z0-9_#=@/;, ^$?[\]{}|\\*+.-]{1,200}$/;
 
 /** A policy as it acts: its identifiers, each finding occurrences, and where its findings go. */
 export interface DataProtection {

@@ -56,6 +56,11 @@ function checkKey(key: string, processor: string): string {
   return key;
 }
 
+/** Sets an own member, whatever its name (`__proto__` included: events are data, not objects). */
+function own(object: JsonObject, key: string, value: Json): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** The value at a dot path, and the object holding its last segment. */
 function locate(
   root: JsonObject,
@@ -68,7 +73,7 @@ function locate(
     let next = Object.hasOwn(node, part) ? node[part] : undefined;
     if (!isObject(next)) {
       if (!create || next !== undefined) return undefined;
-      next = node[part] = {};
+      own(node, part, (next = {}));
     }
     node = next;
   }
@@ -84,7 +89,7 @@ function getPath(root: JsonObject, path: string): Json | undefined {
 function setPath(root: JsonObject, path: string, value: Json, overwrite: boolean): void {
   const at = locate(root, path, true);
   if (!at || (!overwrite && Object.hasOwn(at.parent, at.key))) return;
-  at.parent[at.key] = value;
+  own(at.parent, at.key, value);
 }
 
 function deletePath(root: JsonObject, path: string): Json | undefined {
@@ -110,7 +115,7 @@ function place(event: Event, parsed: JsonObject, destination: string | undefined
     return;
   }
   for (const [key, value] of Object.entries(parsed)) {
-    if (overwrite || !Object.hasOwn(fields, key)) fields[key] = value;
+    if (overwrite || !Object.hasOwn(fields, key)) own(fields, key, value);
   }
 }
 
@@ -295,7 +300,7 @@ function compileProcessor(processor: Processor): { name: string; step: Step } {
             const at = pair.indexOf(keyValueDelimiter);
             const key = `${c.keyPrefix ?? ''}${at < 0 ? pair : pair.slice(0, at)}`;
             if (at < 0 && c.nonMatchValue === undefined) continue;
-            parsed[key] = at < 0 ? c.nonMatchValue! : pair.slice(at + keyValueDelimiter.length);
+            own(parsed, key, at < 0 ? c.nonMatchValue! : pair.slice(at + keyValueDelimiter.length));
           }
           place(event, parsed, c.destination, c.overwriteIfExists ?? false);
         },
@@ -312,7 +317,7 @@ function compileProcessor(processor: Processor): { name: string; step: Step } {
           if (text === undefined) return;
           const parsed: JsonObject = {};
           splitCsv(text, delimiter, quote).forEach((cell, i) => {
-            parsed[c.columns?.[i] ?? `column_${i + 1}`] = cell;
+            own(parsed, c.columns?.[i] ?? `column_${i + 1}`, cell);
           });
           place(event, parsed, c.destination);
         },
@@ -328,7 +333,7 @@ function compileProcessor(processor: Processor): { name: string; step: Step } {
           const captured = text === undefined ? undefined : regex.exec(text);
           if (!captured) return;
           const parsed: JsonObject = {};
-          for (const [group, value] of captured) parsed[names.get(group)!] = value;
+          for (const [group, value] of captured) own(parsed, names.get(group)!, value);
           place(event, parsed, undefined);
         },
       };
