@@ -25,6 +25,14 @@ import {
 import { deleteAccountPolicy, describeAccountPolicies, putAccountPolicy } from './account-policies.ts';
 import { deleteResourcePolicy, describeResourcePolicies, putResourcePolicy } from './resource-policies.ts';
 import { logsJournal } from './journal.ts';
+import {
+  createLogAnomalyDetector,
+  deleteLogAnomalyDetector,
+  getLogAnomalyDetector,
+  listAnomalies,
+  listLogAnomalyDetectors,
+  updateLogAnomalyDetector,
+} from './anomaly-detectors.ts';
 import { associateKmsKey, disassociateKmsKey } from './kms-keys.ts';
 import {
   deleteMetricFilter,
@@ -71,7 +79,7 @@ export { ensureLogGroup } from './groups.ts';
 export { type LogsChange } from './journal.ts';
 export { initialLogsState, type LogsState } from './state.ts';
 
-/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies (masking and auditing at ingestion) transformers and field index policies; destinations, account resource policies and account policies as stored state. */
+/** CloudWatch Logs: groups with retention, KMS keys and deletion protection, streams, events, filter patterns, tags, Live Tail, Logs Insights and saved queries, metric and subscription filters; data protection policies (masking and auditing at ingestion) transformers and field index policies; anomaly detectors, destinations, account resource policies and account policies as stored state. */
 export const logs: ServiceDefinition<LogsState> = {
   signingName: 'logs',
   protocol: 'awsJson1_1',
@@ -141,5 +149,11 @@ export const logs: ServiceDefinition<LogsState> = {
     DescribeIndexPolicies: describeIndexPolicies,
     DeleteIndexPolicy: deleteIndexPolicy,
     DescribeFieldIndexes: describeFieldIndexes,
+    CreateLogAnomalyDetector: createLogAnomalyDetector,
+    GetLogAnomalyDetector: getLogAnomalyDetector,
+    ListLogAnomalyDetectors: listLogAnomalyDetectors,
+    UpdateLogAnomalyDetector: updateLogAnomalyDetector,
+    DeleteLogAnomalyDetector: deleteLogAnomalyDetector,
+    ListAnomalies: listAnomalies,
   },
 };

@@ -30,7 +30,12 @@ interface StreamChange {
 interface RegionChange {
   region: Pick<
     LogsState,
-    'queryDefinitions' | 'queryResultsKmsKeyId' | 'destinations' | 'resourcePolicies' | 'accountPolicies'
+    | 'queryDefinitions'
+    | 'queryResultsKmsKeyId'
+    | 'destinations'
+    | 'resourcePolicies'
+    | 'accountPolicies'
+    | 'anomalyDetectors'
   >;
 }
 
@@ -136,7 +141,9 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
         return 'nothing';
       case 'TagResource':
       case 'UntagResource':
-        return groupOfArn(resourceArn);
+        return typeof resourceArn === 'string' && resourceArn.includes(':anomaly-detector:')
+          ? 'region'
+          : groupOfArn(resourceArn);
       case 'PutQueryDefinition':
       case 'DeleteQueryDefinition':
       case 'PutDestination':
@@ -146,6 +153,9 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
       case 'DeleteResourcePolicy':
       case 'PutAccountPolicy':
       case 'DeleteAccountPolicy':
+      case 'CreateLogAnomalyDetector':
+      case 'UpdateLogAnomalyDetector':
+      case 'DeleteLogAnomalyDetector':
         return 'region';
       case 'PutDataProtectionPolicy':
       case 'DeleteDataProtectionPolicy':
@@ -172,10 +182,23 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
   record(state, change): GroupChange | RegionChange | undefined {
     if (change === 'nothing') return undefined;
     if (change === 'region') {
-      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies, accountPolicies } =
-        state;
+      const {
+        queryDefinitions,
+        queryResultsKmsKeyId,
+        destinations,
+        resourcePolicies,
+        accountPolicies,
+        anomalyDetectors,
+      } = state;
       return {
-        region: { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies, accountPolicies },
+        region: {
+          queryDefinitions,
+          queryResultsKmsKeyId,
+          destinations,
+          resourcePolicies,
+          accountPolicies,
+          anomalyDetectors,
+        },
       };
     }
     const group = own(state.groups, change.group);
@@ -193,9 +216,15 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
 
   apply(state, raw) {
     if (typeof raw === 'object' && raw !== null && 'region' in raw) {
-      const { queryDefinitions, queryResultsKmsKeyId, destinations, resourcePolicies, accountPolicies } = (
-        raw as RegionChange
-      ).region;
+      const {
+        queryDefinitions,
+        queryResultsKmsKeyId,
+        destinations,
+        resourcePolicies,
+        accountPolicies,
+        anomalyDetectors,
+      } = (raw as RegionChange).region;
+      state.anomalyDetectors = nameMap(Object.entries(anomalyDetectors ?? {}));
       state.queryDefinitions = nameMap(Object.entries(queryDefinitions ?? {}));
       state.accountPolicies = nameMap(
         Object.entries(accountPolicies ?? {}).map(([type, byName]) => [

@@ -210,5 +210,13 @@ export const logsAuthorization: AuthorizationCatalogue = {
     // Each log group named.
     DescribeIndexPolicies: eachGroup,
     DescribeFieldIndexes: eachGroup,
+    // A new detector on the log group it watches; the others on the detector's ARN.
+    CreateLogAnomalyDetector: (i: { logGroupArnList?: string[] }, at) =>
+      (i.logGroupArnList ?? []).map((id) => group(groupName({ logGroupIdentifier: id }), at)),
+    GetLogAnomalyDetector: (i: { anomalyDetectorArn?: string }) => i.anomalyDetectorArn ?? '*',
+    UpdateLogAnomalyDetector: (i: { anomalyDetectorArn?: string }) => i.anomalyDetectorArn ?? '*',
+    DeleteLogAnomalyDetector: (i: { anomalyDetectorArn?: string }) => i.anomalyDetectorArn ?? '*',
+    ListLogAnomalyDetectors: anyResource,
+    ListAnomalies: (i: { anomalyDetectorArn?: string }) => i.anomalyDetectorArn ?? '*',
   },
 };

@@ -1,6 +1,7 @@
 /** CloudWatch Logs' recorded state (per region) and the lookups its handlers share. */
 import type {
   Distribution,
+  EvaluationFrequency,
   PolicyType,
   LogGroupClass,
   MetricTransformation,
@@ -103,6 +104,22 @@ export interface SubscriptionFilterRecord {
   creationTime: number;
 }
 
+/** A log anomaly detector (anomaly-detectors.ts), as stored. */
+export interface AnomalyDetectorRecord {
+  anomalyDetectorArn: string;
+  detectorName?: string;
+  logGroupArnList: string[];
+  evaluationFrequency?: EvaluationFrequency;
+  filterPattern?: string;
+  kmsKeyId?: string;
+  anomalyVisibilityTime?: number;
+  creationTimeStamp: number;
+  lastModifiedTimeStamp: number;
+  /** False while paused (UpdateLogAnomalyDetector). */
+  enabled: boolean;
+  tags: Record<string, string>;
+}
+
 /** A saved Logs Insights query (PutQueryDefinition). */
 export interface QueryDefinitionRecord {
   queryDefinitionId: string;
@@ -126,6 +143,8 @@ export interface LogsState {
   resourcePolicies?: Record<string, ResourcePolicyRecord>;
   /** By policy type, then name (absent in state saved before they were kept). */
   accountPolicies?: Record<string, Record<string, AccountPolicyRecord>>;
+  /** By ARN (absent in state saved before they were kept). */
+  anomalyDetectors?: Record<string, AnomalyDetectorRecord>;
   /** Next event sequence number in this region: makes every eventId unique and ordered by arrival. */
   nextEventSeq: number;
 }
