@@ -20,6 +20,7 @@ import {
   PutAccountPolicyCommand,
   PutDataProtectionPolicyCommand,
   PutLogEventsCommand,
+  StartLiveTailCommand,
   StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -238,6 +239,36 @@ describe('masking at ingestion', () => {
       'vin *****************, not 1M8GDM9AYKP042788',
       `key ${'*'.repeat(68)} end`,
     ]);
+  });
+
+  it('masks what Live Tail streams', async () => {
+    await groupWithStream('dp/tail');
+    await logs.send(
+      new PutDataProtectionPolicyCommand({ logGroupIdentifier: 'dp/tail', policyDocument: policy([EMAIL]) }),
+    );
+    const tailer = new CloudWatchLogsClient({ ...t.clientConfig, disableHostPrefix: true });
+    clients.push(tailer);
+    const hangUp = new AbortController();
+    const { responseStream } = await tailer.send(
+      new StartLiveTailCommand({
+        logGroupIdentifiers: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:dp/tail`],
+      }),
+      { abortSignal: hangUp.signal },
+    );
+    try {
+      const frames = responseStream![Symbol.asyncIterator]();
+      expect((await frames.next()).value).toHaveProperty('sessionStart');
+      await put('dp/tail', ['login grace@example.com']);
+      for (;;) {
+        const { value } = await frames.next();
+        const events = value?.sessionUpdate?.sessionResults ?? [];
+        if (events.length === 0) continue;
+        expect(events.map((e: { message?: string }) => e.message)).toEqual(['login *****************']);
+        break;
+      }
+    } finally {
+      hangUp.abort();
+    }
   });
 
   it("adds the account's data protection policy to the group's own", async () => {
