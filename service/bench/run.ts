@@ -3,7 +3,8 @@
  * test/support. Three processes besides this one, on 127.0.0.1: the API (or the bare node:http proxy
  * it is compared with), the stub, and the load generator (load.ts). With taskset and two cores the
  * API has core 0 to itself and the stub and the load generator share core 1 (BENCH_PIN=0 lets the
- * scheduler place them); all run at nice BENCH_NICE (-10 when allowed; 0 leaves the priority) so the
+ * scheduler place them). The API and the bare proxy get the Node flags of the image's CMD
+ * (service/Dockerfile), as the API runs in production; all run at nice BENCH_NICE (-10 when allowed; 0 leaves the priority) so the
  * machine's other work takes less of their cores. The API's logs go to a file, read after each
  * burst: a reader on the load generator's core would slow it. Runs everything BENCH_RUNS times (3) and prints each run, then the
  * medians with the load average beside them. Asserts nothing but that the runs themselves worked.
@@ -45,6 +46,8 @@ const STUB = fileURLToPath(new URL('../test/support/gemini-stub.ts', import.meta
 const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
 const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.ts', import.meta.url));
 const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
+/** Node's flags from the image's CMD: the API (and the bare proxy beside it) run as in production. */
+const NODE_FLAGS = imageNodeFlags(new URL('../Dockerfile', import.meta.url));
 const DURATION_S = 5;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The rate at which the API's and the bare proxy's CPU per request are compared (both reach it). */
@@ -74,7 +77,7 @@ process.once('exit', () => {
 
 console.log(
   `API on ${cores.describe}; API, stub, load generator: one process each, ${nice.describe};` +
-    ` API logs at info to a file; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}` +
+    ` API logs at info to a file, Node flags from its Dockerfile: ${NODE_FLAGS.join(' ') || 'none'}; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}` +
     ' (other work on the machine skews every figure)',
 );
 /** Each figure's value in every run, printed as medians at the end. */
@@ -344,7 +347,7 @@ async function startApi(geminiUrl: string, env: Record<string, string>, script =
   const out = openSync(logFile, 'w');
   const child = fork(script, [], {
     execPath: cores.api.length ? cores.api[0] : process.execPath,
-    execArgv: cores.api.length ? [...cores.api.slice(1), process.execPath] : [],
+    execArgv: cores.api.length ? [...cores.api.slice(1), process.execPath, ...NODE_FLAGS] : NODE_FLAGS,
     env: {
       ...process.env,
       GEMINI_API_KEY: 'bench-key',
@@ -435,6 +438,16 @@ function running(child: ChildProcess, url: string): Running {
       await exited;
     },
   };
+}
+
+/** The options between `node` and the script in the Dockerfile's exec-form CMD (`CMD ["node", ...]`). */
+function imageNodeFlags(dockerfile: URL): string[] {
+  const cmd = readFileSync(dockerfile, 'utf8')
+    .split('\n')
+    .findLast((line) => line.startsWith('CMD ['));
+  const [node, ...rest] = cmd ? (JSON.parse(cmd.slice('CMD '.length)) as string[]) : [];
+  if (node !== 'node') throw new Error(`${fileURLToPath(dockerfile)}: no exec-form CMD ["node", ...]`);
+  return rest.filter((arg) => arg.startsWith('--'));
 }
 
 /**
