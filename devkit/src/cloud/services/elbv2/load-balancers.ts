@@ -79,8 +79,9 @@ function requestedSubnets(input: {
 }
 
 /**
- * An internal load balancer uses ipv4; dualstack ones need subnets with IPv6 CIDR blocks, which the
- * local EC2 never gives a subnet, so they are refused as AWS refuses IPv4-only subnets.
+ * An internal load balancer uses ipv4. Dualstack ones need subnets with IPv6 CIDR blocks; the local
+ * load balancer listens on IPv4 (127.0.0.1) only, so it refuses them even where the subnets have
+ * IPv6 blocks, with the error AWS gives for IPv4-only subnets.
  */
 function checkIpAddressType(
   scheme: string,
@@ -96,7 +97,7 @@ function checkIpAddressType(
   }
   throw elbError(
     'InvalidSubnet',
-    `IP address type '${type}' needs subnets with IPv6 CIDR blocks; subnet '${subnets[0]?.subnetId}' has none (the local cloud's subnets are IPv4 only)`,
+    `IP address type '${type}' is not served: the local load balancer listens on IPv4 only, so it takes no IPv6 addresses in subnet '${subnets[0]?.subnetId}'`,
   );
 }
 
