@@ -4,8 +4,8 @@
  * it is compared with), the stub, and the load generator (load.ts). With taskset and two cores the
  * API has core 0 to itself and the stub and the load generator share core 1 (BENCH_PIN=0 lets the
  * scheduler place them). The API and the bare proxy get the Node flags of the image's CMD
- * (service/Dockerfile), as the API runs in production; all run at nice BENCH_NICE (-10 when allowed; 0 leaves the priority) so the
- * machine's other work takes less of their cores. The API's logs go to a file, read after each
+ * (service/Dockerfile), as the API runs in production. All run at nice BENCH_NICE (-10 when
+ * allowed; 0 leaves the priority) so the machine's other work takes less of their cores. The API's logs go to a file, read after each
  * burst: a reader on the load generator's core would slow it. Runs everything BENCH_RUNS times (3) and prints each run, then the
  * medians with the load average beside them. Asserts nothing but that the runs themselves worked.
  *   1. throughput and latency at 1, 10 and 200 connections, stub latency 0 ms, and the stub alone
