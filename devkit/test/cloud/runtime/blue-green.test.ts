@@ -15,17 +15,15 @@ import {
 import {
   CreateListenerCommand,
   CreateRuleCommand,
-  CreateTargetGroupCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
-  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../docker-cli.ts';
 import { freePort } from '../harness.ts';
-import { waitFor } from './fixture.ts';
+import { fixtureTargetGroup, waitFor } from './fixture.ts';
 import type { ServiceWorld } from './service-world.ts';
 import { get, serviceWorld, steadyLoad } from './service-world.ts';
 
@@ -71,27 +69,11 @@ describe.skipIf(!dockerAvailable)('blue/green deployments (real Docker)', () => 
 
     // The blue/green resources of AWS's guide: an alternate target group, a production rule and a
     // test listener, each forwarding to both groups (blue 100, green 0).
-    const { TargetGroups } = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: 'bg-green',
-        Protocol: 'HTTP',
-        Port: 8080,
-        VpcId: (await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })))
-          .TargetGroups![0]!.VpcId!,
-        TargetType: 'ip',
-        HealthCheckPath: '/health',
-        HealthCheckIntervalSeconds: 5,
-        HealthCheckTimeoutSeconds: 4,
-        HealthyThresholdCount: 2,
-        UnhealthyThresholdCount: 2,
-      }),
-    );
-    const alternate = TargetGroups![0]!.TargetGroupArn!;
-    await elb.send(
-      new ModifyTargetGroupAttributesCommand({
-        TargetGroupArn: alternate,
-        Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }],
-      }),
+    const alternate = await fixtureTargetGroup(
+      elb,
+      'bg-green',
+      (await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })))
+        .TargetGroups![0]!.VpcId!,
     );
     const both = [
       { TargetGroupArn: targetGroupArn, Weight: 100 },

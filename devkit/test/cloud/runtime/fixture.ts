@@ -276,6 +276,39 @@ export async function fixtureNetwork(
 }
 
 /**
+ * An ip target group of the fixture on port 8080 checking /health (2 passes make a target healthy,
+ * 2 failures unhealthy) with a 2 s deregistration delay; returns its ARN.
+ */
+export async function fixtureTargetGroup(
+  elb: ElasticLoadBalancingV2Client,
+  name: string,
+  vpcId: string,
+): Promise<string> {
+  const { TargetGroups } = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: name,
+      Protocol: 'HTTP',
+      Port: 8080,
+      VpcId: vpcId,
+      TargetType: 'ip',
+      HealthCheckPath: '/health',
+      HealthCheckIntervalSeconds: 5,
+      HealthCheckTimeoutSeconds: 4,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+    }),
+  );
+  const targetGroupArn = TargetGroups![0]!.TargetGroupArn!;
+  await elb.send(
+    new ModifyTargetGroupAttributesCommand({
+      TargetGroupArn: targetGroupArn,
+      Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }],
+    }),
+  );
+  return targetGroupArn;
+}
+
+/**
  * An Application Load Balancer for one service: its own security group, two default subnets, an
  * ip target group on port 8080 checking /health (2 passes make a target healthy, 2 failures
  * unhealthy, a 2 s deregistration delay), and an HTTP listener on a free port forwarding to it.
@@ -299,27 +332,7 @@ export async function fixtureLoadBalancer(
       SecurityGroups: [GroupId!],
     }),
   );
-  const { TargetGroups } = await elb.send(
-    new CreateTargetGroupCommand({
-      Name: lbName,
-      Protocol: 'HTTP',
-      Port: 8080,
-      VpcId: vpcId,
-      TargetType: 'ip',
-      HealthCheckPath: '/health',
-      HealthCheckIntervalSeconds: 5,
-      HealthCheckTimeoutSeconds: 4,
-      HealthyThresholdCount: 2,
-      UnhealthyThresholdCount: 2,
-    }),
-  );
-  const targetGroupArn = TargetGroups![0]!.TargetGroupArn!;
-  await elb.send(
-    new ModifyTargetGroupAttributesCommand({
-      TargetGroupArn: targetGroupArn,
-      Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '2' }],
-    }),
-  );
+  const targetGroupArn = await fixtureTargetGroup(elb, lbName, vpcId);
   const port = listenerPort ?? (await freePort());
   await elb.send(
     new CreateListenerCommand({
