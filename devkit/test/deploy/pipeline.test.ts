@@ -145,7 +145,9 @@ describe.skipIf(!dockerAvailable)('the pipeline end to end against the local clo
         .replace('command: [CMD, bash, dist/healthcheck.sh]', "command: [CMD, node, -e, 'process.exit(1)']")
         .replace('    interval: 10\n', '    interval: 5\n')
         .replace('    retries: 3\n', '    retries: 1\n')
-        .replace('    startPeriod: 10\n', '    startPeriod: 0\n'),
+        .replace('    startPeriod: 10\n', '    startPeriod: 0\n')
+        // Not 30 s of ignored failures for each of the 3 tasks the breaker needs (as rehearsal's v3).
+        .replace('  healthCheckGracePeriod: 30\n', '  healthCheckGracePeriod: 2\n'),
     );
     const { code, stdout, stderr } = await cli('deploy', '--stack', broken, '--image-tag', 'e2e-v2');
     expect(stdout).toContain('rolling back to deployment');
