@@ -567,8 +567,11 @@ export class TaskRuntime {
 
   /** Brings every started task's container facts up to date with one listing of the engine. */
   private async observe(): Promise<void> {
+    // Only tasks already up before the listing: one whose start finished during it has containers
+    // the listing missed, and would be taken for a task whose containers had exited (and stopped).
+    const upBefore = [...this.runs.values()].filter((run) => run.fact.phase === 'up');
     const listed = new Map((await this.containers.list()).map((c) => [c.Id, c]));
-    for (const run of this.runs.values()) {
+    for (const run of upBefore) {
       if (run.fact.phase !== 'up') continue;
       const previous = run.fact.containers;
       const containers: ContainerFact[] = [];
