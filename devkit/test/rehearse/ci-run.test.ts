@@ -1,8 +1,9 @@
 // .ci/run, run for real in a scratch copy of the repository layout with an `npm` stand-in on PATH
 // and a stand-in .ci/fresh-clone (the real suite, rehearsal and fresh clone take minutes): the
 // rehearsal and the fresh-clone checks run after the tests whatever they gave, the output always
-// ends with one `N passed, N failed` line counting vitest's tests and the fresh-clone checks, and
-// any failure fails the run. Also: every npm script CI calls exists.
+// ends with one `N passed, N failed` line counting vitest's tests, the rehearsal and the fresh-clone
+// checks, with each failure named just above it, and any failure fails the run. Also: every npm
+// script CI calls exists.
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
@@ -40,7 +41,28 @@ function scratch(
   mkdirSync(join(root, 'bin'));
   copyFileSync(join(REPO_ROOT, '.ci/run'), join(root, '.ci/run'));
   chmodSync(join(root, '.ci/run'), 0o755);
-  const report = JSON.stringify({ numPassedTests: tests.passed, numFailedTests: tests.failed });
+  const failures = Array.from({ length: tests.failed }, (_, n) => ({
+    status: 'failed',
+    fullName: `suite > case ${n + 1}`,
+    failureMessages: [`\nAssertionError: expected ${n} to be ${n + 1}\n    at stack`],
+  }));
+  const report = JSON.stringify({
+    numPassedTests: tests.passed,
+    numFailedTests: tests.failed,
+    testResults: [
+      {
+        name: join(root, 'devkit/test/x.test.ts'),
+        status: tests.failed ? 'failed' : 'passed',
+        assertionResults: failures,
+      },
+      {
+        name: join(root, 'devkit/test/broken.test.ts'),
+        status: tests.exit && !tests.failed ? 'failed' : 'passed',
+        message: 'Error: no such module\nstack',
+        assertionResults: [],
+      },
+    ],
+  });
   writeFileSync(
     join(root, 'bin/npm'),
     `#!/usr/bin/env bash
@@ -92,7 +114,8 @@ describe('.ci/run', () => {
     ]);
     expect(run.lines.indexOf('rehearsal output')).toBeGreaterThan(run.lines.indexOf('vitest output'));
     expect(run.lines).toContain('fresh clone: 4 passed, 0 failed');
-    expect(run.lines.at(-1)).toBe('16 passed, 0 failed');
+    expect(run.lines.at(-1)).toBe('17 passed, 0 failed');
+    expect(run.lines.some((line) => line.startsWith('FAILED'))).toBe(false);
   });
 
   it('fails when a fresh-clone check fails, counting it in the summary line', async () => {
@@ -100,7 +123,7 @@ describe('.ci/run', () => {
       scratch({ passed: 12, failed: 0, exit: 0 }, 0, { passed: 3, failed: 1, exit: 1 }),
     );
     expect(run.code).toBe(1);
-    expect(run.lines.at(-1)).toBe('15 passed, 1 failed');
+    expect(run.lines.at(-1)).toBe('16 passed, 1 failed');
   });
 
   it('counts a fresh clone that ends without its summary as one failure', async () => {
@@ -108,21 +131,37 @@ describe('.ci/run', () => {
     writeFileSync(join(root, '.ci/fresh-clone'), '#!/usr/bin/env bash\necho "clone failed"\nexit 0\n');
     const run = await ciRun(root);
     expect(run.code).toBe(1);
-    expect(run.lines.at(-1)).toBe('12 passed, 1 failed');
+    expect(run.lines.at(-1)).toBe('13 passed, 1 failed');
   });
 
   it('fails when the rehearsal fails, still ending with the summary line', async () => {
     const run = await ciRun(scratch({ passed: 12, failed: 0, exit: 0 }, 1));
     expect(run.code).not.toBe(0);
     expect(run.lines).toContain('rehearsal FAILED (exit 1): see reports/rehearsal.md');
-    expect(run.lines.at(-1)).toBe('16 passed, 0 failed');
+    expect(run.lines.slice(-2)).toEqual([
+      'FAILED rehearsal (exit 1): see reports/rehearsal.md',
+      '16 passed, 1 failed',
+    ]);
   });
 
   it('runs the rehearsal even when tests failed, and fails', async () => {
     const run = await ciRun(scratch({ passed: 10, failed: 2, exit: 1 }, 0));
     expect(run.code).toBe(1);
     expect(run.calls).toContain('npm run rehearse');
-    expect(run.lines.at(-1)).toBe('14 passed, 2 failed');
+    expect(run.lines.slice(-3)).toEqual([
+      'FAILED devkit/test/x.test.ts > suite > case 1: AssertionError: expected 0 to be 1',
+      'FAILED devkit/test/x.test.ts > suite > case 2: AssertionError: expected 1 to be 2',
+      '15 passed, 2 failed',
+    ]);
+  });
+
+  it('names a test file that failed without a failed test (its import or a hook)', async () => {
+    const run = await ciRun(scratch({ passed: 10, failed: 0, exit: 1 }, 0));
+    expect(run.code).toBe(1);
+    expect(run.lines.slice(-2)).toEqual([
+      'FAILED devkit/test/broken.test.ts: Error: no such module',
+      '15 passed, 0 failed',
+    ]);
   });
 
   it('every npm script CI runs exists in package.json', () => {
