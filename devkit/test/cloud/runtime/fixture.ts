@@ -45,6 +45,7 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { freePort } from '../harness.ts';
+import { RegistryClient, registryAuthorization, savedImage } from '../registry-client.ts';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
@@ -128,7 +129,8 @@ export async function ecrAuth(
 
 /**
  * Builds the fixture (if needed) and pushes it to `repository:tag` in the cloud's ECR (created when
- * missing); returns the image URI a task definition names.
+ * missing) through the registry API, from layers gzipped once per machine (see registry-client.ts);
+ * returns the image URI a task definition names. `docker push` itself is the deploy tests' part.
  */
 export async function pushFixture(
   docker: Docker,
@@ -136,24 +138,14 @@ export async function pushFixture(
   repository = 'runtime-fixture',
   tag = 'v1',
 ): Promise<string> {
-  const local = await buildFixtureImage(docker);
+  const saved = await savedImage(docker, await buildFixtureImage(docker));
   const ecr = new ECRClient(t.clientConfig);
   await ecr.send(new CreateRepositoryCommand({ repositoryName: repository })).catch((error: unknown) => {
     if (!(error instanceof RepositoryAlreadyExistsException)) throw error;
   });
-  const registry = new URL(t.cloud.url).host;
-  const uri = `${registry}/${repository}:${tag}`;
-  await docker.getImage(local).tag({ repo: `${registry}/${repository}`, tag });
-  const stream = (await docker
-    .getImage(uri)
-    .push({ authconfig: await ecrAuth(t) })) as unknown as NodeJS.ReadableStream;
-  await follow(docker, stream, `push of ${uri}`);
-  // The engine only needs the registry's copy: the test's tag would otherwise pile up.
-  await docker
-    .getImage(uri)
-    .remove({ noprune: true })
-    .catch(() => undefined);
-  return uri;
+  ecr.destroy();
+  await new RegistryClient(t, await registryAuthorization(t)).pushSaved(repository, tag, saved);
+  return `${new URL(t.cloud.url).host}/${repository}:${tag}`;
 }
 
 export interface FixtureTaskOptions {
