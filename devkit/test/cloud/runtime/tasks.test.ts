@@ -406,7 +406,13 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
   it.concurrent(
     'scaling in stops the newest task with the scaling reason',
     async () => {
-      const taskDefinition = await registerFixtureTask(ecs, { family: 'scaled', image });
+      // A health check: scaled in before its app set its SIGTERM handler, the newest task (PID 1)
+      // ignored the signal and was killed at stopTimeout, 30 s later.
+      const taskDefinition = await registerFixtureTask(ecs, {
+        family: 'scaled',
+        image,
+        healthCheck: TOLERANT_HEALTH_CHECK,
+      });
       const service = await createFixtureService(ecs, {
         cluster,
         serviceName: 'scaled',
@@ -423,9 +429,9 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
           : [];
       };
       await waitFor(
-        '2 RUNNING tasks',
+        '2 HEALTHY tasks',
         running,
-        (tasks) => tasks.filter((task) => task.lastStatus === 'RUNNING').length === 2,
+        (tasks) => tasks.filter((task) => task.healthStatus === 'HEALTHY').length === 2,
         120_000,
       );
       const stoppedArns = async () =>
@@ -442,10 +448,16 @@ describe.skipIf(!dockerAvailable)('ECS tasks as containers', () => {
         stoppedReason: `Scaling activity initiated by (deployment ${service.deployments![0]!.id})`,
       });
       expect(await running()).toHaveLength(1);
-      // The real AWS CLI's waiter agrees the service is stable: one deployment, runningCount = desiredCount.
+      const settled = await waitFor(
+        'the service to count 1 running task',
+        async () =>
+          (await ecs.send(new DescribeServicesCommand({ cluster, services: ['scaled'] }))).services![0]!,
+        (s) => s.runningCount === 1 && s.deployments?.length === 1,
+      );
+      expect(settled).toMatchObject({ desiredCount: 1, runningCount: 1, pendingCount: 0 });
+      // The real AWS CLI's waiter agrees the service is stable (one deployment, runningCount =
+      // desiredCount). Asked once it is: the waiter polls every 15 s, and a miss cost that much.
       await t.aws(['ecs', 'wait', 'services-stable', '--cluster', cluster, '--services', 'scaled']);
-      const { services } = await ecs.send(new DescribeServicesCommand({ cluster, services: ['scaled'] }));
-      expect(services![0]).toMatchObject({ desiredCount: 1, runningCount: 1, pendingCount: 0 });
       await ecs.send(new UpdateServiceCommand({ cluster, service: 'scaled', desiredCount: 0 }));
     },
     180_000,
