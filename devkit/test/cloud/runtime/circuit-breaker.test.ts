@@ -73,8 +73,9 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
       desiredCount: 2,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
       // ECS ignores failing container health checks for the grace period too: long enough for the
-      // fixture to listen, short enough that the broken revision's three failures come in time.
-      healthCheckGracePeriodSeconds: 20,
+      // fixture to listen on a busy machine (seconds), short enough that the broken revision's three
+      // failures come soon (each waits it out: 20 s made the case a minute).
+      healthCheckGracePeriodSeconds: 10,
     });
     const completed = primary(await w.steady('rollback'));
 
@@ -125,8 +126,9 @@ describe.skipIf(!dockerAvailable).concurrent('deployment circuit breaker (real D
       desiredCount: 2,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
       // ECS ignores failing container health checks for the grace period too: long enough for the
-      // fixture to listen, short enough that the broken revision's three failures come in time.
-      healthCheckGracePeriodSeconds: 20,
+      // fixture to listen on a busy machine (seconds), short enough that the broken revision's three
+      // failures come soon (each waits it out: 20 s made the case a minute).
+      healthCheckGracePeriodSeconds: 10,
     });
     const completed = primary(await w.steady('no-rollback'));
 
