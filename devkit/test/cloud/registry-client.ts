@@ -30,7 +30,7 @@ export async function registryAuthorization(t: TestCloud): Promise<string> {
   return `Basic ${authorizationData![0]!.authorizationToken!}`;
 }
 
-/** A local image as registry blobs: its config, and its layers gzipped (files named by digest). */
+/** A local image as registry blobs: its config, and its layers gzipped (each file with its digest). */
 export interface SavedImage {
   config: Buffer;
   layers: Array<{ file: string; digest: string; size: number }>;
@@ -78,7 +78,7 @@ export async function savedImage(docker: Docker, image: string): Promise<SavedIm
       }
       await rm(join(work, 'saved'), { recursive: true });
       await writeFile(join(work, 'layers.json'), JSON.stringify(layers));
-      await rename(work, dir).catch(async (error: NodeJS.ErrnoException) => {
+      await rename(work, dir).catch((error: unknown) => {
         if (!existsSync(index)) throw error;
       });
     } finally {
@@ -92,7 +92,7 @@ export async function savedImage(docker: Docker, image: string): Promise<SavedIm
   };
 }
 
-/** `docker save` (the engine's image tar: manifest.json, the config and the uncompressed layers) unpacked into `dir`. */
+/** `docker save` unpacked into `dir`: manifest.json, the image config and the uncompressed layers. */
 async function saveInto(docker: Docker, image: string, dir: string): Promise<void> {
   await mkdir(dir);
   const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'inherit'] });

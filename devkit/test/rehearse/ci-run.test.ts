@@ -61,6 +61,13 @@ function scratch(
         message: 'Error: no such module\nstack',
         assertionResults: [],
       },
+      // A failed beforeAll: vitest's report has no message, and its tests are skipped.
+      {
+        name: join(root, 'devkit/test/hook.test.ts'),
+        status: tests.exit && !tests.failed ? 'failed' : 'passed',
+        message: '',
+        assertionResults: [{ status: 'skipped', fullName: 'suite > case', failureMessages: [] }],
+      },
     ],
   });
   writeFileSync(
@@ -155,12 +162,13 @@ describe('.ci/run', () => {
     ]);
   });
 
-  it('names a test file that failed without a failed test (its import or a hook)', async () => {
+  it('names and counts a test file that failed without a failed test (its import or a hook)', async () => {
     const run = await ciRun(scratch({ passed: 10, failed: 0, exit: 1 }, 0));
     expect(run.code).toBe(1);
-    expect(run.lines.slice(-2)).toEqual([
+    expect(run.lines.slice(-3)).toEqual([
       'FAILED devkit/test/broken.test.ts: Error: no such module',
-      '15 passed, 0 failed',
+      'FAILED devkit/test/hook.test.ts: failed outside its tests (its import or a hook): the error is in the output above',
+      '15 passed, 2 failed',
     ]);
   });
 
