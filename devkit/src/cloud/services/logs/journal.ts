@@ -27,16 +27,18 @@ interface StreamChange {
 }
 
 /** The region's settings as journaled: all of them (a few KB at most). */
+/** The state the region holds beside its groups: journaled together, whole, on any change of it. */
+const REGION_FIELDS = [
+  'queryDefinitions',
+  'queryResultsKmsKeyId',
+  'destinations',
+  'resourcePolicies',
+  'accountPolicies',
+  'anomalyDetectors',
+] as const satisfies ReadonlyArray<keyof LogsState>;
+
 interface RegionChange {
-  region: Pick<
-    LogsState,
-    | 'queryDefinitions'
-    | 'queryResultsKmsKeyId'
-    | 'destinations'
-    | 'resourcePolicies'
-    | 'accountPolicies'
-    | 'anomalyDetectors'
-  >;
+  region: Pick<LogsState, (typeof REGION_FIELDS)[number]>;
 }
 
 /** A group as journaled: neither header nor streams means it was deleted. */
@@ -182,24 +184,8 @@ export const logsJournal: SliceJournal<LogsState, LogsChange> = {
   record(state, change): GroupChange | RegionChange | undefined {
     if (change === 'nothing') return undefined;
     if (change === 'region') {
-      const {
-        queryDefinitions,
-        queryResultsKmsKeyId,
-        destinations,
-        resourcePolicies,
-        accountPolicies,
-        anomalyDetectors,
-      } = state;
-      return {
-        region: {
-          queryDefinitions,
-          queryResultsKmsKeyId,
-          destinations,
-          resourcePolicies,
-          accountPolicies,
-          anomalyDetectors,
-        },
-      };
+      const region = Object.fromEntries(REGION_FIELDS.map((field) => [field, state[field]]));
+      return { region: region as RegionChange['region'] };
     }
     const group = own(state.groups, change.group);
     const record: GroupChange = { g: change.group, seq: state.nextEventSeq };
