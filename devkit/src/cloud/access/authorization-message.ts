@@ -96,6 +96,10 @@ export function decodedMessage(refused: RefusedAction): DecodedAuthorizationMess
 const SLICE = 'authorization-messages';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+// The first byte, before the random IV: base64url spells it 'A', so a message never starts with '-',
+// which the AWS CLI (argparse) takes for an option: `--encoded-message -…` failed 1 time in 64.
+const FORMAT = 0x01;
+const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
 /** A message's plaintext is a few KiB; nothing authentic inflates beyond this. */
 const MAX_PLAINTEXT = 1 << 20;
 
@@ -112,7 +116,7 @@ export function encodeAuthorizationMessage(store: StateStore, message: DecodedAu
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', messageKey(store), iv);
   const sealed = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify(message))), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+  return Buffer.concat([Buffer.of(FORMAT), iv, cipher.getAuthTag(), sealed]).toString('base64url');
 }
 
 /**
@@ -122,11 +126,11 @@ export function encodeAuthorizationMessage(store: StateStore, message: DecodedAu
 export function decodeAuthorizationMessage(store: StateStore, encoded: string): string | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return undefined;
   const bytes = Buffer.from(encoded, 'base64url');
-  if (bytes.length <= IV_BYTES + TAG_BYTES) return undefined;
+  if (bytes.length <= HEADER_BYTES || bytes[0] !== FORMAT) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', messageKey(store), bytes.subarray(0, IV_BYTES));
-    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    const decipher = createDecipheriv('aes-256-gcm', messageKey(store), bytes.subarray(1, 1 + IV_BYTES));
+    decipher.setAuthTag(bytes.subarray(1 + IV_BYTES, HEADER_BYTES));
+    const plain = Buffer.concat([decipher.update(bytes.subarray(HEADER_BYTES)), decipher.final()]);
     return inflateRawSync(plain, { maxOutputLength: MAX_PLAINTEXT }).toString('utf8');
   } catch {
     return undefined;

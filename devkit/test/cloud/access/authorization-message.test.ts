@@ -156,6 +156,14 @@ describe.runIf(awsCliAvailable)('sts decode-authorization-message (AWS CLI)', ()
     expect(message.context.action).toBe('ec2:CreateSubnet');
   }, 120_000);
 
+  it('starts every message with a letter, so `--encoded-message <message>` never reads as an option', async () => {
+    // The IV is random: a message starting with '-' came 1 time in 64, and the CLI refused the call.
+    const denials = await Promise.all(
+      Array.from({ length: 8 }, () => aws(['ec2', 'create-vpc', '--cidr-block', '10.22.0.0/16'], session)),
+    );
+    for (const denied of denials) expect(encodedIn(denied.stderr)).toMatch(/^A/);
+  }, 120_000);
+
   it('calls an altered, truncated or foreign message invalid', async () => {
     const denied = await aws(['ec2', 'create-vpc', '--cidr-block', '10.21.0.0/16'], session);
     const encoded = encodedIn(denied.stderr);
