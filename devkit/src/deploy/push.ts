@@ -4,6 +4,8 @@ import type { AwsClients } from './clients.ts';
 import type { BuiltImage } from './build.ts';
 import type { DockerMessage } from './docker-stream.ts';
 import { followDockerStream } from './docker-stream.ts';
+import type { RegistryCredentials } from './layer-cache.ts';
+import { LayerCache } from './layer-cache.ts';
 import type { Progress } from './progress.ts';
 import { DeployError, runStep } from './progress.ts';
 import { byteSize } from './progress-lines.ts';
@@ -15,10 +17,15 @@ export interface PushedImage {
   tags: string[];
   /** Bytes of the layers the registry did not have. */
   sentBytes: number;
+  /**
+   * Compressed bytes of layers uploaded from the machine's layer cache before `docker push`, which
+   * then finds them there (none for a remote registry).
+   */
+  cachedBytes: number;
 }
 
 /** Docker credentials from ECR's own token (user AWS), the same for every target. */
-export async function registryAuth(clients: AwsClients): Promise<Docker.AuthConfig> {
+export async function registryAuth(clients: AwsClients): Promise<RegistryCredentials> {
   const { authorizationData = [] } = await clients.ecr.send(new GetAuthorizationTokenCommand({}));
   const data = authorizationData[0];
   if (!data?.authorizationToken || !data.proxyEndpoint) {
@@ -86,6 +93,13 @@ export function pushImage(
     `push ${image.repository} (${image.tags.join(', ')})`,
     async (report) => {
       const authconfig = await registryAuth(clients);
+      const cache = LayerCache.forRegistry(authconfig.serveraddress);
+      const diffIds = cache ? ((await docker.getImage(image.id).inspect()).RootFS.Layers ?? []) : [];
+      const cachedBytes = cache ? await cache.seed(authconfig, image.repository, diffIds) : 0;
+      if (cachedBytes > 0)
+        report.log(
+          `uploaded ${byteSize(cachedBytes)} of compressed layers from the layer cache ${cache!.dir}`,
+        );
       let digest: string | undefined;
       let sent = 0;
       for (const tag of image.tags) {
@@ -113,9 +127,23 @@ export function pushImage(
         sent += layers.sent;
       }
       if (!digest) throw new DeployError(`push of ${image.repository} reported no digest`, 'push');
-      return { reference: `${image.repository}@${digest}`, digest, tags: image.tags, sentBytes: sent };
+      await cache?.keep(authconfig, image.repository, digest, diffIds);
+      return {
+        reference: `${image.repository}@${digest}`,
+        digest,
+        tags: image.tags,
+        sentBytes: sent,
+        cachedBytes,
+      };
     },
-    (pushed) =>
-      `${pushed.digest.slice(0, 19)} (${pushed.tags.join(', ')}), ${pushed.sentBytes > 0 ? `${byteSize(pushed.sentBytes)} sent` : 'every layer was there'}`,
+    (pushed) => `${pushed.digest.slice(0, 19)} (${pushed.tags.join(', ')}), ${sentText(pushed)}`,
   );
+}
+
+function sentText({ sentBytes, cachedBytes }: PushedImage): string {
+  const parts = [
+    ...(sentBytes > 0 ? [`${byteSize(sentBytes)} sent`] : []),
+    ...(cachedBytes > 0 ? [`${byteSize(cachedBytes)} compressed from the layer cache`] : []),
+  ];
+  return parts.join(', ') || 'every layer was there';
 }
