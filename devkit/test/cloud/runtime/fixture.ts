@@ -45,7 +45,8 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { freePort } from '../harness.ts';
-import { RegistryClient, registryAuthorization, savedImage } from '../registry-client.ts';
+import { createClients, destroyClients } from '../../../src/deploy/clients.ts';
+import { pushImage } from '../../../src/deploy/push.ts';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
@@ -129,8 +130,8 @@ export async function ecrAuth(
 
 /**
  * Builds the fixture (if needed) and pushes it to `repository:tag` in the cloud's ECR (created when
- * missing) through the registry API, from layers gzipped once per machine (see registry-client.ts);
- * returns the image URI a task definition names. `docker push` itself is the deploy tests' part.
+ * missing) as the deploy does, layer cache included: the engine compresses its big layers once per
+ * machine, not once per test cloud. Returns the image URI a task definition names.
  */
 export async function pushFixture(
   docker: Docker,
@@ -138,14 +139,26 @@ export async function pushFixture(
   repository = 'runtime-fixture',
   tag = 'v1',
 ): Promise<string> {
-  const saved = await savedImage(docker, await buildFixtureImage(docker));
-  const ecr = new ECRClient(t.clientConfig);
-  await ecr.send(new CreateRepositoryCommand({ repositoryName: repository })).catch((error: unknown) => {
-    if (!(error instanceof RepositoryAlreadyExistsException)) throw error;
-  });
-  ecr.destroy();
-  await new RegistryClient(t, await registryAuthorization(t)).pushSaved(repository, tag, saved);
-  return `${new URL(t.cloud.url).host}/${repository}:${tag}`;
+  const { Id } = await docker.getImage(await buildFixtureImage(docker)).inspect();
+  const clients = createClients({ name: 'local', ...t.clientConfig });
+  const uri = `${new URL(t.cloud.url).host}/${repository}`;
+  try {
+    await clients.ecr
+      .send(new CreateRepositoryCommand({ repositoryName: repository }))
+      .catch((error: unknown) => {
+        if (!(error instanceof RepositoryAlreadyExistsException)) throw error;
+      });
+    await docker.getImage(Id).tag({ repo: uri, tag });
+    await pushImage(docker, clients, { id: Id, repository: uri, tags: [tag] }, { report: () => undefined });
+  } finally {
+    destroyClients(clients);
+    // Only the registry keeps the name: the engine's list of images does not grow with each test cloud.
+    await docker
+      .getImage(`${uri}:${tag}`)
+      .remove({ noprune: true })
+      .catch(() => undefined);
+  }
+  return `${uri}:${tag}`;
 }
 
 export interface FixtureTaskOptions {
