@@ -75,6 +75,8 @@ export default async function coldUp(): Promise<void> {
     DOCKER_HOST: engine.host,
     // Node 24 on PATH (this one): the set-up fetches none.
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    // An empty layer cache too: a machine that never pushed.
+    DEVKIT_LAYER_CACHE: join(dir, 'layer-cache'),
   };
   const port = await freePort();
   const lbPort = await freePort();
