@@ -271,6 +271,9 @@ describe.skipIf(!dockerAvailable || !awsCliAvailable).concurrent('the execution 
       executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec-no-create-group`,
       logGroup: group,
       createLogGroup: true,
+      // Stopped right after RUNNING, before the app sets its SIGTERM handler: as PID 1 it would
+      // ignore the signal and hold the file's cloud until SIGKILL, 30 s later. ECS's init ends it.
+      initProcessEnabled: true,
     };
     const refused = await runTask(options);
     const task = await stopped(refused);
