@@ -165,7 +165,7 @@ export class LayerCache {
       for (const [index, layer] of layers.entries()) {
         const diffId = diffIds[index]!;
         if (layer.size < MIN_LAYER_BYTES || (await this.kept(diffId))) continue;
-        await mkdir(this.dir, { recursive: true });
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
         await this.fetchInto(registry, layer, diffId);
         added = true;
       }
