@@ -178,7 +178,8 @@ export class LayerCache {
   private async fetchInto(registry: Repository, layer: KeptLayer, diffId: string): Promise<void> {
     const response = await registry.fetch(`/blobs/${layer.digest}`);
     if (response.status !== 200 || !response.body) return;
-    const part = `${this.entry(diffId)}.${process.pid}.${Date.now()}.part`;
+    const temp = `${this.entry(diffId)}.${process.pid}.${Date.now()}`;
+    const [part, jsonPart] = [`${temp}.part`, `${temp}.json.part`];
     const hash = createHash('sha256');
     try {
       await pipeline(
@@ -193,11 +194,14 @@ export class LayerCache {
       );
       if (`sha256:${hash.digest('hex')}` !== layer.digest) return;
       await rename(part, `${this.entry(diffId)}.tar.gz`);
-      const json = `${part}.json`;
-      await writeFile(json, JSON.stringify({ digest: layer.digest, size: layer.size } satisfies KeptLayer));
-      await rename(json, `${this.entry(diffId)}.json`);
+      await writeFile(
+        jsonPart,
+        JSON.stringify({ digest: layer.digest, size: layer.size } satisfies KeptLayer),
+      );
+      await rename(jsonPart, `${this.entry(diffId)}.json`);
     } finally {
       await rm(part, { force: true });
+      await rm(jsonPart, { force: true });
     }
   }
 
