@@ -104,7 +104,7 @@ describe.skipIf(!dockerAvailable)('devkit up --watch', () => {
     );
     expect(JSON.parse(json.stdout)).toMatchObject({
       cloud: {
-        timings: { profile: 'local', healthCheckIntervalSeconds: 2, targetHealthCheckIntervalSeconds: 1 },
+        timings: { profile: 'local', healthCheckIntervalSeconds: 2, targetHealthCheckIntervalSeconds: 0.5 },
       },
     });
 

@@ -103,9 +103,9 @@ export const LOCAL_TIMINGS: Timings = {
   // starved machine checks that often crowd out the task they check.
   healthCheckIntervalSeconds: 2,
   // A target group's check is one HTTP request from the load balancer, nothing started in the task:
-  // every second, so a new task takes traffic after two passes ~1 s apart (most of a rollout's wait
-  // for the new task once its container is healthy).
-  targetHealthCheckIntervalSeconds: 1,
+  // every half second, so a new task takes traffic two passes ~0.5 s apart after its app listens
+  // (at 1 s, `up --watch` edit-to-live was 5.0 s, the target's edge: bench, load 1).
+  targetHealthCheckIntervalSeconds: 0.5,
 };
 
 export const TIMING_PROFILES = { aws: AWS_TIMINGS, local: LOCAL_TIMINGS } as const;

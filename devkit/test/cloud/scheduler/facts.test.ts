@@ -43,7 +43,7 @@ describe('resolveTimings', () => {
 describe('timingsLine', () => {
   it('names the profile and every timing', () => {
     expect(timingsLine(LOCAL_TIMINGS)).toBe(
-      "timings: local (AWS's compressed for local runs): health-check interval 2 s, target health-check interval 1 s, " +
+      "timings: local (AWS's compressed for local runs): health-check interval 2 s, target health-check interval 0.5 s, " +
         'no-health-check grace 3 s, ' +
         'deregistration delay 5 s, stopped tasks kept 3600 s, metrics sampled every 5 s, ' +
         'a deployment bake minute 1 s',
