@@ -4,12 +4,7 @@
  * pushed to the local cloud's ECR; plus helpers to register it as a Fargate task definition,
  * place tasks on the default VPC and wait for ECS to report something.
  */
-import {
-  CreateRepositoryCommand,
-  ECRClient,
-  GetAuthorizationTokenCommand,
-  RepositoryAlreadyExistsException,
-} from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, RepositoryAlreadyExistsException } from '@aws-sdk/client-ecr';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -46,7 +41,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { freePort } from '../harness.ts';
 import { createClients, destroyClients } from '../../../src/deploy/clients.ts';
-import { pushImage } from '../../../src/deploy/push.ts';
+import type { RegistryCredentials } from '../../../src/deploy/layer-cache.ts';
+import { pushImage, registryAuth } from '../../../src/deploy/push.ts';
 import { TEST_BASE_IMAGES } from '../../deploy/base-images.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixture/', import.meta.url));
@@ -116,16 +112,14 @@ export async function buildFixtureImage(docker: Docker): Promise<string> {
   return name;
 }
 
-/** The registry login ECR hands out (`AWS` and a token), as dockerode wants it. */
-export async function ecrAuth(
-  t: TestCloud,
-): Promise<{ username: string; password: string; serveraddress: string }> {
-  const ecr = new ECRClient(t.clientConfig);
-  const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
-  const [username, password] = Buffer.from(authorizationData![0]!.authorizationToken!, 'base64')
-    .toString('utf8')
-    .split(':') as [string, string];
-  return { username, password, serveraddress: new URL(t.cloud.url).host };
+/** The registry login ECR hands out (`AWS` and a token), as dockerode wants it: the deploy's own. */
+export async function ecrAuth(t: TestCloud): Promise<RegistryCredentials> {
+  const clients = createClients({ name: 'local', ...t.clientConfig });
+  try {
+    return await registryAuth(clients);
+  } finally {
+    destroyClients(clients);
+  }
 }
 
 /**

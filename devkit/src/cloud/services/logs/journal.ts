@@ -26,7 +26,6 @@ interface StreamChange {
   e?: LogEventRecord[];
 }
 
-/** The region's settings as journaled: all of them (a few KB at most). */
 /** The state the region holds beside its groups: journaled together, whole, on any change of it. */
 const REGION_FIELDS = [
   'queryDefinitions',
@@ -37,6 +36,7 @@ const REGION_FIELDS = [
   'anomalyDetectors',
 ] as const satisfies ReadonlyArray<keyof LogsState>;
 
+/** The region's settings as journaled: all of them (a few KB at most). */
 interface RegionChange {
   region: Pick<LogsState, (typeof REGION_FIELDS)[number]>;
 }
